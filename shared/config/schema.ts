@@ -1,0 +1,345 @@
+/**
+ * A small schema language for config validation that collects every problem with its path,
+ * reason and hint instead of stopping at the first (Checkly-style diagnostics), and rejects
+ * unknown keys (blackbox_exporter's KnownFields). Probe kinds describe their fields with it.
+ */
+import { parseDuration } from '../duration';
+import { isSecretRef } from '../types';
+
+/** One problem in a config. */
+export interface Diagnostic {
+  /** Where, e.g. `checks[3] "shop-cart".assertions[0].target`. */
+  path: string;
+  /** What is wrong, e.g. `expected a number, got "200"`. */
+  message: string;
+  /** How to fix it, when there is something useful to say. */
+  hint?: string;
+}
+
+/** Formats a diagnostic the way `watchpost validate` prints it. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.path || '(config)'}: ${d.message}${d.hint ? ` — hint: ${d.hint}` : ''}`;
+}
+
+export class Issues {
+  readonly list: Diagnostic[] = [];
+  add(path: string, message: string, hint?: string): void {
+    this.list.push(hint ? { path, message, hint } : { path, message });
+  }
+  get count(): number {
+    return this.list.length;
+  }
+}
+
+export const joinKey = (path: string, key: string): string =>
+  path ? (/^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`) : key;
+export const joinIndex = (path: string, i: number): string => `${path}[${i}]`;
+
+/** Marker for a value that failed validation (its problem is already in Issues). */
+export const INVALID: unique symbol = Symbol('invalid');
+export type Checked<T> = T | typeof INVALID;
+
+export interface Schema<T = unknown> {
+  /** How the expected value reads in a message: "a string", "a duration such as \"30s\"". */
+  readonly expected: string;
+  check(value: unknown, path: string, issues: Issues): Checked<T>;
+}
+
+/** A field of an object schema: optional fields may carry a default. */
+export interface Field<T = unknown> {
+  schema: Schema<T>;
+  optional: boolean;
+  default?: T;
+}
+
+type AnyField = Schema<unknown> | Field<unknown>;
+export type Shape = Record<string, AnyField>;
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+function expect(issues: Issues, path: string, expected: string, value: unknown, hint?: string): typeof INVALID {
+  issues.add(path, `expected ${expected}, got ${describe(value)}`, hint);
+  return INVALID;
+}
+
+/** Edit distance, for "did you mean" hints on unknown keys and enum values. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+const isField = (f: AnyField): f is Field<unknown> => 'schema' in f && 'optional' in f;
+
+/** Schema builders. */
+export const s = {
+  string(opts: { minLength?: number; pattern?: RegExp; patternHint?: string; expected?: string } = {}): Schema<string> {
+    const expected = opts.expected ?? (opts.minLength ? 'a non-empty string' : 'a string');
+    return {
+      expected,
+      check(v, path, issues) {
+        if (typeof v !== 'string') return expect(issues, path, expected, v);
+        if (opts.minLength && v.length < opts.minLength) return expect(issues, path, expected, v);
+        if (opts.pattern && !opts.pattern.test(v)) return expect(issues, path, expected, v, opts.patternHint);
+        return v;
+      },
+    };
+  },
+
+  number(opts: { min?: number; max?: number; integer?: boolean } = {}): Schema<number> {
+    const parts = [opts.integer ? 'an integer' : 'a number'];
+    if (opts.min !== undefined && opts.max !== undefined) parts.push(`from ${opts.min} to ${opts.max}`);
+    else if (opts.min !== undefined) parts.push(`≥ ${opts.min}`);
+    else if (opts.max !== undefined) parts.push(`≤ ${opts.max}`);
+    const expected = parts.join(' ');
+    return {
+      expected,
+      check(v, path, issues) {
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          const hint = typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? `write ${v} without quotes` : undefined;
+          return expect(issues, path, expected, v, hint);
+        }
+        if ((opts.integer && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max))
+          return expect(issues, path, expected, v);
+        return v;
+      },
+    };
+  },
+
+  boolean(): Schema<boolean> {
+    return {
+      expected: 'true or false',
+      check: (v, path, issues) => (typeof v === 'boolean' ? v : expect(issues, path, 'true or false', v)),
+    };
+  },
+
+  literalUnion<T extends string>(values: readonly T[]): Schema<T> {
+    const expected = `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`;
+    return {
+      expected,
+      check(v, path, issues) {
+        if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
+        const near = typeof v === 'string' ? closest(v, values) : undefined;
+        return expect(issues, path, expected, v, near ? `did you mean "${near}"?` : undefined);
+      },
+    };
+  },
+
+  /** A duration string such as `30s`; checked against bounds in ms. */
+  duration(opts: { min?: number; max?: number } = {}): Schema<string> {
+    const expected = 'a duration such as "500ms", "10s", "1m", "1h" or "1d"';
+    return {
+      expected,
+      check(v, path, issues) {
+        if (typeof v !== 'string') {
+          const hint = typeof v === 'number' ? `write "${v}ms" or "${v}s": durations carry a unit` : undefined;
+          return expect(issues, path, expected, v, hint);
+        }
+        const msv = parseDuration(v);
+        if (msv === undefined) return expect(issues, path, expected, v);
+        if (opts.min !== undefined && msv < opts.min) {
+          issues.add(path, `must be at least ${opts.min}ms, got "${v}"`);
+          return INVALID;
+        }
+        if (opts.max !== undefined && msv > opts.max) {
+          issues.add(path, `must be at most ${opts.max}ms, got "${v}"`);
+          return INVALID;
+        }
+        return v;
+      },
+    };
+  },
+
+  /** An absolute URL with one of the given protocols. */
+  url(protocols: readonly string[] = ['http:', 'https:']): Schema<string> {
+    const expected = `an absolute ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`;
+    return {
+      expected,
+      check(v, path, issues) {
+        if (typeof v !== 'string') return expect(issues, path, expected, v);
+        let u: URL;
+        try {
+          u = new URL(v);
+        } catch {
+          return expect(issues, path, expected, v, 'include the scheme, e.g. "https://shop.example.com/health"');
+        }
+        if (!protocols.includes(u.protocol)) return expect(issues, path, expected, v);
+        return v;
+      },
+    };
+  },
+
+  /** A string or a `{ secret: 'name' }` reference. */
+  secretOr(inner: Schema<string> = s.string()): Schema<string | { secret: string }> {
+    const expected = `${inner.expected} or a secret reference { secret: "name" }`;
+    return {
+      expected,
+      check(v, path, issues) {
+        if (isSecretRef(v)) {
+          if (!/^[A-Za-z0-9][A-Za-z0-9/_+=.@-]*$/.test(v.secret)) {
+            issues.add(joinKey(path, 'secret'), `expected a secret name (letters, digits, / _ + = . @ -), got ${describe(v.secret)}`);
+            return INVALID;
+          }
+          return { secret: v.secret };
+        }
+        if (typeof v === 'object' && v !== null && 'secret' in v) {
+          issues.add(path, 'a secret reference has exactly one key, "secret"', 'write { secret: "name" }');
+          return INVALID;
+        }
+        return inner.check(v, path, issues);
+      },
+    };
+  },
+
+  array<T>(item: Schema<T>, opts: { min?: number; max?: number } = {}): Schema<T[]> {
+    const expected = `a list of ${item.expected}`;
+    return {
+      expected,
+      check(v, path, issues) {
+        if (!Array.isArray(v)) return expect(issues, path, expected, v);
+        if (opts.min !== undefined && v.length < opts.min) {
+          issues.add(path, `needs at least ${opts.min} item${opts.min === 1 ? '' : 's'}, got ${v.length}`);
+          return INVALID;
+        }
+        if (opts.max !== undefined && v.length > opts.max) {
+          issues.add(path, `takes at most ${opts.max} items, got ${v.length}`);
+          return INVALID;
+        }
+        const out: T[] = [];
+        let bad = false;
+        v.forEach((x, i) => {
+          const r = item.check(x, joinIndex(path, i), issues);
+          if (r === INVALID) bad = true;
+          else out.push(r);
+        });
+        return bad ? INVALID : out;
+      },
+    };
+  },
+
+  /** A map with free keys (headers, tags). */
+  record<T>(value: Schema<T>): Schema<Record<string, T>> {
+    const expected = `an object of ${value.expected}`;
+    return {
+      expected,
+      check(v, path, issues) {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) return expect(issues, path, expected, v);
+        const out: Record<string, T> = {};
+        let bad = false;
+        for (const [k, x] of Object.entries(v)) {
+          const r = value.check(x, joinKey(path, k), issues);
+          if (r === INVALID) bad = true;
+          else out[k] = r;
+        }
+        return bad ? INVALID : out;
+      },
+    };
+  },
+
+  /** Any of several schemas; the first that accepts wins (issues of the failed tries are dropped). */
+  oneOf<T>(expected: string, ...options: Schema<T>[]): Schema<T> {
+    return {
+      expected,
+      check(v, path, issues) {
+        for (const o of options) {
+          const scratch = new Issues();
+          const r = o.check(v, path, scratch);
+          if (r !== INVALID && scratch.count === 0) return r;
+        }
+        return expect(issues, path, expected, v);
+      },
+    };
+  },
+
+  /** A strict object: unknown keys are errors, required keys must be there, defaults fill in. */
+  object<T = Record<string, unknown>>(shape: Shape, opts: { expected?: string } = {}): Schema<T> & { shape: Shape } {
+    const expected = opts.expected ?? 'an object';
+    return {
+      expected,
+      shape,
+      check(v, path, issues) {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) return expect(issues, path, expected, v);
+        return checkShape(shape, v as Record<string, unknown>, path, issues) as Checked<T>;
+      },
+    };
+  },
+
+  optional<T>(schema: Schema<T>, defaultValue?: T): Field<T> {
+    return { schema, optional: true, default: defaultValue };
+  },
+
+  /** Any JSON-ish value, no checks (request bodies). */
+  any(expected = 'any value'): Schema<unknown> {
+    return { expected, check: (v) => v };
+  },
+
+  /** Wraps a schema with a further check that may add issues (cross-field rules). */
+  refine<T>(schema: Schema<T>, rule: (value: T, path: string, issues: Issues) => void): Schema<T> {
+    return {
+      expected: schema.expected,
+      check(v, path, issues) {
+        const before = issues.count;
+        const r = schema.check(v, path, issues);
+        if (r === INVALID) return r;
+        rule(r, path, issues);
+        return issues.count > before ? INVALID : r;
+      },
+    };
+  },
+};
+
+/** Checks `value` against `shape`; used by object schemas and by check validation (base + kind fields). */
+export function checkShape(shape: Shape, value: Record<string, unknown>, path: string, issues: Issues): Checked<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  let bad = false;
+  const known = Object.keys(shape);
+  for (const key of Object.keys(value)) {
+    if (!(key in shape)) {
+      const near = closest(key, known);
+      issues.add(joinKey(path, key), 'unknown key', near ? `did you mean "${near}"?` : `known keys: ${known.join(', ')}`);
+      bad = true;
+    }
+  }
+  for (const [key, f] of Object.entries(shape)) {
+    const field: Field<unknown> = isField(f) ? f : { schema: f, optional: false };
+    const v = value[key];
+    if (v === undefined) {
+      if (!field.optional) {
+        issues.add(joinKey(path, key), `is required (${field.schema.expected})`);
+        bad = true;
+      } else if (field.default !== undefined) out[key] = structuredClone(field.default);
+      continue;
+    }
+    const r = field.schema.check(v, joinKey(path, key), issues);
+    if (r === INVALID) bad = true;
+    else out[key] = r;
+  }
+  return bad ? INVALID : out;
+}

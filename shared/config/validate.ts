@@ -1,0 +1,192 @@
+/**
+ * Validates a config: collects every problem (path, reason, hint), rejects unknown keys and
+ * duplicate ids, applies defaults. The CLI, the runner and the CDK app all go through here.
+ */
+import { assertionSchema } from '../assertions/schema';
+import { parseDuration } from '../duration';
+import { registry } from '../probes/registry';
+import { checkShape, closest, formatDiagnostic, INVALID, Issues, joinIndex, joinKey, s, type Diagnostic, type Shape } from './schema';
+import type { ValidatedCheck, ValidatedConfig } from './types';
+
+export const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
+const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const region = s.string({ pattern: REGION_RE, expected: 'an AWS region such as "eu-central-1"' });
+const notifyTargets = s.object({
+  sms: s.optional(s.array(s.string({ pattern: /^\+[1-9]\d{6,14}$/, expected: 'a phone number in E.164 form', patternHint: 'write it as +<country code><number>, e.g. "+4915112345678"' })), []),
+  email: s.optional(s.array(s.string({ pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, expected: 'an email address' })), []),
+});
+const severity = s.literalUnion(['critical', 'warning'] as const);
+const tags = s.record(s.string());
+
+const defaultsShape: Shape = {
+  frequency: s.optional(s.duration({ min: 1_000 })),
+  timeout: s.optional(s.duration({ min: 1 })),
+  retries: s.optional(s.number({ integer: true, min: 0, max: 5 })),
+  severity: s.optional(severity),
+  degradedAfter: s.optional(s.duration()),
+  regions: s.optional(s.array(region, { min: 1 })),
+  tags: s.optional(tags),
+};
+
+/** Top-level keys; other issues add theirs here (e.g. `maintenance`). */
+export const configShape: Shape = {
+  project: s.string({ pattern: /^[a-z][a-z0-9-]{0,30}$/, expected: 'a project name (lower-case letters, digits, dashes; at most 31)', patternHint: 'e.g. "shop"' }),
+  homeRegion: region,
+  regions: s.array(region, { min: 1 }),
+  notify: s.optional(s.object({ critical: s.optional(notifyTargets), warning: s.optional(notifyTargets) }), {}),
+  defaults: s.optional(s.object(defaultsShape), {}),
+  retention: s.optional(s.duration({ min: 86_400_000 }), '30d'),
+  checks: s.any('a list of checks'),
+};
+
+/** Fields common to every check. */
+const commonShape: Shape = {
+  id: s.string({ pattern: SLUG_RE, expected: 'an id (lower-case letters, digits and dashes, at most 64)', patternHint: 'e.g. "shop-cart"' }),
+  kind: s.string(),
+  name: s.optional(s.string({ minLength: 1 })),
+  frequency: s.optional(s.duration({ min: 1_000, max: 86_400_000 })),
+  timeout: s.optional(s.duration({ min: 1, max: 900_000 })),
+  retries: s.optional(s.number({ integer: true, min: 0, max: 5 })),
+  regions: s.optional(s.array(region, { min: 1 })),
+  severity: s.optional(severity),
+  degradedAfter: s.optional(s.duration()),
+  tags: s.optional(tags),
+  runbook: s.optional(s.url()),
+  enabled: s.optional(s.boolean()),
+  assertions: s.any(),
+};
+
+export type ValidationResult = { ok: true; config: ValidatedConfig; diagnostics: [] } | { ok: false; diagnostics: Diagnostic[] };
+
+export class ConfigError extends Error {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    readonly source?: string,
+  ) {
+    super(
+      `${source ? `${source}: ` : ''}invalid config, ${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'}:\n` +
+        diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates and returns the config with defaults applied, or throws {@link ConfigError} with every problem. */
+export function parseConfig(raw: unknown, source?: string): ValidatedConfig {
+  const r = validateConfig(raw);
+  if (!r.ok) throw new ConfigError(r.diagnostics, source);
+  return r.config;
+}
+
+export function validateConfig(raw: unknown): ValidationResult {
+  const issues = new Issues();
+  const top = s.object(configShape).check(raw, '', issues);
+  if (top === INVALID && (typeof raw !== 'object' || raw === null)) return { ok: false, diagnostics: issues.list };
+  const cfg = (top === INVALID ? raw : top) as Record<string, any>;
+
+  const regions: string[] = Array.isArray(cfg.regions) ? cfg.regions.filter((r: unknown) => typeof r === 'string') : [];
+  if (typeof cfg.homeRegion === 'string' && regions.length && !regions.includes(cfg.homeRegion)) {
+    // Allowed: the home region may host only the table and alarms. Nothing to report.
+  }
+  const dupRegions = regions.filter((r, i) => regions.indexOf(r) !== i);
+  for (const r of new Set(dupRegions)) issues.add('regions', `lists "${r}" more than once`);
+
+  const defaults = (cfg.defaults && typeof cfg.defaults === 'object' ? cfg.defaults : {}) as Record<string, any>;
+  if (Array.isArray(defaults.regions)) {
+    defaults.regions.forEach((r: unknown, i: number) => {
+      if (typeof r === 'string' && regions.length && !regions.includes(r))
+        issues.add(joinIndex('defaults.regions', i), `"${r}" is not one of the config's regions (${regions.join(', ')})`, 'add it to regions or remove it here');
+    });
+  }
+
+  const checks: ValidatedCheck[] = [];
+  if (!Array.isArray(raw && (raw as any).checks)) {
+    if ((raw as any)?.checks !== undefined) issues.add('checks', 'expected a list of checks');
+    else issues.add('checks', 'is required (a list of checks)');
+  } else {
+    const seen = new Map<string, number>();
+    (raw as any).checks.forEach((c: unknown, i: number) => {
+      const id = c && typeof c === 'object' && typeof (c as any).id === 'string' ? (c as any).id : undefined;
+      const path = `checks[${i}]${id ? ` ${JSON.stringify(id)}` : ''}`;
+      if (id !== undefined) {
+        const first = seen.get(id);
+        if (first !== undefined) issues.add(joinKey(path, 'id'), `duplicate id "${id}", also used by checks[${first}]`, 'ids must be unique: they name metrics and alarms');
+        else seen.set(id, i);
+      }
+      const v = validateCheck(c, path, issues, regions, defaults);
+      if (v) checks.push(v);
+    });
+  }
+
+  if (issues.count || top === INVALID) return { ok: false, diagnostics: issues.list };
+  const notify = (cfg.notify ?? {}) as Record<string, any>;
+  const config: ValidatedConfig = {
+    ...(cfg as any),
+    notify: {
+      critical: { sms: notify.critical?.sms ?? [], email: notify.critical?.email ?? [] },
+      warning: { sms: notify.warning?.sms ?? [], email: notify.warning?.email ?? [] },
+    },
+    defaults,
+    checks,
+  };
+  return { ok: true, config, diagnostics: [] };
+}
+
+function validateCheck(c: unknown, path: string, issues: Issues, regions: string[], defaults: Record<string, any>): ValidatedCheck | undefined {
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) {
+    issues.add(path, 'expected a check object with at least id and kind');
+    return undefined;
+  }
+  const raw = c as Record<string, unknown>;
+  if (typeof raw.kind !== 'string') {
+    issues.add(joinKey(path, 'kind'), raw.kind === undefined ? 'is required' : 'expected a string', `one of: ${[...registry.keys()].join(', ')}`);
+    return undefined;
+  }
+  const kind = registry.get(raw.kind);
+  if (!kind) {
+    const near = closest(raw.kind, [...registry.keys()]);
+    issues.add(joinKey(path, 'kind'), `unknown kind "${raw.kind}"`, near ? `did you mean "${near}"?` : `known kinds: ${[...registry.keys()].join(', ')}`);
+    return undefined;
+  }
+  const before = issues.count;
+  const shape: Shape = { ...commonShape, ...kind.fields };
+  const checked = checkShape(shape, raw, path, issues);
+
+  let assertions: unknown[] = [];
+  if (raw.assertions !== undefined) {
+    const a = s.array(assertionSchema(kind.assertionSources, kind.numericSources)).check(raw.assertions, joinKey(path, 'assertions'), issues);
+    if (a !== INVALID) assertions = a;
+  }
+  if (Array.isArray(raw.regions) && regions.length) {
+    raw.regions.forEach((r, i) => {
+      if (typeof r === 'string' && REGION_RE.test(r) && !regions.includes(r))
+        issues.add(joinIndex(joinKey(path, 'regions'), i), `"${r}" is not one of the config's regions (${regions.join(', ')})`, 'add it to the top-level regions or remove it here');
+    });
+  }
+  if (checked === INVALID || issues.count > before) return undefined;
+
+  const check = {
+    ...checked,
+    name: checked.name ?? checked.id,
+    frequency: checked.frequency ?? defaults.frequency ?? '1m',
+    timeout: checked.timeout ?? defaults.timeout ?? kind.defaultTimeout ?? '10s',
+    retries: checked.retries ?? defaults.retries ?? 0,
+    regions: checked.regions ?? defaults.regions ?? regions,
+    severity: checked.severity ?? defaults.severity ?? 'critical',
+    tags: { ...(defaults.tags ?? {}), ...((checked.tags as object) ?? {}) },
+    enabled: checked.enabled ?? true,
+    assertions,
+  } as Record<string, any>;
+  if (check.degradedAfter === undefined && defaults.degradedAfter !== undefined) check.degradedAfter = defaults.degradedAfter;
+
+  const freq = parseDuration(check.frequency)!;
+  if (freq < 60_000 ? 60_000 % freq !== 0 : freq % 60_000 !== 0)
+    issues.add(joinKey(path, 'frequency'), `"${check.frequency}" does not fit the one-minute schedule`, 'use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)');
+  const timeout = parseDuration(check.timeout)!;
+  if (timeout > Math.max(freq, 60_000))
+    issues.add(joinKey(path, 'timeout'), `"${check.timeout}" is longer than the check's frequency "${check.frequency}"`, 'a run must end before the next one is due');
+  if (check.degradedAfter !== undefined && parseDuration(check.degradedAfter)! >= timeout)
+    issues.add(joinKey(path, 'degradedAfter'), `"${check.degradedAfter}" is not below the timeout "${check.timeout}"`, 'a result can only be degraded before it times out');
+  kind.validate?.(check, path, issues);
+  return issues.count > before ? undefined : (check as ValidatedCheck);
+}

@@ -1,0 +1,14 @@
+import type { CheckResult } from '../types';
+
+export interface PublishReport {
+  /** Datums accepted. */
+  published: number;
+  /** Datums of results that could not be published after retries, with why. */
+  failed: Array<{ checkId: string; reason: string }>;
+}
+
+/** Where metrics go: CloudWatch in the home region, or nowhere/in-memory locally. */
+export interface MetricSink {
+  /** Publishes Failed, Duration and kind figures of every result, plus the region's runner heartbeat. */
+  publish(results: readonly CheckResult[], region: string, at: Date): Promise<PublishReport>;
+}

@@ -1,0 +1,19 @@
+/**
+ * The one registry of probe kinds: kind name → implementation. Config validation, the runner,
+ * the CLI and the CDK app all read it. Adding a kind = one folder + one line here.
+ */
+import type { ProbeKind } from './types';
+import { httpKind } from './http';
+
+const KINDS: readonly ProbeKind[] = [
+  httpKind,
+];
+
+export const registry: ReadonlyMap<string, ProbeKind> = new Map(KINDS.map((k) => [k.kind, k]));
+
+/** The implementation of a kind; throws for an unknown kind (validation rejects those first). */
+export function probeKind(kind: string): ProbeKind {
+  const k = registry.get(kind);
+  if (!k) throw new Error(`unknown probe kind "${kind}" (known: ${[...registry.keys()].join(', ')})`);
+  return k;
+}

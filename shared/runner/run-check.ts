@@ -1,0 +1,133 @@
+/**
+ * Runs one check once (with its retries) and returns a CheckResult. Whatever the target does,
+ * this returns within the check's timeout per attempt and never after `deadline`: a probe that
+ * does not honour its abort signal is abandoned and the run ends as TIMEOUT.
+ */
+import { evaluateAssertions } from '../assertions/evaluate';
+import type { ValidatedCheck, ValidatedConfig } from '../config/types';
+import { ms } from '../duration';
+import { probeKind } from '../probes/registry';
+import type { ProbeContext, ProbeOutcome } from '../probes/types';
+import { redact, resolveSecrets, SecretError, type SecretResolver } from '../secrets';
+import type { CheckResult, CheckStatus } from '../types';
+
+export interface RunCheckOptions {
+  region: string;
+  /** ms since epoch this run was scheduled for. @default now */
+  scheduledAt?: number;
+  /** ms since epoch by which the run must be over, retries included. @default none */
+  deadline?: number;
+  secrets: SecretResolver;
+  config?: ValidatedConfig;
+  lookup?: ProbeContext['lookup'];
+  history?: ProbeContext['history'];
+}
+
+const sleep = (msv: number) => new Promise((r) => setTimeout(r, msv));
+
+/** Backoff between attempts: 250 ms, 500 ms, 1 s, 2 s… capped at 2 s. */
+export const backoffMs = (attempt: number): number => Math.min(2_000, 250 * 2 ** (attempt - 1));
+
+async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signal' | 'timeoutMs'>, timeoutMs: number): Promise<ProbeOutcome> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<ProbeOutcome>((resolve) => {
+    // The probe gets the abort first and a short grace to report its own phase (e.g. CONNECT_TIMEOUT).
+    timer = setTimeout(() => {
+      controller.abort(new Error('timeout'));
+      timer = setTimeout(
+        () => resolve({ error: { code: 'TIMEOUT', message: `no answer within ${timeoutMs}ms` }, timings: { total: timeoutMs } }),
+        50,
+      );
+    }, timeoutMs);
+  });
+  try {
+    const run = probeKind(check.kind)
+      .run(check, { ...ctxBase, signal: controller.signal, timeoutMs })
+      .catch((e: unknown): ProbeOutcome => ({
+        // A throw from a probe is a bug in the probe, but the run still ends as data.
+        error: { code: 'INTERNAL', message: `probe crashed: ${(e as Error)?.message ?? String(e)}` },
+        timings: {},
+      }));
+    return await Promise.race([run, timedOut]);
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+function statusOf(check: ValidatedCheck, outcome: ProbeOutcome, assertionsFailed: boolean): CheckStatus {
+  if (outcome.error || assertionsFailed || outcome.status === 'fail') return 'fail';
+  if (outcome.status === 'degraded') return 'degraded';
+  const latency = outcome.latencyMs ?? outcome.timings.total;
+  if (check.degradedAfter !== undefined && latency !== undefined && latency > ms(check.degradedAfter)) return 'degraded';
+  return 'pass';
+}
+
+/** Runs a check with retries and returns its result (secrets resolved for the probe, redacted from the result). */
+export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Promise<CheckResult> {
+  const started = Date.now();
+  const scheduledAt = opts.scheduledAt ?? started;
+  const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
+  const secretValues = new Set<string>();
+  const base = {
+    checkId: check.id,
+    kind: check.kind,
+    region: opts.region,
+    scheduledAt: new Date(scheduledAt).toISOString(),
+  };
+
+  let resolved: ValidatedCheck;
+  try {
+    resolved = await resolveSecrets(check, opts.secrets, secretValues);
+  } catch (e) {
+    const message = e instanceof SecretError ? e.message : `cannot read secrets: ${(e as Error).message}`;
+    return {
+      ...base,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      status: 'fail',
+      attempts: 0,
+      error: { code: 'SECRET', message },
+      timings: {},
+      assertions: [],
+      metrics: {},
+    };
+  }
+
+  const ctxBase = { region: opts.region, config: opts.config, lookup: opts.lookup, history: opts.history };
+  const timeout = ms(check.timeout);
+  let result!: CheckResult;
+  for (let n = 1; n <= check.retries + 1; n++) {
+    const left = deadline - Date.now();
+    const attemptStarted = Date.now();
+    let outcome: ProbeOutcome;
+    if (left <= 0) {
+      outcome = { error: { code: 'TIMEOUT', message: 'the runner reached its deadline before this check could run' }, timings: {} };
+    } else {
+      outcome = await attempt(resolved, ctxBase, Math.min(timeout, left));
+      if (outcome.error?.code === 'TIMEOUT' && left < timeout)
+        outcome.error = { code: 'TIMEOUT', message: `stopped at the runner's deadline after ${Date.now() - attemptStarted}ms` };
+    }
+    const evaluated = outcome.observations && !outcome.error ? evaluateAssertions(check.assertions, outcome.observations) : undefined;
+    const assertions = evaluated?.results ?? [];
+    const error = outcome.error ?? evaluated?.error;
+    result = {
+      ...base,
+      startedAt: new Date(attemptStarted).toISOString(),
+      durationMs: Date.now() - started,
+      status: statusOf(check, outcome, !!evaluated?.error),
+      attempts: n,
+      timings: outcome.timings,
+      assertions,
+      metrics: outcome.metrics ?? {},
+    };
+    if (error) result.error = error;
+    if (outcome.details) result.details = outcome.details;
+    if (result.status !== 'fail' || n > check.retries) break;
+    const wait = backoffMs(n);
+    if (Date.now() + wait + 100 >= deadline) break;
+    await sleep(wait);
+  }
+  return redact(result, secretValues);
+}

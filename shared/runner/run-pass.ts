@@ -1,0 +1,98 @@
+/**
+ * One runner pass: the checks due at a tick run concurrently under a limit, every result is
+ * written to the store and published as metrics before the deadline. A write or publish that
+ * still fails after retries is logged with the whole result; the pass goes on.
+ */
+import type { ValidatedConfig } from '../config/types';
+import type { Log } from '../log';
+import type { MetricSink } from '../metrics/types';
+import type { ProbeContext } from '../probes/types';
+import type { SecretResolver } from '../secrets';
+import type { ResultStore } from '../store/types';
+import type { CheckResult } from '../types';
+import { runCheck } from './run-check';
+import { dueRuns, type DueRun, type ScheduleOptions } from './schedule';
+
+export interface PassOptions extends ScheduleOptions {
+  config: ValidatedConfig;
+  region: string;
+  /** The scheduled tick (ms since epoch); the minute it falls in is run. */
+  tick: number;
+  /** ms since epoch by which probes must be over (writes and publishing use the time after it). */
+  deadline: number;
+  /** Runs in flight at once. @default 64 */
+  concurrency?: number;
+  /** Wait for each run's place in the minute (true in the Lambda and `dev`; false for `run`). @default true */
+  waitForSchedule?: boolean;
+  /** Only these runs (overrides the schedule), e.g. `watchpost run --check`. */
+  runs?: DueRun[];
+  secrets: SecretResolver;
+  store?: ResultStore;
+  metrics?: MetricSink;
+  log: Log;
+  lookup?: ProbeContext['lookup'];
+  /** Called as each result is ready (live view). */
+  onResult?: (r: CheckResult) => void;
+}
+
+export interface PassReport {
+  results: CheckResult[];
+  written: number;
+  writeFailures: number;
+  published: number;
+  publishFailures: number;
+}
+
+/** Runs `fn` over items with at most `limit` in flight. */
+export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+export async function runPass(opts: PassOptions): Promise<PassReport> {
+  const runs = opts.runs ?? dueRuns(opts.config, opts.region, opts.tick, opts);
+  const results: CheckResult[] = [];
+  const history: ProbeContext['history'] = opts.store
+    ? async (checkId, limit) => (await opts.store!.history(checkId, { limit, region: opts.region })).map((r) => ({ scheduledAt: r.scheduledAt, metrics: r.metrics }))
+    : undefined;
+
+  await pool(runs, opts.concurrency ?? 64, async (run) => {
+    if (opts.waitForSchedule !== false) {
+      const wait = Math.min(run.scheduledAt, opts.deadline) - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    const r = await runCheck(run.check, {
+      region: opts.region,
+      scheduledAt: run.scheduledAt,
+      deadline: opts.deadline,
+      secrets: opts.secrets,
+      config: opts.config,
+      lookup: opts.lookup,
+      history,
+    });
+    results.push(r);
+    opts.onResult?.(r);
+  });
+
+  const report: PassReport = { results, written: 0, writeFailures: 0, published: 0, publishFailures: 0 };
+  const [stored, published] = await Promise.all([
+    opts.store?.writeResults(results).catch((e: Error) => ({ written: 0, failed: results.map((result) => ({ result, reason: e.message })) })),
+    opts.metrics?.publish(results, opts.region, new Date(opts.tick)).catch((e: Error) => ({ published: 0, failed: results.map((r) => ({ checkId: r.checkId, reason: e.message })) })),
+  ]);
+  if (stored) {
+    report.written = stored.written;
+    report.writeFailures = stored.failed.length;
+    // Never a silent loss: the whole result goes to the log, where it can be recovered.
+    for (const f of stored.failed) opts.log.error('result not stored', { reason: f.reason, result: f.result });
+  }
+  if (published) {
+    report.published = published.published;
+    report.publishFailures = published.failed.length;
+    const byId = new Map(results.map((r) => [r.checkId, r]));
+    for (const f of published.failed) opts.log.error('metrics not published', { reason: f.reason, result: byId.get(f.checkId) });
+  }
+  return report;
+}
