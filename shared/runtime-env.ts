@@ -1,0 +1,15 @@
+/**
+ * Environment variables the CDK app sets on the runner Lambda and the runner reads. One list,
+ * so infra and functions cannot drift apart.
+ */
+export const RUNNER_ENV = {
+  /** Home region: metrics and secrets are read/written there. */
+  homeRegion: 'WATCHPOST_HOME_REGION',
+  /** Results table name (the replica in the runner's own region is used). */
+  table: 'WATCHPOST_TABLE',
+  /** File with the validated config, relative to the bundle root. */
+  configFile: 'WATCHPOST_CONFIG_FILE',
+} as const;
+
+/** The file name the config is shipped as inside the runner bundle. */
+export const BUNDLED_CONFIG_FILE = 'watchpost.config.json';

@@ -1,0 +1,28 @@
+/**
+ * The results table's layout, shared by the store code and the CDK app so both agree.
+ * - history: pk `RUN#<checkId>`, sk `<scheduledAt ISO>#<region>` (idempotent: a re-delivered
+ *   event rewrites the same item), TTL attribute `expiresAt` (epoch seconds).
+ * - latest state: pk `LATEST#<checkId>`, sk `<region>` (one writer per region: no conflicts
+ *   between global-table replicas).
+ */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+} as const;
+
+export const historyKey = (checkId: string, scheduledAt: string, region: string) => ({
+  [TABLE.partitionKey]: `RUN#${checkId}`,
+  [TABLE.sortKey]: `${scheduledAt}#${region}`,
+});
+
+export const latestKey = (checkId: string, region: string) => ({
+  [TABLE.partitionKey]: `LATEST#${checkId}`,
+  [TABLE.sortKey]: region,
+});
+
+/** Default physical table name for a project: one name in every region (global table). */
+export const tableName = (project: string) => `${project}-watchpost-results`;
+
+/** CloudWatch namespace of every watchpost metric. */
+export const METRIC_NAMESPACE = 'Watchpost';
