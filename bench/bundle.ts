@@ -1,0 +1,40 @@
+/** Runner bundle size and module load time in a fresh process (what a cold start pays). */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build, type BuildOptions } from 'esbuild';
+import { fmt, median, type Figure } from './lib';
+
+/** The same esbuild settings the CDK app's NodejsFunction uses for the runner. */
+export const RUNNER_BUNDLE_OPTIONS: BuildOptions = {
+  entryPoints: ['functions/runner/index.ts'],
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  sourcemap: false,
+  logLevel: 'silent',
+};
+
+export async function benchBundle(): Promise<Figure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'wp-bundle-'));
+  const outfile = join(dir, 'index.js');
+  await build({ ...RUNNER_BUNDLE_OPTIONS, outfile });
+  const bytes = statSync(outfile).size;
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(outfile)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const baseline = `const t=process.hrtime.bigint();require('node:http');require('node:crypto');process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const times: number[] = [];
+  const base: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    times.push(Number((await promisify(execFile)(process.execPath, ['-e', script])).stdout));
+    base.push(Number((await promisify(execFile)(process.execPath, ['-e', baseline])).stdout));
+  }
+  const load = median(times);
+  return [
+    { name: 'runner bundle size (esbuild, minified, AWS SDK included)', value: `${fmt(bytes / 1024)} KB`, target: '≤ 1,024 KB', ok: bytes <= 1024 * 1024 },
+    { name: 'runner module load, fresh process (median of 7)', value: `${fmt(load, 1)} ms`, baseline: `node built-ins only ${fmt(median(base), 1)} ms`, target: '≤ 150 ms', ok: load <= 150 },
+  ];
+}

@@ -1,0 +1,17 @@
+// The bench target: a small JSON answer after an optional delay. Runs in its own process.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const delay = Number(process.argv[2] ?? 0);
+const body = JSON.stringify({ status: 'ok', items: [1, 2, 3] });
+const server = createServer((req, res) => {
+  const answer = () => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+  if (delay > 0) setTimeout(answer, delay);
+  else answer();
+});
+server.keepAliveTimeout = 500;
+server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
+process.on('SIGTERM', () => process.exit(0));

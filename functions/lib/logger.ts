@@ -1,0 +1,12 @@
+/** Powertools for AWS Lambda's Logger (the ecosystem's structured JSON logs) behind shared/log's Log. */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Log } from '../../shared/log';
+
+export function lambdaLogger(serviceName: string): { logger: Logger; log: Log } {
+  const logger = new Logger({ serviceName });
+  const level =
+    (fn: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, fields?: Record<string, unknown>) =>
+      fields ? logger[fn](message, fields) : logger[fn](message);
+  return { logger, log: { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') } };
+}

@@ -1,0 +1,138 @@
+/**
+ * `watchpost dev` (`npm start`): the monitor on its schedule, locally. Same runner core as the
+ * Lambda, results in the embedded store under `.watchpost/`, a live view in the terminal and a
+ * local dashboard. `--demo` serves a demo shop on loopback for the example config.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG_FILE } from '../config/load';
+import type { ValidatedConfig } from '../config/types';
+import { DEFAULT_DEMO_PORT, DEMO_PORT_ENV, startDemoTarget, type DemoTarget } from '../demo/target';
+import { formatDuration, ms } from '../duration';
+import { jsonLog } from '../log';
+import { runPass } from '../runner/run-pass';
+import { envSecrets } from '../secrets';
+import type { CheckResult, CheckStatus } from '../types';
+import { startDashboard } from './dashboard';
+import { c, resultNote, statusWord } from './format';
+import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore } from './local';
+import { CliError, EXIT, loadValidConfig } from './main';
+
+const clock = (t: number | string) => new Date(t).toISOString().slice(11, 19);
+
+async function startDemo(): Promise<DemoTarget> {
+  const wanted = Number(process.env[DEMO_PORT_ENV] ?? DEFAULT_DEMO_PORT);
+  try {
+    return await startDemoTarget(wanted);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    return startDemoTarget(0); // the config reads WATCHPOST_DEMO_PORT, set below
+  }
+}
+
+export async function devCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string', default: DEFAULT_CONFIG_FILE },
+      demo: { type: 'boolean', default: false },
+      port: { type: 'string', default: '4320' },
+      data: { type: 'string', default: DEFAULT_DATA_DIR },
+      concurrency: { type: 'string', default: '16' },
+    },
+  });
+  const demo = values.demo ? await startDemo() : undefined;
+  if (demo) process.env[DEMO_PORT_ENV] = String(demo.port);
+  let config: ValidatedConfig;
+  try {
+    config = await loadValidConfig(values.config!);
+  } catch (e) {
+    await demo?.close();
+    throw e;
+  }
+  const local = await openLocalStore(values.data, config);
+  const dashboardPort = Number(values.port);
+  if (!Number.isInteger(dashboardPort) || dashboardPort < 0 || dashboardPort > 65535) throw new CliError(`--port must be a port number, got "${values.port}"`);
+  const dashboard = await startDashboard({ port: dashboardPort, config, store: local.store }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, config, store: local.store });
+    throw e;
+  });
+
+  const checks = config.checks.filter((ch) => ch.enabled);
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  out(c.bold(`watchpost dev — ${checks.length} check${checks.length === 1 ? '' : 's'} from ${values.config}`));
+  if (demo) out(c.dim(`demo shop on ${demo.url} (healthy, slow and broken endpoints)`));
+  out(c.dim(`results stored in ${values.data}/  ·  dashboard ${dashboard.url}  ·  Ctrl-C to stop`));
+  out('');
+
+  // Last status per check, to announce changes the way a page would.
+  const last = new Map<string, { status: CheckStatus; since: string }>();
+  const onResult = (r: CheckResult) => {
+    const prev = last.get(r.checkId);
+    const changed = prev && prev.status !== r.status;
+    const since = !prev || changed ? r.scheduledAt : prev.since;
+    last.set(r.checkId, { status: r.status, since });
+    const note = resultNote(r);
+    let line = `${c.dim(clock(Date.now()))}  ${statusWord(r.status)}  ${r.checkId.padEnd(24)} ${formatDuration(r.durationMs).padStart(7)}  ${note}`;
+    if (changed) line += `  ${c.bold(`← was ${prev.status} for ${formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since))}`)}`;
+    out(line);
+  };
+  const log = jsonLog({ command: 'dev' }, 'warn');
+  const concurrency = Number(values.concurrency) || 16;
+  const maxTimeout = Math.max(...checks.map((ch) => ms(ch.timeout) * (ch.retries + 1)), 1_000);
+
+  let stopping = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    inFlight.add(p);
+    p.finally(() => inFlight.delete(p));
+  };
+  const pass = (tick: number, runs?: Parameters<typeof runPass>[0]['runs']) =>
+    runPass({
+      config,
+      region: LOCAL_REGION,
+      tick,
+      deadline: Math.floor(tick / 60_000) * 60_000 + 60_000 + maxTimeout,
+      concurrency,
+      runs,
+      waitForSchedule: !runs,
+      secrets: envSecrets,
+      store: local.store,
+      log,
+      onResult: (r) => !stopping && onResult(r),
+    }).catch((e: Error) => log.error('runner pass failed', { error: e.message }));
+
+  // Every check once right away, then each on its schedule from the next minute on.
+  const now = Date.now();
+  track(pass(now, checks.map((check) => ({ check, scheduledAt: now }))));
+  let timer: NodeJS.Timeout;
+  const scheduleNext = () => {
+    const next = Math.floor(Date.now() / 60_000) * 60_000 + 60_000;
+    timer = setTimeout(() => {
+      if (stopping) return;
+      const counts = { pass: 0, degraded: 0, fail: 0 };
+      for (const s of last.values()) counts[s.status]++;
+      out(c.dim(`── ${clock(next).slice(0, 5)}Z ── ${counts.pass} passing · ${counts.degraded} degraded · ${counts.fail} failing`));
+      track(pass(next));
+      scheduleNext();
+    }, next - Date.now());
+  };
+  scheduleNext();
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      out(c.dim('\nstopping…'));
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  clearTimeout(timer!);
+  // Runs in flight are abandoned (their results would be written as the pass ends); do not wait a minute.
+  await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 1_500))]);
+  await dashboard.close();
+  await local.close();
+  await demo?.close();
+  return EXIT.ok;
+}

@@ -1,0 +1,38 @@
+/** Terminal output for the CLI: status words, colours (only on a TTY), tables. */
+import { formatDuration } from '../duration';
+import type { CheckResult, CheckStatus } from '../types';
+
+const useColor = () => process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number) => (s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
+export const c = { red: paint(31), green: paint(32), yellow: paint(33), dim: paint(2), bold: paint(1), cyan: paint(36) };
+
+export function statusWord(s: CheckStatus | string): string {
+  if (s === 'pass') return c.green('PASS');
+  if (s === 'degraded') return c.yellow('SLOW');
+  if (s === 'fail') return c.red('FAIL');
+  return s.toUpperCase();
+}
+
+const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+
+/** A plain aligned table; the last column is not padded and may be long. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ''))));
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visible(cell)))).join('  ').trimEnd();
+  return [c.dim(line(header)), ...rows.map(line)].join('\n');
+}
+
+/** One-line explanation of a result: the error, or the slowest fact. */
+export function resultNote(r: CheckResult): string {
+  if (r.error) return `${r.error.code}: ${r.error.message}`;
+  if (r.status === 'degraded') return `slower than degradedAfter`;
+  const passed = r.assertions.length;
+  return passed ? `${passed} assertion${passed === 1 ? '' : 's'} passed` : '';
+}
+
+export function resultRow(r: CheckResult): string[] {
+  return [statusWord(r.status), r.checkId, r.kind, formatDuration(r.durationMs), r.attempts > 1 ? `${r.attempts}` : '', resultNote(r)];
+}
+
+export const RESULT_HEADER = ['STATUS', 'CHECK', 'KIND', 'TIME', 'TRIES', 'DETAIL'];

@@ -1,0 +1,62 @@
+/**
+ * A demo shop served on loopback so the example config shows pass, degraded and fail on a
+ * fresh machine without internet: `/health` (fast), `/api/products` (JSON), `/checkout`
+ * (slow), `/search` (broken: 503).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const DEMO_PORT_ENV = 'WATCHPOST_DEMO_PORT';
+/** Port the example config points at unless WATCHPOST_DEMO_PORT says otherwise. */
+export const DEFAULT_DEMO_PORT = 4319;
+
+const PRODUCTS = {
+  items: [
+    { id: 'mug', name: 'Mug', price: 12.5, stock: 31 },
+    { id: 'tee', name: 'T-shirt', price: 24, stock: 12 },
+    { id: 'cap', name: 'Cap', price: 18, stock: 0 },
+  ],
+};
+
+export interface DemoTarget {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+function send(res: import('node:http').ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Starts the demo target on `port` (0 = any free port). */
+export async function startDemoTarget(port = 0, host = '127.0.0.1'): Promise<DemoTarget> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health') return send(res, 200, { status: 'ok', version: '1.4.2' });
+    if (path === '/api/products') return send(res, 200, PRODUCTS);
+    if (path === '/checkout') {
+      const t = setTimeout(() => send(res, 200, { step: 'payment', ok: true }), 1_200);
+      res.on('close', () => clearTimeout(t));
+      return;
+    }
+    if (path === '/search') return send(res, 503, { error: 'search index unavailable' });
+    send(res, 404, { error: 'not found' });
+  });
+  server.keepAliveTimeout = 1_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    port: actual,
+    url: `http://${host}:${actual}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Publishes results as CloudWatch metrics in the HOME region (alarms can only read metrics of
+ * their own region, so every region's runner publishes there with a `Region` dimension).
+ *
+ * Batches of at most 1,000 datums and well under the 1 MB request limit, a few calls in
+ * parallel, retries with backoff for throttling, 5xx and network errors. Never throws: the
+ * check ids of a call that still fails come back in `failed` with the reason.
+ */
+import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { silentLog, type Log } from '../log';
+import { registry } from '../probes/registry';
+import type { ProbeKind } from '../probes/types';
+import { backoffDelay, describeError, isRetryable, mapLimit, sleep } from '../store/retry';
+import { METRIC_NAMESPACE } from '../store/table';
+import type { CheckResult } from '../types';
+import { heartbeatDatum, resultDatums, type Datum } from './datums';
+import type { MetricSink, PublishReport } from './types';
+
+export interface CloudWatchMetricSinkOptions {
+  /**
+   * A client for the HOME region. Its own retries come first; the sink retries on top of them
+   * (pass `maxAttempts: 1` to the client to let the sink alone decide).
+   */
+  client: CloudWatchClient;
+  /** @default "Watchpost" (METRIC_NAMESPACE) */
+  namespace?: string;
+  /** Adds a `Project` dimension to every datum (several projects in one account). @default none */
+  project?: string;
+  /** @default silent */
+  log?: Log;
+  /** Attempts per PutMetricData call. @default 4 */
+  maxAttempts?: number;
+  /** First retry delay; doubles each retry (with jitter), capped at 2 s. @default 100 */
+  retryBaseMs?: number;
+  /** Calls in flight at once. @default 4 */
+  concurrency?: number;
+  /** Kind registry for declared units (tests pass their own). @default the probe registry */
+  kinds?: ReadonlyMap<string, Pick<ProbeKind, 'metrics'>>;
+}
+
+/** PutMetricData limits: 1,000 datums and 1 MB per request. Keep a margin on the size. */
+export const MAX_DATUMS_PER_CALL = 1_000;
+const MAX_CALL_BYTES = 900_000;
+
+interface Call {
+  datums: MetricDatum[];
+  bytes: number;
+  /** Check ids whose datums are in this call (a result's datums never span two calls). */
+  checkIds: Set<string>;
+  heartbeat: boolean;
+}
+
+const toMetricDatum = (d: Datum): MetricDatum => ({
+  MetricName: d.name,
+  Dimensions: d.dimensions.map((x) => ({ Name: x.name, Value: x.value })),
+  Timestamp: d.timestamp,
+  Value: d.value,
+  Unit: d.unit,
+});
+
+/** Size of a datum on the wire (JSON), roughly and generously. */
+const sizeOf = (d: MetricDatum) => JSON.stringify(d).length + 16;
+
+export class CloudWatchMetricSink implements MetricSink {
+  private readonly client: CloudWatchClient;
+  private readonly namespace: string;
+  private readonly project?: string;
+  private readonly log: Log;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+  private readonly concurrency: number;
+  private readonly kinds: ReadonlyMap<string, Pick<ProbeKind, 'metrics'>>;
+
+  constructor(opts: CloudWatchMetricSinkOptions) {
+    this.client = opts.client;
+    this.namespace = opts.namespace ?? METRIC_NAMESPACE;
+    this.project = opts.project;
+    this.log = opts.log ?? silentLog;
+    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
+    this.retryBaseMs = opts.retryBaseMs ?? 100;
+    this.concurrency = Math.max(1, opts.concurrency ?? 4);
+    this.kinds = opts.kinds ?? registry;
+  }
+
+  async publish(results: readonly CheckResult[], region: string, at: Date): Promise<PublishReport> {
+    const calls = this.plan(results, region, at);
+    const outcomes = await mapLimit(calls, this.concurrency, (call) => this.put(call));
+    const report: PublishReport = { published: 0, failed: [] };
+    outcomes.forEach((reason, i) => {
+      const call = calls[i]!;
+      if (reason === undefined) {
+        report.published += call.datums.length;
+        return;
+      }
+      for (const checkId of call.checkIds) report.failed.push({ checkId, reason });
+      if (call.heartbeat) this.log.warn('runner heartbeat not published', { namespace: this.namespace, region, reason });
+    });
+    return report;
+  }
+
+  /** Packs datums into calls: heartbeat first, then each result's datums together. */
+  private plan(results: readonly CheckResult[], region: string, at: Date): Call[] {
+    const heartbeat = toMetricDatum(heartbeatDatum(region, at, this.project));
+    const calls: Call[] = [{ datums: [heartbeat], bytes: sizeOf(heartbeat), checkIds: new Set(), heartbeat: true }];
+    for (const r of results) {
+      const { datums, skipped } = resultDatums(r, { kinds: this.kinds, project: this.project });
+      if (skipped.length) this.log.warn('metric values that are not finite numbers were not published', { checkId: r.checkId, metrics: skipped });
+      const wire = datums.map(toMetricDatum);
+      const bytes = wire.reduce((n, d) => n + sizeOf(d), 0);
+      const next = () => {
+        const c: Call = { datums: [], bytes: 0, checkIds: new Set(), heartbeat: false };
+        calls.push(c);
+        return c;
+      };
+      let call = calls[calls.length - 1]!;
+      if (call.datums.length + wire.length > MAX_DATUMS_PER_CALL || call.bytes + bytes > MAX_CALL_BYTES) call = next();
+      for (const d of wire) {
+        // Only a result with an absurd number of metrics gets here with a full call.
+        const size = sizeOf(d);
+        if (call.datums.length >= MAX_DATUMS_PER_CALL || call.bytes + size > MAX_CALL_BYTES) call = next();
+        call.datums.push(d);
+        call.bytes += size;
+        call.checkIds.add(r.checkId);
+      }
+    }
+    return calls;
+  }
+
+  /** One PutMetricData call with retries; the reason it finally failed, or undefined. */
+  private async put(call: Call): Promise<string | undefined> {
+    let reason = '';
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (attempt > 1) await sleep(backoffDelay(attempt - 1, this.retryBaseMs));
+      try {
+        await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: call.datums }));
+        return undefined;
+      } catch (e) {
+        reason = `PutMetricData: ${describeError(e)}`;
+        if (!isRetryable(e)) return reason;
+        this.log.debug('PutMetricData retry', { attempt, reason });
+      }
+    }
+    return `${reason} (gave up after ${this.maxAttempts} attempts)`;
+  }
+}

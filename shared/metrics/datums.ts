@@ -1,0 +1,63 @@
+/**
+ * The datums a result turns into — one definition for the CloudWatch sink and the local sink.
+ * Names come from the metric contract in `shared/alarms/metrics.ts`, which the alarms read.
+ *
+ * Per result: `Failed` (Count, 1 when the status is fail), `Duration` (Milliseconds) and each of
+ * the result's `metrics` with the unit its kind declares (`None` when undeclared); dimensions
+ * `CheckId` + `Region`. Per publish: `RunnerHeartbeat` = 1 (Count), dimension `Region`.
+ * With a `project`, every datum also gets a `Project` dimension.
+ */
+import { DIMENSION, METRIC } from '../alarms/metrics';
+import type { KindMetric, ProbeKind } from '../probes/types';
+import type { CheckResult } from '../types';
+
+export type MetricUnit = KindMetric['unit'];
+
+export interface Datum {
+  name: string;
+  /** In publishing order; names are exactly the contract's (CheckId, Region, optionally Project). */
+  dimensions: Array<{ name: string; value: string }>;
+  value: number;
+  unit: MetricUnit;
+  timestamp: Date;
+}
+
+export interface DatumOptions {
+  /** Kind registry to read declared units from. */
+  kinds: ReadonlyMap<string, Pick<ProbeKind, 'metrics'>>;
+  /** Adds a `Project` dimension to every datum. @default none */
+  project?: string;
+}
+
+/** Datums of one result; values CloudWatch would reject (NaN, ±Infinity) are left out and listed in `skipped`. */
+export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datum[]; skipped: string[] } {
+  const dimensions = [
+    ...(opts.project ? [{ name: DIMENSION.project, value: opts.project }] : []),
+    { name: DIMENSION.checkId, value: r.checkId },
+    { name: DIMENSION.region, value: r.region },
+  ];
+  const parsed = Date.parse(r.scheduledAt);
+  const timestamp = new Date(Number.isNaN(parsed) ? Date.now() : parsed);
+  const datums: Datum[] = [];
+  const skipped: string[] = [];
+  const add = (name: string, value: number, unit: MetricUnit) => {
+    if (typeof value === 'number' && Number.isFinite(value)) datums.push({ name, dimensions, value, unit, timestamp });
+    else skipped.push(name);
+  };
+  add(METRIC.failed, r.status === 'fail' ? 1 : 0, 'Count');
+  add(METRIC.duration, r.durationMs, 'Milliseconds');
+  const declared = opts.kinds.get(r.kind)?.metrics ?? [];
+  for (const [name, value] of Object.entries(r.metrics ?? {})) add(name, value, declared.find((m) => m.name === name)?.unit ?? 'None');
+  return { datums, skipped };
+}
+
+/** The runner's heartbeat for one publish: lets an alarm notice a region whose runner stopped. */
+export function heartbeatDatum(region: string, at: Date, project?: string): Datum {
+  return {
+    name: METRIC.heartbeat,
+    dimensions: [...(project ? [{ name: DIMENSION.project, value: project }] : []), { name: DIMENSION.region, value: region }],
+    value: 1,
+    unit: 'Count',
+    timestamp: at,
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * An example config. `npm start` serves a demo shop on loopback (port 4319, or
+ * WATCHPOST_DEMO_PORT) so these checks show something real with no internet: one passes,
+ * one is slow (degraded), one is broken (fails).
+ *
+ * Replace the demo checks with your own, e.g.
+ *   { id: 'shop-home', kind: 'http', url: 'https://shop.example.com/', assertions: [status.equals(200)] }
+ */
+import { defineConfig, json, latency, status, text } from 'watchpost';
+
+const demo = `http://127.0.0.1:${process.env.WATCHPOST_DEMO_PORT ?? 4319}`;
+
+export default defineConfig({
+  project: 'demo',
+  homeRegion: 'eu-central-1',
+  regions: ['eu-central-1', 'us-east-1', 'ap-southeast-1'],
+  notify: {
+    critical: { sms: [], email: ['oncall@example.com'] },
+    warning: { email: ['team@example.com'] },
+  },
+  defaults: { frequency: '30s', timeout: '5s', retries: 1 },
+  checks: [
+    {
+      id: 'shop-health',
+      name: 'Shop: health endpoint',
+      kind: 'http',
+      url: `${demo}/health`,
+      assertions: [status.equals(200), json('$.status').equals('ok'), latency.lessThan(500)],
+    },
+    {
+      id: 'shop-products',
+      name: 'Shop: product feed is not empty',
+      kind: 'http',
+      url: `${demo}/api/products`,
+      assertions: [status.equals(200), json('$.items.length').greaterThan(0), json('$.items[0].price').greaterThan(0)],
+    },
+    {
+      id: 'shop-checkout',
+      name: 'Shop: checkout answers quickly',
+      kind: 'http',
+      url: `${demo}/checkout`,
+      degradedAfter: '800ms',
+      assertions: [status.equals(200)],
+    },
+    {
+      id: 'shop-search',
+      name: 'Shop: search works',
+      kind: 'http',
+      url: `${demo}/search?q=mug`,
+      severity: 'warning',
+      runbook: 'https://wiki.example.com/runbooks/search',
+      assertions: [status.equals(200), text.notContains('unavailable')],
+    },
+  ],
+});
