@@ -65,7 +65,7 @@ describe('CloudWatchMetricSink', () => {
   it('publishes Failed, Duration and the heartbeat with exact names, dimensions, values, units and timestamps', async () => {
     const sink = new CloudWatchMetricSink({ client: client() });
     const report = await sink.publish([result('shop-home'), result('shop-api', 'fail', { durationMs: 10_000 }), result('blog', 'degraded', { durationMs: 1_500 })], 'us-east-1', PASS_AT);
-    expect(report).toEqual({ published: 7, failed: [] });
+    expect(report).toEqual({ published: 6, failed: [] });
 
     const calls = cw.calls('PutMetricData');
     expect(calls).toHaveLength(1);
@@ -74,12 +74,13 @@ describe('CloudWatchMetricSink', () => {
 
     const sent = datums();
     const byKey = new Map(sent.map((d) => [`${d.MetricName}/${dims(d).CheckId ?? '-'}`, d]));
-    expect(sent).toHaveLength(7);
+    expect(sent).toHaveLength(6);
     expect(byKey.get('Failed/shop-home')).toMatchObject({ Value: 0, Unit: 'Count' });
     expect(byKey.get('Failed/shop-api')).toMatchObject({ Value: 1, Unit: 'Count' });
     expect(byKey.get('Failed/blog')).toMatchObject({ Value: 0, Unit: 'Count' });
     expect(byKey.get('Duration/shop-home')).toMatchObject({ Value: 231, Unit: 'Milliseconds' });
-    expect(byKey.get('Duration/shop-api')).toMatchObject({ Value: 10_000, Unit: 'Milliseconds' });
+    // A failed run publishes no Duration: an outage pages as DOWN, not also as SLOW.
+    expect(byKey.has('Duration/shop-api')).toBe(false);
     expect(byKey.get('Duration/blog')).toMatchObject({ Value: 1_500, Unit: 'Milliseconds' });
     for (const d of sent.filter((x) => x.MetricName !== 'RunnerHeartbeat')) {
       // Exactly CheckId and Region, nothing else.
@@ -134,7 +135,8 @@ describe('CloudWatchMetricSink', () => {
   it('splits 1,200 results into calls of at most 1,000 datums, each result within one call', async () => {
     const results = Array.from({ length: 1_200 }, (_, i) => result(`check-${i}`, i % 10 ? 'pass' : 'fail'));
     const report = await new CloudWatchMetricSink({ client: client() }).publish(results, 'us-east-1', PASS_AT);
-    expect(report).toEqual({ published: 2_401, failed: [] });
+    // 1,080 passing results × (Failed + Duration) + 120 failed × Failed + the heartbeat.
+    expect(report).toEqual({ published: 2_281, failed: [] });
 
     const calls = cw.calls('PutMetricData');
     expect(calls.length).toBe(3);
@@ -146,12 +148,12 @@ describe('CloudWatchMetricSink', () => {
     expect(calls.some((c) => c.gzip)).toBe(true);
 
     const sent = datums();
-    expect(sent).toHaveLength(2_401);
+    expect(sent).toHaveLength(2_281);
     expect(sent.filter((d) => d.MetricName === 'RunnerHeartbeat')).toHaveLength(1);
     expect(sent.filter((d) => d.MetricName === 'Failed' && d.Value === 1)).toHaveLength(120);
     for (const c of calls) {
       const ids = new Set((c.body.MetricData as WireDatum[]).map((d) => dims(d).CheckId).filter(Boolean));
-      for (const id of ids) expect((c.body.MetricData as WireDatum[]).filter((d) => dims(d).CheckId === id)).toHaveLength(2);
+      for (const id of ids) expect((c.body.MetricData as WireDatum[]).filter((d) => dims(d).CheckId === id)).toHaveLength(Number(id.split('-')[1]) % 10 ? 2 : 1);
     }
   });
 
@@ -210,10 +212,9 @@ describe('CloudWatchMetricSink', () => {
     expect(report.failed[0]!.reason).toMatch(/ECONNREFUSED|connect/i);
   });
 
-  it('adds a Project dimension when given one', async () => {
-    await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish([result('a')], 'us-east-1', PASS_AT);
-    for (const d of datums()) expect(dims(d).Project).toBe('shop');
-    expect(dims(datums().find((d) => d.MetricName === 'RunnerHeartbeat')!)).toEqual({ Project: 'shop', Region: 'us-east-1' });
+  it('publishes a heartbeat of 0 when the pass could not store its results', async () => {
+    await new CloudWatchMetricSink({ client: client() }).publish([result('a')], 'us-east-1', PASS_AT, { runnerHealthy: false });
+    expect(datums().find((d) => d.MetricName === 'RunnerHeartbeat')).toMatchObject({ Value: 0, Dimensions: [{ Name: 'Region', Value: 'us-east-1' }] });
   });
 });
 
@@ -223,15 +224,15 @@ describe('LocalMetricSink', () => {
     for (let m = 0; m < 5; m++) {
       const scheduledAt = new Date(Date.parse('2030-05-01T10:00:00.000Z') + m * 60_000).toISOString();
       const report = await sink.publish([result('a', m === 4 ? 'fail' : 'pass', { region: 'local', scheduledAt, durationMs: 100 + m })], 'local', new Date(scheduledAt));
-      expect(report).toEqual({ published: 3, failed: [] });
+      expect(report).toEqual({ published: m === 4 ? 2 : 3, failed: [] });
     }
     expect(cw.calls()).toHaveLength(0);
     const latest = sink.latest('a');
     expect(latest.map((d) => [d.metric, d.value, d.unit])).toEqual([
       ['Failed', 1, 'Count'],
-      ['Duration', 104, 'Milliseconds'],
+      ['Duration', 103, 'Milliseconds'],
     ]);
-    expect(sink.series('Duration', { CheckId: 'a', Region: 'local' }).map((d) => d.value)).toEqual([102, 103, 104]);
+    expect(sink.series('Duration', { CheckId: 'a', Region: 'local' }).map((d) => d.value)).toEqual([101, 102, 103]);
     expect(sink.latest().find((d) => d.metric === 'RunnerHeartbeat')).toMatchObject({ dimensions: { Region: 'local' }, value: 1 });
   });
 });

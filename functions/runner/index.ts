@@ -29,6 +29,7 @@ const WRITE_MARGIN_MS = 8_000;
 
 interface Runtime {
   config: ValidatedConfig;
+  table: { client: DynamoDBClient; tableName: string };
   region: string;
   store: DynamoResultStore;
   metrics: CloudWatchMetricSink;
@@ -73,10 +74,12 @@ export function init(): Runtime {
   const config = parseConfig(JSON.parse(readFileSync(file, 'utf8')), file);
   const region = env('AWS_REGION');
   const home = process.env[RUNNER_ENV.homeRegion] ?? config.homeRegion;
+  const table = { client: new DynamoDBClient({ region }), tableName: env(RUNNER_ENV.table) };
   runtime = {
     config,
     region,
-    store: new DynamoResultStore({ client: new DynamoDBClient({ region }), tableName: env(RUNNER_ENV.table), retentionMs: ms(config.retention), log }),
+    table,
+    store: new DynamoResultStore({ ...table, retentionMs: ms(config.retention), log }),
     metrics: new CloudWatchMetricSink({ client: new CloudWatchClient({ region: home }), log }),
     secrets: secretsManager(home),
   };
@@ -89,7 +92,7 @@ export async function handler(event: { time?: string } | undefined, context: Pic
   const tick = Number.isFinite(parsed) ? parsed : Date.now();
   const deadline = Date.now() + context.getRemainingTimeInMillis() - WRITE_MARGIN_MS;
   logger.appendKeys({ region: rt.region, tick: new Date(tick).toISOString() });
-  const report = await runPass({ config: rt.config, region: rt.region, tick, deadline, secrets: rt.secrets, store: rt.store, metrics: rt.metrics, log });
+  const report = await runPass({ config: rt.config, region: rt.region, tick, deadline, secrets: rt.secrets, store: rt.store, metrics: rt.metrics, table: rt.table, log });
   const summary = {
     checks: report.results.length,
     failed: report.results.filter((r) => r.status === 'fail').length,

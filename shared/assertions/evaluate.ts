@@ -48,7 +48,8 @@ export function compare(a: Pick<Assertion, 'comparison' | 'target'>, found: bool
     case 'contains':
     case 'notContains': {
       let has: boolean;
-      if (Array.isArray(actual)) has = actual.some((el) => same(el, target));
+      if (actual === null) has = false; // null holds nothing (not the text "null")
+      else if (Array.isArray(actual)) has = actual.some((el) => same(el, target));
       else if (typeof actual === 'string') has = actual.includes(String(target));
       else if (actual !== null && typeof actual === 'object') has = JSON.stringify(actual).includes(String(target));
       else has = String(actual).includes(String(target));

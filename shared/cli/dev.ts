@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE } from '../config/load';
 import type { ValidatedConfig } from '../config/types';
 import { DEFAULT_DEMO_PORT, DEMO_PORT_ENV, startDemoTarget, type DemoTarget } from '../demo/target';
+import { heartbeatTokens } from '../probes/heartbeat/endpoint';
+import { startPingServer } from '../probes/heartbeat/local-server';
 import { formatDuration, ms } from '../duration';
 import { jsonLog } from '../log';
 import { runPass } from '../runner/run-pass';
@@ -36,6 +38,7 @@ export async function devCommand(args: string[]): Promise<number> {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
       demo: { type: 'boolean', default: false },
       port: { type: 'string', default: '4320' },
+      'ping-port': { type: 'string', default: '4321' },
       data: { type: 'string', default: DEFAULT_DATA_DIR },
       concurrency: { type: 'string', default: '16' },
     },
@@ -57,11 +60,25 @@ export async function devCommand(args: string[]): Promise<number> {
     throw e;
   });
 
+  const log = jsonLog({ command: 'dev' }, 'warn');
+  // The same ping endpoint the Lambda function URL serves, for heartbeat checks.
+  const heartbeats = heartbeatTokens(config);
+  const pings = heartbeats.size
+    ? await startPingServer({ port: Number(values['ping-port']), config, client: local.client, tableName: local.tableName, secrets: envSecrets, log }).catch(
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === 'EADDRINUSE') return startPingServer({ port: 0, config, client: local.client, tableName: local.tableName, secrets: envSecrets, log });
+          throw e;
+        },
+      )
+    : undefined;
+
   const checks = config.checks.filter((ch) => ch.enabled);
+  const byId = new Map(config.checks.map((ch) => [ch.id, ch]));
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(c.bold(`watchpost dev — ${checks.length} check${checks.length === 1 ? '' : 's'} from ${values.config}`));
   if (demo) out(c.dim(`demo shop on ${demo.url} (healthy, slow and broken endpoints)`));
   out(c.dim(`results stored in ${values.data}/  ·  dashboard ${dashboard.url}  ·  Ctrl-C to stop`));
+  if (pings) out(c.dim(`heartbeat pings: ${[...heartbeats.keys()].map((id) => `${pings.url}/ping/${id}`).join(', ')} (header: Authorization: Bearer <token>)`));
   out('');
 
   // Last status per check, to announce changes the way a page would.
@@ -71,12 +88,11 @@ export async function devCommand(args: string[]): Promise<number> {
     const changed = prev && prev.status !== r.status;
     const since = !prev || changed ? r.scheduledAt : prev.since;
     last.set(r.checkId, { status: r.status, since });
-    const note = resultNote(r);
+    const note = resultNote(r, byId.get(r.checkId)?.degradedAfter);
     let line = `${c.dim(clock(Date.now()))}  ${statusWord(r.status)}  ${r.checkId.padEnd(24)} ${formatDuration(r.durationMs).padStart(7)}  ${note}`;
     if (changed) line += `  ${c.bold(`← was ${prev.status} for ${formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since))}`)}`;
     out(line);
   };
-  const log = jsonLog({ command: 'dev' }, 'warn');
   const concurrency = Number(values.concurrency) || 16;
   const maxTimeout = Math.max(...checks.map((ch) => ms(ch.timeout) * (ch.retries + 1)), 1_000);
 
@@ -97,6 +113,7 @@ export async function devCommand(args: string[]): Promise<number> {
       waitForSchedule: !runs,
       secrets: envSecrets,
       store: local.store,
+      table: { client: local.client, tableName: local.tableName },
       log,
       onResult: (r) => !stopping && onResult(r),
     }).catch((e: Error) => log.error('runner pass failed', { error: e.message }));
@@ -132,6 +149,7 @@ export async function devCommand(args: string[]): Promise<number> {
   // Runs in flight are abandoned (their results would be written as the pass ends); do not wait a minute.
   await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 1_500))]);
   await dashboard.close();
+  await pings?.close();
   await local.close();
   await demo?.close();
   return EXIT.ok;

@@ -24,15 +24,18 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 /** One-line explanation of a result: the error, or the slowest fact. */
-export function resultNote(r: CheckResult): string {
+export function resultNote(r: CheckResult, degradedAfter?: string): string {
   if (r.error) return `${r.error.code}: ${r.error.message}`;
-  if (r.status === 'degraded') return `slower than degradedAfter`;
+  if (r.status === 'degraded') {
+    const took = formatDuration(r.timings.total ?? r.durationMs);
+    return degradedAfter ? `${took}, slower than degradedAfter ${degradedAfter}` : `${took}, degraded`;
+  }
   const passed = r.assertions.length;
   return passed ? `${passed} assertion${passed === 1 ? '' : 's'} passed` : '';
 }
 
-export function resultRow(r: CheckResult): string[] {
-  return [statusWord(r.status), r.checkId, r.kind, formatDuration(r.durationMs), r.attempts > 1 ? `${r.attempts}` : '', resultNote(r)];
+export function resultRow(r: CheckResult, degradedAfter?: string): string[] {
+  return [statusWord(r.status), r.checkId, r.kind, formatDuration(r.durationMs), r.attempts > 1 ? `${r.attempts}` : '', resultNote(r, degradedAfter)];
 }
 
 export const RESULT_HEADER = ['STATUS', 'CHECK', 'KIND', 'TIME', 'TRIES', 'DETAIL'];

@@ -44,6 +44,7 @@ export async function runCommand(args: string[]): Promise<number> {
       waitForSchedule: false,
       secrets: envSecrets,
       store: local?.store,
+      table: local && { client: local.client, tableName: local.tableName },
       log: jsonLog({ command: 'run' }, 'warn'),
       onResult: live ? () => process.stderr.write(`\r${c.dim(`running ${++done}/${checks.length}…`)}`) : undefined,
     });
@@ -52,7 +53,7 @@ export async function runCommand(args: string[]): Promise<number> {
     const order = new Map(checks.map((ch, i) => [ch.id, i]));
     const results = [...report.results].sort((a, b) => order.get(a.checkId)! - order.get(b.checkId)!);
     if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    else process.stdout.write(`${table(RESULT_HEADER, results.map(resultRow))}\n\n${summary(results)}\n`);
+    else process.stdout.write(`${table(RESULT_HEADER, results.map((r) => resultRow(r, checks.find((ch) => ch.id === r.checkId)?.degradedAfter)))}\n\n${summary(results)}\n`);
     return results.some((r) => r.status === 'fail') ? EXIT.failed : EXIT.ok;
   } finally {
     await local?.close();

@@ -55,7 +55,8 @@ export interface Field<T = unknown> {
 type AnyField = Schema<unknown> | Field<unknown>;
 export type Shape = Record<string, AnyField>;
 
-function describe(v: unknown): string {
+/** How a value reads in a message: `"200"`, `number 42`, `an array`, `null`. */
+export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
@@ -79,7 +80,14 @@ export function closest(word: string, candidates: readonly string[]): string | u
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  // One edit per three letters (so "ftp" does not suggest "http"), or a clear prefix ("assert" → "assertions").
+  if (best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3))) return best;
+  if (word.length >= 4) {
+    const w = word.toLowerCase();
+    const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(w));
+    if (prefixed.length === 1) return prefixed[0];
+  }
+  return undefined;
 }
 
 function levenshtein(a: string, b: string): number {
@@ -94,6 +102,23 @@ function levenshtein(a: string, b: string): number {
     }
   }
   return row[b.length]!;
+}
+
+const UNIT_WORDS: Record<string, string> = {
+  ms: 'ms', msec: 'ms', millisecond: 'ms', milliseconds: 'ms',
+  s: 's', sec: 's', secs: 's', second: 's', seconds: 's',
+  m: 'm', min: 'm', mins: 'm', minute: 'm', minutes: 'm',
+  h: 'h', hr: 'h', hrs: 'h', hour: 'h', hours: 'h',
+  d: 'd', day: 'd', days: 'd',
+};
+
+/** `"5 minutes"` → `write "5m"`; `"90"` → a reminder that durations carry a unit. */
+function durationHint(v: string): string | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v);
+  if (!m) return undefined;
+  if (!m[2]) return `write "${m[1]}ms" or "${m[1]}s": durations carry a unit`;
+  const unit = UNIT_WORDS[m[2].toLowerCase()];
+  return unit ? `write "${m[1]}${unit}"` : undefined;
 }
 
 const isField = (f: AnyField): f is Field<unknown> => 'schema' in f && 'optional' in f;
@@ -163,7 +188,7 @@ export const s = {
           return expect(issues, path, expected, v, hint);
         }
         const msv = parseDuration(v);
-        if (msv === undefined) return expect(issues, path, expected, v);
+        if (msv === undefined) return expect(issues, path, expected, v, durationHint(v));
         if (opts.min !== undefined && msv < opts.min) {
           issues.add(path, `must be at least ${opts.min}ms, got "${v}"`);
           return INVALID;
@@ -213,13 +238,15 @@ export const s = {
           issues.add(path, 'a secret reference has exactly one key, "secret"', 'write { secret: "name" }');
           return INVALID;
         }
+        // Say both options when it is neither (not just "expected a string").
+        if (typeof v !== 'string') return expect(issues, path, expected, v);
         return inner.check(v, path, issues);
       },
     };
   },
 
-  array<T>(item: Schema<T>, opts: { min?: number; max?: number } = {}): Schema<T[]> {
-    const expected = `a list of ${item.expected}`;
+  array<T>(item: Schema<T>, opts: { min?: number; max?: number; expected?: string } = {}): Schema<T[]> {
+    const expected = opts.expected ?? `a list of ${item.expected}`;
     return {
       expected,
       check(v, path, issues) {
@@ -246,7 +273,7 @@ export const s = {
 
   /** A map with free keys (headers, tags). */
   record<T>(value: Schema<T>): Schema<Record<string, T>> {
-    const expected = `an object of ${value.expected}`;
+    const expected = `an object whose values are each ${value.expected}`;
     return {
       expected,
       check(v, path, issues) {

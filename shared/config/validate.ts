@@ -5,7 +5,10 @@
 import { assertionSchema } from '../assertions/schema';
 import { parseDuration } from '../duration';
 import { registry } from '../probes/registry';
-import { checkShape, closest, formatDiagnostic, INVALID, Issues, joinIndex, joinKey, s, type Diagnostic, type Shape } from './schema';
+import { checkMaintenance, maintenanceWindowSchema } from '../alarms/maintenance';
+import { alarmSettingsSchema, checkAlarmSettings, mergeAlarmSettings } from '../alarms/settings';
+import { notifySettingsShape } from '../notify/config';
+import { checkShape, closest, describe, formatDiagnostic, INVALID, Issues, joinIndex, joinKey, s, type Diagnostic, type Shape } from './schema';
 import type { ValidatedCheck, ValidatedConfig } from './types';
 
 export const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
@@ -26,6 +29,7 @@ const defaultsShape: Shape = {
   degradedAfter: s.optional(s.duration()),
   regions: s.optional(s.array(region, { min: 1 })),
   tags: s.optional(tags),
+  alarm: s.optional(alarmSettingsSchema),
 };
 
 /** Top-level keys; other issues add theirs here (e.g. `maintenance`). */
@@ -33,9 +37,10 @@ export const configShape: Shape = {
   project: s.string({ pattern: /^[a-z][a-z0-9-]{0,30}$/, expected: 'a project name (lower-case letters, digits, dashes; at most 31)', patternHint: 'e.g. "shop"' }),
   homeRegion: region,
   regions: s.array(region, { min: 1 }),
-  notify: s.optional(s.object({ critical: s.optional(notifyTargets), warning: s.optional(notifyTargets) }), {}),
+  notify: s.optional(s.object({ critical: s.optional(notifyTargets), warning: s.optional(notifyTargets), ...notifySettingsShape }), {}),
   defaults: s.optional(s.object(defaultsShape), {}),
   retention: s.optional(s.duration({ min: 86_400_000 }), '30d'),
+  maintenance: s.optional(s.array(maintenanceWindowSchema)),
   checks: s.any('a list of checks'),
 };
 
@@ -52,8 +57,9 @@ const commonShape: Shape = {
   degradedAfter: s.optional(s.duration()),
   tags: s.optional(tags),
   runbook: s.optional(s.url()),
+  alarm: s.optional(alarmSettingsSchema),
   enabled: s.optional(s.boolean()),
-  assertions: s.any(),
+  assertions: s.optional(s.any('a list of assertions')),
 };
 
 export type ValidationResult = { ok: true; config: ValidatedConfig; diagnostics: [] } | { ok: false; diagnostics: Diagnostic[] };
@@ -101,8 +107,8 @@ export function validateConfig(raw: unknown): ValidationResult {
 
   const checks: ValidatedCheck[] = [];
   if (!Array.isArray(raw && (raw as any).checks)) {
-    if ((raw as any)?.checks !== undefined) issues.add('checks', 'expected a list of checks');
-    else issues.add('checks', 'is required (a list of checks)');
+    // A missing `checks` is already reported by the top-level shape.
+    if ((raw as any)?.checks !== undefined) issues.add('checks', `expected a list of checks, got ${describe((raw as any).checks)}`);
   } else {
     const seen = new Map<string, number>();
     (raw as any).checks.forEach((c: unknown, i: number) => {
@@ -118,11 +124,15 @@ export function validateConfig(raw: unknown): ValidationResult {
     });
   }
 
+  const checkIds: string[] = Array.isArray((raw as any)?.checks) ? (raw as any).checks.map((c: any) => c?.id).filter((id: unknown) => typeof id === 'string') : [];
+  checkMaintenance(cfg.maintenance, checkIds, issues);
+
   if (issues.count || top === INVALID) return { ok: false, diagnostics: issues.list };
   const notify = (cfg.notify ?? {}) as Record<string, any>;
   const config: ValidatedConfig = {
     ...(cfg as any),
     notify: {
+      ...notify,
       critical: { sms: notify.critical?.sms ?? [], email: notify.critical?.email ?? [] },
       warning: { sms: notify.warning?.sms ?? [], email: notify.warning?.email ?? [] },
     },
@@ -134,7 +144,7 @@ export function validateConfig(raw: unknown): ValidationResult {
 
 function validateCheck(c: unknown, path: string, issues: Issues, regions: string[], defaults: Record<string, any>): ValidatedCheck | undefined {
   if (typeof c !== 'object' || c === null || Array.isArray(c)) {
-    issues.add(path, 'expected a check object with at least id and kind');
+    issues.add(path, `expected a check object with at least id and kind, got ${describe(c)}`);
     return undefined;
   }
   const raw = c as Record<string, unknown>;
@@ -154,7 +164,7 @@ function validateCheck(c: unknown, path: string, issues: Issues, regions: string
 
   let assertions: unknown[] = [];
   if (raw.assertions !== undefined) {
-    const a = s.array(assertionSchema(kind.assertionSources, kind.numericSources)).check(raw.assertions, joinKey(path, 'assertions'), issues);
+    const a = s.array(assertionSchema(kind.assertionSources, kind.numericSources, kind.kind), { expected: 'a list of assertions' }).check(raw.assertions, joinKey(path, 'assertions'), issues);
     if (a !== INVALID) assertions = a;
   }
   if (Array.isArray(raw.regions) && regions.length) {
@@ -178,6 +188,9 @@ function validateCheck(c: unknown, path: string, issues: Issues, regions: string
     assertions,
   } as Record<string, any>;
   if (check.degradedAfter === undefined && defaults.degradedAfter !== undefined) check.degradedAfter = defaults.degradedAfter;
+  const alarm = mergeAlarmSettings(checked.alarm as any, defaults.alarm, check.regions.length);
+  if (alarm) check.alarm = alarm;
+  checkAlarmSettings(check as ValidatedCheck, path, issues, checked.alarm as any);
 
   const freq = parseDuration(check.frequency)!;
   if (freq < 60_000 ? 60_000 % freq !== 0 : freq % 60_000 !== 0)

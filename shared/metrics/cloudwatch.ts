@@ -14,7 +14,7 @@ import { backoffDelay, describeError, isRetryable, mapLimit, sleep } from '../st
 import { METRIC_NAMESPACE } from '../store/table';
 import type { CheckResult } from '../types';
 import { heartbeatDatum, resultDatums, type Datum } from './datums';
-import type { MetricSink, PublishReport } from './types';
+import type { MetricSink, PublishOptions, PublishReport } from './types';
 
 export interface CloudWatchMetricSinkOptions {
   /**
@@ -24,8 +24,6 @@ export interface CloudWatchMetricSinkOptions {
   client: CloudWatchClient;
   /** @default "Watchpost" (METRIC_NAMESPACE) */
   namespace?: string;
-  /** Adds a `Project` dimension to every datum (several projects in one account). @default none */
-  project?: string;
   /** @default silent */
   log?: Log;
   /** Attempts per PutMetricData call. @default 4 */
@@ -64,7 +62,6 @@ const sizeOf = (d: MetricDatum) => JSON.stringify(d).length + 16;
 export class CloudWatchMetricSink implements MetricSink {
   private readonly client: CloudWatchClient;
   private readonly namespace: string;
-  private readonly project?: string;
   private readonly log: Log;
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
@@ -74,7 +71,6 @@ export class CloudWatchMetricSink implements MetricSink {
   constructor(opts: CloudWatchMetricSinkOptions) {
     this.client = opts.client;
     this.namespace = opts.namespace ?? METRIC_NAMESPACE;
-    this.project = opts.project;
     this.log = opts.log ?? silentLog;
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
     this.retryBaseMs = opts.retryBaseMs ?? 100;
@@ -82,8 +78,8 @@ export class CloudWatchMetricSink implements MetricSink {
     this.kinds = opts.kinds ?? registry;
   }
 
-  async publish(results: readonly CheckResult[], region: string, at: Date): Promise<PublishReport> {
-    const calls = this.plan(results, region, at);
+  async publish(results: readonly CheckResult[], region: string, at: Date, opts: PublishOptions = {}): Promise<PublishReport> {
+    const calls = this.plan(results, region, at, opts.runnerHealthy ?? true);
     const outcomes = await mapLimit(calls, this.concurrency, (call) => this.put(call));
     const report: PublishReport = { published: 0, failed: [] };
     outcomes.forEach((reason, i) => {
@@ -99,11 +95,11 @@ export class CloudWatchMetricSink implements MetricSink {
   }
 
   /** Packs datums into calls: heartbeat first, then each result's datums together. */
-  private plan(results: readonly CheckResult[], region: string, at: Date): Call[] {
-    const heartbeat = toMetricDatum(heartbeatDatum(region, at, this.project));
+  private plan(results: readonly CheckResult[], region: string, at: Date, healthy: boolean): Call[] {
+    const heartbeat = toMetricDatum(heartbeatDatum(region, at, healthy));
     const calls: Call[] = [{ datums: [heartbeat], bytes: sizeOf(heartbeat), checkIds: new Set(), heartbeat: true }];
     for (const r of results) {
-      const { datums, skipped } = resultDatums(r, { kinds: this.kinds, project: this.project });
+      const { datums, skipped } = resultDatums(r, { kinds: this.kinds });
       if (skipped.length) this.log.warn('metric values that are not finite numbers were not published', { checkId: r.checkId, metrics: skipped });
       const wire = datums.map(toMetricDatum);
       const bytes = wire.reduce((n, d) => n + sizeOf(d), 0);

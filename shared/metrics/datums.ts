@@ -2,10 +2,11 @@
  * The datums a result turns into — one definition for the CloudWatch sink and the local sink.
  * Names come from the metric contract in `shared/alarms/metrics.ts`, which the alarms read.
  *
- * Per result: `Failed` (Count, 1 when the status is fail), `Duration` (Milliseconds) and each of
- * the result's `metrics` with the unit its kind declares (`None` when undeclared); dimensions
- * `CheckId` + `Region`. Per publish: `RunnerHeartbeat` = 1 (Count), dimension `Region`.
- * With a `project`, every datum also gets a `Project` dimension.
+ * Per result: `Failed` (Count, 1 when the status is fail), `Duration` (Milliseconds, only for runs
+ * that did not fail: an outage pages as DOWN, not also as SLOW) and each of the result's `metrics`
+ * with the unit its kind declares (`None` when undeclared); dimensions `CheckId` + `Region`.
+ * Per publish: `RunnerHeartbeat` (Count, dimension `Region`): 1 for a healthy pass, 0 when
+ * results could not be stored.
  */
 import { DIMENSION, METRIC } from '../alarms/metrics';
 import type { KindMetric, ProbeKind } from '../probes/types';
@@ -15,7 +16,7 @@ export type MetricUnit = KindMetric['unit'];
 
 export interface Datum {
   name: string;
-  /** In publishing order; names are exactly the contract's (CheckId, Region, optionally Project). */
+  /** In publishing order; names are exactly the contract's (CheckId, Region). */
   dimensions: Array<{ name: string; value: string }>;
   value: number;
   unit: MetricUnit;
@@ -25,14 +26,11 @@ export interface Datum {
 export interface DatumOptions {
   /** Kind registry to read declared units from. */
   kinds: ReadonlyMap<string, Pick<ProbeKind, 'metrics'>>;
-  /** Adds a `Project` dimension to every datum. @default none */
-  project?: string;
 }
 
 /** Datums of one result; values CloudWatch would reject (NaN, ±Infinity) are left out and listed in `skipped`. */
 export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datum[]; skipped: string[] } {
   const dimensions = [
-    ...(opts.project ? [{ name: DIMENSION.project, value: opts.project }] : []),
     { name: DIMENSION.checkId, value: r.checkId },
     { name: DIMENSION.region, value: r.region },
   ];
@@ -45,18 +43,18 @@ export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datu
     else skipped.push(name);
   };
   add(METRIC.failed, r.status === 'fail' ? 1 : 0, 'Count');
-  add(METRIC.duration, r.durationMs, 'Milliseconds');
+  if (r.status !== 'fail') add(METRIC.duration, r.durationMs, 'Milliseconds');
   const declared = opts.kinds.get(r.kind)?.metrics ?? [];
   for (const [name, value] of Object.entries(r.metrics ?? {})) add(name, value, declared.find((m) => m.name === name)?.unit ?? 'None');
   return { datums, skipped };
 }
 
 /** The runner's heartbeat for one publish: lets an alarm notice a region whose runner stopped. */
-export function heartbeatDatum(region: string, at: Date, project?: string): Datum {
+export function heartbeatDatum(region: string, at: Date, healthy = true): Datum {
   return {
     name: METRIC.heartbeat,
-    dimensions: [...(project ? [{ name: DIMENSION.project, value: project }] : []), { name: DIMENSION.region, value: region }],
-    value: 1,
+    dimensions: [{ name: DIMENSION.region, value: region }],
+    value: healthy ? 1 : 0,
     unit: 'Count',
     timestamp: at,
   };

@@ -4,9 +4,25 @@
  */
 import type { ProbeKind } from './types';
 import { httpKind } from './http';
+import { emailKind } from './email';
+import { tcpKind } from './tcp';
+import { dnsKind } from './dns';
+import { tlsKind } from './tls';
+import { multistepKind } from './multistep';
+import { heartbeatKind } from './heartbeat';
+import { queueKind } from './queue';
+import { metricKind } from './metric';
 
 const KINDS: readonly ProbeKind[] = [
   httpKind,
+  emailKind,
+  tcpKind,
+  dnsKind,
+  tlsKind,
+  multistepKind,
+  heartbeatKind,
+  queueKind,
+  metricKind,
 ];
 
 export const registry: ReadonlyMap<string, ProbeKind> = new Map(KINDS.map((k) => [k.kind, k]));

@@ -4,6 +4,8 @@
  * runner, the CLI and the CDK app all read that registry.
  */
 import type { LookupFunction } from 'node:net';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Issues, Shape } from '../config/schema';
 import type { ValidatedCheck, ValidatedConfig } from '../config/types';
 import type { CheckError } from '../types';
@@ -35,6 +37,21 @@ export interface KindAlarm {
   description: string;
   /** @default "notBreaching" */
   treatMissingData?: 'breaching' | 'notBreaching' | 'ignore' | 'missing';
+  /**
+   * Seconds per evaluation period (60 or a multiple of 60). Set it at least as long as the
+   * check's frequency when `treatMissingData` is `breaching`, or periods without a run breach.
+   * @default the check's frequency, at least 60
+   * @example 300
+   */
+  periodSeconds?: number;
+  /**
+   * Makes this an anomaly-detection alarm: the metric (with `statistic`) is compared with
+   * `ANOMALY_DETECTION_BAND(metric, anomalyBand)` and the alarm fires when it leaves the band on
+   * either side (`LessThanLowerOrGreaterThanUpperThreshold`). `anomalyBand` is the band's width
+   * in standard deviations; `threshold` and `comparison` are then ignored.
+   * @example 2
+   */
+  anomalyBand?: number;
 }
 
 /** What a probe reads an assertion source from. Returns `{ error }` when the source cannot be read (e.g. invalid JSON). */
@@ -73,6 +90,8 @@ export interface ProbeContext {
   lookup?: LookupFunction;
   /** Stored history for kinds that judge a figure against its past (metric). */
   history?: (checkId: string, limit: number) => Promise<Array<{ scheduledAt: string; metrics: Record<string, number> }>>;
+  /** The results table, for kinds that judge state stored there instead of a network target (heartbeat reads its pings). */
+  table?: { client: DynamoDBClient | DynamoDBDocumentClient; tableName: string };
 }
 
 export interface ProbeKind<C = any> {

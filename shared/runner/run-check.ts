@@ -21,6 +21,7 @@ export interface RunCheckOptions {
   config?: ValidatedConfig;
   lookup?: ProbeContext['lookup'];
   history?: ProbeContext['history'];
+  table?: ProbeContext['table'];
 }
 
 const sleep = (msv: number) => new Promise((r) => setTimeout(r, msv));
@@ -95,7 +96,7 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     };
   }
 
-  const ctxBase = { region: opts.region, config: opts.config, lookup: opts.lookup, history: opts.history };
+  const ctxBase = { region: opts.region, config: opts.config, lookup: opts.lookup, history: opts.history, table: opts.table };
   const timeout = ms(check.timeout);
   let result!: CheckResult;
   for (let n = 1; n <= check.retries + 1; n++) {

@@ -31,6 +31,8 @@ export interface PassOptions extends ScheduleOptions {
   metrics?: MetricSink;
   log: Log;
   lookup?: ProbeContext['lookup'];
+  /** The results table for kinds that read stored state (heartbeat pings). */
+  table?: ProbeContext['table'];
   /** Called as each result is ready (live view). */
   onResult?: (r: CheckResult) => void;
 }
@@ -72,16 +74,18 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
       config: opts.config,
       lookup: opts.lookup,
       history,
+      table: opts.table,
     });
     results.push(r);
     opts.onResult?.(r);
   });
 
   const report: PassReport = { results, written: 0, writeFailures: 0, published: 0, publishFailures: 0 };
-  const [stored, published] = await Promise.all([
-    opts.store?.writeResults(results).catch((e: Error) => ({ written: 0, failed: results.map((result) => ({ result, reason: e.message })) })),
-    opts.metrics?.publish(results, opts.region, new Date(opts.tick)).catch((e: Error) => ({ published: 0, failed: results.map((r) => ({ checkId: r.checkId, reason: e.message })) })),
-  ]);
+  // Store first: the heartbeat published next tells whether this pass stored its results.
+  const stored = await opts.store?.writeResults(results).catch((e: Error) => ({ written: 0, failed: results.map((result) => ({ result, reason: e.message })) }));
+  const published = await opts.metrics
+    ?.publish(results, opts.region, new Date(opts.tick), { runnerHealthy: !stored || stored.failed.length === 0 })
+    .catch((e: Error) => ({ published: 0, failed: results.map((r) => ({ checkId: r.checkId, reason: e.message })) }));
   if (stored) {
     report.written = stored.written;
     report.writeFailures = stored.failed.length;

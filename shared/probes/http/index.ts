@@ -1,6 +1,7 @@
 /** The `http` probe kind: registration, config fields, assertion sources. */
 import { s } from '../../config/schema';
 import type { ProbeKind } from '../types';
+import { runHttp } from './run';
 import type { HttpCheck } from './types';
 
 export type { HttpCheck } from './types';
@@ -21,5 +22,5 @@ export const httpKind: ProbeKind<HttpCheck> = {
   assertionSources: ['status', 'latency', 'header', 'text', 'json'],
   numericSources: ['status', 'latency'],
   target: (check) => `${check.method ?? 'GET'} ${check.url}`,
-  run: async () => ({ error: { code: 'INTERNAL', message: 'http probe not implemented yet' }, timings: {} }),
+  run: runHttp,
 };

@@ -1,0 +1,34 @@
+/**
+ * The CDK app (`cdk.json`: `npx tsx infra/app.ts`). Reads the same validated config as the
+ * CLI — `watchpost.config.ts`, or the file given with `-c config=<path>` — and builds every
+ * stack from it. An invalid config stops synth with the diagnostics `watchpost validate`
+ * prints. Context `alarmStacks=<n>` keeps at least n alarms stacks; `alarmActions=off` creates
+ * every alarm silent (a first deploy, see docs/deploy.md).
+ */
+import { App } from 'aws-cdk-lib';
+import { DEFAULT_CONFIG_FILE, importConfig } from '../shared/config/load';
+import type { ValidatedConfig } from '../shared/config/types';
+import { ConfigError, parseConfig } from '../shared/config/validate';
+import { limitProblems, templateStats } from './limits';
+import { buildWatchpost } from './watchpost-app';
+
+const app = new App();
+const file = String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG_FILE);
+const minAlarmStacks = Math.max(1, Math.floor(Number(app.node.tryGetContext('alarmStacks') ?? 1)) || 1);
+const alarmActions = !['off', 'false', '0'].includes(String(app.node.tryGetContext('alarmActions') ?? 'on').toLowerCase());
+
+let config: ValidatedConfig;
+try {
+  config = parseConfig(await importConfig(file), file);
+} catch (e) {
+  // ConfigError's message lists every diagnostic, formatted as `watchpost validate` does.
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(e instanceof ConfigError ? 1 : 2);
+}
+
+buildWatchpost(app, config, { minAlarmStacks, alarmActions });
+const problems = limitProblems(templateStats(app.synth()));
+if (problems.length) {
+  console.error(`watchpost: the synthesized templates exceed CloudFormation's limits:\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}

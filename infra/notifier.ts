@@ -1,0 +1,239 @@
+/**
+ * The notifier in the home region: an EventBridge rule on the state changes of watchpost's
+ * alarms (names begin with `<project> `) invokes a Lambda (functions/notifier) that reads the
+ * check's latest results and publishes a formatted page per protocol to the severity's topic,
+ * and posts the ITSM webhooks. Plus two alarms that page the topics directly (raw CloudWatch
+ * notifications, deliberately outside the rule): the notifier failing, and the account's SNS
+ * SMS spend nearing its monthly limit (at the limit SNS stops sending SMS).
+ *
+ * Least privilege: Query on the table for `LATEST#*` items only, Get/Put for its own
+ * `NOTIFY#*` items only, sns:Publish on the two topics (and their KMS key), GetSecretValue on
+ * exactly the webhook secrets, ListAlarmMuteRules only when maintenance windows exist.
+ *
+ * @example
+ * new Notifier(homeStack, 'Notifier', { config, table, topics: { critical, warning } });
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { Severity, ValidatedConfig } from '../shared/config/types';
+import { smsSpendAlarm, webhookSecretNames } from '../shared/notify/config';
+import { NOTIFY_PREFIX } from '../shared/notify/flap-store';
+import { NOTIFIER_ENV } from '../shared/notify/lambda-env';
+import { BUNDLED_CONFIG_FILE } from '../shared/runtime-env';
+import { latestKey, TABLE } from '../shared/store/table';
+import { bundledConfigJson, sha256 } from './runner';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const NOTIFIER_ENTRY = join(ROOT, 'functions', 'notifier', 'index.ts');
+
+export const notifierFunctionName = (project: string) => `${project}-watchpost-notifier`;
+/** Alarm names the rule matches: every spec name begins with the project and a space. */
+export const alarmNamePrefix = (project: string) => `${project} `;
+
+export interface NotifierProps {
+  config: ValidatedConfig;
+  /** The results table (its home-region replica). */
+  table: dynamodb.ITable | dynamodb.ITableV2;
+  /** The topics pages go to, per severity. */
+  topics: Record<Severity, sns.ITopic>;
+  /** The KMS key the topics are encrypted with (publishing needs it). @default the critical topic's `masterKey`, if any */
+  topicKey?: kms.IKey;
+  /** The link pages give for "dashboard". @default `notify.dashboardUrl`, else the CloudWatch dashboard */
+  dashboardUrl?: string;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  logRetention?: logs.RetentionDays;
+  /**
+   * `false` creates the rule disabled: no pages (context `alarmActions=off`, for a first deploy,
+   * like the alarms' actions).
+   * @default true
+   */
+  enabled?: boolean;
+  /** Topic the SMS spend alarm pages (raw CloudWatch notification). @default "warning" */
+  smsSpendSeverity?: Severity;
+}
+
+export class Notifier extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly rule: events.Rule;
+  readonly smsSpendAlarm: cloudwatch.Alarm;
+  readonly failingAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: NotifierProps) {
+    super(scope, id);
+    const { config, table, topics } = props;
+    const stack = Stack.of(this);
+    if (!existsSync(NOTIFIER_ENTRY)) throw new Error(`notifier handler not found: ${NOTIFIER_ENTRY}`);
+
+    // The config travels in the bundle (like the runner's): alarm names map back to checks through it.
+    const json = bundledConfigJson(config);
+    const dir = join(tmpdir(), 'watchpost-config');
+    mkdirSync(dir, { recursive: true });
+    const staged = join(dir, `${sha256(json)}.json`);
+    if (!existsSync(staged)) writeFileSync(staged, json);
+
+    const name = notifierFunctionName(config.project);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${name}`,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `watchpost notifier of ${config.project}: formats and sends pages`,
+    });
+    logGroup.grantWrite(this.role);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadLatestResults',
+        actions: ['dynamodb:Query'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${latestKey('', '')[TABLE.partitionKey]}*`] } },
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'FlapRecords',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${NOTIFY_PREFIX}*`] } },
+      }),
+    );
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishPages', actions: ['sns:Publish'], resources: [topics.critical.topicArn, topics.warning.topicArn] }));
+    const key = props.topicKey ?? topics.critical.masterKey;
+    if (key)
+      this.role.addToPolicy(
+        // What a publisher to an SSE-KMS topic needs.
+        new iam.PolicyStatement({ sid: 'EncryptPages', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+      );
+    const secrets = webhookSecretNames(config);
+    if (secrets.length)
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'WebhookSecrets',
+          actions: ['secretsmanager:GetSecretValue'],
+          // Secrets Manager appends "-" and six random characters to a secret's name in its ARN.
+          resources: secrets.map((s) => `arn:${Aws.PARTITION}:secretsmanager:${stack.region}:${Aws.ACCOUNT_ID}:secret:${s}-??????`),
+        }),
+      );
+    if (config.maintenance?.length) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ sid: 'MaintenanceMutes', actions: ['cloudwatch:ListAlarmMuteRules'], resources: ['*'] }),
+      );
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'cloudwatch:ListAlarmMuteRules is a read-only list call without resource-level permissions; the notifier asks whether a maintenance window mutes an alarm before paging.',
+      });
+    }
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      functionName: name,
+      description: `watchpost notifier of ${config.project}: alarm state changes to SMS, email and webhook pages`,
+      entry: NOTIFIER_ENTRY,
+      handler: 'handler',
+      projectRoot: ROOT,
+      depsLockFilePath: join(ROOT, 'package-lock.json'),
+      // The newest Node runtime, like the runner (cdk-nag AwsSolutions-L1 wants the latest).
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      // Webhooks: 3 attempts of at most 5 s each plus backoff, in parallel with SNS.
+      timeout: Duration.seconds(60),
+      role: this.role,
+      logGroup,
+      environment: {
+        [NOTIFIER_ENV.table]: table.tableName,
+        [NOTIFIER_ENV.configFile]: BUNDLED_CONFIG_FILE,
+        [NOTIFIER_ENV.homeRegion]: config.homeRegion,
+        [NOTIFIER_ENV.topicCritical]: topics.critical.topicArn,
+        [NOTIFIER_ENV.topicWarning]: topics.warning.topicArn,
+        ...(props.dashboardUrl ? { [NOTIFIER_ENV.dashboardUrl]: props.dashboardUrl } : {}),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      // A failed publish throws after releasing its flap record: Lambda's retries page. A page
+      // older than 15 minutes is stale.
+      retryAttempts: 2,
+      maxEventAge: Duration.minutes(15),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);",
+        bundleAwsSDK: true,
+        externalModules: [],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `node -e "require('fs').copyFileSync(process.argv[1], process.argv[2])" "${staged}" "${join(outputDir, BUNDLED_CONFIG_FILE)}"`,
+          ],
+        },
+      },
+    });
+
+    this.rule = new events.Rule(this, 'AlarmStateChanges', {
+      ruleName: `${config.project}-watchpost-alarm-pages`,
+      description: `Pages for state changes of the ${config.project} watchpost alarms`,
+      enabled: props.enabled ?? true,
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: {
+          alarmName: [{ prefix: alarmNamePrefix(config.project) }],
+          state: { value: ['ALARM', 'OK'] },
+        },
+      },
+      targets: [new targets.LambdaFunction(this.fn, { retryAttempts: 4, maxEventAge: Duration.minutes(15) })],
+    });
+
+    // Raw CloudWatch notifications to the topics: they must not depend on the notifier itself.
+    this.failingAlarm = new cloudwatch.Alarm(this, 'Failing', {
+      alarmName: `${config.project}-watchpost-notifier-failing`,
+      alarmDescription: [
+        `The watchpost notifier of ${config.project} failed (Lambda ${name}): formatted pages may not have been sent.`,
+        `Look at its logs (/aws/lambda/${name}) and at the alarms on the dashboard meanwhile.`,
+      ].join('\n'),
+      metric: this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.failingAlarm.addAlarmAction(new actions.SnsAction(topics.critical));
+
+    const spend = smsSpendAlarm(config);
+    this.smsSpendAlarm = new cloudwatch.Alarm(this, 'SmsSpend', {
+      alarmName: `${config.project}-watchpost-sms-spend`,
+      alarmDescription: [
+        `SNS SMS spend this month in ${config.homeRegion} reached ${spend.percent}% of the ${spend.limitUSD} USD monthly limit. At the limit SNS stops sending SMS: pages no longer reach phones.`,
+        'Raise the account spend limit (SNS console > Text messaging (SMS) > Edit, or a quota increase) and notify.smsSpendLimitUSD in watchpost.config.ts, or find what sends so many SMS (flapping checks?).',
+      ].join('\n'),
+      metric: new cloudwatch.Metric({ namespace: 'AWS/SNS', metricName: 'SMSMonthToDateSpentUSD', statistic: 'Maximum', period: Duration.minutes(5) }),
+      threshold: spend.thresholdUSD,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // SNS reports the figure when SMS are sent: between them the spend has not changed.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+    this.smsSpendAlarm.addAlarmAction(new actions.SnsAction(topics[props.smsSpendSeverity ?? 'warning']));
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The runner in one probe region: a Lambda invoked every minute by EventBridge Scheduler.
+ *
+ * The contract with `functions/runner/index.ts` (export `handler`):
+ *
+ * - Event (asynchronous invoke by EventBridge Scheduler, at least once per minute):
+ *   `{ "time": "2026-03-01T02:03:00Z" }` — `<aws.scheduler.scheduled-time>`, the minute the
+ *   invocation was scheduled for (ISO 8601, UTC). A re-delivered event carries the same time.
+ * - Environment (names from shared/runtime-env.ts `RUNNER_ENV`):
+ *   `WATCHPOST_HOME_REGION` — home region (metrics are published and secrets read there);
+ *   `WATCHPOST_TABLE` — results table name (use the replica in `AWS_REGION`);
+ *   `WATCHPOST_CONFIG_FILE` — `watchpost.config.json`, relative to `LAMBDA_TASK_ROOT`.
+ * - Bundle root: `index.mjs` (ESM, minified, AWS SDK bundled, source map) and
+ *   `watchpost.config.json`: the validated config (defaults applied) as JSON, the same for
+ *   every region. It holds secret references `{ "secret": "name" }`, never secret values.
+ * - Permissions: write/read the table replica in its own region; `cloudwatch:PutMetricData`
+ *   into the `Watchpost` namespace of the home region; `secretsmanager:GetSecretValue` on the
+ *   secrets the enabled checks reference, in the home region; its own log group.
+ * - Deadline: `context.getRemainingTimeInMillis()`; the timeout below leaves room for the
+ *   schedule spread, the slowest check with its retries, and storing and publishing.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { runnerFunctionName, runnerLogGroupName } from '../shared/alarms/names';
+import type { ValidatedConfig } from '../shared/config/types';
+import { ms } from '../shared/duration';
+import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
+import { secretNames } from '../shared/secrets';
+import { METRIC_NAMESPACE, tableName } from '../shared/store/table';
+
+/** The repository root (infra/..). */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const RUNNER_ENTRY = join(PROJECT_ROOT, 'functions', 'runner', 'index.ts');
+
+/** The JSON shipped as `watchpost.config.json`: the validated config, byte-for-byte what the runner reads. */
+export function bundledConfigJson(config: ValidatedConfig): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Memory: probes are mostly waiting on the network, but TLS handshakes and timing accuracy want some CPU. */
+export const RUNNER_MEMORY_MB = 512;
+
+/**
+ * Timeout: runs start within the first 20 s of the minute, the slowest check may take its
+ * timeout once per attempt, and storing and publishing get 20 s more. At least 60 s, at most
+ * Lambda's 900 s.
+ */
+export function runnerTimeoutSeconds(config: ValidatedConfig, region: string): number {
+  const runs = config.checks.filter((c) => c.enabled && c.regions.includes(region)).map((c) => (ms(c.timeout) * (c.retries + 1)) / 1000);
+  return Math.min(900, Math.max(60, Math.ceil(20 + Math.max(0, ...runs) + 20)));
+}
+
+export interface RunnerProps {
+  config: ValidatedConfig;
+}
+
+export class Runner extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly schedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: RunnerProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+    const region = stack.region;
+    if (!existsSync(RUNNER_ENTRY)) throw new Error(`runner handler not found: ${RUNNER_ENTRY}`);
+
+    // The config travels as a file in the bundle: an environment variable holds only 4 KB, and
+    // fetching it at run time would add a dependency to every cold start.
+    const json = bundledConfigJson(config);
+    const digest = sha256(json);
+    const staged = join(tmpdir(), 'watchpost-config', `${digest}.json`);
+    mkdirSync(join(tmpdir(), 'watchpost-config'), { recursive: true });
+    if (!existsSync(staged)) writeFileSync(staged, json);
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: runnerLogGroupName(config.project),
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `watchpost runner of ${config.project} in ${region}`,
+    });
+    logGroup.grantWrite(this.role);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ResultsReplicaInThisRegion',
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+        resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName(config.project) })],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'MetricsIntoWatchpostNamespaceOfHomeRegion',
+        actions: ['cloudwatch:PutMetricData'],
+        // PutMetricData has no resource-level permissions; the namespace condition scopes it.
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE, 'aws:RequestedRegion': config.homeRegion } },
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Watchpost namespace by cloudwatch:namespace and to the home region by aws:RequestedRegion.',
+    });
+    // The checks' secrets only: other parts of the config (e.g. notifier keys) are not the runner's business.
+    const secrets = [...secretNames(config.checks.filter((c) => c.enabled))].sort();
+    if (secrets.length)
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReferencedSecretsInHomeRegion',
+          actions: ['secretsmanager:GetSecretValue'],
+          // Secrets Manager appends "-" and six random characters to a secret's name in its ARN.
+          resources: secrets.map((name) => `arn:${Aws.PARTITION}:secretsmanager:${config.homeRegion}:${Aws.ACCOUNT_ID}:secret:${name}-??????`),
+        }),
+      );
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      functionName: runnerFunctionName(config.project),
+      description: `watchpost runner: probes ${config.project} checks from ${region} (config sha256 ${digest.slice(0, 16)})`,
+      entry: RUNNER_ENTRY,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: RUNNER_MEMORY_MB,
+      timeout: Duration.seconds(runnerTimeoutSeconds(config, region)),
+      role: this.role,
+      logGroup,
+      environment: {
+        [RUNNER_ENV.homeRegion]: config.homeRegion,
+        [RUNNER_ENV.table]: tableName(config.project),
+        [RUNNER_ENV.configFile]: BUNDLED_CONFIG_FILE,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      // A failed pass is not retried: the next minute's pass comes anyway, and a late one is useless.
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(1),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // Bundled CommonJS dependencies may call require(): give ESM one.
+        banner: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);",
+        bundleAwsSDK: true,
+        externalModules: [],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `node -e "require('fs').copyFileSync(process.argv[1], process.argv[2])" "${staged}" "${join(outputDir, BUNDLED_CONFIG_FILE)}"`,
+          ],
+        },
+      },
+    });
+
+    // Our own role (instead of the target's implicit one) so the acknowledgement below sits on it.
+    const scheduleRole = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+      description: `EventBridge Scheduler invoking the watchpost runner of ${config.project} in ${region}`,
+    });
+    const fnLogicalId = stack.getLogicalId(this.fn.node.defaultChild as lambda.CfnFunction);
+    Validations.of(scheduleRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`,
+      reason: 'LambdaInvoke grants lambda:InvokeFunction on the runner function and its versions and aliases (<arn>:*); it reaches this one function only.',
+    });
+    this.schedule = new scheduler.Schedule(this, 'EveryMinute', {
+      scheduleName: `${config.project}-watchpost-runner`,
+      description: `Runs the ${config.project} watchpost checks due each minute`,
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      target: new targets.LambdaInvoke(this.fn, {
+        role: scheduleRole,
+        input: scheduler.ScheduleTargetInput.fromObject({ time: scheduler.ContextAttribute.scheduledTime }),
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(1),
+      }),
+    });
+  }
+}

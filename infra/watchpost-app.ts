@@ -1,0 +1,110 @@
+/**
+ * Builds the whole deployment from one validated config:
+ *
+ * - `<project>-watchpost-home` (home region): results table (global, a replica per probe
+ *   region), alarm topics and subscriptions, runner health alarms;
+ * - `<project>-watchpost-alarms-<n>` (home region, as many as the limits require): check
+ *   alarms and maintenance mute rules;
+ * - `<project>-watchpost-dashboard[-<n>]` (home region): dashboards, three per stack;
+ * - `<project>-watchpost-probe-<region>` (each probe region): the runner and its schedule.
+ *
+ * cdk-nag's AwsSolutions checks run on every synth; each acknowledgement sits next to the
+ * construct it is about (infra/runner.ts).
+ */
+import { Tags, Validations, type App, type Environment } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { checkAlarmSpecs, runnerAlarmSpecs } from '../shared/alarms/specs';
+import type { ValidatedConfig } from '../shared/config/types';
+import { registry } from '../shared/probes/registry';
+import type { ProbeKind } from '../shared/probes/types';
+import { AlarmsStack, muteRuleCount } from './alarms-stack';
+import { DashboardStack, PAGES_PER_STACK, planPages } from './dashboard-stack';
+import { HomeStack } from './home-stack';
+import { ProbeStack } from './probe-stack';
+import { shardAlarms, type CheckAlarms } from './sharding';
+
+export interface BuildOptions {
+  /** Probe kinds (tests pass kinds with alarms of their own). @default the registry */
+  kinds?: ReadonlyMap<string, ProbeKind>;
+  /** Account of every stack. @default CDK_DEFAULT_ACCOUNT, else account-agnostic */
+  account?: string;
+  /** Never fewer alarms stacks than this (context `alarmStacks`), so the count does not shrink when checks go. @default 1 */
+  minAlarmStacks?: number;
+  /** Alarms notify (context `alarmActions=off` creates them silent, for a first deploy). @default true */
+  alarmActions?: boolean;
+  /** Run cdk-nag's AwsSolutions checks on synth. @default true */
+  nag?: boolean;
+}
+
+export interface WatchpostStacks {
+  home: HomeStack;
+  alarms: AlarmsStack[];
+  dashboards: DashboardStack[];
+  probes: Map<string, ProbeStack>;
+}
+
+export const stackName = (project: string, part: string) => `${project}-watchpost-${part}`;
+
+export function buildWatchpost(app: App, config: ValidatedConfig, opts: BuildOptions = {}): WatchpostStacks {
+  const kinds = opts.kinds ?? registry;
+  const account = opts.account ?? (process.env.CDK_DEFAULT_ACCOUNT || undefined);
+  const env = (region: string): Environment => ({ account, region });
+  const home = new HomeStack(app, stackName(config.project, 'home'), {
+    env: env(config.homeRegion),
+    description: `watchpost ${config.project}: results table, alarm topics, runner health alarms`,
+    config,
+    alarmActions: opts.alarmActions,
+  });
+
+  const groups: CheckAlarms[] = config.checks.map((c) => ({ checkId: c.id, specs: checkAlarmSpecs(config, c, kinds) })).filter((g) => g.specs.length);
+  const shards = groups.length ? shardAlarms(groups, { minStacks: opts.minAlarmStacks, extraResources: (checks) => muteRuleCount(config, checks) }) : [];
+  const alarms: AlarmsStack[] = [];
+  shards.forEach((shard, i) => {
+    const stack = new AlarmsStack(app, stackName(config.project, `alarms-${i + 1}`), {
+      env: env(config.homeRegion),
+      description: `watchpost ${config.project}: check alarms, part ${i + 1} of ${shards.length}`,
+      config,
+      index: i + 1,
+      checks: shard.checks,
+      alarmActions: opts.alarmActions,
+    });
+    stack.addStackDependency(home, 'alarms page the topics of the home stack');
+    // Growing the stack count moves alarms only into the newest stack: deploy it after the
+    // older ones, which delete the moved alarms first (an alarm keeps its name).
+    if (i > 0) stack.addStackDependency(alarms[i - 1]!, 'alarms that move to a newer stack leave the older one first');
+    alarms.push(stack);
+  });
+
+  const specs = [...groups.flatMap((g) => g.specs), ...runnerAlarmSpecs(config)];
+  const pages = planPages(config, specs);
+  const dashboards: DashboardStack[] = [];
+  for (let first = 0; first < pages.length; first += PAGES_PER_STACK) {
+    const n = first / PAGES_PER_STACK + 1;
+    const pageIndexes = pages.map((_, i) => i).slice(first, first + PAGES_PER_STACK);
+    dashboards.push(
+      new DashboardStack(app, stackName(config.project, n === 1 ? 'dashboard' : `dashboard-${n}`), {
+        env: env(config.homeRegion),
+        description: `watchpost ${config.project}: dashboards ${pageIndexes.map((i) => i + 1).join(', ')}`,
+        config,
+        specs,
+        pages,
+        pageIndexes,
+      }),
+    );
+  }
+
+  const probes = new Map<string, ProbeStack>();
+  for (const region of config.regions) {
+    const probe = new ProbeStack(app, stackName(config.project, `probe-${region}`), {
+      env: env(region),
+      description: `watchpost ${config.project}: runner in ${region}`,
+      config,
+    });
+    probe.addStackDependency(home, 'the runner writes to the table replica the home stack creates');
+    probes.set(region, probe);
+  }
+
+  Tags.of(app).add('watchpost:project', config.project);
+  if (opts.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { home, alarms, dashboards, probes };
+}

@@ -1,0 +1,288 @@
+/**
+ * The alarm seam: a pure function from a validated config (and the probe registry) to the
+ * alarms watchpost keeps — per check DOWN (quorum of regions failing), SLOW (p90 duration
+ * above `degradedAfter` in a quorum of regions) and the kind's own alarms, plus one RUNNER
+ * health alarm per probe region. The CDK app renders these specs as CloudWatch alarms in the
+ * home region; a notifier can read the same specs to explain a page. Names and descriptions
+ * are written for the on-call person: an SMS carries little more than the alarm name.
+ */
+import type { Severity, ValidatedCheck, ValidatedConfig } from '../config/types';
+import { formatDuration, ms } from '../duration';
+import { registry as defaultRegistry } from '../probes/registry';
+import type { KindAlarm, ProbeKind } from '../probes/types';
+import { tableName } from '../store/table';
+import { checkDimensions, METRIC, METRIC_NAMESPACE, runnerDimensions } from './metrics';
+import { dashboardName, runnerFunctionName } from './names';
+import { MAX_EVALUATION_SECONDS, resolveAlarmSettings } from './settings';
+
+export type AlarmType = 'down' | 'degraded' | 'kind' | 'runner';
+export type AlarmComparison = KindAlarm['comparison'] | 'LessThanLowerOrGreaterThanUpperThreshold';
+export type MissingData = NonNullable<KindAlarm['treatMissingData']>;
+
+/** One metric an alarm reads: a series of one region. */
+export interface AlarmMetric {
+  /** Id used in the expression, e.g. `f0`. */
+  id: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  /** `Maximum`, `p90`, … */
+  statistic: string;
+  /** The region whose runner publishes the series. */
+  region: string;
+}
+
+export interface AlarmSpec {
+  /** Stable and unique within a config: `down:<checkId>`, `degraded:<checkId>`, `kind:<checkId>:<name>`, `runner:<region>`. */
+  key: string;
+  type: AlarmType;
+  /** The check it watches (absent for runner alarms). */
+  checkId?: string;
+  /** The probe region it watches (runner alarms only). */
+  region?: string;
+  /** CloudWatch alarm name (≤ 255 characters): what broke, where, how badly. */
+  name: string;
+  /** CloudWatch alarm description (≤ 1024 characters): rule, regions, target, runbook. */
+  description: string;
+  /** Which topic it pages. */
+  severity: Severity;
+  namespace: string;
+  metrics: AlarmMetric[];
+  /** Metric math over `metrics` that the alarm watches; absent: the alarm watches `metrics[0]` directly. */
+  expression?: string;
+  /** Label of the expression's series (graphs). */
+  label: string;
+  periodSeconds: number;
+  comparison: AlarmComparison;
+  threshold: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  treatMissingData: MissingData;
+  /** An anomaly detection alarm: fires when the watched series leaves a band this many standard deviations wide (`threshold` unused). */
+  anomalyBand?: number;
+  /** Whether the OK transition is announced on the same topic (recovery). */
+  okActions: boolean;
+}
+
+/** Runner health: a healthy pass in 3 of every 5 minutes or it pages. */
+export const RUNNER_HEALTH = { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 } as const;
+/** The duration statistic the SLOW alarm compares with `degradedAfter`. */
+export const DEGRADED_STATISTIC = 'p90';
+
+const MAX_NAME = 255;
+const MAX_DESCRIPTION = 1024;
+
+type Kinds = ReadonlyMap<string, ProbeKind>;
+
+/** No control characters, single spaces, no credentials inside URLs. */
+function clean(text: string): string {
+  return text
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\/\/[^/@\s]+@/g, '//')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** `head - tail`, shortening the tail (never the head) to fit `max`. */
+function fit(head: string, tail: string, max: number): string {
+  const sep = ' - ';
+  const room = max - head.length - sep.length;
+  if (!tail || room < 8) return clip(head, max);
+  return `${head}${sep}${clip(tail, room)}`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+/** `id (name)`; alarm names clip a long name (the description has it whole) to leave room for the target. */
+const checkLabel = (check: ValidatedCheck, max = Infinity) => (check.name && check.name !== check.id ? `${check.id} (${clip(clean(check.name), max)})` : check.id);
+
+/** `in eu-central-1`, `in all 3 regions`, `in >=2 of 3 regions`. */
+function whereText(regions: readonly string[], quorum: number): string {
+  if (regions.length === 1) return `in ${regions[0]}`;
+  if (quorum >= regions.length) return `in all ${regions.length} regions`;
+  return `in >=${quorum} of ${regions.length} regions`;
+}
+
+/** `its region (eu-central-1)`, `all 3 of its regions (…)`, `at least 2 of its 3 regions (…)`. */
+function quorumText(regions: readonly string[], quorum: number): string {
+  const list = `(${regions.join(', ')})`;
+  if (regions.length === 1) return `its region ${list}`;
+  if (quorum >= regions.length) return `all ${regions.length} of its regions ${list}`;
+  return `at least ${quorum} of its ${regions.length} regions ${list}`;
+}
+
+/** `2 of the last 3 periods of 1m`. */
+function windowText(datapoints: number, periods: number, periodSeconds: number): string {
+  const p = formatDuration(periodSeconds * 1000);
+  return periods === 1 ? `the last period of ${p}` : `${datapoints} of the last ${periods} periods of ${p}`;
+}
+
+function footer(config: ValidatedConfig, check: ValidatedCheck): string {
+  return [
+    `Runbook: ${check.runbook ? clip(check.runbook, 400) : 'none (set runbook on the check)'}`,
+    `History: DynamoDB table ${tableName(config.project)}, pk RUN#${check.id}. Dashboard: ${dashboardName(config.project)}.`,
+  ].join('\n');
+}
+
+/** The rule lines, shortened if need be so that the footer (runbook, where to look) always fits. */
+function describe(lines: string[], tail: string): string {
+  return `${clip(lines.join('\n'), MAX_DESCRIPTION - tail.length - 1)}\n${tail}`;
+}
+
+/** The alarms of one check (none when it is disabled). */
+export function checkAlarmSpecs(config: ValidatedConfig, check: ValidatedCheck, kinds: Kinds = defaultRegistry): AlarmSpec[] {
+  if (!check.enabled) return [];
+  const kind = kinds.get(check.kind);
+  const target = clean(kind ? kind.target(check as never) : check.kind);
+  const { quorum, datapoints, periods, periodSeconds } = resolveAlarmSettings(check);
+  const regions = check.regions;
+  const label = checkLabel(check);
+  const short = checkLabel(check, 60);
+  const where = whereText(regions, quorum);
+  const window = windowText(datapoints, periods, periodSeconds);
+  const series = (prefix: string, metricName: string, statistic: string): AlarmMetric[] =>
+    regions.map((region, i) => ({ id: `${prefix}${i}`, metricName, dimensions: checkDimensions(check.id, region), statistic, region }));
+  const common = {
+    checkId: check.id,
+    namespace: METRIC_NAMESPACE,
+    periodSeconds,
+    evaluationPeriods: periods,
+    datapointsToAlarm: datapoints,
+    okActions: true,
+  };
+  const specs: AlarmSpec[] = [];
+
+  const failed = series('f', METRIC.failed, 'Maximum');
+  specs.push({
+    ...common,
+    key: `down:${check.id}`,
+    type: 'down',
+    name: fit(`${config.project} DOWN ${short} failing ${where}`, target, MAX_NAME),
+    description: describe(
+      [
+        `DOWN (${check.severity}): check ${label}, kind ${check.kind}, target ${target}.`,
+        `Fires when ${quorumText(regions, quorum)} had a failed run (after ${check.retries} retr${check.retries === 1 ? 'y' : 'ies'}) in ${window}. Sends OK when it recovers.`,
+      ],
+      footer(config, check),
+    ),
+    severity: check.severity,
+    metrics: failed,
+    expression: failed.map((m) => `FILL(${m.id},0)`).join('+'),
+    label: 'Regions failing',
+    comparison: 'GreaterThanOrEqualToThreshold',
+    threshold: quorum,
+    // No data at all means no runner reported: the runner alarm pages for that; keep the state.
+    treatMissingData: 'ignore',
+  });
+
+  if (check.degradedAfter !== undefined) {
+    const limit = ms(check.degradedAfter);
+    const durations = series('d', METRIC.duration, DEGRADED_STATISTIC);
+    specs.push({
+      ...common,
+      key: `degraded:${check.id}`,
+      type: 'degraded',
+      name: fit(`${config.project} SLOW ${short} ${DEGRADED_STATISTIC} > ${check.degradedAfter} ${where}`, target, MAX_NAME),
+      description: describe(
+        [
+          `SLOW (warning): check ${label}, kind ${check.kind}, target ${target}.`,
+          `Fires when the ${DEGRADED_STATISTIC} run duration is above degradedAfter ${check.degradedAfter} in ${quorumText(regions, quorum)} in ${window}. Sends OK when it recovers.`,
+        ],
+        footer(config, check),
+      ),
+      severity: 'warning',
+      metrics: durations,
+      expression: durations.map((m) => `IF(FILL(${m.id},0) > ${limit}, 1, 0)`).join('+'),
+      label: `Regions with ${DEGRADED_STATISTIC} > ${check.degradedAfter}`,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      threshold: quorum,
+      treatMissingData: 'ignore',
+    });
+  }
+
+  for (const ka of kind?.alarms?.(check as never) ?? []) {
+    const values = series('k', ka.metric, ka.statistic);
+    const fn = ka.acrossRegions === 'max' ? 'MAX' : 'MIN';
+    const worst = ka.acrossRegions === 'max' ? 'highest' : 'lowest';
+    // A kind may ask for a longer period (e.g. one that always holds a run); the look-back stays within a day.
+    const kindPeriod = ka.periodSeconds ?? periodSeconds;
+    const kindPeriods = Math.max(1, Math.min(periods, Math.floor(MAX_EVALUATION_SECONDS / kindPeriod)));
+    const kindWindow = windowText(Math.min(datapoints, kindPeriods), kindPeriods, kindPeriod);
+    const rule =
+      ka.anomalyBand !== undefined
+        ? `leaves its anomaly detection band (${ka.anomalyBand} standard deviations)`
+        : `is ${comparisonText(ka.comparison)} ${ka.threshold}`;
+    specs.push({
+      ...common,
+      key: `kind:${check.id}:${ka.name}`,
+      type: 'kind',
+      // A kind's description already names what it watches: no target tail.
+      name: fit(`${config.project} ${ka.name.toUpperCase()} ${short} ${clean(ka.description)}`, '', MAX_NAME),
+      description: describe(
+        [
+          `${ka.name.toUpperCase()} (${ka.severity}): check ${label}, kind ${check.kind}, target ${target}: ${clean(ka.description)}.`,
+          `Fires when the ${regions.length > 1 ? `${worst} ` : ''}${ka.statistic} ${ka.metric}${regions.length > 1 ? ` across ${regions.join(', ')}` : ` in ${regions[0]}`} ${rule} in ${kindWindow}. Sends OK when it recovers.`,
+        ],
+        footer(config, check),
+      ),
+      severity: ka.severity,
+      metrics: values,
+      // One region: the alarm watches its series directly.
+      expression: values.length > 1 ? `${fn}([${values.map((m) => m.id).join(',')}])` : undefined,
+      label: values.length > 1 ? `${fn === 'MAX' ? 'Highest' : 'Lowest'} ${ka.metric} across regions` : `${ka.metric} in ${regions[0]}`,
+      periodSeconds: kindPeriod,
+      evaluationPeriods: kindPeriods,
+      datapointsToAlarm: Math.min(datapoints, kindPeriods),
+      comparison: ka.anomalyBand !== undefined ? 'LessThanLowerOrGreaterThanUpperThreshold' : ka.comparison,
+      threshold: ka.threshold,
+      treatMissingData: ka.treatMissingData ?? 'notBreaching',
+      ...(ka.anomalyBand !== undefined ? { anomalyBand: ka.anomalyBand } : {}),
+    });
+  }
+  return specs;
+}
+
+function comparisonText(c: KindAlarm['comparison']): string {
+  return { GreaterThanThreshold: 'above', GreaterThanOrEqualToThreshold: 'at or above', LessThanThreshold: 'below', LessThanOrEqualToThreshold: 'at or below' }[c];
+}
+
+/** One health alarm per probe region: a runner that stops, fails or lacks permissions pages `critical`. */
+export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm } = RUNNER_HEALTH;
+  const minutes = `${datapointsToAlarm} of the last ${evaluationPeriods} minutes`;
+  return config.regions.map((region) => {
+    const watched = config.checks.filter((c) => c.enabled && c.regions.includes(region)).length;
+    return {
+      key: `runner:${region}`,
+      type: 'runner',
+      region,
+      name: `${config.project} RUNNER ${region} no healthy probe pass in ${minutes} - its ${watched} check(s) are unwatched there`,
+      description: clip(
+        [
+          `RUNNER (critical): the watchpost runner in ${region} did not complete a healthy pass in ${minutes} (heartbeat ${METRIC.heartbeat} missing or 0).`,
+          `It stopped being invoked, fails or times out, or lacks a permission (DynamoDB replica in ${region}, cloudwatch:PutMetricData, a secret). Checks in ${region} are not probed or not recorded meanwhile.`,
+          `Look at Lambda ${runnerFunctionName(config.project)} in ${region}: its logs and its EventBridge Scheduler schedule. Sends OK when it recovers.`,
+        ].join('\n'),
+        MAX_DESCRIPTION,
+      ),
+      severity: 'critical',
+      namespace: METRIC_NAMESPACE,
+      metrics: [{ id: 'h0', metricName: METRIC.heartbeat, dimensions: runnerDimensions(region), statistic: 'Maximum', region }],
+      label: `Healthy passes in ${region}`,
+      periodSeconds,
+      comparison: 'LessThanThreshold',
+      threshold: 1,
+      evaluationPeriods,
+      datapointsToAlarm,
+      // The point of this alarm: silence is a failure.
+      treatMissingData: 'breaching',
+      okActions: true,
+    };
+  });
+}
+
+/** Every alarm of a config: the checks' (in config order) and then the runners'. */
+export function alarmSpecs(config: ValidatedConfig, kinds: Kinds = defaultRegistry): AlarmSpec[] {
+  return [...config.checks.flatMap((c) => checkAlarmSpecs(config, c, kinds)), ...runnerAlarmSpecs(config)];
+}

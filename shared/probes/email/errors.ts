@@ -1,0 +1,119 @@
+/**
+ * Maps nodemailer (SMTP) and imapflow (IMAP) errors to stable codes with a sentence that says
+ * which side, which server and what it answered. Never includes a password: only the user
+ * name and the server's own words.
+ */
+import type { CheckError } from '../../types';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+const hp = (e: Endpoint) => `${e.host}:${e.port}`;
+
+/** Node/OpenSSL codes of a failed certificate check or handshake. */
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE|EPROTO$)/;
+const DNS_CODE = /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|ENODATA)$/;
+const RESET_CODE = /^(ECONNRESET|EPIPE|ECONNABORTED)$/;
+
+/** The error's own code and the underlying system code, whichever layers set them. */
+function codes(err: any): string[] {
+  const out: string[] = [];
+  for (let e = err, depth = 0; e && depth < 4; e = e.cause ?? e._err, depth++) {
+    if (typeof e.code === 'string') out.push(e.code);
+    if (typeof e.originalCode === 'string') out.push(e.originalCode);
+  }
+  return out;
+}
+
+function oneLine(text: unknown, max = 300): string {
+  const s = String(text ?? '').replace(/\s+/g, ' ').trim();
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/**
+ * "self-signed certificate" from "Error initiating TLS - self-signed certificate", and
+ * "wrong version number" from OpenSSL's "80EC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…".
+ */
+function tlsReason(err: any, side: 'smtp' | 'imap'): string {
+  let text = String(err?.message ?? err);
+  for (let e = err, depth = 0; e && depth < 4; e = e.cause ?? e._err, depth++) {
+    if (typeof e.code === 'string' && TLS_CODE.test(e.code)) {
+      text = String(e.message);
+      break;
+    }
+  }
+  text = text.replace(/^Error initiating TLS - /, '').replace(/^Error upgrading connection with STARTTLS: ?/, '');
+  const openssl = /SSL routines:[^:]*:([^:]+)/.exec(text);
+  if (openssl) text = openssl[1]!;
+  if (/wrong version number|packet length too long|unknown protocol/i.test(text))
+    text += ` (the server does not speak TLS from the first byte here: use ${side}.secure: false, with STARTTLS)`;
+  return oneLine(text);
+}
+
+const looksLikeTls = (err: any, cs: string[]) =>
+  cs.some((c) => TLS_CODE.test(c)) || /certificate|wrong version number|ssl3_|tlsv1 alert|handshake/i.test(String(err?.message ?? ''));
+
+export interface SmtpContext extends Endpoint {
+  user?: string;
+  from: string;
+  to: string;
+}
+
+export function smtpError(err: any, ctx: SmtpContext): CheckError {
+  const cs = codes(err);
+  const code: string = err?.code ?? '';
+  const response = err?.response ? oneLine(err.response) : '';
+  const where = `SMTP server ${hp(ctx)}`;
+  if (cs.includes('ECONNREFUSED')) return { code: 'CONNECT_REFUSED', message: `${where} refused the connection` };
+  if (code === 'EDNS' || cs.some((c) => DNS_CODE.test(c))) return { code: 'DNS', message: `cannot resolve the SMTP host "${ctx.host}": ${oneLine(err?.message)}` };
+  if (code === 'EAUTH' || code === 'ENOAUTH')
+    return { code: 'AUTH', message: `SMTP login failed for user ${ctx.user ?? '(none)'} at ${hp(ctx)}${response ? `: ${response}` : ''}` };
+  if ((code === 'EENVELOPE' || code === 'EMESSAGE') && err?.responseCode) {
+    const what =
+      err.command === 'MAIL FROM' ? `the sender <${ctx.from}>` : err.command === 'RCPT TO' ? `the recipient <${ctx.to}>` : 'the message';
+    return { code: 'REJECTED', message: `${where} rejected ${what} (${err.command ?? 'SMTP'}): ${response}` };
+  }
+  if (code === 'ETLS' && err?.command === 'STARTTLS' && err?.responseCode)
+    return { code: 'TLS', message: `${where} does not offer STARTTLS (starttls: "required"): ${response}` };
+  if (code === 'ETLS' || looksLikeTls(err, cs)) return { code: 'TLS', message: `SMTP TLS with ${hp(ctx)} failed: ${tlsReason(err, 'smtp')}` };
+  if (code === 'ETIMEDOUT') {
+    const connect = err?.timeoutType === 'CONNECT_TIMEOUT';
+    return { code: connect ? 'CONNECT_TIMEOUT' : 'TIMEOUT', message: `${where}: ${oneLine(err?.message)}` };
+  }
+  if (cs.some((c) => RESET_CODE.test(c)) || code === 'ECONNECTION')
+    return { code: 'RESET', message: `${where} closed the connection unexpectedly${response ? `: ${response}` : ''}` };
+  if (code === 'EPROTOCOL') return { code: 'PROTOCOL', message: `${where} answered something unexpected: ${oneLine(err?.message)}` };
+  if (err?.responseCode) return { code: 'REJECTED', message: `${where} refused ${err.command ?? 'a command'}: ${response}` };
+  return { code: 'NETWORK', message: `SMTP with ${hp(ctx)} failed: ${oneLine(err?.message ?? err)}` };
+}
+
+export interface ImapContext extends Endpoint {
+  user: string;
+  mailbox: string;
+}
+
+export function imapError(err: any, ctx: ImapContext): CheckError {
+  const cs = codes(err);
+  const where = `IMAP server ${hp(ctx)}`;
+  if (err?.authenticationFailed) {
+    const said = oneLine(err.responseText ?? (typeof err.response === 'string' ? err.response : '') ?? '');
+    return { code: 'AUTH', message: `IMAP login failed for user ${ctx.user} at ${hp(ctx)}${said ? `: ${said}` : ''}` };
+  }
+  if (cs.includes('ECONNREFUSED')) return { code: 'CONNECT_REFUSED', message: `${where} refused the connection` };
+  if (cs.some((c) => DNS_CODE.test(c))) return { code: 'DNS', message: `cannot resolve the IMAP host "${ctx.host}": ${oneLine(err?.message)}` };
+  if (err?.tlsFailed || looksLikeTls(err, cs)) return { code: 'TLS', message: `IMAP TLS with ${hp(ctx)} failed: ${tlsReason(err, 'imap')}` };
+  if (cs.includes('CONNECT_TIMEOUT')) return { code: 'CONNECT_TIMEOUT', message: `${where}: no connection within the connect timeout` };
+  if (cs.some((c) => /^(GREETING_TIMEOUT|UPGRADE_TIMEOUT|ETIMEOUT|ETIMEDOUT)$/.test(c)))
+    return { code: 'TIMEOUT', message: `${where}: ${oneLine(err?.message)}` };
+  if (err?.mailboxMissing)
+    return { code: 'PROTOCOL', message: `mailbox "${ctx.mailbox}" does not exist for IMAP user ${ctx.user} at ${hp(ctx)}` };
+  if (cs.some((c) => RESET_CODE.test(c) || c === 'NoConnection' || c === 'EConnectionClosed'))
+    return { code: 'RESET', message: `${where} closed the connection unexpectedly` };
+  if (err?.responseStatus) {
+    const said = oneLine(err.responseText ?? err.response ?? '');
+    return { code: 'PROTOCOL', message: `${where} refused ${err.command ?? 'a command'}${said ? `: ${said}` : ''}` };
+  }
+  return { code: 'NETWORK', message: `IMAP with ${hp(ctx)} failed: ${oneLine(err?.message ?? err)}` };
+}

@@ -1,0 +1,191 @@
+/**
+ * The ping endpoint as a pure function: request in, response out. The Lambda function URL
+ * handler (`functions/heartbeat`) and the local server (`local-server.ts`) are thin adapters.
+ *
+ * Routes (GET, HEAD or POST; the job sends `Authorization: Bearer <token>`):
+ *   /ping/<id>        the job finished well
+ *   /ping/<id>/start  the job started
+ *   /ping/<id>/fail   the job failed
+ *
+ * Unknown ids, disabled checks, a missing or wrong token all get the same 404 (so the endpoint
+ * does not reveal which ids exist), and tokens are compared in constant time. Bodies are capped
+ * (413), and a check that pings far more often than any job should is throttled (429) after
+ * authentication, so a runaway loop cannot run up DynamoDB writes.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ValidatedConfig } from '../../config/types';
+import { silentLog, type Log } from '../../log';
+import type { SecretResolver } from '../../secrets';
+import type { PingSignal, PingStore } from './ping-store';
+
+/** Largest body accepted (the job may POST a log excerpt; 1 KiB of it is kept). */
+export const MAX_PING_BODY_BYTES = 16 * 1024;
+
+export interface PingRequest {
+  method: string;
+  /** Path, with or without a query string: `/ping/nightly-export/start`. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: string | Uint8Array;
+}
+
+export interface PingResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface PingDeps {
+  /** Enabled heartbeat checks: id → secret name of its token. See {@link heartbeatTokens}. */
+  checks: ReadonlyMap<string, string>;
+  /** Reads a token by secret name; wrap it in {@link cachedSecrets} (Secrets Manager costs per call). */
+  secrets: SecretResolver;
+  store: Pick<PingStore, 'record'>;
+  /** Optional per-check throttle. @default none */
+  limiter?: PingLimiter;
+  log?: Log;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/** The heartbeat checks of a config that accept pings: enabled ones, id → token secret name. */
+export function heartbeatTokens(config: Pick<ValidatedConfig, 'checks'>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const c of config.checks) {
+    if (c.kind !== 'heartbeat' || c.enabled === false) continue;
+    const token = (c as { token?: unknown }).token;
+    if (token && typeof token === 'object' && typeof (token as { secret?: unknown }).secret === 'string') out.set(c.id, (token as { secret: string }).secret);
+  }
+  return out;
+}
+
+/**
+ * A resolver that keeps values for `ttlMs` (rotated tokens take effect after it) and shares
+ * in-flight reads. Failed reads are not cached.
+ */
+export function cachedSecrets(resolve: SecretResolver, ttlMs = 300_000, now: () => number = Date.now): SecretResolver {
+  const cache = new Map<string, { at: number; value: Promise<string> }>();
+  return (name) => {
+    const hit = cache.get(name);
+    if (hit && now() - hit.at < ttlMs) return hit.value;
+    const value = resolve(name);
+    cache.set(name, { at: now(), value });
+    value.catch(() => {
+      if (cache.get(name)?.value === value) cache.delete(name);
+    });
+    return value;
+  };
+}
+
+/**
+ * Per-check token bucket: `burst` pings at once, refilled at `perMinute`. In a Lambda it is
+ * per instance; with reserved concurrency that still bounds the rate per check.
+ */
+export class PingLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private readonly perMinute = 60,
+    private readonly burst = 10,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  take(key: string): boolean {
+    const t = this.now();
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: t };
+    b.tokens = Math.min(this.burst, b.tokens + ((t - b.at) / 60_000) * this.perMinute);
+    b.at = t;
+    this.buckets.set(key, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+}
+
+const ROUTE = /^\/ping\/([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)(?:\/(start|fail))?\/?$/;
+const digest = (v: string) => createHash('sha256').update(v, 'utf8').digest();
+/** Compared against when the id is unknown, so both paths do the same work. */
+const DUMMY = digest(randomBytes(32).toString('hex'));
+
+const json = (statusCode: number, body: Record<string, unknown>, extra: Record<string, string> = {}): PingResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...extra },
+  body: `${JSON.stringify(body)}\n`,
+});
+/** The one answer for unknown route, unknown id, disabled check and wrong/missing token. */
+const notFound = () => json(404, { error: 'not found' });
+
+function header(headers: PingRequest['headers'], name: string): string | undefined {
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() === name) return Array.isArray(v) ? v[0] : v;
+  }
+  return undefined;
+}
+
+function bearer(headers: PingRequest['headers']): string | undefined {
+  const h = header(headers, 'authorization');
+  const m = h ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
+  return m ? m[1] : undefined;
+}
+
+/** Handles one request. Never throws: store trouble is a 503, anything else a 500. HEAD gets no body. */
+export async function handlePing(req: PingRequest, deps: PingDeps): Promise<PingResponse> {
+  let res: PingResponse;
+  try {
+    res = await handle(req, deps);
+  } catch (e) {
+    (deps.log ?? silentLog).error('ping endpoint failed', { error: (e as Error)?.message ?? String(e) });
+    res = json(500, { error: 'internal error' });
+  }
+  return req.method.toUpperCase() === 'HEAD' ? { ...res, body: '' } : res;
+}
+
+async function handle(req: PingRequest, deps: PingDeps): Promise<PingResponse> {
+  const log = deps.log ?? silentLog;
+  const method = req.method.toUpperCase();
+  if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') return json(405, { error: 'method not allowed' }, { allow: 'GET, HEAD, POST' });
+
+  const size = req.body === undefined ? 0 : typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.byteLength;
+  if (size > MAX_PING_BODY_BYTES) return json(413, { error: `body larger than ${MAX_PING_BODY_BYTES} bytes` });
+
+  const path = req.path.split('?')[0]!;
+  const m = ROUTE.exec(path);
+  if (!m) return notFound();
+  const id = m[1]!;
+  const signal: PingSignal = (m[2] as PingSignal | undefined) ?? 'success';
+
+  const given = bearer(req.headers);
+  const secretName = deps.checks.get(id);
+  let expected = DUMMY;
+  if (secretName !== undefined) {
+    try {
+      expected = digest(await deps.secrets(secretName));
+    } catch (e) {
+      // Same answer as a wrong token (the id must not leak); the operator finds it in the log.
+      log.error('heartbeat token cannot be read', { checkId: id, secret: secretName, error: (e as Error).message });
+      return notFound();
+    }
+  }
+  // Always compare (same work whether or not the id exists); digests have equal length. The one
+  // difference left is a token read on a cache miss for a known id: ids are not secrets, tokens are.
+  const match = timingSafeEqual(digest(given ?? ''), expected);
+  if (!match || secretName === undefined || given === undefined) {
+    log.info('ping rejected', { path: path.slice(0, 100), reason: secretName === undefined ? 'unknown id' : 'bad token' });
+    return notFound();
+  }
+
+  if (deps.limiter && !deps.limiter.take(id)) {
+    log.warn('ping throttled', { checkId: id, signal });
+    return json(429, { error: 'too many pings for this check, slow down' }, { 'retry-after': '60' });
+  }
+
+  const at = (deps.now ?? Date.now)();
+  try {
+    const body = size > 0 ? req.body : undefined;
+    const { durationMs } = await deps.store.record(id, signal, { at, body });
+    log.info('ping', { checkId: id, signal, ...(durationMs !== undefined ? { durationMs } : {}) });
+    return json(200, { ok: true, check: id, signal, at: new Date(at).toISOString(), ...(durationMs !== undefined ? { durationMs } : {}) });
+  } catch (e) {
+    log.error('ping not stored', { checkId: id, signal, error: (e as Error).message });
+    return json(503, { error: 'the ping could not be stored, try again' }, { 'retry-after': '5' });
+  }
+}

@@ -1,0 +1,19 @@
+/** What a queue provider reports, before thresholds: the same shape for SQS and RabbitMQ. */
+import type { CheckError } from '../../types';
+
+export interface QueueReading {
+  /** Messages waiting to be received. */
+  depth: number;
+  /** Messages received but not yet acknowledged/deleted. */
+  inFlight?: number;
+  /** Age of the oldest waiting message in seconds, when it can be known. */
+  ageSeconds?: number;
+  /** Why the age is unknown (not judged), for details. */
+  ageUnknown?: string;
+  timings: Record<string, number>;
+  details: Record<string, unknown>;
+}
+
+export type QueueRead = { ok: true; reading: QueueReading } | { ok: false; error: CheckError; timings: Record<string, number>; details?: Record<string, unknown> };
+
+export const round1 = (v: number): number => Math.round(Math.max(0, v) * 10) / 10;

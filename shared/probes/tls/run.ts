@@ -1,0 +1,164 @@
+/**
+ * One attempt of a `tls` check. It connects with `rejectUnauthorized: false` on purpose: a bad
+ * certificate is what this kind exists to report, so it reads the certificate whatever it is and
+ * judges trust (against the system's roots plus `ca`) and the host name itself.
+ */
+import { isIP } from 'node:net';
+import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
+import type { ValidatedCheck } from '../../config/types';
+import { formatDuration } from '../../duration';
+import type { Observations, ProbeContext, ProbeOutcome } from '../types';
+import { hostPort, openConnection, round, secureContextWith } from '../tcp/net';
+import type { TlsCheck } from './types';
+
+const DAY = 86_400_000;
+const now = () => performance.now();
+
+/** What OpenSSL's verify codes mean for on-call. */
+const TRUST_REASONS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'it is self-signed and not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its chain ends in a self-signed root that is not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its issuer is not trusted (unknown CA or a missing intermediate certificate)',
+  UNABLE_TO_GET_ISSUER_CERT: 'its issuer is not trusted (unknown CA or a missing intermediate certificate)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its issuer is not trusted (unknown CA or a missing intermediate certificate)',
+  CERT_SIGNATURE_FAILURE: 'its signature does not verify',
+  CERT_REVOKED: 'it is revoked',
+  INVALID_CA: 'an issuer in its chain is not a valid CA',
+  CERT_UNTRUSTED: 'it is not trusted',
+};
+
+/** `CN=Shop CA, O=Shop` from a certificate name object. */
+export function formatName(name: Record<string, string | string[]> | undefined): string {
+  if (!name) return '';
+  const order = ['CN', 'OU', 'O', 'L', 'ST', 'C'];
+  const keys = [...order.filter((k) => k in name), ...Object.keys(name).filter((k) => !order.includes(k))];
+  return keys.flatMap((k) => [name[k]].flat().map((v) => `${k}=${v}`)).join(', ');
+}
+
+function chainOf(cert: DetailedPeerCertificate): string[] {
+  const out: string[] = [];
+  let c: DetailedPeerCertificate | undefined = cert;
+  const seen = new Set<string>();
+  while (c && Object.keys(c).length && !seen.has(c.fingerprint256)) {
+    seen.add(c.fingerprint256);
+    out.push(formatName(c.subject as never));
+    c = c.issuerCertificate;
+  }
+  return out;
+}
+
+const altNamesOf = (cert: PeerCertificate): string[] =>
+  (cert.subjectaltname ?? '')
+    .split(/,\s*/)
+    .filter(Boolean)
+    .map((s) => s.replace(/^(DNS|IP Address):/, ''));
+
+export async function runTls(check: ValidatedCheck<TlsCheck>, ctx: ProbeContext): Promise<ProbeOutcome> {
+  const t0 = now();
+  const port = check.port ?? 443;
+  const where = hostPort(check.host, port);
+  const name = check.servername ?? check.host;
+  const warnDays = check.warnDays ?? 21;
+  const failDays = check.failDays ?? 7;
+  const details: Record<string, unknown> = { host: check.host, port, servername: name };
+
+  let secureContext: ReturnType<typeof secureContextWith>;
+  try {
+    secureContext = secureContextWith(check.ca);
+  } catch (e) {
+    return { error: { code: 'TLS', message: (e as Error).message }, timings: {}, details };
+  }
+  const opened = await openConnection({
+    host: check.host,
+    port,
+    signal: ctx.signal,
+    timeoutMs: ctx.timeoutMs,
+    lookup: ctx.lookup,
+    tls: {
+      ...(isIP(name) ? {} : { servername: name }),
+      rejectUnauthorized: false,
+      // Judged below with the name we were given; Node's own check would fold it into `authorized`.
+      checkServerIdentity: () => undefined,
+      ...(secureContext ? { secureContext } : {}),
+    },
+  });
+  if (!opened.ok) return { error: opened.error, timings: { ...opened.timings, total: round(now() - t0) }, details };
+  const socket = opened.tlsSocket!;
+  try {
+    const timings = { ...opened.timings, total: round(now() - t0) };
+    const cert = socket.getPeerCertificate(true);
+    if (!cert || !Object.keys(cert).length) return { error: { code: 'TLS', message: `${where} presented no certificate` }, timings, details };
+
+    const notAfter = new Date(cert.valid_to);
+    const notBefore = new Date(cert.valid_from);
+    const daysToExpiry = Math.floor(((notAfter.getTime() - Date.now()) / DAY) * 100) / 100;
+    const protocol = socket.getProtocol() ?? undefined;
+    const issuer = formatName(cert.issuer as never);
+    const subject = formatName(cert.subject as never);
+    const authError = socket.authorized ? undefined : String((socket.authorizationError as unknown as { code?: string })?.code ?? socket.authorizationError ?? 'CERT_UNTRUSTED');
+    const identityError = checkServerIdentity(name, cert);
+    Object.assign(details, {
+      subject,
+      issuer,
+      altNames: altNamesOf(cert),
+      validFrom: notBefore.toISOString(),
+      validTo: notAfter.toISOString(),
+      daysToExpiry,
+      serialNumber: cert.serialNumber,
+      fingerprint256: cert.fingerprint256,
+      protocol,
+      cipher: socket.getCipher()?.name,
+      chain: chainOf(cert),
+      trusted: socket.authorized,
+      hostnameMatch: !identityError,
+    });
+    if (authError) details.authorizationError = authError;
+
+    const problems: string[] = [];
+    const left = notAfter.getTime() - Date.now();
+    if (left <= 0) problems.push(`the certificate expired ${formatDuration(-left)} ago (notAfter ${notAfter.toISOString()})`);
+    else if (notBefore.getTime() > Date.now()) problems.push(`the certificate is not valid before ${notBefore.toISOString()}`);
+    if (authError && authError !== 'CERT_HAS_EXPIRED' && authError !== 'CERT_NOT_YET_VALID')
+      problems.push(`the certificate is not trusted: ${TRUST_REASONS[authError] ?? authError} (${authError}; issuer ${issuer || 'unknown'})`);
+    if (identityError) {
+      const covers = altNamesOf(cert);
+      const cn = [cert.subject?.CN].flat()[0];
+      problems.push(`the certificate is for ${covers.length ? covers.join(', ') : cn ? `CN ${cn}` : 'no name'}, not "${name}"`);
+    }
+    if (!problems.length && daysToExpiry < failDays)
+      problems.push(`the certificate expires in ${formatDuration(left)} (notAfter ${notAfter.toISOString()}), below failDays ${failDays}`);
+
+    const metrics = { DaysToExpiry: daysToExpiry };
+    if (problems.length) {
+      details.problems = problems;
+      return { error: { code: 'TLS', message: `${where}: ${problems.join('; ')}` }, timings, metrics, details };
+    }
+    const observations: Observations = {
+      read(source) {
+        switch (source) {
+          case 'daysToExpiry':
+            return { value: daysToExpiry };
+          case 'issuer':
+            return { value: issuer };
+          case 'subject':
+            return { value: subject };
+          case 'protocol':
+            return { value: protocol };
+          case 'latency':
+            return { value: timings.total };
+          default:
+            return {};
+        }
+      },
+    };
+    const outcome: ProbeOutcome = { timings, latencyMs: timings.total, metrics, details, observations };
+    if (daysToExpiry < warnDays) {
+      outcome.status = 'degraded';
+      details.warning = `the certificate expires in ${formatDuration(left)} (notAfter ${notAfter.toISOString()}), below warnDays ${warnDays}`;
+    }
+    return outcome;
+  } finally {
+    socket.destroy();
+    opened.socket.destroy();
+  }
+}

@@ -1,0 +1,393 @@
+/**
+ * The CDK app's templates, asserted on the facts that matter: the schedule, each alarm's math,
+ * threshold, datapoints, missing-data handling and actions, IAM statements and their scope,
+ * table replicas, subscriptions, mute rules and the dashboard. Bundling is skipped here; the
+ * CLI test (infra-cli.test.ts) bundles for real.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { alarmSpecs } from '../shared/alarms/specs';
+import { importConfig } from '../shared/config/load';
+import type { ValidatedConfig } from '../shared/config/types';
+import { parseConfig } from '../shared/config/validate';
+import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
+import { bundledConfigJson, sha256 } from '../infra/runner';
+import { buildWatchpost, type WatchpostStacks } from '../infra/watchpost-app';
+
+const ACCOUNT = '123456789012';
+const HOME = 'eu-central-1';
+const REGIONS = ['eu-central-1', 'us-east-1', 'ap-southeast-1'];
+const SECRET_VALUE = 'sekrit-token-value-4711';
+process.env.WATCHPOST_SECRET_SHOP_API_TOKEN = SECRET_VALUE;
+
+async function loadShop(): Promise<ValidatedConfig> {
+  return parseConfig(await importConfig('test/fixtures/configs/shop.ts'));
+}
+
+function synth(config: ValidatedConfig): { app: App; stacks: WatchpostStacks } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stacks = buildWatchpost(app, config, { account: ACCOUNT });
+  app.synth();
+  return { app, stacks };
+}
+
+const topicArn = (severity: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sns:${HOME}:${ACCOUNT}:shop-watchpost-${severity}`]] });
+
+/** The alarm of a spec key (e.g. `down:shop-home`) in the alarms stacks. */
+function alarmProps(stacks: WatchpostStacks, key: string): Record<string, any> {
+  for (const stack of stacks.alarms) {
+    const alarm = stack.alarms.get(key);
+    if (alarm) {
+      const t = Template.fromStack(stack).toJSON();
+      return t.Resources[stack.getLogicalId(alarm.node.defaultChild as any)].Properties;
+    }
+  }
+  throw new Error(`no alarm ${key}`);
+}
+
+function regionMetrics(props: Record<string, any>): Array<{ id: string; name: string; stat: string; period: number; dims: Record<string, string> }> {
+  return props.Metrics.filter((m: any) => m.MetricStat).map((m: any) => ({
+    id: m.Id,
+    name: m.MetricStat.Metric.MetricName,
+    stat: m.MetricStat.Stat,
+    period: m.MetricStat.Period,
+    dims: Object.fromEntries(m.MetricStat.Metric.Dimensions.map((d: any) => [d.Name, d.Value])),
+  }));
+}
+
+/** A synthesized DashboardBody (a string, or a join with partition tokens) as JSON. */
+function dashboardBody(body: string | { 'Fn::Join': [string, unknown[]] }): any {
+  return JSON.parse(typeof body === 'string' ? body : body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'aws')).join(''));
+}
+
+const expressionOf = (props: Record<string, any>) => props.Metrics.find((m: any) => m.Expression)?.Expression;
+
+describe('watchpost CDK app', () => {
+  let config: ValidatedConfig;
+  let stacks: WatchpostStacks;
+  let home: Template;
+  let probeUs: Template;
+
+  beforeAll(async () => {
+    config = await loadShop();
+    ({ stacks } = synth(config));
+    home = Template.fromStack(stacks.home);
+    probeUs = Template.fromStack(stacks.probes.get('us-east-1')!);
+  });
+
+  it('creates a home stack, alarms, dashboard and one probe stack per region, each in its region', () => {
+    expect(stacks.home.region).toBe(HOME);
+    expect(stacks.alarms.map((s) => s.region)).toEqual([HOME]);
+    expect(stacks.dashboards.map((s) => s.stackName)).toEqual(['shop-watchpost-dashboard']);
+    expect([...stacks.probes.keys()]).toEqual(REGIONS);
+    for (const [region, stack] of stacks.probes) {
+      expect(stack.region).toBe(region);
+      expect(stack.stackName).toBe(`shop-watchpost-probe-${region}`);
+    }
+  });
+
+  describe('probe stack', () => {
+    it('invokes the runner every minute with the scheduled time', () => {
+      probeUs.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      probeUs.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(1 minute)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: {
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RunnerFunction'), 'Arn'] },
+          Input: JSON.stringify({ time: '<aws.scheduler.scheduled-time>' }),
+          RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 },
+        },
+      });
+    });
+
+    it('runs the runner on arm64 Node 24 with memory, timeout, log retention and the runner environment', () => {
+      probeUs.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'shop-watchpost-runner',
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 512,
+        Timeout: 60,
+        Environment: {
+          Variables: {
+            [RUNNER_ENV.homeRegion]: HOME,
+            [RUNNER_ENV.table]: 'shop-watchpost-results',
+            [RUNNER_ENV.configFile]: BUNDLED_CONFIG_FILE,
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+        LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^RunnerLogs') } },
+      });
+      probeUs.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/shop-watchpost-runner', RetentionInDays: 30 });
+      probeUs.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+    });
+
+    it('gives the runner least privilege: its region\'s replica, the Watchpost namespace, the referenced secrets', () => {
+      const runnerPolicies = probeUs.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^RunnerRole') }] } });
+      expect(Object.keys(runnerPolicies)).toHaveLength(1);
+      const statements = (Object.values(runnerPolicies)[0] as any).Properties.PolicyDocument.Statement;
+      expect(statements).toEqual([
+        { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RunnerLogs/), 'Arn'] } },
+        {
+          Sid: 'ResultsReplicaInThisRegion',
+          Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+          Effect: 'Allow',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:dynamodb:us-east-1:${ACCOUNT}:table/shop-watchpost-results`]] },
+        },
+        {
+          Sid: 'MetricsIntoWatchpostNamespaceOfHomeRegion',
+          Action: 'cloudwatch:PutMetricData',
+          Condition: { StringEquals: { 'cloudwatch:namespace': 'Watchpost', 'aws:RequestedRegion': HOME } },
+          Effect: 'Allow',
+          Resource: '*',
+        },
+        {
+          Sid: 'ReferencedSecretsInHomeRegion',
+          Action: 'secretsmanager:GetSecretValue',
+          Effect: 'Allow',
+          Resource: ['heartbeat/nightly-export', 'shop/api-token'].map((name) => ({
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:secretsmanager:${HOME}:`, { Ref: 'AWS::AccountId' }, `:secret:${name}-??????`]],
+          })),
+        },
+      ]);
+      // The schedule's role may invoke the runner and nothing else.
+      probeUs.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp('^RunnerScheduleRole') }],
+        PolicyDocument: { Statement: [Match.objectLike({ Action: 'lambda:InvokeFunction', Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^RunnerFunction'), 'Arn'] }]) })] },
+      });
+      probeUs.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } })] },
+      });
+    });
+
+    it('ships the config as a bundled file, never as a secret value or an environment variable', () => {
+      const json = bundledConfigJson(config);
+      expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(config)));
+      expect(json).toContain('"secret": "shop/api-token"');
+      probeUs.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp(`config sha256 ${sha256(json).slice(0, 16)}`) });
+      const fn = Object.values(probeUs.findResources('AWS::Lambda::Function'))[0] as any;
+      expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual([RUNNER_ENV.configFile, RUNNER_ENV.homeRegion, RUNNER_ENV.table, 'NODE_OPTIONS'].sort());
+      for (const stack of [stacks.home, ...stacks.alarms, ...stacks.dashboards, ...stacks.probes.values()])
+        expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain(SECRET_VALUE);
+    });
+  });
+
+  describe('home stack', () => {
+    it('keeps results in a global table with a replica in every probe region, point-in-time recovery and TTL', () => {
+      home.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+      const table = Object.values(home.findResources('AWS::DynamoDB::GlobalTable'))[0] as any;
+      expect(table.Properties).toMatchObject({
+        TableName: 'shop-watchpost-results',
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+      expect(table.Properties.Replicas.map((r: any) => r.Region).sort()).toEqual([...REGIONS].sort());
+      for (const r of table.Properties.Replicas) expect(r.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.DeletionPolicy).toBe('Retain');
+    });
+
+    it('has encrypted critical and warning topics that refuse non-TLS publishing and admit this account\'s alarms', () => {
+      for (const severity of ['critical', 'warning']) {
+        home.hasResourceProperties('AWS::SNS::Topic', { TopicName: `shop-watchpost-${severity}`, KmsMasterKeyId: Match.anyValue() });
+        home.hasResourceProperties('AWS::SNS::TopicPolicy', {
+          Topics: [{ Ref: Match.stringLikeRegexp(`^Topic${severity}`) }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+              Match.objectLike({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+            ]),
+          },
+        });
+      }
+      home.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+      });
+    });
+
+    it('subscribes SMS and email per severity from notify', () => {
+      const subs = Object.values(home.findResources('AWS::SNS::Subscription')).map((r: any) => [r.Properties.Protocol, r.Properties.Endpoint, r.Properties.TopicArn.Ref.replace(/[A-F0-9]{8}$/, '')]);
+      expect(subs.sort()).toEqual(
+        [
+          ['email', 'oncall@example.com', 'Topiccritical'],
+          ['email', 'team@example.com', 'Topicwarning'],
+          ['sms', '+4915112345678', 'Topiccritical'],
+        ].sort(),
+      );
+    });
+
+    it('pages critical when a region\'s runner heartbeat goes missing (missing data breaches)', () => {
+      home.resourceCountIs('AWS::CloudWatch::Alarm', REGIONS.length);
+      for (const region of REGIONS)
+        home.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          AlarmName: Match.stringLikeRegexp(`^shop RUNNER ${region} `),
+          ComparisonOperator: 'LessThanThreshold',
+          Threshold: 1,
+          EvaluationPeriods: 5,
+          DatapointsToAlarm: 3,
+          TreatMissingData: 'breaching',
+          AlarmActions: [{ Ref: Match.stringLikeRegexp('^Topiccritical') }],
+          OKActions: [{ Ref: Match.stringLikeRegexp('^Topiccritical') }],
+          Metrics: [
+            Match.objectLike({
+              ReturnData: true,
+              MetricStat: {
+                Metric: { Namespace: 'Watchpost', MetricName: 'RunnerHeartbeat', Dimensions: [{ Name: 'Region', Value: region }] },
+                Period: 60,
+                Stat: 'Maximum',
+              },
+            }),
+          ],
+        });
+    });
+  });
+
+  describe('check alarms', () => {
+    it('DOWN: metric math over Failed of every region, quorum threshold, 2 of 3, to the severity topic with OK', () => {
+      const props = alarmProps(stacks, 'down:shop-home');
+      expect(expressionOf(props)).toBe('FILL(f0,0)+FILL(f1,0)+FILL(f2,0)');
+      expect(regionMetrics(props)).toEqual(
+        REGIONS.map((region, i) => ({ id: `f${i}`, name: 'Failed', stat: 'Maximum', period: 60, dims: { CheckId: 'shop-home', Region: region } })),
+      );
+      expect(props).toMatchObject({
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 2,
+        DatapointsToAlarm: 2,
+        EvaluationPeriods: 3,
+        TreatMissingData: 'ignore',
+        ActionsEnabled: true,
+        AlarmActions: [topicArn('critical')],
+        OKActions: [topicArn('critical')],
+      });
+    });
+
+    it('DOWN follows per-check alarm settings, frequency and severity', () => {
+      const cart = alarmProps(stacks, 'down:shop-cart');
+      expect(cart).toMatchObject({ Threshold: 3, DatapointsToAlarm: 3, EvaluationPeriods: 5 });
+      expect(new Set(regionMetrics(cart).map((m) => m.period))).toEqual(new Set([300]));
+      const search = alarmProps(stacks, 'down:search-eu');
+      expect(expressionOf(search)).toBe('FILL(f0,0)');
+      expect(search).toMatchObject({ Threshold: 1, AlarmActions: [topicArn('warning')], OKActions: [topicArn('warning')] });
+    });
+
+    it('SLOW: regions whose p90 duration is above degradedAfter, quorum threshold, to warning', () => {
+      const props = alarmProps(stacks, 'degraded:shop-home');
+      expect(expressionOf(props)).toBe('IF(FILL(d0,0) > 2000, 1, 0)+IF(FILL(d1,0) > 2000, 1, 0)+IF(FILL(d2,0) > 2000, 1, 0)');
+      expect(regionMetrics(props).map((m) => [m.name, m.stat, m.dims.Region])).toEqual(REGIONS.map((r) => ['Duration', 'p90', r]));
+      expect(props).toMatchObject({ Threshold: 2, DatapointsToAlarm: 2, EvaluationPeriods: 3, AlarmActions: [topicArn('warning')], OKActions: [topicArn('warning')] });
+      expect(() => alarmProps(stacks, 'degraded:shop-cart')).toThrow(); // no degradedAfter, no SLOW alarm
+    });
+
+    it("renders the kinds' own alarms through the seam (tls expiry across regions, metric anomaly band)", () => {
+      const expiring = alarmProps(stacks, 'kind:shop-cert:cert-expiring');
+      expect(expressionOf(expiring)).toBe('MIN([k0,k1,k2])');
+      expect(regionMetrics(expiring).map((m) => [m.name, m.stat, m.period])).toEqual(REGIONS.map(() => ['DaysToExpiry', 'Minimum', 3600]));
+      expect(expiring).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: 21, AlarmActions: [topicArn('warning')] });
+      expect(alarmProps(stacks, 'kind:shop-cert:cert-expiry')).toMatchObject({ Threshold: 7, AlarmActions: [topicArn('critical')] });
+      const anomaly = alarmProps(stacks, 'kind:orders-today:anomaly');
+      expect(anomaly).toMatchObject({ ComparisonOperator: 'LessThanLowerOrGreaterThanUpperThreshold', ThresholdMetricId: 'expr_1', TreatMissingData: 'ignore' });
+      expect(expressionOf(anomaly)).toBe('ANOMALY_DETECTION_BAND(m0, 3)');
+    });
+
+    it('names and describes each alarm for on-call: check id and name, target, regions, threshold, runbook', () => {
+      const props = alarmProps(stacks, 'down:shop-home');
+      expect(props.AlarmName).toBe('shop DOWN shop-home (Shop: home page) failing in >=2 of 3 regions - GET https://shop.example.com/');
+      expect(props.AlarmDescription).toContain('eu-central-1, us-east-1, ap-southeast-1');
+      expect(props.AlarmDescription).toContain('Runbook: https://wiki.example.com/runbooks/shop-home');
+      expect(props.AlarmDescription).toContain('2 of the last 3 periods of 1m');
+      expect(alarmProps(stacks, 'degraded:shop-home').AlarmName).toContain('p90 > 2s');
+    });
+
+    it('creates no alarm for a disabled check, and every spec exactly once', () => {
+      const names = stacks.alarms.flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::Alarm')).map((r: any) => r.Properties.AlarmName));
+      expect(names.some((n) => n.includes('legacy'))).toBe(false);
+      const expected = alarmSpecs(config).filter((s) => s.type !== 'runner').map((s) => s.name);
+      expect(names.sort()).toEqual(expected.sort());
+    });
+
+    it('turns maintenance windows into mute rules over exactly the alarms of the checks they cover', () => {
+      const t = Template.fromStack(stacks.alarms[0]!);
+      const rules = Object.values(t.findResources('AWS::CloudWatch::AlarmMuteRule')).map((r: any) => r.Properties);
+      expect(rules.map((r) => r.Name).sort()).toEqual(['shop-db-upgrade-1', 'shop-sunday-deploys-1']);
+      const sunday = rules.find((r) => r.Name === 'shop-sunday-deploys-1');
+      expect(sunday.Rule).toEqual({ Schedule: { Expression: 'cron(0 2 * * SUN)', Timezone: 'Europe/Berlin', Duration: 'PT30M' } });
+      const cart = stacks.alarms[0]!.getLogicalId(stacks.alarms[0]!.alarms.get('down:shop-cart')!.node.defaultChild as any);
+      expect(sunday.MuteTargets).toEqual({ AlarmNames: [{ Ref: cart }] });
+      const db = rules.find((r) => r.Name === 'shop-db-upgrade-1');
+      expect(db.Rule).toEqual({ Schedule: { Expression: 'at(2030-03-01T02:00)', Timezone: 'UTC', Duration: 'PT2H' } });
+      expect(db.MuteTargets.AlarmNames).toHaveLength(alarmSpecs(config).filter((s) => s.type !== 'runner').length);
+    });
+  });
+
+  it('draws per check failures and duration percentiles by region, and the status of every alarm', () => {
+    const t = Template.fromStack(stacks.dashboards[0]!);
+    const dash = Object.values(t.findResources('AWS::CloudWatch::Dashboard'))[0] as any;
+    expect(dash.Properties.DashboardName).toBe('shop-watchpost');
+    const body = dashboardBody(dash.Properties.DashboardBody);
+    const metricWidgets = body.widgets.filter((w: any) => w.type === 'metric');
+    const home = metricWidgets.filter((w: any) => w.properties.title.startsWith('shop-home:'));
+    expect(home).toHaveLength(2);
+    const failed = home[0].properties.metrics.map((m: any[]) => [m[1], m.at(-2), m.at(-1).stat]);
+    expect(failed).toEqual(REGIONS.map((r) => ['Failed', r, 'Sum']));
+    const durations = home[1].properties.metrics.map((m: any[]) => [m[1], m.at(-2), m.at(-1).stat]);
+    expect(durations).toEqual(REGIONS.flatMap((r) => ['p50', 'p90', 'p99'].map((p) => ['Duration', r, p])));
+    expect(home[1].properties.annotations.horizontal[0]).toMatchObject({ value: 2000 });
+    // Two graphs per enabled check.
+    expect(metricWidgets).toHaveLength(2 * config.checks.filter((c) => c.enabled).length);
+    const alarmWidget = body.widgets.find((w: any) => w.type === 'alarm');
+    const listed = alarmWidget.properties.alarms.map((a: string) => a.replace(/^arn:aws:cloudwatch:[^:]+:\d+:alarm:/, ''));
+    expect(listed.sort()).toEqual(alarmSpecs(config).map((s) => s.name).sort());
+  });
+
+  it('changing a check changes both what its runner probes and its alarm', async () => {
+    const raw = (await importConfig('test/fixtures/configs/shop.ts')) as any;
+    const changed = parseConfig({
+      ...raw,
+      checks: raw.checks.map((c: any) => (c.id === 'shop-home' ? { ...c, url: 'https://shop.example.com/v2/', degradedAfter: '3s' } : c)),
+    });
+    const after = synth(changed).stacks;
+    // Probe data: the bundled config carries the new check, and the function changes with it.
+    const beforeJson = bundledConfigJson(config);
+    const afterJson = bundledConfigJson(changed);
+    expect(JSON.parse(afterJson).checks.find((c: any) => c.id === 'shop-home')).toMatchObject({ url: 'https://shop.example.com/v2/', degradedAfter: '3s' });
+    const description = (s: WatchpostStacks) => (Object.values(Template.fromStack(s.probes.get('us-east-1')!).findResources('AWS::Lambda::Function'))[0] as any).Properties.Description;
+    expect(description(stacks)).toContain(sha256(beforeJson).slice(0, 16));
+    expect(description(after)).toContain(sha256(afterJson).slice(0, 16));
+    expect(description(after)).not.toBe(description(stacks));
+    // Alarms: the SLOW threshold and both names follow.
+    expect(expressionOf(alarmProps(after, 'degraded:shop-home'))).toContain('> 3000');
+    expect(alarmProps(after, 'degraded:shop-home').AlarmName).toBe('shop SLOW shop-home (Shop: home page) p90 > 3s in >=2 of 3 regions - GET https://shop.example.com/v2/');
+    expect(alarmProps(after, 'down:shop-home').AlarmName).toContain('https://shop.example.com/v2/');
+    // Another check's alarm is untouched.
+    expect(alarmProps(after, 'down:shop-cart')).toEqual(alarmProps(stacks, 'down:shop-cart'));
+  });
+
+  it('creates every alarm silent with alarmActions off (first deploy), still wired to its topic', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const quiet = buildWatchpost(app, config, { account: ACCOUNT, alarmActions: false, nag: false });
+    const alarms = [quiet.home, ...quiet.alarms].flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::Alarm')) as any[]);
+    expect(alarms.length).toBe(alarmSpecs(config).length);
+    for (const a of alarms) {
+      expect(a.Properties.ActionsEnabled).toBe(false);
+      expect(a.Properties.AlarmActions).toHaveLength(1);
+    }
+  });
+
+  it('runs cdk-nag AwsSolutions on synth: the app passes, an unacknowledged finding stops synth', () => {
+    // The app above synthesized, so every finding was acknowledged. A wildcard policy added now must fail.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const built = buildWatchpost(app, config, { account: ACCOUNT });
+    const probe = built.probes.get('us-east-1') as Stack;
+    new iam.Role(probe, 'Careless', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }),
+    );
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Action::s3:\*\]/);
+  });
+});
