@@ -5,26 +5,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type BuildOptions } from 'esbuild';
+import { BUNDLE_ALIASES } from '../shared/bundle-shims';
 import { fmt, median, type Figure } from './lib';
 
-/** The same esbuild settings the CDK app's NodejsFunction uses for the runner. */
+/** The esbuild settings of the CDK app's NodejsFunction for the runner (infra/runner.ts). */
 export const RUNNER_BUNDLE_OPTIONS: BuildOptions = {
   entryPoints: ['functions/runner/index.ts'],
   bundle: true,
   platform: 'node',
   target: 'node22',
-  format: 'cjs',
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  banner: { js: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);" },
   minify: true,
   sourcemap: false,
+  alias: { ...BUNDLE_ALIASES },
   logLevel: 'silent',
 };
 
 export async function benchBundle(): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'wp-bundle-'));
-  const outfile = join(dir, 'index.js');
+  const outfile = join(dir, 'index.mjs');
   await build({ ...RUNNER_BUNDLE_OPTIONS, outfile });
   const bytes = statSync(outfile).size;
-  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(outfile)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const script = `const t=process.hrtime.bigint();import(${JSON.stringify(outfile)}).then(()=>process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6)))`;
   const baseline = `const t=process.hrtime.bigint();require('node:http');require('node:crypto');process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
   const times: number[] = [];
   const base: number[] = [];
@@ -34,7 +38,7 @@ export async function benchBundle(): Promise<Figure[]> {
   }
   const load = median(times);
   return [
-    { name: 'runner bundle size (esbuild, minified, AWS SDK included)', value: `${fmt(bytes / 1024)} KB`, target: '≤ 1,024 KB', ok: bytes <= 1024 * 1024 },
+    { name: 'runner bundle size (esbuild as in infra/runner.ts, minified, AWS SDK included)', value: `${fmt(bytes / 1024)} KB`, target: '≤ 1,024 KB', ok: bytes <= 1024 * 1024 },
     { name: 'runner module load, fresh process (median of 7)', value: `${fmt(load, 1)} ms`, baseline: `node built-ins only ${fmt(median(base), 1)} ms`, target: '≤ 150 ms', ok: load <= 150 },
   ];
 }

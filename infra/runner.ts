@@ -33,9 +33,11 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { runnerFunctionName, runnerLogGroupName } from '../shared/alarms/names';
+import { BUNDLE_ALIASES } from '../shared/bundle-shims';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ms } from '../shared/duration';
 import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
+import { registry } from '../shared/probes/registry';
 import { secretNames } from '../shared/secrets';
 import { METRIC_NAMESPACE, tableName } from '../shared/store/table';
 
@@ -114,10 +116,9 @@ export class Runner extends Construct {
         conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE, 'aws:RequestedRegion': config.homeRegion } },
       }),
     );
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Watchpost namespace by cloudwatch:namespace and to the home region by aws:RequestedRegion.',
-    });
+    const wildcardReasons = [
+      'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Watchpost namespace by cloudwatch:namespace and to the home region by aws:RequestedRegion.',
+    ];
     // The checks' secrets only: other parts of the config (e.g. notifier keys) are not the runner's business.
     const secrets = [...secretNames(config.checks.filter((c) => c.enabled))].sort();
     if (secrets.length)
@@ -129,6 +130,23 @@ export class Runner extends Construct {
           resources: secrets.map((name) => `arn:${Aws.PARTITION}:secretsmanager:${config.homeRegion}:${Aws.ACCOUNT_ID}:secret:${name}-??????`),
         }),
       );
+
+    // What the enabled checks' kinds need beyond that (e.g. reading an SQS queue), through the seam.
+    const kindPerms = config.checks
+      .filter((c) => c.enabled && c.regions.includes(region))
+      .flatMap((c) => registry.get(c.kind)?.runnerPermissions?.(c as never) ?? []);
+    const byActions = new Map<string, { actions: string[]; resources: Set<string>; why?: string }>();
+    for (const p of kindPerms) {
+      const key = [...p.actions].sort().join(',');
+      const entry = byActions.get(key) ?? { actions: [...p.actions].sort(), resources: new Set<string>(), why: p.why };
+      for (const r of p.resources) entry.resources.add(r.replace('{account}', Aws.ACCOUNT_ID));
+      byActions.set(key, entry);
+    }
+    for (const { actions, resources, why } of byActions.values()) {
+      this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: resources.has('*') ? ['*'] : [...resources].sort() }));
+      if (resources.has('*') && why) wildcardReasons.push(why);
+    }
+    Validations.of(this.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcardReasons.join(' ') });
 
     this.fn = new NodejsFunction(this, 'Function', {
       functionName: runnerFunctionName(config.project),
@@ -163,6 +181,8 @@ export class Runner extends Construct {
         banner: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);",
         bundleAwsSDK: true,
         externalModules: [],
+        // Smaller stand-ins built on Node's TextDecoder for the mail libraries' charset tables.
+        esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([pkg, path]) => [`--alias:${pkg}`, path])),
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -49,6 +49,16 @@ describe('cdk synth through the CLI', () => {
     expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8')).toMatch(/export\s*\{[^}]*handler/);
     const config = parseConfig(await importConfig('test/fixtures/configs/shop.ts'));
     expect(readFileSync(join(assetDir, BUNDLED_CONFIG_FILE), 'utf8')).toBe(bundledConfigJson(config));
+    // The bundle loads in a bare Node (no node_modules) and reads its config as the Lambda would.
+    const loaded = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(assetDir, 'index.mjs'))}); const rt = m.init(); console.log(JSON.stringify({ project: rt.config.project, checks: rt.config.checks.length }))`],
+      { cwd: tmpdir(), env: { ...offlineEnv(), AWS_REGION: 'us-east-1', LAMBDA_TASK_ROOT: assetDir, WATCHPOST_TABLE: 'shop-watchpost-results', WATCHPOST_HOME_REGION: 'eu-central-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, encoding: 'utf8' },
+    );
+    expect(loaded.status, loaded.stderr).toBe(0);
+    expect(JSON.parse(loaded.stdout.trim().split('\n').pop()!)).toEqual({ project: config.project, checks: config.checks.length });
+    // The mail libraries' charset tables are replaced by the stand-ins (shared/bundle-shims).
+    expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8')).toContain('(watchpost bundle)');
 
     for (const [name] of stacks) {
       const file = join(out, `${name}.template.json`);

@@ -163,6 +163,30 @@ describe('watchpost CDK app', () => {
       });
     });
 
+    it("adds the permissions a kind needs for its checks through the seam (an SQS queue's attributes and age)", () => {
+      const queues = parseConfig({
+        project: 'shop',
+        homeRegion: HOME,
+        regions: REGIONS,
+        checks: [
+          { id: 'orders', kind: 'queue', sqs: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/210987654321/orders' }, maxDepth: 500, maxAge: '10m' },
+          { id: 'mails', kind: 'queue', sqs: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/210987654321/mails' }, maxDepth: 100, regions: ['us-east-1'] },
+        ],
+      });
+      const probe = Template.fromStack(synth(queues).stacks.probes.get('us-east-1')!);
+      const statements = (Object.values(probe.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^RunnerRole') }] } }))[0] as any)
+        .Properties.PolicyDocument.Statement;
+      expect(statements).toContainEqual({
+        Action: 'sqs:GetQueueAttributes',
+        Effect: 'Allow',
+        Resource: ['arn:aws:sqs:eu-west-1:210987654321:orders', 'arn:aws:sqs:us-east-1:210987654321:mails'],
+      });
+      expect(statements).toContainEqual({ Action: 'cloudwatch:GetMetricStatistics', Effect: 'Allow', Resource: '*' });
+      // The eu-central-1 runner does not probe "mails": it may not read it.
+      const eu = Template.fromStack(synth(queues).stacks.probes.get('eu-central-1')!);
+      expect(JSON.stringify(eu.findResources('AWS::IAM::Policy'))).not.toContain(':mails');
+    });
+
     it('ships the config as a bundled file, never as a secret value or an environment variable', () => {
       const json = bundledConfigJson(config);
       expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(config)));

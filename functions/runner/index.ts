@@ -7,7 +7,7 @@
  * EventBridge scheduled event (which also carries `time`). Missing/invalid time → now.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -70,7 +70,8 @@ function secretsManager(region: string): SecretResolver {
 /** Cold start: config, clients. Kept for the container's life. */
 export function init(): Runtime {
   if (runtime) return runtime;
-  const file = process.env[RUNNER_ENV.configFile] ?? join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), BUNDLED_CONFIG_FILE);
+  // Relative to the bundle root (LAMBDA_TASK_ROOT), where the CDK app puts it.
+  const file = resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), process.env[RUNNER_ENV.configFile] ?? BUNDLED_CONFIG_FILE);
   const config = parseConfig(JSON.parse(readFileSync(file, 'utf8')), file);
   const region = env('AWS_REGION');
   const home = process.env[RUNNER_ENV.homeRegion] ?? config.homeRegion;

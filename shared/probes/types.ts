@@ -94,6 +94,19 @@ export interface ProbeContext {
   table?: { client: DynamoDBClient | DynamoDBDocumentClient; tableName: string };
 }
 
+/**
+ * An IAM permission the runner needs in AWS for one check (e.g. reading its SQS queue). The CDK
+ * app adds exactly these to the runner role; `resources: ['*']` only for actions that have no
+ * resource-level permissions, with `why` saying so (it becomes the cdk-nag acknowledgement).
+ */
+export interface RunnerPermission {
+  actions: string[];
+  /** ARNs; `{account}` is replaced with the deploying account. */
+  resources: string[];
+  /** Required when resources is `['*']`: why nothing narrower exists. */
+  why?: string;
+}
+
 export interface ProbeKind<C = any> {
   kind: string;
   /** One line for docs and `watchpost validate --kinds`. */
@@ -111,6 +124,8 @@ export interface ProbeKind<C = any> {
   /** @default "10s" */
   defaultTimeout?: string;
   metrics?: readonly KindMetric[];
+  /** IAM the runner needs in AWS for this check, beyond the table, metrics and secrets. */
+  runnerPermissions?(check: ValidatedCheck<C>): RunnerPermission[];
   /** Extra alarms through the alarm seam. */
   alarms?(check: ValidatedCheck<C>): KindAlarm[];
   /** Runs one attempt. Never throws for a misbehaving target: that is `error` in the outcome. */

@@ -6,7 +6,6 @@
 import { INVALID, joinKey, s, type Checked, type Schema } from '../../config/schema';
 import { formatDuration, ms, parseDuration } from '../../duration';
 import type { ProbeKind } from '../types';
-import { runEmail } from './probe';
 import type { EmailCheck } from './types';
 
 export type { EmailCheck, EmailImap, EmailSmtp, EmailTls, EmailAuth, StartTls } from './types';
@@ -107,5 +106,6 @@ export const emailKind: ProbeKind<EmailCheck> = {
       },
     ];
   },
-  run: runEmail,
+  // Loaded on first use: the mail libraries are most of the runner bundle and most configs have no email check.
+  run: async (check, ctx) => (await import('./probe')).runEmail(check, ctx),
 };

@@ -7,7 +7,8 @@
 import * as dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import { Client } from 'undici';
+// The Client module alone: the runner bundle need not carry fetch, WebSocket and the rest of undici.
+import Client from 'undici/lib/dispatcher/client.js';
 import { parseJsonPath, readJsonPath } from '../../assertions/json-path';
 import type { ValidatedCheck } from '../../config/types';
 import type { CheckError } from '../../types';

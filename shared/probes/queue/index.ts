@@ -1,7 +1,7 @@
 /** The `queue` probe kind: depth and oldest-message age of an SQS or RabbitMQ queue. See docs/kinds/queue.md. */
 import { INVALID, joinKey, s, type Issues, type Schema } from '../../config/schema';
 import { parseDuration } from '../../duration';
-import type { ProbeKind } from '../types';
+import type { ProbeKind, RunnerPermission } from '../types';
 import { rabbitQueueUrl } from './rabbitmq';
 import { runQueue } from './run';
 import { sqsQueueNameOf, sqsRegionOf } from './sqs';
@@ -67,6 +67,16 @@ export const queueKind: ProbeKind<QueueCheck> = {
     rabbitmq: s.optional(rabbitSchema),
     maxDepth: s.optional(depthLimit),
     maxAge: s.optional(ageLimit),
+  },
+  runnerPermissions(check) {
+    if (!check.sqs) return [];
+    const region = check.sqs.region ?? sqsRegionOf(check.sqs.queueUrl) ?? 'us-east-1';
+    const parts = new URL(check.sqs.queueUrl).pathname.split('/').filter(Boolean);
+    const account = parts.length >= 2 ? parts[parts.length - 2]! : '{account}';
+    const perms: RunnerPermission[] = [{ actions: ['sqs:GetQueueAttributes'], resources: [`arn:aws:sqs:${region}:${account}:${sqsQueueNameOf(check.sqs.queueUrl)}`] }];
+    if (check.maxAge !== undefined || check.assertions.some((a) => a.source === 'age'))
+      perms.push({ actions: ['cloudwatch:GetMetricStatistics'], resources: ['*'], why: 'cloudwatch:GetMetricStatistics has no resource-level permissions; it reads the queue age (ApproximateAgeOfOldestMessage) of the SQS queues the config names.' });
+    return perms;
   },
   assertionSources: ['depth', 'age', 'inFlight', 'latency'],
   numericSources: ['depth', 'age', 'inFlight', 'latency'],
