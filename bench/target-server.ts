@@ -5,8 +5,11 @@ import type { AddressInfo } from 'node:net';
 const delay = Number(process.argv[2] ?? 0);
 const body = JSON.stringify({ status: 'ok', items: [1, 2, 3] });
 const server = createServer((req, res) => {
+  const received = performance.now();
   const answer = () => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    // The delay as it really was (timers fire late): the bench compares probe timings with it.
+    const held = (performance.now() - received).toFixed(3);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-server-delay-ms': held });
     res.end(body);
   };
   if (delay > 0) setTimeout(answer, delay);

@@ -8,7 +8,7 @@ import type { ValidatedCheck, ValidatedConfig } from '../config/types';
 import { ms } from '../duration';
 import { probeKind } from '../probes/registry';
 import type { ProbeContext, ProbeOutcome } from '../probes/types';
-import { redact, resolveSecrets, SecretError, type SecretResolver } from '../secrets';
+import { redact, resolveSecrets, SecretError, secretNames, type SecretResolver } from '../secrets';
 import type { CheckResult, CheckStatus } from '../types';
 
 export interface RunCheckOptions {
@@ -28,6 +28,16 @@ const sleep = (msv: number) => new Promise((r) => setTimeout(r, msv));
 
 /** Backoff between attempts: 250 ms, 500 ms, 1 s, 2 s… capped at 2 s. */
 export const backoffMs = (attempt: number): number => Math.min(2_000, 250 * 2 ** (attempt - 1));
+
+const ATTEMPT_OVER = new Error('attempt over');
+
+/** Whether a check references secrets at all (most do not: skip the deep copy for them). */
+const secretFree = new WeakMap<object, boolean>();
+function needsSecrets(check: ValidatedCheck): boolean {
+  let v = secretFree.get(check);
+  if (v === undefined) secretFree.set(check, (v = secretNames(check).size === 0));
+  return !v;
+}
 
 async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signal' | 'timeoutMs'>, timeoutMs: number): Promise<ProbeOutcome> {
   const controller = new AbortController();
@@ -53,7 +63,8 @@ async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signa
     return await Promise.race([run, timedOut]);
   } finally {
     clearTimeout(timer);
-    controller.abort();
+    // Stops whatever the probe left running; a shared reason: abort() without one builds a DOMException per run.
+    controller.abort(ATTEMPT_OVER);
   }
 }
 
@@ -80,7 +91,7 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
 
   let resolved: ValidatedCheck;
   try {
-    resolved = await resolveSecrets(check, opts.secrets, secretValues);
+    resolved = needsSecrets(check) ? await resolveSecrets(check, opts.secrets, secretValues) : check;
   } catch (e) {
     const message = e instanceof SecretError ? e.message : `cannot read secrets: ${(e as Error).message}`;
     return {
