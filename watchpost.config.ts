@@ -43,6 +43,26 @@ export default defineConfig({
       assertions: [status.equals(200)],
     },
     {
+      id: 'shop-cart-flow',
+      name: 'Shop: log in and read the cart',
+      kind: 'multistep',
+      steps: [
+        { name: 'login', request: { url: `${demo}/api/login`, method: 'POST', body: { user: 'probe@example.com' } }, assertions: [status.equals(200)], extract: { token: '$.token' } },
+        {
+          name: 'cart',
+          request: { url: `${demo}/api/cart`, headers: { authorization: 'Bearer {{vars.token}}' } },
+          assertions: [status.equals(200), json('$.items.length').greaterThan(0)],
+        },
+      ],
+    },
+    {
+      id: 'shop-port',
+      name: 'Shop: port accepts connections',
+      kind: 'tcp',
+      host: '127.0.0.1',
+      port: Number(process.env.WATCHPOST_DEMO_PORT ?? 4319),
+    },
+    {
       id: 'shop-search',
       name: 'Shop: search works',
       kind: 'http',

@@ -6,11 +6,12 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE } from '../config/load';
 import type { ValidatedConfig } from '../config/types';
-import { DEFAULT_DEMO_PORT, DEMO_PORT_ENV, startDemoTarget, type DemoTarget } from '../demo/target';
+import { startDemoForConfig } from '../demo/target';
 import { heartbeatTokens } from '../probes/heartbeat/endpoint';
 import { startPingServer } from '../probes/heartbeat/local-server';
 import { formatDuration, ms } from '../duration';
 import { jsonLog } from '../log';
+import { localPages } from '../notify/local';
 import { runPass } from '../runner/run-pass';
 import { envSecrets } from '../secrets';
 import type { CheckResult, CheckStatus } from '../types';
@@ -20,16 +21,6 @@ import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore } from './local';
 import { CliError, EXIT, loadValidConfig } from './main';
 
 const clock = (t: number | string) => new Date(t).toISOString().slice(11, 19);
-
-async function startDemo(): Promise<DemoTarget> {
-  const wanted = Number(process.env[DEMO_PORT_ENV] ?? DEFAULT_DEMO_PORT);
-  try {
-    return await startDemoTarget(wanted);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-    return startDemoTarget(0); // the config reads WATCHPOST_DEMO_PORT, set below
-  }
-}
 
 export async function devCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -43,8 +34,7 @@ export async function devCommand(args: string[]): Promise<number> {
       concurrency: { type: 'string', default: '16' },
     },
   });
-  const demo = values.demo ? await startDemo() : undefined;
-  if (demo) process.env[DEMO_PORT_ENV] = String(demo.port);
+  const demo = values.demo ? await startDemoForConfig() : undefined;
   let config: ValidatedConfig;
   try {
     config = await loadValidConfig(values.config!);
@@ -75,6 +65,8 @@ export async function devCommand(args: string[]): Promise<number> {
   const checks = config.checks.filter((ch) => ch.enabled);
   const byId = new Map(config.checks.map((ch) => [ch.id, ch]));
   const out = (s: string) => process.stdout.write(`${s}\n`);
+  // A state change prints the page's SMS line (and emails it with notify.localEmail), as the notifier would.
+  const pages = localPages({ config, out, dashboardUrl: dashboard.url, style: { label: (s) => c.bold(s), dim: c.dim } });
   out(c.bold(`watchpost dev — ${checks.length} check${checks.length === 1 ? '' : 's'} from ${values.config}`));
   if (demo) out(c.dim(`demo shop on ${demo.url} (healthy, slow and broken endpoints)`));
   out(c.dim(`results stored in ${values.data}/  ·  dashboard ${dashboard.url}  ·  Ctrl-C to stop`));
@@ -92,6 +84,7 @@ export async function devCommand(args: string[]): Promise<number> {
     let line = `${c.dim(clock(Date.now()))}  ${statusWord(r.status)}  ${r.checkId.padEnd(24)} ${formatDuration(r.durationMs).padStart(7)}  ${note}`;
     if (changed) line += `  ${c.bold(`← was ${prev.status} for ${formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since))}`)}`;
     out(line);
+    if (prev ? changed : r.status !== 'pass') pages.announce(r, prev);
   };
   const concurrency = Number(values.concurrency) || 16;
   const maxTimeout = Math.max(...checks.map((ch) => ms(ch.timeout) * (ch.retries + 1)), 1_000);
@@ -114,6 +107,7 @@ export async function devCommand(args: string[]): Promise<number> {
       secrets: envSecrets,
       store: local.store,
       table: { client: local.client, tableName: local.tableName },
+      storeEachResult: true,
       log,
       onResult: (r) => !stopping && onResult(r),
     }).catch((e: Error) => log.error('runner pass failed', { error: e.message }));
@@ -147,7 +141,7 @@ export async function devCommand(args: string[]): Promise<number> {
   });
   clearTimeout(timer!);
   // Runs in flight are abandoned (their results would be written as the pass ends); do not wait a minute.
-  await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 1_500))]);
+  await Promise.race([Promise.allSettled([...inFlight, pages.idle()]), new Promise((r) => setTimeout(r, 1_500))]);
   await dashboard.close();
   await pings?.close();
   await local.close();

@@ -30,6 +30,8 @@ export function resultNote(r: CheckResult, degradedAfter?: string): string {
     const took = formatDuration(r.timings.total ?? r.durationMs);
     return degradedAfter ? `${took}, slower than degradedAfter ${degradedAfter}` : `${took}, degraded`;
   }
+  const steps = Array.isArray(r.details?.steps) ? (r.details.steps as unknown[]).length : 0;
+  if (steps) return `${steps} step${steps === 1 ? '' : 's'} passed`;
   const passed = r.assertions.length;
   return passed ? `${passed} assertion${passed === 1 ? '' : 's'} passed` : '';
 }

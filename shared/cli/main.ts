@@ -12,13 +12,17 @@ import { c } from './format';
 export const USAGE = `watchpost — synthetic monitoring you deploy into your own AWS account
 
 Usage:
-  watchpost run [--config F] [--check ID]... [--json] [--no-store]
+  watchpost run [--config F] [--check ID]... [--json] [--no-store] [--demo]
                                  run each check once; exit 0 all ok, 1 any failed, 2 invalid config
   watchpost dev [--config F] [--demo] [--port N]
                                  the monitor on its schedule, with a live view and a local dashboard
   watchpost validate [--config F]  print every config problem (exit 2 when there are any)
   watchpost history ID [--limit N] [--region R] [--json]
                                  the stored runs of a check (newest first)
+  watchpost notify --preview ID [--json]
+                                 what SMS, email and each webhook would get for the check's latest local result
+  watchpost notify --test [--topic critical|warning] [--webhooks]
+                                 send a test page through the deployed topics (needs AWS credentials)
 
 Options:
   --config F   config file (.ts, .js, .mjs, .json) [default: ${DEFAULT_CONFIG_FILE}]
@@ -69,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
         return await validateCommand(rest);
       case 'history':
         return await (await import('./history')).historyCommand(rest);
+      case 'notify':
+        return await (await import('./notify')).notifyCommand(rest);
       case undefined:
       case '-h':
       case '--help':

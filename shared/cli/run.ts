@@ -1,6 +1,7 @@
 /** `watchpost run`: every check (or the chosen ones) once, a table or JSON, exit 1 on any failure. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE } from '../config/load';
+import { startDemoForConfig } from '../demo/target';
 import { jsonLog } from '../log';
 import { runPass } from '../runner/run-pass';
 import { envSecrets } from '../secrets';
@@ -19,8 +20,18 @@ export async function runCommand(args: string[]): Promise<number> {
       'no-store': { type: 'boolean', default: false },
       data: { type: 'string', default: DEFAULT_DATA_DIR },
       concurrency: { type: 'string', default: '16' },
+      demo: { type: 'boolean', default: false },
     },
   });
+  const demo = values.demo ? await startDemoForConfig() : undefined;
+  try {
+    return await runChecks(values);
+  } finally {
+    await demo?.close();
+  }
+}
+
+async function runChecks(values: { config?: string; check?: string[]; json?: boolean; "no-store"?: boolean; data?: string; concurrency?: string }): Promise<number> {
   const config = await loadValidConfig(values.config!);
   const wanted = values.check ?? [];
   const unknown = wanted.filter((id) => !config.checks.some((ch) => ch.id === id));

@@ -1,7 +1,8 @@
 /**
  * A demo shop served on loopback so the example config shows pass, degraded and fail on a
  * fresh machine without internet: `/health` (fast), `/api/products` (JSON), `/checkout`
- * (slow), `/search` (broken: 503).
+ * (slow), `/search` (broken: 503), and a login → cart flow (`POST /api/login`, `GET /api/cart`
+ * with the token) for the multistep check.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,9 @@ const PRODUCTS = {
   ],
 };
 
+/** The session token the demo login hands out (not a secret: the demo shop is on loopback). */
+const DEMO_TOKEN = 'demo-session-7f3a';
+
 export interface DemoTarget {
   port: number;
   url: string;
@@ -28,6 +32,24 @@ function send(res: import('node:http').ServerResponse, status: number, body: unk
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/**
+ * Starts the demo shop for the example config: on WATCHPOST_DEMO_PORT (default 4319), or any
+ * free port when that one is taken, and sets WATCHPOST_DEMO_PORT so the config (loaded after)
+ * points at it.
+ */
+export async function startDemoForConfig(): Promise<DemoTarget> {
+  const wanted = Number(process.env[DEMO_PORT_ENV] ?? DEFAULT_DEMO_PORT);
+  let demo: DemoTarget;
+  try {
+    demo = await startDemoTarget(wanted);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    demo = await startDemoTarget(0);
+  }
+  process.env[DEMO_PORT_ENV] = String(demo.port);
+  return demo;
 }
 
 /** Starts the demo target on `port` (0 = any free port). */
@@ -42,6 +64,11 @@ export async function startDemoTarget(port = 0, host = '127.0.0.1'): Promise<Dem
       return;
     }
     if (path === '/search') return send(res, 503, { error: 'search index unavailable' });
+    if (path === '/api/login' && req.method === 'POST') return send(res, 200, { token: DEMO_TOKEN, user: { id: 'u-42' } });
+    if (path === '/api/cart') {
+      if (req.headers.authorization !== `Bearer ${DEMO_TOKEN}`) return send(res, 401, { error: 'log in first' });
+      return send(res, 200, { user: 'u-42', items: [{ id: 'mug', qty: 2 }], total: 25 });
+    }
     send(res, 404, { error: 'not found' });
   });
   server.keepAliveTimeout = 1_000;

@@ -8,7 +8,7 @@ import type { Log } from '../log';
 import type { MetricSink } from '../metrics/types';
 import type { ProbeContext } from '../probes/types';
 import type { SecretResolver } from '../secrets';
-import type { ResultStore } from '../store/types';
+import type { ResultStore, WriteReport } from '../store/types';
 import type { CheckResult } from '../types';
 import { runCheck } from './run-check';
 import { dueRuns, type DueRun, type ScheduleOptions } from './schedule';
@@ -33,6 +33,11 @@ export interface PassOptions extends ScheduleOptions {
   lookup?: ProbeContext['lookup'];
   /** The results table for kinds that read stored state (heartbeat pings). */
   table?: ProbeContext['table'];
+  /**
+   * Store each result as soon as it is ready instead of all at the end (`watchpost dev`, whose
+   * passes span a whole minute: the dashboard should not lag). The Lambda batches. @default false
+   */
+  storeEachResult?: boolean;
   /** Called as each result is ready (live view). */
   onResult?: (r: CheckResult) => void;
 }
@@ -61,6 +66,15 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
     ? async (checkId, limit) => (await opts.store!.history(checkId, { limit, region: opts.region })).map((r) => ({ scheduledAt: r.scheduledAt, metrics: r.metrics }))
     : undefined;
 
+  const storeFailure = (e: Error, batch: CheckResult[]) => ({ written: 0, failed: batch.map((result) => ({ result, reason: e.message })) });
+  const stored: WriteReport = { written: 0, failed: [] };
+  const store = async (batch: CheckResult[]) => {
+    if (!opts.store || !batch.length) return;
+    const r = await opts.store.writeResults(batch).catch((e: Error) => storeFailure(e, batch));
+    stored.written += r.written;
+    stored.failed.push(...r.failed);
+  };
+
   await pool(runs, opts.concurrency ?? 64, async (run) => {
     if (opts.waitForSchedule !== false) {
       const wait = Math.min(run.scheduledAt, opts.deadline) - Date.now();
@@ -77,16 +91,17 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
       table: opts.table,
     });
     results.push(r);
+    if (opts.storeEachResult) await store([r]);
     opts.onResult?.(r);
   });
 
   const report: PassReport = { results, written: 0, writeFailures: 0, published: 0, publishFailures: 0 };
   // Store first: the heartbeat published next tells whether this pass stored its results.
-  const stored = await opts.store?.writeResults(results).catch((e: Error) => ({ written: 0, failed: results.map((result) => ({ result, reason: e.message })) }));
+  if (!opts.storeEachResult) await store(results);
   const published = await opts.metrics
-    ?.publish(results, opts.region, new Date(opts.tick), { runnerHealthy: !stored || stored.failed.length === 0 })
+    ?.publish(results, opts.region, new Date(opts.tick), { runnerHealthy: stored.failed.length === 0 })
     .catch((e: Error) => ({ published: 0, failed: results.map((r) => ({ checkId: r.checkId, reason: e.message })) }));
-  if (stored) {
+  if (opts.store) {
     report.written = stored.written;
     report.writeFailures = stored.failed.length;
     // Never a silent loss: the whole result goes to the log, where it can be recovered.
