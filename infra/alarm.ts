@@ -1,7 +1,10 @@
-/** Renders an alarm spec (shared/alarms) as a CloudWatch alarm paging its severity's topic. */
+/**
+ * Renders an alarm spec (shared/alarms) as a CloudWatch alarm. It has no SNS actions of its own:
+ * its state changes reach the notifier (infra/notifier.ts) through EventBridge, which pages the
+ * spec's severity topic with a formatted message (a raw alarm action would page twice).
+ */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { Severity } from '../shared/config/types';
@@ -40,11 +43,10 @@ export function specWatched(spec: AlarmSpec): cloudwatch.IMetric {
 }
 
 /**
- * `actionsEnabled: false` creates the alarm silent (context `alarmActions=off`, for a first
- * deploy): it evaluates but notifies nobody; enabling actions later sends nothing by itself, as
- * actions fire only on state changes.
+ * `actionsEnabled: false` marks the alarm silent (context `alarmActions=off`, for a first
+ * deploy; the notifier's rule is then disabled too): it evaluates but pages nobody.
  */
-export function renderAlarm(scope: Construct, spec: AlarmSpec, topics: Topics, actionsEnabled = true): cloudwatch.Alarm {
+export function renderAlarm(scope: Construct, spec: AlarmSpec, actionsEnabled = true): cloudwatch.Alarm {
   const common = {
     alarmName: spec.name,
     alarmDescription: spec.description,
@@ -55,12 +57,7 @@ export function renderAlarm(scope: Construct, spec: AlarmSpec, topics: Topics, a
     treatMissingData: MISSING[spec.treatMissingData],
     actionsEnabled,
   };
-  const alarm =
-    spec.anomalyBand !== undefined
-      ? new cloudwatch.AnomalyDetectionAlarm(scope, spec.key, { ...common, stdDevs: spec.anomalyBand })
-      : new cloudwatch.Alarm(scope, spec.key, { ...common, threshold: spec.threshold });
-  const action = new actions.SnsAction(topics[spec.severity]);
-  alarm.addAlarmAction(action);
-  if (spec.okActions) alarm.addOkAction(action);
-  return alarm;
+  return spec.anomalyBand !== undefined
+    ? new cloudwatch.AnomalyDetectionAlarm(scope, spec.key, { ...common, stdDevs: spec.anomalyBand })
+    : new cloudwatch.Alarm(scope, spec.key, { ...common, threshold: spec.threshold });
 }

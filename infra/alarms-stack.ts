@@ -47,7 +47,7 @@ export class AlarmsStack extends Stack {
       SEVERITIES.map((s) => [s, sns.Topic.fromTopicArn(this, `Topic-${s}`, this.formatArn({ service: 'sns', resource: topicName(config.project, s) }))]),
     ) as Topics;
 
-    for (const group of props.checks) for (const spec of group.specs) this.alarms.set(spec.key, renderAlarm(this, spec, topics, props.alarmActions ?? true));
+    for (const group of props.checks) for (const spec of group.specs) this.alarms.set(spec.key, renderAlarm(this, spec, props.alarmActions ?? true));
 
     for (const w of config.maintenance ?? []) {
       const alarms = mutedSpecs(config, w, props.checks).map((s) => this.alarms.get(s.key)!);

@@ -17,6 +17,7 @@ import { runnerAlarmSpecs } from '../shared/alarms/specs';
 import type { Severity, ValidatedConfig } from '../shared/config/types';
 import { TABLE, tableName } from '../shared/store/table';
 import { renderAlarm, type Topics } from './alarm';
+import { Notifier } from './notifier';
 import { hasHeartbeats, HeartbeatEndpoint } from './heartbeat-endpoint';
 
 export const SEVERITIES: readonly Severity[] = ['critical', 'warning'];
@@ -31,6 +32,7 @@ export class HomeStack extends Stack {
   readonly table: dynamodb.TableV2;
   readonly topics: Topics;
   readonly heartbeat?: HeartbeatEndpoint;
+  readonly notifier: Notifier;
 
   constructor(scope: Construct, id: string, props: HomeStackProps) {
     super(scope, id, props);
@@ -94,7 +96,10 @@ export class HomeStack extends Stack {
     }
     this.topics = topics;
 
-    for (const spec of runnerAlarmSpecs(config)) renderAlarm(this, spec, topics, props.alarmActions ?? true);
+    for (const spec of runnerAlarmSpecs(config)) renderAlarm(this, spec, props.alarmActions ?? true);
+
+    // Every alarm state change becomes a formatted page (SMS, email, webhooks) through the notifier.
+    this.notifier = new Notifier(this, 'Notifier', { config, table: this.table, topics, topicKey: key, enabled: props.alarmActions ?? true });
 
     // Heartbeat checks need an endpoint their jobs can ping.
     if (hasHeartbeats(config)) this.heartbeat = new HeartbeatEndpoint(this, 'Heartbeat', { config, table: this.table });

@@ -70,6 +70,9 @@ describe('watchpost CDK app', () => {
   let home: Template;
   let probeUs: Template;
 
+  /** The topic the notifier pages for an alarm: its spec's severity. */
+  const severityOf = (key: string) => alarmSpecs(config).find((sp) => sp.key === key)!.severity;
+
   beforeAll(async () => {
     config = await loadShop();
     ({ stacks } = synth(config));
@@ -248,7 +251,8 @@ describe('watchpost CDK app', () => {
     });
 
     it('pages critical when a region\'s runner heartbeat goes missing (missing data breaches)', () => {
-      home.resourceCountIs('AWS::CloudWatch::Alarm', REGIONS.length);
+      const runnerAlarms = Object.values(home.findResources('AWS::CloudWatch::Alarm')).filter((a: any) => / RUNNER /.test(a.Properties.AlarmName));
+      expect(runnerAlarms).toHaveLength(REGIONS.length);
       for (const region of REGIONS)
         home.hasResourceProperties('AWS::CloudWatch::Alarm', {
           AlarmName: Match.stringLikeRegexp(`^shop RUNNER ${region} `),
@@ -257,8 +261,7 @@ describe('watchpost CDK app', () => {
           EvaluationPeriods: 5,
           DatapointsToAlarm: 3,
           TreatMissingData: 'breaching',
-          AlarmActions: [{ Ref: Match.stringLikeRegexp('^Topiccritical') }],
-          OKActions: [{ Ref: Match.stringLikeRegexp('^Topiccritical') }],
+          AlarmActions: Match.absent(), // pages go through the notifier, formatted
           Metrics: [
             Match.objectLike({
               ReturnData: true,
@@ -287,9 +290,11 @@ describe('watchpost CDK app', () => {
         EvaluationPeriods: 3,
         TreatMissingData: 'ignore',
         ActionsEnabled: true,
-        AlarmActions: [topicArn('critical')],
-        OKActions: [topicArn('critical')],
       });
+      // No raw SNS action: the notifier turns the state change (ALARM and OK) into a page on the severity's topic.
+      expect(props.AlarmActions).toBeUndefined();
+      expect(props.OKActions).toBeUndefined();
+      expect(severityOf('down:shop-home')).toBe('critical');
     });
 
     it('DOWN follows per-check alarm settings, frequency and severity', () => {
@@ -298,14 +303,16 @@ describe('watchpost CDK app', () => {
       expect(new Set(regionMetrics(cart).map((m) => m.period))).toEqual(new Set([300]));
       const search = alarmProps(stacks, 'down:search-eu');
       expect(expressionOf(search)).toBe('FILL(f0,0)');
-      expect(search).toMatchObject({ Threshold: 1, AlarmActions: [topicArn('warning')], OKActions: [topicArn('warning')] });
+      expect(search).toMatchObject({ Threshold: 1 });
+      expect(severityOf('down:search-eu')).toBe('warning');
     });
 
     it('SLOW: regions whose p90 duration is above degradedAfter, quorum threshold, to warning', () => {
       const props = alarmProps(stacks, 'degraded:shop-home');
       expect(expressionOf(props)).toBe('IF(FILL(d0,0) > 2000, 1, 0)+IF(FILL(d1,0) > 2000, 1, 0)+IF(FILL(d2,0) > 2000, 1, 0)');
       expect(regionMetrics(props).map((m) => [m.name, m.stat, m.dims.Region])).toEqual(REGIONS.map((r) => ['Duration', 'p90', r]));
-      expect(props).toMatchObject({ Threshold: 2, DatapointsToAlarm: 2, EvaluationPeriods: 3, AlarmActions: [topicArn('warning')], OKActions: [topicArn('warning')] });
+      expect(props).toMatchObject({ Threshold: 2, DatapointsToAlarm: 2, EvaluationPeriods: 3 });
+      expect(severityOf('degraded:shop-home')).toBe('warning');
       expect(() => alarmProps(stacks, 'degraded:shop-cart')).toThrow(); // no degradedAfter, no SLOW alarm
     });
 
@@ -313,8 +320,10 @@ describe('watchpost CDK app', () => {
       const expiring = alarmProps(stacks, 'kind:shop-cert:cert-expiring');
       expect(expressionOf(expiring)).toBe('MIN([k0,k1,k2])');
       expect(regionMetrics(expiring).map((m) => [m.name, m.stat, m.period])).toEqual(REGIONS.map(() => ['DaysToExpiry', 'Minimum', 3600]));
-      expect(expiring).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: 21, AlarmActions: [topicArn('warning')] });
-      expect(alarmProps(stacks, 'kind:shop-cert:cert-expiry')).toMatchObject({ Threshold: 7, AlarmActions: [topicArn('critical')] });
+      expect(expiring).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: 21 });
+      expect(severityOf('kind:shop-cert:cert-expiring')).toBe('warning');
+      expect(alarmProps(stacks, 'kind:shop-cert:cert-expiry')).toMatchObject({ Threshold: 7 });
+      expect(severityOf('kind:shop-cert:cert-expiry')).toBe('critical');
       const anomaly = alarmProps(stacks, 'kind:orders-today:anomaly');
       expect(anomaly).toMatchObject({ ComparisonOperator: 'LessThanLowerOrGreaterThanUpperThreshold', ThresholdMetricId: 'expr_1', TreatMissingData: 'ignore' });
       expect(expressionOf(anomaly)).toBe('ANOMALY_DETECTION_BAND(m0, 3)');
@@ -393,15 +402,15 @@ describe('watchpost CDK app', () => {
     expect(alarmProps(after, 'down:shop-cart')).toEqual(alarmProps(stacks, 'down:shop-cart'));
   });
 
-  it('creates every alarm silent with alarmActions off (first deploy), still wired to its topic', () => {
+  it('creates every alarm silent with alarmActions off (first deploy), the notifier rule disabled', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const quiet = buildWatchpost(app, config, { account: ACCOUNT, alarmActions: false, nag: false });
-    const alarms = [quiet.home, ...quiet.alarms].flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::Alarm')) as any[]);
+    const alarms = [quiet.home, ...quiet.alarms]
+      .flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::Alarm')) as any[])
+      .filter((a) => String(a.Properties.AlarmName).startsWith('shop ')); // the notifier's own two alarms aside
     expect(alarms.length).toBe(alarmSpecs(config).length);
-    for (const a of alarms) {
-      expect(a.Properties.ActionsEnabled).toBe(false);
-      expect(a.Properties.AlarmActions).toHaveLength(1);
-    }
+    for (const a of alarms) expect(a.Properties.ActionsEnabled).toBe(false);
+    Template.fromStack(quiet.home).hasResourceProperties('AWS::Events::Rule', { State: 'DISABLED' });
   });
 
   it('runs cdk-nag AwsSolutions on synth: the app passes, an unacknowledged finding stops synth', () => {

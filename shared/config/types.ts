@@ -79,9 +79,14 @@ export interface LocalEmailSettings {
   to: string[];
 }
 
-/** Who is paged and how: SNS targets per severity, ITSM webhooks, flapping, SMS spend, local email. */
+/**
+ * Who is paged and how: SNS targets per severity, ITSM webhooks, flapping, SMS spend, local email.
+ * @example { critical: { sms: ['+4915112345678'], email: ['oncall@example.com'] }, webhooks: [{ name: 'pagerduty', format: 'pagerduty', routingKey: { secret: 'watchpost/pagerduty' } }] }
+ */
 export interface NotifySettings {
+  /** SMS and email subscriptions of the `critical` topic. @default { sms: [], email: [] } */
   critical?: NotifyTargets;
+  /** SMS and email subscriptions of the `warning` topic. @default { sms: [], email: [] } */
   warning?: NotifyTargets;
   /** Incident systems (PagerDuty, Opsgenie, any HTTPS endpoint). @default [] */
   webhooks?: NotifyWebhook[];

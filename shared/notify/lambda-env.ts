@@ -1,0 +1,18 @@
+/**
+ * Environment variables the CDK app (infra/notifier.ts) sets on the notifier Lambda and the
+ * handler reads. One list, so infra and function cannot drift apart.
+ */
+export const NOTIFIER_ENV = {
+  /** Results table (home region): latest states are read, flap records written. */
+  table: 'WATCHPOST_TABLE',
+  /** File with the validated config, relative to the bundle root. */
+  configFile: 'WATCHPOST_CONFIG_FILE',
+  /** Home region: topics, secrets and alarms live there. */
+  homeRegion: 'WATCHPOST_HOME_REGION',
+  /** Topic ARN of `critical` pages. */
+  topicCritical: 'WATCHPOST_TOPIC_CRITICAL',
+  /** Topic ARN of `warning` pages. */
+  topicWarning: 'WATCHPOST_TOPIC_WARNING',
+  /** Optional: the dashboard link in pages (default: the CloudWatch dashboard). */
+  dashboardUrl: 'WATCHPOST_DASHBOARD_URL',
+} as const;

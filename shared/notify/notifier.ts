@@ -1,0 +1,220 @@
+/**
+ * The notifier's core, behind a thin Lambda handler: one CloudWatch "Alarm State Change" event
+ * in, at most one page out (SNS with a message per protocol, and the webhooks).
+ *
+ * 1. Parse the event; only ALARM, and OK after ALARM, are pages.
+ * 2. Find the alarm's spec by its name (the specs are a pure function of the bundled config),
+ *    falling back to the `CheckId` dimension of its metrics.
+ * 3. Skip it when a maintenance window's mute rule is active for it (mute rules mute alarm
+ *    actions, not EventBridge events, so the notifier asks CloudWatch).
+ * 4. Flapping and at-least-once delivery: the alarm's flap record decides notify / flapping /
+ *    suppress / duplicate / stale.
+ * 5. Read the check's latest state per region, build the incident, publish and post webhooks.
+ *    When SNS fails, the change is released and the error thrown, so Lambda's retry pages.
+ */
+import { windowCheckIds } from '../alarms/maintenance';
+import type { AlarmSpec } from '../alarms/specs';
+import type { Severity, ValidatedConfig } from '../config/types';
+import type { Log } from '../log';
+import type { ProbeKind } from '../probes/types';
+import type { SecretResolver } from '../secrets';
+import type { LatestState, ResultStore } from '../store/types';
+import { flappingSettings, webhooksFor } from './config';
+import type { FlapAction, FlapStore } from './flapping';
+import { incidentFromAlarm, specsByName, type AlarmChange, type Incident, type LinkOptions } from './message';
+import { deliverWebhooks, webhookRequests, type DeliverOptions, type WebhookOutcome } from './webhooks';
+
+/** The EventBridge event CloudWatch sends on an alarm's state change (the fields read here). */
+export interface AlarmStateChangeEvent {
+  id?: string;
+  'detail-type'?: string;
+  source?: string;
+  time?: string;
+  region?: string;
+  account?: string;
+  detail?: {
+    alarmName?: string;
+    state?: { value?: string; reason?: string; timestamp?: string };
+    previousState?: { value?: string; reason?: string; timestamp?: string };
+    configuration?: {
+      description?: string;
+      metrics?: Array<{ id?: string; metricStat?: { metric?: { namespace?: string; name?: string; dimensions?: Record<string, string> } } }>;
+    };
+  };
+}
+
+export interface NotifierDeps {
+  config: ValidatedConfig;
+  store: Pick<ResultStore, 'latest'>;
+  flaps: FlapStore;
+  /** Publishes the page to the severity's topic; returns the message id. */
+  publish(severity: Severity, incident: Incident): Promise<string | undefined>;
+  /** Webhook secrets (Secrets Manager in the home region). */
+  secrets: SecretResolver;
+  /** Whether an alarm mute rule is active for the alarm now. @default never muted */
+  isMuted?(alarmName: string): Promise<boolean>;
+  deliver?: Omit<DeliverOptions, 'log' | 'secrets'>;
+  links?: LinkOptions;
+  kinds?: ReadonlyMap<string, ProbeKind>;
+  log: Log;
+}
+
+export interface NotifySummary {
+  alarm?: string;
+  key?: string;
+  state?: string;
+  /** What happened: a flap decision, `muted`, or `skipped` (not a page). */
+  action: FlapAction | 'muted' | 'skipped';
+  reason?: string;
+  messageId?: string;
+  webhooks: WebhookOutcome[];
+}
+
+/** CloudWatch writes `2026-03-01T14:05:00.123+0000`; make it ISO. */
+export function isoTime(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const t = Date.parse(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
+/** The page-worthy change in an event, or why it is none. */
+export function parseAlarmChange(event: AlarmStateChangeEvent): AlarmChange | { skip: string } {
+  const d = event?.detail;
+  if (!d?.alarmName) return { skip: 'not a CloudWatch alarm state change (no detail.alarmName)' };
+  const state = d.state?.value;
+  const previous = d.previousState?.value;
+  if (state !== 'ALARM' && state !== 'OK') return { skip: `state ${state ?? '?'} is not paged` };
+  // OK after INSUFFICIENT_DATA is a new alarm settling, not a recovery.
+  if (state === 'OK' && previous !== 'ALARM') return { skip: `OK after ${previous ?? '?'} is not a recovery` };
+  const at = isoTime(d.state?.timestamp) ?? isoTime(event.time) ?? new Date().toISOString();
+  const previousAt = isoTime(d.previousState?.timestamp);
+  return {
+    name: d.alarmName,
+    state,
+    ...(previous ? { previousState: previous } : {}),
+    at,
+    ...(previousAt ? { previousAt } : {}),
+    ...(d.state?.reason ? { reason: d.state.reason } : {}),
+  };
+}
+
+const specCache = new WeakMap<ValidatedConfig, Map<string, AlarmSpec>>();
+
+/** The spec of an alarm: by name, else by its metrics' CheckId dimension and the word after the project. */
+export function findSpec(config: ValidatedConfig, event: AlarmStateChangeEvent, kinds?: ReadonlyMap<string, ProbeKind>): AlarmSpec | undefined {
+  let byName = specCache.get(config);
+  if (!byName) specCache.set(config, (byName = specsByName(config, kinds)));
+  const name = event.detail?.alarmName ?? '';
+  const exact = byName.get(name);
+  if (exact) return exact;
+  // The deployed alarm may predate a config edit that renamed it: fall back to what it watches.
+  const prefix = `${config.project} `;
+  if (!name.startsWith(prefix)) return undefined;
+  const word = name.slice(prefix.length).split(' ')[0] ?? '';
+  const dims = (event.detail?.configuration?.metrics ?? []).map((m) => m.metricStat?.metric?.dimensions ?? {});
+  const checkId = dims.find((x) => x.CheckId)?.CheckId;
+  const region = dims.find((x) => x.Region)?.Region;
+  const specs = [...byName.values()];
+  if (word === 'RUNNER') return specs.find((s) => s.type === 'runner' && s.region === region);
+  if (!checkId) return undefined;
+  const key = word === 'DOWN' ? `down:${checkId}` : word === 'SLOW' ? `degraded:${checkId}` : `kind:${checkId}:${word.toLowerCase()}`;
+  return specs.find((s) => s.key === key);
+}
+
+/** Whether any maintenance window covers the spec's check (only then is CloudWatch asked about mutes). */
+function mayBeMuted(config: ValidatedConfig, spec: AlarmSpec): boolean {
+  if (!spec.checkId) return false;
+  return (config.maintenance ?? []).some((w) => windowCheckIds(config, w).includes(spec.checkId!));
+}
+
+export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: NotifierDeps): Promise<NotifySummary> {
+  const { config, log } = deps;
+  const change = parseAlarmChange(event);
+  if ('skip' in change) {
+    log.info('not a page', { alarm: event?.detail?.alarmName, reason: change.skip });
+    return { alarm: event?.detail?.alarmName, action: 'skipped', reason: change.skip, webhooks: [] };
+  }
+  const spec = findSpec(config, event, deps.kinds);
+  if (!spec) {
+    log.warn('alarm not in the bundled config: no page', { alarm: change.name, hint: 'deploy the notifier with the same config as the alarms' });
+    return { alarm: change.name, state: change.state, action: 'skipped', reason: 'unknown alarm', webhooks: [] };
+  }
+  const base = { alarm: change.name, key: spec.key, state: change.state };
+
+  if (deps.isMuted && mayBeMuted(config, spec)) {
+    let muted = false;
+    try {
+      muted = await deps.isMuted(change.name);
+    } catch (e) {
+      // Paging during maintenance beats missing a real outage.
+      log.warn('cannot tell whether the alarm is muted: paging', { alarm: change.name, error: `${(e as Error).name}: ${(e as Error).message}` });
+    }
+    if (muted) {
+      log.info('alarm muted by a maintenance window: no page', base);
+      return { ...base, action: 'muted', webhooks: [] };
+    }
+  }
+
+  const flapChange = { at: Date.parse(change.at), state: change.state };
+  const scope = spec.checkId ?? 'runner';
+  const settings = flappingSettings(config);
+  const decision = await deps.flaps.apply(scope, spec.key, flapChange, settings);
+  if (decision.action !== 'notify' && decision.action !== 'flapping') {
+    log.info('no page', { ...base, action: decision.action, changes: decision.changes });
+    return { ...base, action: decision.action, webhooks: [] };
+  }
+
+  let latest: LatestState[] = [];
+  if (spec.checkId) {
+    try {
+      latest = await deps.store.latest([spec.checkId]);
+    } catch (e) {
+      // A page without region details beats no page.
+      log.warn('latest results not read: paging without them', { ...base, error: `${(e as Error).name}: ${(e as Error).message}` });
+    }
+  }
+  const incident = incidentFromAlarm({
+    config,
+    spec,
+    change,
+    latest,
+    ...(decision.action === 'flapping' ? { flapping: { changes: decision.changes, windowMs: settings.windowMs } } : {}),
+    links: deps.links,
+    kinds: deps.kinds,
+  });
+
+  const secretValues = new Set<string>();
+  const hooks = webhooksFor(config, spec.severity);
+  const webhooksDone = (async () => {
+    if (!hooks.length) return [];
+    const { requests, failures } = await webhookRequests(incident, hooks, deps.secrets, secretValues);
+    for (const f of failures) log.warn('webhook not delivered', { webhook: f.name, error: f.error });
+    return [...failures, ...(await deliverWebhooks(requests, { ...deps.deliver, secrets: secretValues, log }))];
+  })().catch((e: Error): WebhookOutcome[] => {
+    log.error('webhooks failed', { error: `${e.name}: ${e.message}` });
+    return [];
+  });
+
+  let messageId: string | undefined;
+  let publishError: unknown;
+  try {
+    messageId = await deps.publish(spec.severity, incident);
+  } catch (e) {
+    publishError = e;
+  }
+  const webhooks = await webhooksDone;
+  if (publishError) {
+    log.error('page not published to SNS: releasing the change so a retry pages', { ...base, error: `${(publishError as Error).name}: ${(publishError as Error).message}` });
+    await deps.flaps.release(scope, spec.key, flapChange, decision.wasFlapping).catch((e: Error) => log.error('flap record not released', { ...base, error: e.message }));
+    throw publishError;
+  }
+  log.info('paged', {
+    ...base,
+    kind: incident.kind,
+    severity: spec.severity,
+    messageId,
+    affected: incident.affected,
+    webhooks: webhooks.map((w) => ({ name: w.name, ok: w.ok, status: w.status, attempts: w.attempts })),
+  });
+  return { ...base, action: decision.action, messageId, webhooks };
+}
