@@ -511,7 +511,7 @@ describe('http probe: TLS', () => {
   it('TLS when the tls.ca file cannot be read', async () => {
     const srv = await tlsServer(certs.leaf);
     const r = await run(check({ url: srv.url('/'), tls: { ca: '/nonexistent/ca.pem' } }));
-    expect(r.error).toEqual({ code: 'TLS', message: 'cannot use tls.ca "/nonexistent/ca.pem": no such file' });
+    expect(r.error).toEqual({ code: 'TLS', message: 'cannot read CA file "/nonexistent/ca.pem": no such file' });
   });
 });
 

@@ -4,7 +4,6 @@
  * message can say "certificate of shop.example.com expired on …" rather than "fetch failed".
  */
 import * as dns from 'node:dns';
-import { readFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { CheckError } from '../../types';
@@ -68,35 +67,6 @@ export function targetOf(url: URL): Target {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const https = url.protocol === 'https:';
   return { host, port: url.port ? Number(url.port) : https ? 443 : 80, https, ipFamily: net.isIP(host), label: url.host };
-}
-
-let defaultContext: tls.SecureContext | undefined;
-const caContexts = new Map<string, Promise<tls.SecureContext>>();
-
-/**
- * The TLS context for a check: the system roots, or only the CA in `tls.ca`. Built once per
- * file and reused: a secure context per connection would parse the roots every run.
- */
-export function secureContextFor(caPath: string | undefined): Promise<tls.SecureContext> | tls.SecureContext {
-  if (!caPath) return (defaultContext ??= tls.createSecureContext());
-  let ctx = caContexts.get(caPath);
-  if (!ctx) {
-    ctx = readFile(caPath).then((pem) => tls.createSecureContext({ ca: pem }));
-    // A missing file may appear later (a deploy, a mount): do not cache failures.
-    ctx.catch(() => caContexts.delete(caPath));
-    caContexts.set(caPath, ctx);
-  }
-  return ctx;
-}
-
-/** Forget cached CA files (tests that rewrite a file at the same path). */
-export function clearCaCache(): void {
-  caContexts.clear();
-}
-
-export function caReadError(caPath: string, err: NodeJS.ErrnoException): CheckError {
-  const reason = err.code === 'ENOENT' ? 'no such file' : err.message;
-  return fail('TLS', `cannot use tls.ca "${caPath}": ${reason}`);
 }
 
 type Addr = { address: string; family: number };

@@ -13,7 +13,8 @@ import { parseJsonPath, readJsonPath } from '../../assertions/json-path';
 import type { ValidatedCheck } from '../../config/types';
 import type { CheckError } from '../../types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
-import { caReadError, openConnection, secureContextFor, targetOf, type HopState, type Target } from './connect';
+import { trustContext } from '../trust';
+import { openConnection, targetOf, type HopState, type Target } from './connect';
 import { bytesWithUnit, fail, HopError, responseError, round, timeoutError, type Phase } from './errors';
 import type { HttpCheck } from './types';
 
@@ -369,9 +370,9 @@ export async function runHttp(check: ValidatedCheck<HttpCheck>, ctx: ProbeContex
     const target = targetOf(url);
     if (target.https) {
       try {
-        env.secureContext = await secureContextFor(check.tls?.ca);
+        env.secureContext = trustContext(check.tls?.ca);
       } catch (e) {
-        return failed(caReadError(check.tls?.ca ?? '', e as NodeJS.ErrnoException));
+        return failed(fail('TLS', (e as Error).message));
       }
     }
     const hop = await runHop({ url, display, target, method, headers: hopHeaders(headers, url), body }, env);

@@ -21,7 +21,7 @@ export interface HttpCheck extends CheckCommon {
   followRedirects?: boolean;
   /** At most this many redirects, then `TOO_MANY_REDIRECTS`. @default 5 */
   maxRedirects?: number;
-  /** TLS: `ca` is a path to a PEM file to trust; `insecure: true` accepts any certificate (not recommended). */
+  /** TLS: `ca` is a CA to trust besides the system roots (PEM text or a path to a PEM file); `insecure: true` accepts any certificate (not recommended). */
   tls?: { ca?: string; insecure?: boolean };
   /** Stop reading and fail with `BODY_TOO_LARGE` beyond this many bytes. @default 1048576 (1 MiB) */
   maxBodyBytes?: number;

@@ -4,7 +4,6 @@
  * turned into a stable error code. Shared by the `tcp` and `tls` kinds.
  */
 import dns from 'node:dns';
-import { readFileSync } from 'node:fs';
 import net, { type LookupFunction } from 'node:net';
 import tls from 'node:tls';
 import type { CheckError } from '../../types';
@@ -74,38 +73,6 @@ export function timeoutError(phase: Phase, where: string, timeoutMs: number): Ch
     default:
       return { code: 'TIMEOUT', message: `no complete reply from ${where} within ${timeoutMs}ms` };
   }
-}
-
-/**
- * A PEM to trust: given inline (`-----BEGIN CERTIFICATE-----…`) or as a path to a PEM file.
- * Throws with a readable message when the file cannot be read.
- */
-export function loadPem(ca: string): string {
-  if (ca.trimStart().startsWith('-----BEGIN')) return ca;
-  try {
-    return readFileSync(ca, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read CA file "${ca}": ${(e as Error).message}`);
-  }
-}
-
-const contexts = new Map<string, tls.SecureContext>();
-
-/**
- * A secure context trusting the system's roots plus an extra PEM (so a private CA adds to, not
- * replaces, the public ones). Built once per CA and kept: parsing ~150 roots on every handshake
- * would land in the `tls` timing.
- */
-export function secureContextWith(ca: string | undefined): tls.SecureContext | undefined {
-  if (ca === undefined) return undefined;
-  const pem = loadPem(ca);
-  let ctx = contexts.get(pem);
-  if (!ctx) {
-    if (contexts.size >= 32) contexts.delete(contexts.keys().next().value!);
-    ctx = tls.createSecureContext({ ca: [...tls.rootCertificates, pem] });
-    contexts.set(pem, ctx);
-  }
-  return ctx;
 }
 
 /**

@@ -4,7 +4,8 @@ import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import type { ValidatedCheck } from '../../config/types';
 import type { CheckError } from '../../types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
-import { classifySocketError, hostPort, openConnection, round, secureContextWith, timeoutError } from './net';
+import { trustContext } from '../trust';
+import { classifySocketError, hostPort, openConnection, round, timeoutError } from './net';
 import type { TcpCheck } from './types';
 
 /** The probe stops reading a reply here. */
@@ -27,7 +28,7 @@ function tlsOptions(check: TcpCheck): ConnectionOptions | undefined {
     // SNI may not carry an IP address (RFC 6066); the identity check still uses it.
     ...(isIP(servername) ? {} : { servername }),
     rejectUnauthorized: !o.insecure,
-    ...(o.ca !== undefined ? { secureContext: secureContextWith(o.ca) } : {}),
+    ...(o.ca !== undefined ? { secureContext: trustContext(o.ca) } : {}),
     // Node checks the SNI name; without SNI (an IP host) check the name we were given.
     checkServerIdentity: (_host, cert) => (o.insecure ? undefined : checkServerIdentity(servername, cert)),
   };

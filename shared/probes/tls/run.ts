@@ -8,7 +8,8 @@ import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate
 import type { ValidatedCheck } from '../../config/types';
 import { formatDuration } from '../../duration';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
-import { hostPort, openConnection, round, secureContextWith } from '../tcp/net';
+import { trustContext } from '../trust';
+import { hostPort, openConnection, round } from '../tcp/net';
 import type { TlsCheck } from './types';
 
 const DAY = 86_400_000;
@@ -62,9 +63,9 @@ export async function runTls(check: ValidatedCheck<TlsCheck>, ctx: ProbeContext)
   const failDays = check.failDays ?? 7;
   const details: Record<string, unknown> = { host: check.host, port, servername: name };
 
-  let secureContext: ReturnType<typeof secureContextWith>;
+  let secureContext: ReturnType<typeof trustContext> | undefined;
   try {
-    secureContext = secureContextWith(check.ca);
+    secureContext = check.ca === undefined ? undefined : trustContext(check.ca);
   } catch (e) {
     return { error: { code: 'TLS', message: (e as Error).message }, timings: {}, details };
   }
