@@ -62,6 +62,17 @@ export function redact<T>(value: T, secrets: ReadonlySet<string>): T {
     if (typeof v === 'string') {
       let s = v;
       for (const secret of list) if (s.includes(secret)) s = s.split(secret).join('***');
+      // A value clipped for storage ("abc…") may end in the first part of a secret: scrub that too.
+      if (s.endsWith('…')) {
+        for (const secret of list) {
+          for (let n = secret.length - 1; n >= 3; n--) {
+            if (s.endsWith(`${secret.slice(0, n)}…`)) {
+              s = `${s.slice(0, s.length - n - 1)}***…`;
+              break;
+            }
+          }
+        }
+      }
       return s;
     }
     if (Array.isArray(v)) return v.map(scrub);
