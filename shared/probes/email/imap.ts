@@ -77,8 +77,9 @@ export class ImapWatcher {
       logger: process.env.WATCHPOST_IMAP_DEBUG ? (console as never) : false,
       // We IDLE ourselves, right after SELECT: automatic IDLE waits 15 s.
       disableAutoIdle: true,
-      connectionTimeout: timeout,
-      greetingTimeout: timeout,
+      // Past the probe's own phase deadline: the probe's timer decides and names the phase.
+      connectionTimeout: timeout + 1_000,
+      greetingTimeout: timeout + 1_000,
       socketTimeout: timeout + 5_000,
       clientInfo: { name: 'watchpost' },
     });

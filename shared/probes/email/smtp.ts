@@ -49,7 +49,9 @@ export class SmtpSession {
   closed = false;
 
   constructor(private readonly s: SmtpSettings) {
-    const timeout = Math.max(1, Math.round(s.budgetMs));
+    // A second past the probe's own phase deadline: the probe's timer decides and names the phase,
+    // nodemailer's timers are only a backstop.
+    const timeout = Math.max(1, Math.round(s.budgetMs)) + 1_000;
     this.conn = new SMTPConnection({
       host: s.host,
       port: s.port,
