@@ -1,17 +1,14 @@
 /**
  * One "alarms" stack in the home region: the alarms of the checks sharding gave it, and the
- * maintenance windows' mute rules for those alarms. Topics are found by their fixed names, so
- * no cross-stack reference ties this stack to the home stack's outputs.
+ * maintenance windows' mute rules for those alarms. The alarms page through the notifier in
+ * the home stack (by their state changes), so no cross-stack reference ties the stacks.
  */
 import { Duration, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { muteSchedule, windowCheckIds } from '../shared/alarms/maintenance';
-import { topicName } from '../shared/alarms/names';
 import type { MaintenanceWindow, ValidatedConfig } from '../shared/config/types';
-import { renderAlarm, type Topics } from './alarm';
-import { SEVERITIES } from './home-stack';
+import { renderAlarm } from './alarm';
 import type { CheckAlarms } from './sharding';
 
 /** A mute rule targets at most 100 alarms. */
@@ -43,10 +40,6 @@ export class AlarmsStack extends Stack {
   constructor(scope: Construct, id: string, props: AlarmsStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const topics = Object.fromEntries(
-      SEVERITIES.map((s) => [s, sns.Topic.fromTopicArn(this, `Topic-${s}`, this.formatArn({ service: 'sns', resource: topicName(config.project, s) }))]),
-    ) as Topics;
-
     for (const group of props.checks) for (const spec of group.specs) this.alarms.set(spec.key, renderAlarm(this, spec, props.alarmActions ?? true));
 
     for (const w of config.maintenance ?? []) {

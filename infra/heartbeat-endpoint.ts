@@ -13,18 +13,16 @@
  * @example
  * new HeartbeatEndpoint(homeStack, 'Heartbeat', { config, table });
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { stageConfig, watchpostBundling } from './bundling';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ms } from '../shared/duration';
 import { heartbeatTokens } from '../shared/probes/heartbeat/endpoint';
@@ -62,11 +60,7 @@ export class HeartbeatEndpoint extends Construct {
     const stack = Stack.of(this);
 
     // The config travels in the bundle (like the runner's): the endpoint reads its heartbeat checks from it.
-    const json = `${JSON.stringify(config, null, 2)}\n`;
-    const dir = join(tmpdir(), 'watchpost-heartbeat-config');
-    mkdirSync(dir, { recursive: true });
-    const staged = join(dir, `${createHash('sha256').update(json).digest('hex')}.json`);
-    if (!existsSync(staged)) writeFileSync(staged, json);
+    const { path: staged } = stageConfig(config);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${config.project}-watchpost-heartbeat`,
@@ -120,24 +114,7 @@ export class HeartbeatEndpoint extends Construct {
         [HEARTBEAT_ENV.retentionDays]: String(retentionDays),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);",
-        bundleAwsSDK: true,
-        externalModules: [],
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [
-            `node -e "require('fs').copyFileSync(process.argv[1], process.argv[2])" "${staged}" "${join(outputDir, BUNDLED_CONFIG_FILE)}"`,
-          ],
-        },
-      },
+      bundling: watchpostBundling(staged),
     });
 
     this.url = this.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE, invokeMode: lambda.InvokeMode.BUFFERED });

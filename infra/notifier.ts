@@ -13,8 +13,7 @@
  * @example
  * new Notifier(homeStack, 'Notifier', { config, table, topics: { critical, warning } });
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -26,7 +25,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -36,7 +35,7 @@ import { NOTIFY_PREFIX } from '../shared/notify/flap-store';
 import { NOTIFIER_ENV } from '../shared/notify/lambda-env';
 import { BUNDLED_CONFIG_FILE } from '../shared/runtime-env';
 import { latestKey, TABLE } from '../shared/store/table';
-import { bundledConfigJson, sha256 } from './runner';
+import { stageConfig, watchpostBundling } from './bundling';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const NOTIFIER_ENTRY = join(ROOT, 'functions', 'notifier', 'index.ts');
@@ -81,11 +80,7 @@ export class Notifier extends Construct {
     if (!existsSync(NOTIFIER_ENTRY)) throw new Error(`notifier handler not found: ${NOTIFIER_ENTRY}`);
 
     // The config travels in the bundle (like the runner's): alarm names map back to checks through it.
-    const json = bundledConfigJson(config);
-    const dir = join(tmpdir(), 'watchpost-config');
-    mkdirSync(dir, { recursive: true });
-    const staged = join(dir, `${sha256(json)}.json`);
-    if (!existsSync(staged)) writeFileSync(staged, json);
+    const { path: staged } = stageConfig(config);
 
     const name = notifierFunctionName(config.project);
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -170,24 +165,7 @@ export class Notifier extends Construct {
       // older than 15 minutes is stale.
       retryAttempts: 2,
       maxEventAge: Duration.minutes(15),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);",
-        bundleAwsSDK: true,
-        externalModules: [],
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [
-            `node -e "require('fs').copyFileSync(process.argv[1], process.argv[2])" "${staged}" "${join(outputDir, BUNDLED_CONFIG_FILE)}"`,
-          ],
-        },
-      },
+      bundling: watchpostBundling(staged),
     });
 
     this.rule = new events.Rule(this, 'AlarmStateChanges', {

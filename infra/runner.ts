@@ -19,21 +19,18 @@
  * - Deadline: `context.getRemainingTimeInMillis()`; the timeout below leaves room for the
  *   schedule spread, the slowest check with its retries, and storing and publishing.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
+import { PROJECT_ROOT, stageConfig, watchpostBundling } from './bundling';
 import { runnerFunctionName, runnerLogGroupName } from '../shared/alarms/names';
-import { BUNDLE_ALIASES } from '../shared/bundle-shims';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ms } from '../shared/duration';
 import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
@@ -41,16 +38,8 @@ import { registry } from '../shared/probes/registry';
 import { secretNames } from '../shared/secrets';
 import { METRIC_NAMESPACE, tableName } from '../shared/store/table';
 
-/** The repository root (infra/..). */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export { bundledConfigJson, PROJECT_ROOT, sha256 } from './bundling';
 export const RUNNER_ENTRY = join(PROJECT_ROOT, 'functions', 'runner', 'index.ts');
-
-/** The JSON shipped as `watchpost.config.json`: the validated config, byte-for-byte what the runner reads. */
-export function bundledConfigJson(config: ValidatedConfig): string {
-  return `${JSON.stringify(config, null, 2)}\n`;
-}
-
-export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Memory: probes are mostly waiting on the network, but TLS handshakes and timing accuracy want some CPU. */
 export const RUNNER_MEMORY_MB = 512;
@@ -83,11 +72,7 @@ export class Runner extends Construct {
 
     // The config travels as a file in the bundle: an environment variable holds only 4 KB, and
     // fetching it at run time would add a dependency to every cold start.
-    const json = bundledConfigJson(config);
-    const digest = sha256(json);
-    const staged = join(tmpdir(), 'watchpost-config', `${digest}.json`);
-    mkdirSync(join(tmpdir(), 'watchpost-config'), { recursive: true });
-    if (!existsSync(staged)) writeFileSync(staged, json);
+    const { path: staged, digest } = stageConfig(config);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: runnerLogGroupName(config.project),
@@ -170,27 +155,7 @@ export class Runner extends Construct {
       // A failed pass is not retried: the next minute's pass comes anyway, and a late one is useless.
       retryAttempts: 0,
       maxEventAge: Duration.minutes(1),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // Bundled CommonJS dependencies may call require(): give ESM one.
-        banner: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);",
-        bundleAwsSDK: true,
-        externalModules: [],
-        // Smaller stand-ins built on Node's TextDecoder for the mail libraries' charset tables.
-        esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([pkg, path]) => [`--alias:${pkg}`, path])),
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [
-            `node -e "require('fs').copyFileSync(process.argv[1], process.argv[2])" "${staged}" "${join(outputDir, BUNDLED_CONFIG_FILE)}"`,
-          ],
-        },
-      },
+      bundling: watchpostBundling(staged),
     });
 
     // Our own role (instead of the target's implicit one) so the acknowledgement below sits on it.

@@ -4,8 +4,6 @@
  * to a DNS server on loopback. Timing checks are only generous upper bounds ("ended within
  * the timeout"), never speed expectations.
  */
-import type http from 'node:http';
-import type net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../shared/config/validate';
 import type { ValidatedCheck } from '../shared/config/types';

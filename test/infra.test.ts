@@ -33,7 +33,6 @@ function synth(config: ValidatedConfig): { app: App; stacks: WatchpostStacks } {
   return { app, stacks };
 }
 
-const topicArn = (severity: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sns:${HOME}:${ACCOUNT}:shop-watchpost-${severity}`]] });
 
 /** The alarm of a spec key (e.g. `down:shop-home`) in the alarms stacks. */
 function alarmProps(stacks: WatchpostStacks, key: string): Record<string, any> {

@@ -1,0 +1,61 @@
+/**
+ * How every watchpost Lambda (runner, notifier, heartbeat endpoint) is bundled: ESM for Node 24,
+ * minified, the AWS SDK bundled (pinned versions, not the runtime's), the smaller charset
+ * stand-ins (shared/bundle-shims), and the validated config shipped beside the code as
+ * `watchpost.config.json` — data in the bundle, not an environment variable (4 KB limit) and not
+ * fetched at run time.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { BUNDLE_ALIASES } from '../shared/bundle-shims';
+import type { ValidatedConfig } from '../shared/config/types';
+import { BUNDLED_CONFIG_FILE } from '../shared/runtime-env';
+
+/** The repository root (infra/..). */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The JSON shipped as `watchpost.config.json`: the validated config, byte-for-byte what the functions read. */
+export function bundledConfigJson(config: ValidatedConfig): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Writes the config JSON to a file named by its digest (once) for the bundling hook to copy. */
+export function stageConfig(config: ValidatedConfig): { path: string; digest: string } {
+  const json = bundledConfigJson(config);
+  const digest = sha256(json);
+  const dir = join(tmpdir(), 'watchpost-config');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${digest}.json`);
+  if (!existsSync(path)) writeFileSync(path, json);
+  return { path, digest };
+}
+
+/** NodejsFunction bundling for a watchpost Lambda whose bundle carries the config staged at `stagedConfig`. */
+export function watchpostBundling(stagedConfig: string): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: 'node24',
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    // Bundled CommonJS dependencies may call require(): give ESM one.
+    banner: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);",
+    bundleAwsSDK: true,
+    externalModules: [],
+    esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([pkg, path]) => [`--alias:${pkg}`, path])),
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        `node -e "require('fs').copyFileSync(process.argv[1], process.argv[2])" "${stagedConfig}" "${join(outputDir, BUNDLED_CONFIG_FILE)}"`,
+      ],
+    },
+  };
+}
