@@ -63,6 +63,16 @@ export default defineConfig({
       port: Number(process.env.WATCHPOST_DEMO_PORT ?? 4319),
     },
     {
+      id: 'nightly-export',
+      name: 'Nightly export job reports in',
+      kind: 'heartbeat',
+      period: '1m',
+      grace: '30s',
+      maxRuntime: '10m',
+      token: { secret: 'demo-job-token' },
+      regions: ['eu-central-1'], // a heartbeat judges stored pings: one region is enough
+    },
+    {
       id: 'shop-search',
       name: 'Shop: search works',
       kind: 'http',

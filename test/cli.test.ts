@@ -140,7 +140,7 @@ describe('watchpost dev (npm start)', () => {
   it('serves the demo shop and shows pass, degraded and fail, then stops cleanly on Ctrl-C', async () => {
     const repo = join(__dirname, '..');
     const data = mkdtempSync(join(tmpdir(), 'wp-dev-'));
-    const child = spawn(process.execPath, [BIN, 'dev', '--demo', '--data', data, '--port', '0'], {
+    const child = spawn(process.execPath, [BIN, 'dev', '--demo', '--data', data, '--port', '0', '--ping-port', '0'], {
       cwd: repo,
       env: { ...env, WATCHPOST_DEMO_PORT: '0' },
     });
@@ -150,7 +150,7 @@ describe('watchpost dev (npm start)', () => {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`dev did not show all states in time:\n${out}`)), 30_000);
       const poll = setInterval(() => {
-        if (/PASS\s+shop-health/.test(out) && /SLOW\s+shop-checkout/.test(out) && /FAIL\s+shop-search/.test(out)) {
+        if (/PASS\s+shop-health/.test(out) && /SLOW\s+shop-checkout/.test(out) && /FAIL\s+shop-search/.test(out) && /PASS\s+nightly-export/.test(out)) {
           clearTimeout(timer);
           clearInterval(poll);
           resolve();
@@ -160,7 +160,15 @@ describe('watchpost dev (npm start)', () => {
     const dashboard = out.match(/dashboard (http:\/\/127\.0\.0\.1:\d+\/)/)?.[1];
     expect(dashboard).toBeDefined();
     const state = (await (await fetch(`${dashboard}api/state`)).json()) as { checks: Array<{ id: string; status: string }> };
-    expect(Object.fromEntries(state.checks.map((c) => [c.id, c.status]))).toMatchObject({ 'shop-health': 'pass', 'shop-checkout': 'degraded', 'shop-search': 'fail' });
+    expect(Object.fromEntries(state.checks.map((c) => [c.id, c.status]))).toMatchObject({
+      'shop-health': 'pass',
+      'shop-checkout': 'degraded',
+      'shop-search': 'fail',
+      'shop-cart-flow': 'pass',
+      'nightly-export': 'pass', // the demo job pinged the local heartbeat endpoint
+    });
+    // The change is announced the way on-call would get it.
+    expect(out).toMatch(/page DOWN shop-search local HTTP 503 since/);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code).toBe(0);

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE } from '../config/load';
 import type { ValidatedConfig } from '../config/types';
-import { startDemoForConfig } from '../demo/target';
+import { DEMO_JOB, startDemoForConfig, startDemoJob } from '../demo/target';
 import { heartbeatTokens } from '../probes/heartbeat/endpoint';
 import { startPingServer } from '../probes/heartbeat/local-server';
 import { formatDuration, ms } from '../duration';
@@ -71,6 +71,9 @@ export async function devCommand(args: string[]): Promise<number> {
   if (demo) out(c.dim(`demo shop on ${demo.url} (healthy, slow and broken endpoints)`));
   out(c.dim(`results stored in ${values.data}/  ·  dashboard ${dashboard.url}  ·  Ctrl-C to stop`));
   if (pings) out(c.dim(`heartbeat pings: ${[...heartbeats.keys()].map((id) => `${pings.url}/ping/${id}`).join(', ')} (header: Authorization: Bearer <token>)`));
+  const stopDemoJob = demo && pings && heartbeats.has(DEMO_JOB.checkId) ? await startDemoJob(pings.url) : undefined;
+  if (stopDemoJob)
+    out(c.dim(`demo job pings ${DEMO_JOB.checkId} every 30 s; make it fail: curl -X POST -H 'Authorization: Bearer ${process.env[DEMO_JOB.tokenEnv]}' ${pings!.url}/ping/${DEMO_JOB.checkId}/fail`));
   out('');
 
   // Last status per check, to announce changes the way a page would.
@@ -140,6 +143,7 @@ export async function devCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   clearTimeout(timer!);
+  stopDemoJob?.();
   // Runs in flight are abandoned (their results would be written as the pass ends); do not wait a minute.
   await Promise.race([Promise.allSettled([...inFlight, pages.idle()]), new Promise((r) => setTimeout(r, 1_500))]);
   await dashboard.close();

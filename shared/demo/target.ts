@@ -19,6 +19,36 @@ const PRODUCTS = {
   ],
 };
 
+/**
+ * The demo's cron job: it pings the heartbeat check `nightly-export` with this token (set as
+ * WATCHPOST_SECRET_DEMO_JOB_TOKEN for the demo unless already set). Not a secret: loopback only.
+ */
+export const DEMO_JOB = { checkId: 'nightly-export', tokenEnv: 'WATCHPOST_SECRET_DEMO_JOB_TOKEN', token: 'demo-token', everyMs: 30_000 } as const;
+
+/**
+ * Plays the demo's job against the ping endpoint: a finished run right away (awaited, so the
+ * first check sees it), then start and success a moment later every 30 s. Failures to ping are
+ * ignored (the heartbeat check will say so). Resolves to a stop function.
+ */
+export async function startDemoJob(pingUrl: string): Promise<() => void> {
+  const token = process.env[DEMO_JOB.tokenEnv] ?? DEMO_JOB.token;
+  const ping = (suffix: string) =>
+    fetch(`${pingUrl}/ping/${DEMO_JOB.checkId}${suffix}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+      .then((r) => r.body?.cancel())
+      .catch(() => undefined);
+  let done: NodeJS.Timeout | undefined;
+  const run = () => {
+    void ping('/start');
+    done = setTimeout(() => void ping(''), 1_500);
+  };
+  await ping('');
+  const every = setInterval(run, DEMO_JOB.everyMs);
+  return () => {
+    clearInterval(every);
+    clearTimeout(done);
+  };
+}
+
 /** The session token the demo login hands out (not a secret: the demo shop is on loopback). */
 const DEMO_TOKEN = 'demo-session-7f3a';
 
@@ -40,6 +70,7 @@ function send(res: import('node:http').ServerResponse, status: number, body: unk
  * points at it.
  */
 export async function startDemoForConfig(): Promise<DemoTarget> {
+  process.env[DEMO_JOB.tokenEnv] ??= DEMO_JOB.token;
   const wanted = Number(process.env[DEMO_PORT_ENV] ?? DEFAULT_DEMO_PORT);
   let demo: DemoTarget;
   try {
