@@ -117,12 +117,17 @@ describe('heartbeat config', () => {
 });
 
 describe('heartbeat endpoint and check', () => {
-  it('a check that never got a ping fails with PING_MISSING and publishes no SinceLastPing (the alarm sees missing data)', async () => {
+  it('a new check waits period + grace from when it started watching, publishing the wait as SinceLastPing', async () => {
     const r = await run('never');
-    expect(r.status).toBe('fail');
-    expect(r.error).toMatchObject({ code: 'PING_MISSING' });
-    expect(r.error!.message).toContain('no ping from never has been received yet');
-    expect(r.metrics).toEqual({});
+    expect(r.status).toBe('pass');
+    expect(r.error).toBeUndefined();
+    expect(r.details).toMatchObject({ state: 'new', watchedSince: expect.any(String), expectedBy: expect.any(String) });
+    expect(Date.parse(r.details!.expectedBy as string) - Date.parse(r.details!.watchedSince as string)).toBe(3_660_000);
+    // Published, so the alarm (missing data breaches) does not page right after a deploy either.
+    expect(r.metrics.SinceLastPing).toBeGreaterThanOrEqual(0);
+    // Watching began once: a second run keeps the first time.
+    const again = await run('never');
+    expect(again.details!.watchedSince).toBe(r.details!.watchedSince);
   });
 
   it('a good ping over HTTP makes the check pass', async () => {
@@ -301,6 +306,17 @@ describe('judgeHeartbeat (the rules, at a given time)', () => {
     const down = judgeHeartbeat(c, state, last + 90_000_000 + 1);
     expect(down.error!.code).toBe('PING_MISSING');
     expect(down.metrics.SinceLastPing).toBe(90_000);
+  });
+
+  it('fails a check that never got a ping once period + grace have passed since watching began', () => {
+    const c = check('nightly') as any;
+    const since = Date.parse('2026-03-01T02:00:00Z');
+    const state = { checkId: 'nightly', watchedSince: since };
+    expect(judgeHeartbeat(c, state, since + 3_600_000).status).toBeUndefined();
+    const missing = judgeHeartbeat(c, state, since + 90_000_000 + 1);
+    expect(missing.status).toBe('fail');
+    expect(missing.error).toEqual({ code: 'PING_MISSING', message: expect.stringContaining('no good ping from nightly since watching began 1d 1h ago') });
+    expect(missing.metrics.SinceLastPing).toBe(90_000);
   });
 });
 

@@ -40,6 +40,8 @@ export interface PingState {
   lastRunSignal?: 'success' | 'fail';
   /** Signals received, all kinds. */
   pings?: number;
+  /** When the check first looked for pings: a new check waits `period + grace` from here before it fails. */
+  watchedSince?: number;
 }
 
 /** One stored ping, newest first from {@link PingStore.events}. */
@@ -84,6 +86,7 @@ const STATE_FIELDS = [
   'lastRunEndedAt',
   'lastRunSignal',
   'pings',
+  'watchedSince',
 ] as const;
 
 function toState(checkId: string, item: Record<string, unknown> | undefined): PingState | undefined {
@@ -198,6 +201,27 @@ export class PingStore {
   async state(checkId: string, abortSignal?: AbortSignal): Promise<PingState | undefined> {
     const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: pingStateKey(checkId), ConsistentRead: true }), { abortSignal });
     return toState(checkId, res.Item);
+  }
+
+  /**
+   * The state, recording when the check started watching if it never did (one write per new
+   * check, none afterwards). Strongly consistent.
+   */
+  async stateWatched(checkId: string, now: number, abortSignal?: AbortSignal): Promise<PingState> {
+    const state = await this.state(checkId, abortSignal);
+    if (state?.watchedSince !== undefined) return state;
+    const res = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: pingStateKey(checkId),
+        UpdateExpression: 'SET #w = if_not_exists(#w, :now), #id = :id',
+        ExpressionAttributeNames: { '#w': 'watchedSince', '#id': 'checkId' },
+        ExpressionAttributeValues: { ':now': now, ':id': checkId },
+        ReturnValues: 'ALL_NEW',
+      }),
+      { abortSignal },
+    );
+    return toState(checkId, res.Attributes)!;
   }
 
   /** The newest ping events of a check, newest first. */

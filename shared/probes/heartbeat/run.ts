@@ -30,7 +30,8 @@ export interface HeartbeatJudgement {
  * Judges a check's ping state at `now` (pure: the rules, in order):
  * 1. a run started and not ended after `maxRuntime` → fail `RUNTIME_EXCEEDED`;
  * 2. the last end of the job was `/fail` → fail `JOB_FAILED` (until the next good ping);
- * 3. no good ping ever, or none for `period + grace` → fail `PING_MISSING`;
+ * 3. no good ping for `period + grace` → fail `PING_MISSING` (a new check that never got one
+ *    counts from when it started watching, so a deploy does not page before the job could run);
  * 4. the last measured run took longer than `maxRuntime` → degraded;
  * 5. otherwise pass (`late` when past `period` but within `grace`).
  */
@@ -43,16 +44,8 @@ export function judgeHeartbeat(check: ValidatedCheck<HeartbeatCheck>, state: Pin
   const details: Record<string, unknown> = { period: check.period, grace: check.grace };
   if (check.maxRuntime !== undefined) details.maxRuntime = check.maxRuntime;
 
-  if (!state) {
-    return {
-      state: 'new',
-      status: 'fail',
-      error: { code: 'PING_MISSING', message: `no ping from ${check.id} has been received yet (expected every ${check.period}, ${check.grace} grace)` },
-      metrics,
-      details: { ...details, state: 'new', pings: 0 },
-      values,
-    };
-  }
+  // Never looked before: watching starts now.
+  state ??= { checkId: check.id, watchedSince: now };
 
   const last = state.lastSuccessAt;
   if (last !== undefined) {
@@ -104,11 +97,18 @@ export function judgeHeartbeat(check: ValidatedCheck<HeartbeatCheck>, state: Pin
     });
   }
   if (last === undefined) {
+    const since = state.watchedSince ?? now;
+    // Published like a ping age, so the alarm (missing data breaches) waits as long as the check.
+    values.sinceLastPing = round1(Math.max(0, now - since) / 1000);
+    metrics.SinceLastPing = values.sinceLastPing;
+    details.watchedSince = iso(since);
+    details.expectedBy = iso(since + period + grace);
+    if (now - since <= period + grace) return done(state.openStartAt !== undefined ? 'running' : 'new');
     return done(state.openStartAt !== undefined ? 'running' : 'new', {
       status: 'fail',
       error: {
         code: 'PING_MISSING',
-        message: `no good ping from ${check.id} has been received yet${state.openStartAt !== undefined ? ` (a run started at ${iso(state.openStartAt)})` : ''} (expected every ${check.period}, ${check.grace} grace)`,
+        message: `no good ping from ${check.id} since watching began ${formatDuration(now - since)} ago${state.openStartAt !== undefined ? ` (a run started at ${iso(state.openStartAt)})` : ''} (expected every ${check.period}, ${check.grace} grace)`,
       },
     });
   }
@@ -154,7 +154,7 @@ export async function runHeartbeat(check: ValidatedCheck<HeartbeatCheck>, ctx: P
     };
   let state: PingState | undefined;
   try {
-    state = await new PingStore({ client: ctx.table.client, tableName: ctx.table.tableName }).state(check.id, ctx.signal);
+    state = await new PingStore({ client: ctx.table.client, tableName: ctx.table.tableName }).stateWatched(check.id, Date.now(), ctx.signal);
   } catch (e) {
     const total = elapsed();
     if (ctx.signal.aborted) return { error: { code: 'TIMEOUT', message: `reading the pings of ${check.id} took longer than ${ctx.timeoutMs}ms` }, timings: { total } };
