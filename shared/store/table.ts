@@ -4,6 +4,8 @@
  *   event rewrites the same item), TTL attribute `expiresAt` (epoch seconds).
  * - latest state: pk `LATEST#<checkId>`, sk `<region>` (one writer per region: no conflicts
  *   between global-table replicas).
+ * - heartbeat pings: pk `PING#<checkId>`, sk `STATE` and `EVENT#…` (shared/probes/heartbeat/ping-store.ts).
+ * - notifier flap records: pk `NOTIFY#<checkId>` or `NOTIFY#runner` (shared/notify/flap-store.ts).
  */
 export const TABLE = {
   partitionKey: 'pk',
