@@ -1,3 +1,4 @@
+/// <reference path="./undici-client.d.ts" />
 /**
  * One run of an `http` check: a fresh undici Client per hop (our own connector, so every
  * run measures dns/connect/tls instead of reusing a warm socket), redirects followed by hand,
