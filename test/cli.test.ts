@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { CheckResult } from '../shared/types';
 
 const BIN = join(__dirname, '..', 'bin', 'watchpost.mjs');
@@ -147,8 +147,12 @@ describe('watchpost dev (npm start)', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
+    // Never leave the monitor running when an expectation fails.
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`dev did not show all states in time:\n${out}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`dev did not show all states in time:\n${out}`)), 60_000);
       const poll = setInterval(() => {
         if (/PASS\s+shop-health/.test(out) && /SLOW\s+shop-checkout/.test(out) && /FAIL\s+shop-search/.test(out) && /PASS\s+nightly-export/.test(out)) {
           clearTimeout(timer);
@@ -167,10 +171,14 @@ describe('watchpost dev (npm start)', () => {
       'shop-cart-flow': 'pass',
       'nightly-export': 'pass', // the demo job pinged the local heartbeat endpoint
     });
+    const search = (state.checks as Array<{ id: string; recent?: Array<{ status: string }> }>).find((c) => c.id === 'shop-search')!;
+    expect(search.recent!.map((r) => r.status)).toContain('fail'); // the dashboard's strip of recent runs
+    const page = await (await fetch(dashboard!)).text();
+    expect(page).toContain('<title>watchpost — local</title>');
     // The change is announced the way on-call would get it.
     expect(out).toMatch(/page DOWN shop-search local HTTP 503 since/);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code).toBe(0);
-  });
+  }, 90_000);
 });

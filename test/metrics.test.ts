@@ -5,7 +5,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchMetricSink } from '../shared/metrics/cloudwatch';
-import { LocalMetricSink } from '../shared/metrics/local';
 import type { KindMetric } from '../shared/probes/types';
 import type { CheckResult, CheckStatus } from '../shared/types';
 import { startAwsCapture, type AwsCapture } from './helpers/aws-capture';
@@ -215,24 +214,5 @@ describe('CloudWatchMetricSink', () => {
   it('publishes a heartbeat of 0 when the pass could not store its results', async () => {
     await new CloudWatchMetricSink({ client: client() }).publish([result('a')], 'us-east-1', PASS_AT, { runnerHealthy: false });
     expect(datums().find((d) => d.MetricName === 'RunnerHeartbeat')).toMatchObject({ Value: 0, Dimensions: [{ Name: 'Region', Value: 'us-east-1' }] });
-  });
-});
-
-describe('LocalMetricSink', () => {
-  it('keeps the latest datums in memory and publishes nothing', async () => {
-    const sink = new LocalMetricSink({ keep: 3 });
-    for (let m = 0; m < 5; m++) {
-      const scheduledAt = new Date(Date.parse('2030-05-01T10:00:00.000Z') + m * 60_000).toISOString();
-      const report = await sink.publish([result('a', m === 4 ? 'fail' : 'pass', { region: 'local', scheduledAt, durationMs: 100 + m })], 'local', new Date(scheduledAt));
-      expect(report).toEqual({ published: m === 4 ? 2 : 3, failed: [] });
-    }
-    expect(cw.calls()).toHaveLength(0);
-    const latest = sink.latest('a');
-    expect(latest.map((d) => [d.metric, d.value, d.unit])).toEqual([
-      ['Failed', 1, 'Count'],
-      ['Duration', 103, 'Milliseconds'],
-    ]);
-    expect(sink.series('Duration', { CheckId: 'a', Region: 'local' }).map((d) => d.value)).toEqual([101, 102, 103]);
-    expect(sink.latest().find((d) => d.metric === 'RunnerHeartbeat')).toMatchObject({ dimensions: { Region: 'local' }, value: 1 });
   });
 });

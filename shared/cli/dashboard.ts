@@ -8,14 +8,16 @@ import type { ResultStore } from '../store/types';
 const PAGE = `<!doctype html><meta charset="utf-8"><title>watchpost — local</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}
 td,th{padding:.4rem .6rem;border-bottom:1px solid #eee;text-align:left;vertical-align:top}th{color:#666;font-weight:500}
-.pass{color:#17803d}.degraded{color:#b26a00}.fail{color:#c62828}.muted{color:#777;font-size:12px}</style>
+.pass{color:#17803d}.degraded{color:#b26a00}.fail{color:#c62828}.muted{color:#777;font-size:12px}
+.runs{display:flex;gap:2px}.runs i{display:inline-block;width:7px;height:18px;border-radius:2px;background:#ccc}
+.runs i.pass{background:#2e9e55}.runs i.degraded{background:#e0a100}.runs i.fail{background:#d64541}</style>
 <h1>watchpost <span class="muted">local</span></h1><p class="muted" id="when"></p>
-<table><thead><tr><th>Status</th><th>Check</th><th>Kind</th><th>Since</th><th>Last run</th><th>Detail</th></tr></thead><tbody id="rows"></tbody></table>
+<table><thead><tr><th>Status</th><th>Check</th><th>Kind</th><th>Since</th><th>Last run</th><th>Last 30 runs</th><th>Detail</th></tr></thead><tbody id="rows"></tbody></table>
 <script>
 const esc=s=>String(s??'').replace(/[&<>"]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
 async function load(){const r=await fetch('api/state');const d=await r.json();
 document.getElementById('when').textContent='updated '+new Date().toLocaleTimeString()+' · refreshes every 5 s';
-document.getElementById('rows').innerHTML=d.checks.map(c=>'<tr><td class="'+esc(c.status)+'">'+esc((c.status||'waiting').toUpperCase())+'</td><td><b>'+esc(c.id)+'</b><br><span class="muted">'+esc(c.name)+'</span></td><td>'+esc(c.kind)+'</td><td>'+esc(c.since?new Date(c.since).toLocaleTimeString():'')+(c.consecutiveFailures?'<br><span class="muted">'+c.consecutiveFailures+' failed in a row</span>':'')+'</td><td>'+esc(c.durationMs!=null?c.durationMs+' ms':'')+'</td><td>'+esc(c.error?c.error.code+': '+c.error.message:c.target)+'</td></tr>').join('');}
+document.getElementById('rows').innerHTML=d.checks.map(c=>'<tr><td class="'+esc(c.status)+'">'+esc((c.status||'waiting').toUpperCase())+'</td><td><b>'+esc(c.id)+'</b><br><span class="muted">'+esc(c.name)+'</span></td><td>'+esc(c.kind)+'</td><td>'+esc(c.since?new Date(c.since).toLocaleTimeString():'')+(c.consecutiveFailures?'<br><span class="muted">'+c.consecutiveFailures+' failed in a row</span>':'')+'</td><td>'+esc(c.durationMs!=null?c.durationMs+' ms':'')+'</td><td><div class="runs">'+(c.recent||[]).map(r=>'<i class="'+esc(r.status)+'" title="'+esc(new Date(r.scheduledAt).toLocaleTimeString()+' '+r.status+' '+r.durationMs+' ms'+(r.error?' — '+r.error:''))+'"></i>').join('')+'</div></td><td>'+esc(c.error?c.error.code+': '+c.error.message:c.target)+'</td></tr>').join('');}
 load();setInterval(load,5000);
 </script>`;
 
@@ -35,8 +37,12 @@ export async function startDashboard(opts: { port: number; host?: string; config
         return res.end(PAGE);
       }
       if (path === '/api/state') {
-        const latest = await opts.store.latest(opts.config.checks.map((ch) => ch.id));
-        const checks = opts.config.checks.map((ch) => {
+        const ids = opts.config.checks.map((ch) => ch.id);
+        const [latest, recent] = await Promise.all([
+          opts.store.latest(ids),
+          Promise.all(ids.map((id) => opts.store.history(id, { limit: 30 }))),
+        ]);
+        const checks = opts.config.checks.map((ch, i) => {
           const s = latest.find((l) => l.checkId === ch.id);
           return {
             id: ch.id,
@@ -49,6 +55,10 @@ export async function startDashboard(opts: { port: number; host?: string; config
             consecutiveFailures: s?.consecutiveFailures ?? 0,
             durationMs: s?.lastResult.durationMs,
             error: s?.lastResult.error,
+            // Oldest first, for a strip that reads left to right.
+            recent: recent[i]!
+              .map((r) => ({ status: r.status, scheduledAt: r.scheduledAt, durationMs: r.durationMs, error: r.error?.code }))
+              .reverse(),
           };
         });
         res.writeHead(200, { 'content-type': 'application/json' });
