@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type BuildOptions } from 'esbuild';
-import { BUNDLE_ALIASES } from '../shared/bundle-shims';
+import { BUNDLE_ALIASES, LAZY_EMAIL } from '../shared/bundle-shims';
 import { fmt, median, type Figure } from './lib';
 
 /** The esbuild settings of the CDK app's NodejsFunction for the runner (infra/runner.ts). */
@@ -20,6 +20,8 @@ export const RUNNER_BUNDLE_OPTIONS: BuildOptions = {
   minify: true,
   sourcemap: false,
   alias: { ...BUNDLE_ALIASES },
+  define: { [LAZY_EMAIL.global]: JSON.stringify(LAZY_EMAIL.file) },
+  external: [LAZY_EMAIL.file],
   logLevel: 'silent',
 };
 
@@ -28,6 +30,8 @@ export async function benchBundle(): Promise<Figure[]> {
   const outfile = join(dir, 'index.mjs');
   await build({ ...RUNNER_BUNDLE_OPTIONS, outfile });
   const bytes = statSync(outfile).size;
+  await build({ ...RUNNER_BUNDLE_OPTIONS, entryPoints: [LAZY_EMAIL.entry], define: {}, external: [], outfile: join(dir, 'email-probe.mjs') });
+  const emailBytes = statSync(join(dir, 'email-probe.mjs')).size;
   const script = `const t=process.hrtime.bigint();import(${JSON.stringify(outfile)}).then(()=>process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6)))`;
   const baseline = `const t=process.hrtime.bigint();require('node:http');require('node:crypto');process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
   const times: number[] = [];
@@ -38,7 +42,13 @@ export async function benchBundle(): Promise<Figure[]> {
   }
   const load = median(times);
   return [
-    { name: 'runner bundle size (esbuild as in infra/runner.ts, minified, AWS SDK included)', value: `${fmt(bytes / 1024)} KB`, target: '≤ 1,024 KB', ok: bytes <= 1024 * 1024 },
+    {
+      name: 'runner bundle size (esbuild as in infra/bundling.ts, minified, AWS SDK included)',
+      value: `${fmt(bytes / 1024)} KB`,
+      baseline: `+ email probe ${fmt(emailBytes / 1024)} KB, its own file, loaded by the first email check`,
+      target: '≤ 1,024 KB',
+      ok: bytes <= 1024 * 1024,
+    },
     { name: 'runner module load, fresh process (median of 7)', value: `${fmt(load, 1)} ms`, baseline: `node built-ins only ${fmt(median(base), 1)} ms`, target: '≤ 150 ms', ok: load <= 150 },
   ];
 }

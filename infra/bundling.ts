@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { BUNDLE_ALIASES } from '../shared/bundle-shims';
+import { BUNDLE_ALIASES, LAZY_EMAIL } from '../shared/bundle-shims';
 import type { ValidatedConfig } from '../shared/config/types';
 import { BUNDLED_CONFIG_FILE } from '../shared/runtime-env';
 
@@ -36,8 +36,12 @@ export function stageConfig(config: ValidatedConfig): { path: string; digest: st
   return { path, digest };
 }
 
-/** NodejsFunction bundling for a watchpost Lambda whose bundle carries the config staged at `stagedConfig`. */
-export function watchpostBundling(stagedConfig: string): BundlingOptions {
+/**
+ * NodejsFunction bundling for a watchpost Lambda whose bundle carries the config staged at
+ * `stagedConfig`. `lazyEmail` (the runner) also ships the email probe as a file of its own,
+ * loaded only when an email check runs; other functions never run probes.
+ */
+export function watchpostBundling(stagedConfig: string, opts: { lazyEmail?: boolean } = {}): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: 'node24',
@@ -48,13 +52,16 @@ export function watchpostBundling(stagedConfig: string): BundlingOptions {
     // Bundled CommonJS dependencies may call require(): give ESM one.
     banner: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);",
     bundleAwsSDK: true,
-    externalModules: [],
+    // The email probe is imported at run time from its own file (shared/bundle-shims LAZY_EMAIL).
+    define: { [LAZY_EMAIL.global]: JSON.stringify(LAZY_EMAIL.file) },
+    externalModules: [LAZY_EMAIL.file],
     esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([pkg, path]) => [`--alias:${pkg}`, path])),
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
       afterBundling: (_inputDir: string, outputDir: string) => [
         `node -e "require('fs').copyFileSync(process.argv[1], process.argv[2])" "${stagedConfig}" "${join(outputDir, BUNDLED_CONFIG_FILE)}"`,
+        ...(opts.lazyEmail ? [`node "${join(PROJECT_ROOT, 'infra', 'build-email-probe.mjs')}" "${outputDir}"`] : []),
       ],
     },
   };

@@ -155,7 +155,7 @@ export class Runner extends Construct {
       // A failed pass is not retried: the next minute's pass comes anyway, and a late one is useless.
       retryAttempts: 0,
       maxEventAge: Duration.minutes(1),
-      bundling: watchpostBundling(staged),
+      bundling: watchpostBundling(staged, { lazyEmail: true }),
     });
 
     // Our own role (instead of the target's implicit one) so the acknowledgement below sits on it.

@@ -57,8 +57,17 @@ describe('cdk synth through the CLI', () => {
     );
     expect(loaded.status, loaded.stderr).toBe(0);
     expect(JSON.parse(loaded.stdout.trim().split('\n').pop()!)).toEqual({ project: config.project, checks: config.checks.length });
-    // The mail libraries' charset tables are replaced by the stand-ins (shared/bundle-shims).
-    expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8')).toContain('(watchpost bundle)');
+    // The email probe is a file of its own, loaded by the first email check; the mail libraries'
+    // charset tables in it are replaced by the stand-ins (shared/bundle-shims).
+    expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8')).toContain('./email-probe.mjs');
+    expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8')).not.toContain('imapflow');
+    expect(readFileSync(join(assetDir, 'email-probe.mjs'), 'utf8')).toContain('(watchpost bundle)');
+    const email = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(assetDir, 'email-probe.mjs'))}); console.log(typeof m.runEmail)`],
+      { cwd: tmpdir(), env: offlineEnv(), encoding: 'utf8' },
+    );
+    expect(email.stdout.trim(), email.stderr).toBe('function');
 
     for (const [name] of stacks) {
       const file = join(out, `${name}.template.json`);

@@ -8,6 +8,11 @@ import { formatDuration, ms, parseDuration } from '../../duration';
 import type { ProbeKind } from '../types';
 import type { EmailCheck } from './types';
 
+/** Set by the Lambda bundling to the email probe's own file (shared/bundle-shims LAZY_EMAIL); unset when running the sources. */
+declare const WATCHPOST_EMAIL_PROBE: string | undefined;
+const loadProbe = (): Promise<typeof import('./probe')> =>
+  typeof WATCHPOST_EMAIL_PROBE === 'string' ? import(WATCHPOST_EMAIL_PROBE) : import('./probe');
+
 export type { EmailCheck, EmailImap, EmailSmtp, EmailTls, EmailAuth, StartTls } from './types';
 
 const host = s.string({ minLength: 1, expected: 'a host name or IP address' });
@@ -107,5 +112,5 @@ export const emailKind: ProbeKind<EmailCheck> = {
     ];
   },
   // Loaded on first use: the mail libraries are most of the runner bundle and most configs have no email check.
-  run: async (check, ctx) => (await import('./probe')).runEmail(check, ctx),
+  run: async (check, ctx) => (await loadProbe()).runEmail(check, ctx),
 };
