@@ -16,7 +16,7 @@ import { runPass } from '../runner/run-pass';
 import { envSecrets } from '../secrets';
 import type { CheckResult, CheckStatus } from '../types';
 import { startDashboard } from './dashboard';
-import { c, resultNote, statusWord } from './format';
+import { c, noteContext, resultNote, statusWord } from './format';
 import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore } from './local';
 import { CliError, EXIT, loadValidConfig } from './main';
 
@@ -83,7 +83,7 @@ export async function devCommand(args: string[]): Promise<number> {
     const changed = prev && prev.status !== r.status;
     const since = !prev || changed ? r.scheduledAt : prev.since;
     last.set(r.checkId, { status: r.status, since });
-    const note = resultNote(r, byId.get(r.checkId)?.degradedAfter);
+    const note = resultNote(r, noteContext(byId.get(r.checkId)));
     let line = `${c.dim(clock(Date.now()))}  ${statusWord(r.status)}  ${r.checkId.padEnd(24)} ${formatDuration(r.durationMs).padStart(7)}  ${note}`;
     if (changed) line += `  ${c.bold(`← was ${prev.status} for ${formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since))}`)}`;
     out(line);

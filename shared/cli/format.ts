@@ -1,5 +1,6 @@
 /** Terminal output for the CLI: status words, colours (only on a TTY), tables. */
 import { formatDuration } from '../duration';
+import { registry } from '../probes/registry';
 import type { CheckResult, CheckStatus } from '../types';
 
 const useColor = () => process.stdout.isTTY && !process.env.NO_COLOR;
@@ -23,8 +24,16 @@ export function table(header: string[], rows: string[][]): string {
   return [c.dim(line(header)), ...rows.map(line)].join('\n');
 }
 
-/** One-line explanation of a result: the error, or the slowest fact. */
-export function resultNote(r: CheckResult, degradedAfter?: string): string {
+/** What the CLI knows of a result's check, to explain the result. */
+export interface NoteContext {
+  degradedAfter?: string;
+  /** What the check probes (its kind's `target`), shown when nothing else is worth saying. */
+  target?: string;
+}
+
+/** One-line explanation of a result: the error, why it is slow, or what passed. */
+export function resultNote(r: CheckResult, ctx: NoteContext = {}): string {
+  const { degradedAfter } = ctx;
   if (r.error) return `${r.error.code}: ${r.error.message}`;
   if (r.status === 'degraded') {
     const took = formatDuration(r.timings.total ?? r.durationMs);
@@ -33,11 +42,18 @@ export function resultNote(r: CheckResult, degradedAfter?: string): string {
   const steps = Array.isArray(r.details?.steps) ? (r.details.steps as unknown[]).length : 0;
   if (steps) return `${steps} step${steps === 1 ? '' : 's'} passed`;
   const passed = r.assertions.length;
-  return passed ? `${passed} assertion${passed === 1 ? '' : 's'} passed` : '';
+  return passed ? `${passed} assertion${passed === 1 ? '' : 's'} passed` : (ctx.target ?? '');
 }
 
-export function resultRow(r: CheckResult, degradedAfter?: string): string[] {
-  return [statusWord(r.status), r.checkId, r.kind, formatDuration(r.durationMs), r.attempts > 1 ? `${r.attempts}` : '', resultNote(r, degradedAfter)];
+/** The note context of a check (for `run` and `dev`). */
+export function noteContext(check: { kind: string; degradedAfter?: string } | undefined): NoteContext {
+  if (!check) return {};
+  const kind = registry.get(check.kind);
+  return { degradedAfter: check.degradedAfter, target: kind?.target(check as never) };
+}
+
+export function resultRow(r: CheckResult, ctx: NoteContext = {}): string[] {
+  return [statusWord(r.status), r.checkId, r.kind, formatDuration(r.durationMs), r.attempts > 1 ? `${r.attempts}` : '', resultNote(r, ctx)];
 }
 
 export const RESULT_HEADER = ['STATUS', 'CHECK', 'KIND', 'TIME', 'TRIES', 'DETAIL'];
