@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -23,6 +23,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { stageConfig, watchpostBundling } from './bundling';
+import { readSecretsStatement } from './secrets';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ms } from '../shared/duration';
 import { heartbeatTokens } from '../shared/probes/heartbeat/endpoint';
@@ -82,16 +83,8 @@ export class HeartbeatEndpoint extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PING#*'] } },
       }),
     );
-    const secrets = [...new Set(heartbeatTokens(config).values())].sort();
-    if (secrets.length)
-      this.role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'HeartbeatTokens',
-          actions: ['secretsmanager:GetSecretValue'],
-          // Secrets Manager appends "-" and six random characters to a secret's name in its ARN.
-          resources: secrets.map((name) => `arn:${Aws.PARTITION}:secretsmanager:${stack.region}:${Aws.ACCOUNT_ID}:secret:${name}-??????`),
-        }),
-      );
+    const tokens = readSecretsStatement('HeartbeatTokens', heartbeatTokens(config).values(), stack.region);
+    if (tokens) this.role.addToPolicy(tokens);
 
     const retentionDays = Math.max(1, Math.round(ms(config.retention) / 86_400_000));
     this.fn = new NodejsFunction(this, 'Function', {

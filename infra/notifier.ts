@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -36,6 +36,7 @@ import { NOTIFIER_ENV } from '../shared/notify/lambda-env';
 import { BUNDLED_CONFIG_FILE } from '../shared/runtime-env';
 import { latestKey, TABLE } from '../shared/store/table';
 import { stageConfig, watchpostBundling } from './bundling';
+import { readSecretsStatement } from './secrets';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const NOTIFIER_ENTRY = join(ROOT, 'functions', 'notifier', 'index.ts');
@@ -117,16 +118,8 @@ export class Notifier extends Construct {
         // What a publisher to an SSE-KMS topic needs.
         new iam.PolicyStatement({ sid: 'EncryptPages', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
       );
-    const secrets = webhookSecretNames(config);
-    if (secrets.length)
-      this.role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'WebhookSecrets',
-          actions: ['secretsmanager:GetSecretValue'],
-          // Secrets Manager appends "-" and six random characters to a secret's name in its ARN.
-          resources: secrets.map((s) => `arn:${Aws.PARTITION}:secretsmanager:${stack.region}:${Aws.ACCOUNT_ID}:secret:${s}-??????`),
-        }),
-      );
+    const webhookSecrets = readSecretsStatement('WebhookSecrets', webhookSecretNames(config), stack.region);
+    if (webhookSecrets) this.role.addToPolicy(webhookSecrets);
     if (config.maintenance?.length) {
       this.role.addToPolicy(
         new iam.PolicyStatement({ sid: 'MaintenanceMutes', actions: ['cloudwatch:ListAlarmMuteRules'], resources: ['*'] }),

@@ -30,6 +30,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { PROJECT_ROOT, stageConfig, watchpostBundling } from './bundling';
+import { readSecretsStatement } from './secrets';
 import { runnerFunctionName, runnerLogGroupName } from '../shared/alarms/names';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ms } from '../shared/duration';
@@ -105,16 +106,8 @@ export class Runner extends Construct {
       'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Watchpost namespace by cloudwatch:namespace and to the home region by aws:RequestedRegion.',
     ];
     // The checks' secrets only: other parts of the config (e.g. notifier keys) are not the runner's business.
-    const secrets = [...secretNames(config.checks.filter((c) => c.enabled))].sort();
-    if (secrets.length)
-      this.role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'ReferencedSecretsInHomeRegion',
-          actions: ['secretsmanager:GetSecretValue'],
-          // Secrets Manager appends "-" and six random characters to a secret's name in its ARN.
-          resources: secrets.map((name) => `arn:${Aws.PARTITION}:secretsmanager:${config.homeRegion}:${Aws.ACCOUNT_ID}:secret:${name}-??????`),
-        }),
-      );
+    const secrets = readSecretsStatement('ReferencedSecretsInHomeRegion', secretNames(config.checks.filter((c) => c.enabled)), config.homeRegion);
+    if (secrets) this.role.addToPolicy(secrets);
 
     // What the enabled checks' kinds need beyond that (e.g. reading an SQS queue), through the seam.
     const kindPerms = config.checks

@@ -4,11 +4,11 @@
  * dead runs left. Everything ends inside the attempt's timeout: NOT_DELIVERED when it is the
  * wait for arrival that ran out, TIMEOUT when anything else stalled.
  */
-import { readFile } from 'node:fs/promises';
-import { rootCertificates, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import type { ValidatedCheck } from '../../config/types';
 import { formatDuration, ms } from '../../duration';
 import type { CheckError } from '../../types';
+import { trustContext } from '../trust';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { imapError, smtpError } from './errors';
 import { ImapWatcher, type Found } from './imap';
@@ -78,14 +78,12 @@ async function tlsOptions(t: EmailTls | undefined, side: 'SMTP' | 'IMAP'): Promi
   const o: ConnectionOptions = { rejectUnauthorized: !t?.insecure, minVersion: 'TLSv1.2' };
   if (t?.servername) o.servername = t.servername;
   if (t?.ca) {
-    let pem: string;
+    // The same trust as every kind (system roots plus this CA), one cached context per CA.
     try {
-      pem = t.ca.includes('-----BEGIN') ? t.ca : await readFile(t.ca, 'utf8');
+      o.secureContext = trustContext(t.ca);
     } catch (e) {
-      throw new SideError(side, Object.assign(new Error(`cannot read ${side.toLowerCase()}.tls.ca "${t.ca}": ${(e as Error).message}`), { code: 'ERR_TLS_CA_FILE' }));
+      throw new SideError(side, Object.assign(new Error(`${side.toLowerCase()}.tls.ca: ${(e as Error).message}`), { code: 'ERR_TLS_CA_FILE' }));
     }
-    // Trusted besides the system's roots (a bare `ca` would replace them).
-    o.ca = [...rootCertificates, pem];
   }
   return o;
 }
