@@ -36,6 +36,8 @@ export interface IssueOptions {
   issuer?: KeyCert;
   /** A CA certificate (can sign others). @default false */
   isCa?: boolean;
+  /** Subject organization. @default "Watchpost Tests" */
+  org?: string;
 }
 
 let cachedLeafKey: { privatePem: string; publicPem: string } | undefined;
@@ -62,7 +64,7 @@ export function issueCert(opts: IssueOptions = {}): KeyCert {
   cert.validity.notAfter = opts.notAfter ?? new Date(Date.now() + 90 * DAY);
   const subject = [
     { name: 'commonName', value: opts.cn ?? names[0] ?? 'watchpost test' },
-    { name: 'organizationName', value: 'Watchpost Tests' },
+    { name: 'organizationName', value: opts.org ?? 'Watchpost Tests' },
   ];
   cert.setSubject(subject);
   let signer = forge.pki.privateKeyFromPem(keys.privatePem);

@@ -1,16 +1,12 @@
 /**
- * Test certificates made on the fly with node-forge (keys from node:crypto, which is fast):
- * a CA, leaves it signs with a chosen expiry and names, and self-signed ones.
+ * Certificates described by days from now and names (the tls/tcp kinds' tests), issued by the
+ * one certificate maker in certs.ts.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import forge from 'node-forge';
+import { issueCert, type KeyCert } from './certs';
 
 const DAY = 86_400_000;
 
-export interface Pem {
-  cert: string;
-  key: string;
-}
+export type Pem = KeyCert;
 
 export interface CertOptions {
   /** Subject common name. @default the first DNS name */
@@ -27,65 +23,20 @@ export interface CertOptions {
   issuer?: Pem;
 }
 
-function keyPair(): { privatePem: string; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-}
-
-let serial = 1;
-
-function build(subjectCn: string, opts: { days: number; validSinceDays: number; ca: boolean; dnsNames: string[]; ips: string[]; issuer?: Pem; org: string }): Pem {
-  const keys = keyPair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicPem);
-  cert.serialNumber = (0x1000 + serial++).toString(16);
-  const now = Date.now();
-  cert.validity.notBefore = new Date(now - opts.validSinceDays * DAY);
-  cert.validity.notAfter = new Date(now + opts.days * DAY);
-  const subject = [
-    { name: 'commonName', value: subjectCn },
-    { name: 'organizationName', value: opts.org },
-  ];
-  cert.setSubject(subject);
-  let signer = forge.pki.privateKeyFromPem(keys.privatePem);
-  if (opts.issuer) {
-    const issuerCert = forge.pki.certificateFromPem(opts.issuer.cert);
-    cert.setIssuer(issuerCert.subject.attributes);
-    signer = forge.pki.privateKeyFromPem(opts.issuer.key);
-  } else {
-    cert.setIssuer(subject);
-  }
-  const exts: any[] = [{ name: 'basicConstraints', cA: opts.ca, critical: opts.ca }];
-  if (opts.ca) exts.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true });
-  else {
-    exts.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: true });
-    exts.push({ name: 'extKeyUsage', serverAuth: true });
-    const altNames = [...opts.dnsNames.map((value) => ({ type: 2, value })), ...opts.ips.map((ip) => ({ type: 7, ip }))];
-    if (altNames.length) exts.push({ name: 'subjectAltName', altNames });
-  }
-  exts.push({ name: 'subjectKeyIdentifier' });
-  cert.setExtensions(exts);
-  cert.sign(signer as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: keys.privatePem };
-}
-
 /** A CA that can sign leaves. */
 export function makeCa(name = 'Watchpost Test CA'): Pem {
-  return build(name, { days: 3650, validSinceDays: 1, ca: true, dnsNames: [], ips: [], org: 'Watchpost Tests' });
+  return issueCert({ cn: name, names: [], isCa: true, notAfter: new Date(Date.now() + 3650 * DAY) });
 }
 
 /** A server certificate, signed by `issuer` or self-signed. */
 export function makeCert(opts: CertOptions = {}): Pem {
   const dnsNames = opts.dnsNames ?? ['shop.test'];
-  return build(opts.cn ?? dnsNames[0] ?? 'localhost', {
-    days: opts.days ?? 60,
-    validSinceDays: opts.validSinceDays ?? 1,
-    ca: false,
-    dnsNames,
-    ips: opts.ips ?? [],
+  const now = Date.now();
+  return issueCert({
+    cn: opts.cn ?? dnsNames[0] ?? 'localhost',
+    names: [...dnsNames, ...(opts.ips ?? [])],
+    notBefore: new Date(now - (opts.validSinceDays ?? 1) * DAY),
+    notAfter: new Date(now + (opts.days ?? 60) * DAY),
     issuer: opts.issuer,
     org: 'Shop Test',
   });
