@@ -5,8 +5,11 @@
  * - Auth NONE on the URL: each check's token (a Secrets Manager secret) authenticates, compared
  *   in constant time; unknown ids and wrong tokens get the same 404.
  * - Cost is bounded: reserved concurrency caps parallel invocations (a flood is throttled with
- *   429 by Lambda, not scaled out), bodies are capped at 16 KiB, and each check is limited to
- *   60 pings a minute per instance after authentication (DynamoDB writes stay bounded).
+ *   429 by Lambda, not scaled out, and throttled invocations are not billed); inside, rate
+ *   limits per source and per check run before any token is read or compared, so a reject is
+ *   a map lookup (see shared/probes/heartbeat/limits.ts). Bodies are capped at 16 KiB, and
+ *   accepted pings are limited per check (DynamoDB writes stay bounded). All limits are per
+ *   instance: with 5 instances at most 5 × each rate.
  * - Least privilege: UpdateItem/PutItem on the results table (pings live under `PING#<id>`),
  *   GetSecretValue on the heartbeat checks' token secrets only, its own log group.
  *

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../functions/heartbeat/index';
 import type { ValidatedCheck, ValidatedConfig } from '../shared/config/types';
 import { parseConfig, validateConfig } from '../shared/config/validate';
-import { cachedSecrets, handlePing, heartbeatTokens, PingLimiter } from '../shared/probes/heartbeat/endpoint';
+import { cachedSecrets, handlePing, heartbeatTokens } from '../shared/probes/heartbeat/endpoint';
+import { PingLimits } from '../shared/probes/heartbeat/limits';
 import { startPingServer, type PingServer } from '../shared/probes/heartbeat/local-server';
 import { PingStore } from '../shared/probes/heartbeat/ping-store';
 import { judgeHeartbeat } from '../shared/probes/heartbeat/run';
@@ -67,8 +68,10 @@ const sleep = (msv: number) => new Promise((r) => setTimeout(r, msv));
 beforeAll(async () => {
   config = parseConfig(raw);
   embedded = await startEmbeddedStore({ inMemory: true });
-  // A tight limiter for the flood test only: the others stay well under its budget.
-  server = await startPingServer({ port: 0, config, client: embedded.client, tableName: embedded.tableName, secrets, limiter: new PingLimiter(1, 8) });
+  // A tight budget of accepted pings for the flood test only: the others stay well under it.
+  const limits = new PingLimits({ accepted: { perMinute: 1, burst: 8 } });
+  const store = { client: embedded.client, tableName: embedded.tableName };
+  server = await startPingServer({ port: 0, config, ...store, secrets, limits });
 });
 afterAll(async () => {
   await server?.close();
@@ -223,7 +226,7 @@ describe('heartbeat endpoint and check', () => {
     for (let i = 0; i < 12; i++) statuses.push((await ping('/ping/flood', TOKENS['hb/flood'])).status);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(8);
-    // Unauthenticated requests do not eat the check's budget: still the same 404.
+    // Unauthenticated requests do not eat the check's budget of accepted pings: still the same 404.
     expect((await ping('/ping/flood', 'nope')).status).toBe(404);
   });
 });

@@ -12,7 +12,14 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import type { ValidatedConfig } from '../../shared/config/types';
 import { jsonLog } from '../../shared/log';
-import { cachedSecrets, handlePing, heartbeatTokens, PingLimiter, type PingDeps } from '../../shared/probes/heartbeat/endpoint';
+import {
+  cachedSecrets,
+  handlePing,
+  heartbeatTokens,
+  MAX_PING_BODY_BYTES,
+  type PingDeps,
+} from '../../shared/probes/heartbeat/endpoint';
+import { PingLimits } from '../../shared/probes/heartbeat/limits';
 import { HEARTBEAT_ENV } from '../../shared/probes/heartbeat/lambda-env';
 import { PingStore } from '../../shared/probes/heartbeat/ping-store';
 import { BUNDLED_CONFIG_FILE } from '../../shared/runtime-env';
@@ -38,16 +45,34 @@ function init(): PingDeps {
     // Secrets Manager is billed per call: a warm instance keeps tokens 5 minutes (the delay for a rotation).
     secrets: cachedSecrets(secretsManagerResolver(new SecretsManagerClient({ maxAttempts: 2 })), 300_000),
     store: new PingStore({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName, retentionMs: (Number.isFinite(days) && days > 0 ? days : 30) * 86_400_000 }),
-    limiter: new PingLimiter(),
+    // Per instance; reserved concurrency caps the instances, so it caps the rates too.
+    limits: new PingLimits(),
     log: jsonLog({ service: 'watchpost-heartbeat' }),
   };
+}
+
+/** The body, decoded only when it is within the cap (a reject must stay cheap, whatever was sent). */
+function eventBody(event: LambdaFunctionURLEvent): string | Uint8Array | undefined {
+  if (event.body === undefined || event.body === null) return undefined;
+  // base64 holds 3 bytes in 4 characters: past this length it is over the cap for sure.
+  const longest = event.isBase64Encoded ? Math.ceil(MAX_PING_BODY_BYTES / 3) * 4 : MAX_PING_BODY_BYTES;
+  if (event.body.length > longest) return new Uint8Array(MAX_PING_BODY_BYTES + 1);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
 }
 
 /** The function URL adapter over any deps (tests pass local ones). */
 export function createHandler(getDeps: () => PingDeps) {
   return async (event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> => {
-    const body = event.body === undefined || event.body === null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
-    const res = await handlePing({ method: event.requestContext.http.method, path: event.rawPath, headers: event.headers ?? {}, body }, getDeps());
+    const res = await handlePing(
+      {
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        headers: event.headers ?? {},
+        body: eventBody(event),
+        source: event.requestContext.http.sourceIp,
+      },
+      getDeps(),
+    );
     return { statusCode: res.statusCode, headers: res.headers, body: res.body };
   };
 }

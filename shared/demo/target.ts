@@ -23,7 +23,13 @@ const PRODUCTS = {
  * The demo's cron job: it pings the heartbeat check `nightly-export` with this token (set as
  * WATCHPOST_SECRET_DEMO_JOB_TOKEN for the demo unless already set). Not a secret: loopback only.
  */
-export const DEMO_JOB = { checkId: 'nightly-export', tokenEnv: 'WATCHPOST_SECRET_DEMO_JOB_TOKEN', token: 'demo-token', everyMs: 30_000 } as const;
+export const DEMO_JOB = {
+  checkId: 'nightly-export',
+  tokenEnv: 'WATCHPOST_SECRET_DEMO_JOB_TOKEN',
+  // 16+ characters: the endpoint refuses shorter tokens.
+  token: 'demo-job-token-7c41e9b2',
+  everyMs: 30_000,
+} as const;
 
 /**
  * Plays the demo's job against the ping endpoint: a finished run right away (awaited, so the

@@ -9,14 +9,19 @@
  *
  * Unknown ids, disabled checks, a missing or wrong token all get the same 404 (so the endpoint
  * does not reveal which ids exist), and tokens are compared in constant time. Bodies are capped
- * (413), and a check that pings far more often than any job should is throttled (429) after
- * authentication, so a runaway loop cannot run up DynamoDB writes.
+ * (413). Rate limits (`limits.ts`) run first, per source address and per check, before any
+ * token is read or compared: a throttled request (429) costs a map lookup. A check whose token
+ * is shorter than {@link MIN_TOKEN_LENGTH} accepts no pings.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ValidatedConfig } from '../../config/types';
 import { silentLog, type Log } from '../../log';
 import type { SecretResolver } from '../../secrets';
+import { isThrottle, sourceKey, type PingLimits, type Throttle } from './limits';
 import type { PingSignal, PingStore } from './ping-store';
+
+/** Shortest token the endpoint accepts (and the runner: the check fails with `TOKEN_TOO_SHORT`). */
+export const MIN_TOKEN_LENGTH = 16;
 
 /** Largest body accepted (the job may POST a log excerpt; 1 KiB of it is kept). */
 export const MAX_PING_BODY_BYTES = 16 * 1024;
@@ -27,6 +32,8 @@ export interface PingRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body?: string | Uint8Array;
+  /** The caller's address (socket peer; in Lambda `requestContext.http.sourceIp`), for the rate limits. */
+  source?: string;
 }
 
 export interface PingResponse {
@@ -41,8 +48,8 @@ export interface PingDeps {
   /** Reads a token by secret name; wrap it in {@link cachedSecrets} (Secrets Manager costs per call). */
   secrets: SecretResolver;
   store: Pick<PingStore, 'record'>;
-  /** Optional per-check throttle. @default none */
-  limiter?: PingLimiter;
+  /** Rate limits per source and per check, checked before authentication. @default none */
+  limits?: PingLimits;
   log?: Log;
   /** @default Date.now */
   now?: () => number;
@@ -75,30 +82,6 @@ export function cachedSecrets(resolve: SecretResolver, ttlMs = 300_000, now: () 
     });
     return value;
   };
-}
-
-/**
- * Per-check token bucket: `burst` pings at once, refilled at `perMinute`. In a Lambda it is
- * per instance; with reserved concurrency that still bounds the rate per check.
- */
-export class PingLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(
-    private readonly perMinute = 60,
-    private readonly burst = 10,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  take(key: string): boolean {
-    const t = this.now();
-    const b = this.buckets.get(key) ?? { tokens: this.burst, at: t };
-    b.tokens = Math.min(this.burst, b.tokens + ((t - b.at) / 60_000) * this.perMinute);
-    b.at = t;
-    this.buckets.set(key, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
 }
 
 const ROUTE = /^\/ping\/([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)(?:\/(start|fail))?\/?$/;
@@ -139,45 +122,73 @@ export async function handlePing(req: PingRequest, deps: PingDeps): Promise<Ping
   return req.method.toUpperCase() === 'HEAD' ? { ...res, body: '' } : res;
 }
 
+/** The 429, and at most one log line a minute about all of them (`fields`: the latest one). */
+function throttled(t: Throttle, deps: PingDeps, fields: Record<string, unknown>): PingResponse {
+  const n = deps.limits!.report();
+  if (n !== undefined) {
+    (deps.log ?? silentLog).warn('pings throttled', { ...fields, by: t.by, throttledSinceLastReport: n });
+  }
+  const why = t.by === 'pings' ? 'too many pings for this check' : 'too many requests';
+  return json(429, { error: `${why}, retry after ${t.retryAfter}s` }, { 'retry-after': String(t.retryAfter) });
+}
+
 async function handle(req: PingRequest, deps: PingDeps): Promise<PingResponse> {
   const log = deps.log ?? silentLog;
+  const path = req.path.split('?')[0]!;
+  const m = ROUTE.exec(path);
+  const id = m?.[1];
+  const secretName = id === undefined ? undefined : deps.checks.get(id);
+  const source = sourceKey(req.source);
+
+  // First, before any work: a throttled request reads no secret, no store, compares nothing.
+  const ticket = deps.limits?.admit(source, secretName === undefined ? undefined : id);
+  if (ticket && isThrottle(ticket)) return throttled(ticket, deps, { source, ...(secretName ? { checkId: id } : {}) });
+
   const method = req.method.toUpperCase();
   if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') return json(405, { error: 'method not allowed' }, { allow: 'GET, HEAD, POST' });
 
   const size = req.body === undefined ? 0 : typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.byteLength;
   if (size > MAX_PING_BODY_BYTES) return json(413, { error: `body larger than ${MAX_PING_BODY_BYTES} bytes` });
 
-  const path = req.path.split('?')[0]!;
-  const m = ROUTE.exec(path);
-  if (!m) return notFound();
-  const id = m[1]!;
+  if (!m || id === undefined) return notFound();
   const signal: PingSignal = (m[2] as PingSignal | undefined) ?? 'success';
 
   const given = bearer(req.headers);
-  const secretName = deps.checks.get(id);
   let expected = DUMMY;
   if (secretName !== undefined) {
+    let token: string;
     try {
-      expected = digest(await deps.secrets(secretName));
+      token = await deps.secrets(secretName);
     } catch (e) {
       // Same answer as a wrong token (the id must not leak); the operator finds it in the log.
       log.error('heartbeat token cannot be read', { checkId: id, secret: secretName, error: (e as Error).message });
       return notFound();
     }
+    if (token.length < MIN_TOKEN_LENGTH) {
+      // A short token can be guessed: refuse every ping until a longer one is stored (the check fails too).
+      log.error('heartbeat token too short: pings refused', {
+        checkId: id,
+        secret: secretName,
+        length: token.length,
+        minimum: MIN_TOKEN_LENGTH,
+        hint: 'store a token of 16+ characters, e.g. openssl rand -hex 16',
+      });
+      return notFound();
+    }
+    expected = digest(token);
   }
   // Always compare (same work whether or not the id exists); digests have equal length. The one
   // difference left is a token read on a cache miss for a known id: ids are not secrets, tokens are.
   const match = timingSafeEqual(digest(given ?? ''), expected);
   if (!match || secretName === undefined || given === undefined) {
-    log.info('ping rejected', { path: path.slice(0, 100), reason: secretName === undefined ? 'unknown id' : 'bad token' });
+    // Bad tokens for a real check are few (the per-check limit) and worth a line; unknown ids are noise.
+    if (secretName === undefined) log.debug('ping rejected', { path: path.slice(0, 80), source, reason: 'unknown id' });
+    else log.info('ping rejected', { checkId: id, source, reason: given === undefined ? 'no token' : 'bad token' });
     return notFound();
   }
 
-  if (deps.limiter && !deps.limiter.take(id)) {
-    log.warn('ping throttled', { checkId: id, signal });
-    return json(429, { error: 'too many pings for this check, slow down' }, { 'retry-after': '60' });
-  }
-
+  const over = ticket ? deps.limits!.authenticated(ticket, id) : undefined;
+  if (over) return throttled(over, deps, { source, checkId: id, signal });
   const at = (deps.now ?? Date.now)();
   try {
     const body = size > 0 ? req.body : undefined;

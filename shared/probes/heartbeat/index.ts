@@ -14,12 +14,20 @@ export type { HeartbeatCheck } from './types';
 
 const DAY = 86_400_000;
 
-/** `{ secret: 'name' }` only: an inline token would end up in the repository. */
+/**
+ * `{ secret: 'name' }` only: an inline token would end up in the repository. Its length (16+)
+ * can only be checked once resolved: the run fails with `TOKEN_TOO_SHORT`, the endpoint refuses pings.
+ */
 const tokenSchema: Schema<SecretRef> = {
   expected: 'a secret reference { secret: "name" }',
   check(v, path, issues) {
     if (typeof v === 'string') {
-      issues.add(path, 'must be a secret reference, not an inline token', 'write token: { secret: "heartbeat/<id>" } and store the token there (locally WATCHPOST_SECRET_HEARTBEAT_<ID>)');
+      issues.add(
+        path,
+        'must be a secret reference, not an inline token',
+        'write token: { secret: "heartbeat/<id>" } and store a token of 16+ characters there, ' +
+          'e.g. openssl rand -hex 16 (locally WATCHPOST_SECRET_HEARTBEAT_<ID>)',
+      );
       return INVALID;
     }
     if (!isSecretRef(v)) {

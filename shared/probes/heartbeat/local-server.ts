@@ -10,7 +10,8 @@ import type { ValidatedConfig } from '../../config/types';
 import { ms } from '../../duration';
 import { silentLog, type Log } from '../../log';
 import type { SecretResolver } from '../../secrets';
-import { cachedSecrets, handlePing, heartbeatTokens, MAX_PING_BODY_BYTES, PingLimiter, type PingResponse } from './endpoint';
+import { cachedSecrets, handlePing, heartbeatTokens, MAX_PING_BODY_BYTES, type PingResponse } from './endpoint';
+import { PingLimits } from './limits';
 import { PingStore } from './ping-store';
 
 export interface PingServerOptions {
@@ -25,8 +26,11 @@ export interface PingServerOptions {
   secrets: SecretResolver;
   /** @default silent */
   log?: Log;
-  /** Per-check throttle; `false` turns it off. @default 60 pings a minute, bursts of 10 */
-  limiter?: PingLimiter | false;
+  /**
+   * Rate limits per source address and per check, before authentication (see `limits.ts`);
+   * `false` turns them off. @default new PingLimits() — the same as in AWS
+   */
+  limits?: PingLimits | false;
 }
 
 export interface PingServer {
@@ -77,7 +81,7 @@ export async function startPingServer(opts: PingServerOptions): Promise<PingServ
     // Locally secrets come from the environment: cheap, so read fresh each time (ttl 0).
     secrets: cachedSecrets(opts.secrets, 0),
     store,
-    limiter: opts.limiter === false ? undefined : (opts.limiter ?? new PingLimiter()),
+    limits: opts.limits === false ? undefined : (opts.limits ?? new PingLimits()),
     log,
   };
 
@@ -91,7 +95,13 @@ export async function startPingServer(opts: PingServerOptions): Promise<PingServ
       const { body, tooLarge } = await readBody(req, MAX_PING_BODY_BYTES);
       // Let handlePing answer (413) with a body one byte over the cap, without keeping it all.
       const r = await handlePing(
-        { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: tooLarge ? new Uint8Array(MAX_PING_BODY_BYTES + 1) : body },
+        {
+          method: req.method ?? 'GET',
+          path: req.url ?? '/',
+          headers: req.headers,
+          body: tooLarge ? new Uint8Array(MAX_PING_BODY_BYTES + 1) : body,
+          source: req.socket.remoteAddress,
+        },
         deps,
       );
       send(r);

@@ -8,6 +8,7 @@ import { formatDuration, ms } from '../../duration';
 import { describeError } from '../../store/retry';
 import type { CheckError } from '../../types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
+import { MIN_TOKEN_LENGTH } from './endpoint';
 import { PingStore, type PingState } from './ping-store';
 import type { HeartbeatCheck } from './types';
 
@@ -152,6 +153,21 @@ export async function runHeartbeat(check: ValidatedCheck<HeartbeatCheck>, ctx: P
       error: { code: 'INTERNAL', message: 'a heartbeat check reads its pings from the results table, and the runner was given none (ProbeContext.table)' },
       timings: { total: 0 },
     };
+  // The runner resolved the token: one the endpoint refuses means no ping can ever arrive.
+  const token = (check as { token?: unknown }).token;
+  if (typeof token === 'string' && token.length < MIN_TOKEN_LENGTH) {
+    const ref = ctx.config?.checks.find((c) => c.id === check.id) as { token?: { secret?: string } } | undefined;
+    const where = ref?.token?.secret ? ` (secret "${ref.token.secret}")` : '';
+    return {
+      error: {
+        code: 'TOKEN_TOO_SHORT',
+        message:
+          `the token of ${check.id}${where} has ${token.length} characters; the ping endpoint refuses tokens ` +
+          `shorter than ${MIN_TOKEN_LENGTH} — store a longer one, e.g. openssl rand -hex 16`,
+      },
+      timings: { total: elapsed() },
+    };
+  }
   let state: PingState | undefined;
   try {
     state = await new PingStore({ client: ctx.table.client, tableName: ctx.table.tableName }).stateWatched(check.id, Date.now(), ctx.signal);

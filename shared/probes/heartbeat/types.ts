@@ -32,7 +32,8 @@ export interface HeartbeatCheck extends CheckCommon {
   /**
    * The token the job sends as `Authorization: Bearer <token>`: a secret reference (never
    * inline, it would end up in the repository). Locally `WATCHPOST_SECRET_<NAME>`, in AWS a
-   * Secrets Manager secret in the home region.
+   * Secrets Manager secret in the home region. At least 16 characters (e.g. `openssl rand -hex 16`):
+   * with a shorter one the endpoint refuses the pings and the check fails with `TOKEN_TOO_SHORT`.
    */
   token: SecretRef;
 }
