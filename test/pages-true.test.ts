@@ -176,6 +176,14 @@ describe('a queue above its warning depth', () => {
     expect(s.pageLine).toContain('QUEUE-DEPTH orders-queue');
     for (const [where, text] of Object.entries(s)) expect(text, where).not.toMatch(/slow/i);
   });
+
+  it('pages in AWS through its warning alarm with the depth', async () => {
+    const r = await runCheck(check('orders-queue'), { region: 'eu-central-1', secrets });
+    const spec = alarmSpecs(config).find((x) => x.key === 'kind:orders-queue:queue-depth')!;
+    expect(spec).toMatchObject({ severity: 'warning', threshold: 500 });
+    const i = incidentFromAlarm({ config, spec, change: { name: spec.name, state: 'ALARM', previousState: 'OK', at: r.scheduledAt }, latest: [latestOf(r)] });
+    expect(formatSms(i)).toMatch(/^QUEUE-DEPTH orders-queue eu-central-1 SQS queue orders: 620 messages, above the warning level 500 since /);
+  });
 });
 
 describe('slow mail transit', () => {
