@@ -36,7 +36,9 @@ export interface NoteContext {
 export function resultNote(r: CheckResult, ctx: NoteContext = {}): string {
   const { degradedAfter } = ctx;
   if (r.error) return `${r.error.code}: ${r.error.message}`;
-  if (r.status === 'degraded' && r.degraded && r.degraded.code !== 'SLOW') return `${codeWord(r.degraded.code)}: ${r.degraded.message}`;
+  // A kind's warn level is said as itself; slowness keeps its own wording below.
+  const d = r.degraded;
+  if (r.status === 'degraded' && d && d.code !== 'SLOW') return `${codeWord(d.code)}: ${d.message}`;
   if (r.status === 'degraded') {
     const took = formatDuration(r.timings.total ?? r.durationMs);
     return degradedAfter ? `${took}, slower than degradedAfter ${degradedAfter}` : `${took}, degraded`;

@@ -19,9 +19,11 @@ export interface EmailMessage {
 
 const STATUS_WORD: Record<RegionView['status'], string> = { pass: 'PASS', degraded: 'SLOW', fail: 'FAIL' };
 /** A degraded region is SLOW only when slowness is its reason; a kind's warn level is WARN. */
-const warnLevel = (v: RegionView) => (v.status === 'degraded' && v.degraded && v.degraded.code !== 'SLOW' ? v.degraded : undefined);
+const warnLevel = (v: RegionView) =>
+  v.status === 'degraded' && v.degraded && v.degraded.code !== 'SLOW' ? v.degraded : undefined;
 /** What the problem is doing, for "slow for 3m" / "failing for 3m". */
-const doing = (i: Incident) => (i.word === 'DEGRADED' ? 'slow' : i.reason || i.alarmType === 'kind' ? 'in alarm' : 'failing');
+const doing = (i: Incident) =>
+  i.word === 'DEGRADED' ? 'slow' : i.reason || i.alarmType === 'kind' ? 'in alarm' : 'failing';
 const fullTime = (iso: string) => (Number.isNaN(Date.parse(iso)) ? iso : new Date(iso).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z'));
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -73,7 +75,8 @@ function opening(i: Incident): string[] {
       if (i.runnerRegion) return [`DOWN: the watchpost runner in ${i.runnerRegion} has not completed a healthy probe pass since ${clock(i.since, i.at)}${lasting}.`, i.detail ? `${i.detail[0]!.toUpperCase()}${i.detail.slice(1)}.` : ''];
       if (i.alarmType === 'kind' || i.reason) {
         const where = i.affected.length ? ` (${whereSentence(i)})` : '';
-        return [`${i.word}: ${name}: ${i.detail ?? 'its alarm fired'}${where}.`, `Since ${clock(i.since, i.at)}${lasting}.`];
+        const what = `${i.word}: ${name}: ${i.detail ?? 'its alarm fired'}${where}.`;
+        return [what, `Since ${clock(i.since, i.at)}${lasting}.`];
       }
       return [
         `${i.word}: ${name} is ${i.word === 'DEGRADED' ? 'slow' : 'failing'}${i.affected.length ? ` in ${whereSentence(i)}` : ''} since ${clock(i.since, i.at)}${lasting}${i.headline ? `: ${i.headline}` : ''}.`,

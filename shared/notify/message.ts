@@ -195,7 +195,8 @@ function carrying(views: readonly RegionView[], code: string): { regions: string
     const r = v.degraded?.code === code ? v.degraded : v.error?.code === code ? v.error : undefined;
     return r ? [{ region: v.region, reason: r }] : [];
   });
-  return { regions: hits.map((h) => h.region), ...(hits[0] ? { reason: { code, message: hits[0].reason.message } } : {}) };
+  const first = hits[0];
+  return { regions: hits.map((h) => h.region), ...(first ? { reason: { code, message: first.reason.message } } : {}) };
 }
 
 export function regionView(s: LatestState): RegionView {

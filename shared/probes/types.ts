@@ -81,7 +81,10 @@ export interface ProbeOutcome {
   observations?: Observations;
   /** A status the kind decided itself (e.g. tls: days to expiry below warnDays). */
   status?: 'degraded' | 'fail';
-  /** Why the kind says `degraded` (its own warn level), e.g. `{ code: 'CERT_EXPIRING', message: 'expires in 14d (warnDays 21)' }`. */
+  /**
+   * Why the kind says `degraded` (its own warn level).
+   * @example { code: 'CERT_EXPIRING', message: 'expires in 14d (warnDays 21)' }
+   */
   degraded?: DegradedReason;
 }
 

@@ -69,13 +69,21 @@ async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signa
 }
 
 /** The status of an attempt and, when degraded, why: the kind's own warn level first, then `degradedAfter`. */
-export function statusOf(check: ValidatedCheck, outcome: ProbeOutcome, assertionsFailed: boolean): { status: CheckStatus; degraded?: DegradedReason } {
+export function statusOf(
+  check: ValidatedCheck,
+  outcome: ProbeOutcome,
+  assertionsFailed: boolean,
+): { status: CheckStatus; degraded?: DegradedReason } {
   if (outcome.error || assertionsFailed || outcome.status === 'fail') return { status: 'fail' };
-  if (outcome.status === 'degraded' || outcome.degraded)
-    return { status: 'degraded', degraded: outcome.degraded ?? { code: 'DEGRADED', message: `the ${check.kind} probe reported a warning level` } };
+  if (outcome.status === 'degraded' || outcome.degraded) {
+    const fallback = { code: 'DEGRADED', message: `the ${check.kind} probe reported a warning level` };
+    return { status: 'degraded', degraded: outcome.degraded ?? fallback };
+  }
   const latency = outcome.latencyMs ?? outcome.timings.total;
-  if (check.degradedAfter !== undefined && latency !== undefined && latency > ms(check.degradedAfter))
-    return { status: 'degraded', degraded: { code: 'SLOW', message: `took ${formatDuration(latency)}, slower than degradedAfter ${check.degradedAfter}` } };
+  if (check.degradedAfter !== undefined && latency !== undefined && latency > ms(check.degradedAfter)) {
+    const message = `took ${formatDuration(latency)}, slower than degradedAfter ${check.degradedAfter}`;
+    return { status: 'degraded', degraded: { code: 'SLOW', message } };
+  }
   return { status: 'pass' };
 }
 

@@ -45,7 +45,8 @@ export function judgeQueue(check: Pick<QueueCheck, 'maxDepth' | 'maxAge'>, r: Pi
     warnings.push(`oldest message ${formatDuration(ageMs)} old, above the warning level ${a.warn}`);
     code ??= 'QUEUE_AGE';
   }
-  return code ? { status: 'degraded', degraded: { code, message: `${where}: ${warnings.join('; ')}` }, warnings } : { warnings };
+  if (!code) return { warnings };
+  return { status: 'degraded', degraded: { code, message: `${where}: ${warnings.join('; ')}` }, warnings };
 }
 
 class QueueObservations implements Observations {
