@@ -113,7 +113,7 @@ function overviewWidgets(scope: Construct, config: ValidatedConfig, specs: reado
 export function checkWidgets(config: ValidatedConfig, check: ValidatedCheck): cloudwatch.IWidget[] {
   const period = Duration.seconds(alarmPeriodSeconds(check));
   const metric = (metricName: string, region: string, statistic: string, label: string) =>
-    new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: checkDimensions(check.id, region), statistic, period, label });
+    new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: checkDimensions(config.project, check.id, region), statistic, period, label });
   const title = check.name !== check.id ? `${check.id}: ${check.name}` : check.id;
   return [
     new cloudwatch.GraphWidget({

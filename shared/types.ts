@@ -3,7 +3,10 @@
  * and stable error codes. See DESIGN.md "CheckResult".
  */
 
-/** Outcome of one run. `degraded` means it worked but slower than `degradedAfter`. */
+/**
+ * Outcome of one run. `degraded` means it worked but crossed a warning level: slower than
+ * `degradedAfter`, or a kind's own warn level (the result's `degraded` says which).
+ */
 export type CheckStatus = 'pass' | 'degraded' | 'fail';
 
 /**
@@ -30,6 +33,30 @@ export type ErrorCode =
   | 'NETWORK'
   | 'INTERNAL'
   | (string & {});
+
+/**
+ * Stable codes of a degraded result's reason. `SLOW` is the common `degradedAfter`; the others
+ * are a kind's own warn levels. Pages show them with dashes (`CERT-EXPIRING`).
+ */
+export type DegradedCode =
+  | 'SLOW'
+  | 'CERT_EXPIRING'
+  | 'QUEUE_DEPTH'
+  | 'QUEUE_AGE'
+  | 'TRANSIT_SLOW'
+  | 'ACCEPT_SLOW'
+  | 'RUNTIME_SLOW'
+  | 'DEGRADED'
+  | (string & {});
+
+/** Why a run is degraded: a stable code and a sentence, e.g. `expires in 14d (warnDays 21)`. */
+export interface DegradedReason {
+  code: DegradedCode;
+  message: string;
+}
+
+/** A code as pages show it: `CERT_EXPIRING` → `CERT-EXPIRING`. */
+export const codeWord = (code: string): string => code.replace(/_/g, '-');
 
 export interface CheckError {
   /** Stable machine-readable code, e.g. `CONNECT_REFUSED`. */
@@ -103,6 +130,8 @@ export interface CheckResult {
   /** Attempts made, 1 when no retry was needed. */
   attempts: number;
   error?: CheckError;
+  /** Set on every degraded result: why it is degraded (pages, the CLI and the dashboard say it). */
+  degraded?: DegradedReason;
   /** Phase timings in ms; names are stable per kind (http: dns, connect, tls, ttfb, transfer, total). */
   timings: Record<string, number>;
   assertions: AssertionResult[];

@@ -99,6 +99,8 @@ describe('email config', () => {
         severity: 'warning',
         description: 'O365 → Gmail: mail sent via smtp.example.com takes longer than 20s to arrive at imap.example.com',
         treatMissingData: 'notBreaching',
+        // Its page quotes the result's TRANSIT_SLOW reason when the regions carry one.
+        code: 'TRANSIT_SLOW',
       },
     ]);
     const noThreshold = validate({ ...base, timeout: '50s' });

@@ -265,7 +265,7 @@ describe('watchpost CDK app', () => {
             Match.objectLike({
               ReturnData: true,
               MetricStat: {
-                Metric: { Namespace: 'Watchpost', MetricName: 'RunnerHeartbeat', Dimensions: [{ Name: 'Region', Value: region }] },
+                Metric: { Namespace: 'Watchpost', MetricName: 'RunnerHeartbeat', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: region }] },
                 Period: 60,
                 Stat: 'Maximum',
               },
@@ -280,7 +280,7 @@ describe('watchpost CDK app', () => {
       const props = alarmProps(stacks, 'down:shop-home');
       expect(expressionOf(props)).toBe('FILL(f0,0)+FILL(f1,0)+FILL(f2,0)');
       expect(regionMetrics(props)).toEqual(
-        REGIONS.map((region, i) => ({ id: `f${i}`, name: 'Failed', stat: 'Maximum', period: 60, dims: { CheckId: 'shop-home', Region: region } })),
+        REGIONS.map((region, i) => ({ id: `f${i}`, name: 'Failed', stat: 'Maximum', period: 60, dims: { Project: 'shop', CheckId: 'shop-home', Region: region } })),
       );
       expect(props).toMatchObject({
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -315,7 +315,7 @@ describe('watchpost CDK app', () => {
       expect(() => alarmProps(stacks, 'degraded:shop-cart')).toThrow(); // no degradedAfter, no SLOW alarm
     });
 
-    it("renders the kinds' own alarms through the seam (tls expiry across regions, metric anomaly band)", () => {
+    it("renders the kinds' own alarms through the seam (tls expiry across regions; a metric anomaly pages only as DOWN)", () => {
       const expiring = alarmProps(stacks, 'kind:shop-cert:cert-expiring');
       expect(expressionOf(expiring)).toBe('MIN([k0,k1,k2])');
       expect(regionMetrics(expiring).map((m) => [m.name, m.stat, m.period])).toEqual(REGIONS.map(() => ['DaysToExpiry', 'Minimum', 3600]));
@@ -323,9 +323,9 @@ describe('watchpost CDK app', () => {
       expect(severityOf('kind:shop-cert:cert-expiring')).toBe('warning');
       expect(alarmProps(stacks, 'kind:shop-cert:cert-expiry')).toMatchObject({ Threshold: 7 });
       expect(severityOf('kind:shop-cert:cert-expiry')).toBe('critical');
-      const anomaly = alarmProps(stacks, 'kind:orders-today:anomaly');
-      expect(anomaly).toMatchObject({ ComparisonOperator: 'LessThanLowerOrGreaterThanUpperThreshold', ThresholdMetricId: 'expr_1', TreatMissingData: 'ignore' });
-      expect(expressionOf(anomaly)).toBe('ANOMALY_DETECTION_BAND(m0, 3)');
+      // One page per anomaly: the runner's ANOMALY fails the run, the down alarm pages it; no band alarm.
+      expect(() => alarmProps(stacks, 'kind:orders-today:anomaly')).toThrow();
+      expect(alarmProps(stacks, 'down:orders-today')).toBeDefined();
     });
 
     it('names and describes each alarm for on-call: check id and name, target, regions, threshold, runbook', () => {

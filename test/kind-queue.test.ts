@@ -78,8 +78,13 @@ describe('queue config', () => {
     expect(`${source.message} ${source.hint ?? ''}`).toContain('depth');
   });
 
-  it('adds no alarms of its own: limits decide the result, the common alarms page', () => {
-    expect(registry.get('queue')!.alarms).toBeUndefined();
+  it('adds a warning alarm for a warn depth only: the fail level pages through the down alarm', () => {
+    const kind = registry.get('queue')!;
+    const url = 'https://sqs.eu-central-1.amazonaws.com/123456789012/orders';
+    expect(kind.alarms!(queueCheck({ sqs: { queueUrl: url }, maxDepth: 100 }))).toEqual([]);
+    expect(kind.alarms!(queueCheck({ sqs: { queueUrl: url }, maxDepth: { warn: 10, fail: 100 } }))).toEqual([
+      expect.objectContaining({ name: 'queue-depth', metric: 'QueueDepth', statistic: 'Maximum', comparison: 'GreaterThanThreshold', threshold: 10, severity: 'warning', code: 'QUEUE_DEPTH' }),
+    ]);
     expect(registry.get('queue')!.metrics!.map((m) => m.name)).toEqual(['QueueDepth']);
   });
 });

@@ -62,7 +62,7 @@ afterAll(() => cw.close());
 
 describe('CloudWatchMetricSink', () => {
   it('publishes Failed, Duration and the heartbeat with exact names, dimensions, values, units and timestamps', async () => {
-    const sink = new CloudWatchMetricSink({ client: client() });
+    const sink = new CloudWatchMetricSink({ client: client(), project: 'shop' });
     const report = await sink.publish([result('shop-home'), result('shop-api', 'fail', { durationMs: 10_000 }), result('blog', 'degraded', { durationMs: 1_500 })], 'us-east-1', PASS_AT);
     expect(report).toEqual({ published: 6, failed: [] });
 
@@ -82,8 +82,9 @@ describe('CloudWatchMetricSink', () => {
     expect(byKey.has('Duration/shop-api')).toBe(false);
     expect(byKey.get('Duration/blog')).toMatchObject({ Value: 1_500, Unit: 'Milliseconds' });
     for (const d of sent.filter((x) => x.MetricName !== 'RunnerHeartbeat')) {
-      // Exactly CheckId and Region, nothing else.
-      expect(d.Dimensions.map((x) => x.Name).sort()).toEqual(['CheckId', 'Region']);
+      // Exactly Project, CheckId and Region, nothing else.
+      expect(d.Dimensions.map((x) => x.Name).sort()).toEqual(['CheckId', 'Project', 'Region']);
+      expect(dims(d).Project).toBe('shop');
       expect(dims(d).Region).toBe('us-east-1');
       // Timestamp is the scheduled time (JSON 1.0 sends epoch seconds).
       expect(d.Timestamp * 1000).toBe(Date.parse('2030-05-01T10:00:12.000Z'));
@@ -91,21 +92,21 @@ describe('CloudWatchMetricSink', () => {
 
     const beats = sent.filter((d) => d.MetricName === 'RunnerHeartbeat');
     expect(beats).toHaveLength(1);
-    expect(beats[0]).toMatchObject({ Value: 1, Unit: 'Count', Dimensions: [{ Name: 'Region', Value: 'us-east-1' }] });
+    expect(beats[0]).toMatchObject({ Value: 1, Unit: 'Count', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'us-east-1' }] });
     expect(beats[0]!.Timestamp * 1000).toBe(PASS_AT.getTime());
   });
 
   it('publishes the heartbeat alone when no check was due', async () => {
-    const report = await new CloudWatchMetricSink({ client: client(), namespace: 'Custom/Ns' }).publish([], 'ap-southeast-2', PASS_AT);
+    const report = await new CloudWatchMetricSink({ client: client(), project: 'shop', namespace: 'Custom/Ns' }).publish([], 'ap-southeast-2', PASS_AT);
     expect(report).toEqual({ published: 1, failed: [] });
     expect(cw.calls('PutMetricData')[0]!.body.Namespace).toBe('Custom/Ns');
-    expect(datums()).toEqual([{ MetricName: 'RunnerHeartbeat', Dimensions: [{ Name: 'Region', Value: 'ap-southeast-2' }], Timestamp: PASS_AT.getTime() / 1000, Value: 1, Unit: 'Count' }]);
+    expect(datums()).toEqual([{ MetricName: 'RunnerHeartbeat', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'ap-southeast-2' }], Timestamp: PASS_AT.getTime() / 1000, Value: 1, Unit: 'Count' }]);
   });
 
   it('publishes a kind metric with the unit its kind declares, None when undeclared', async () => {
     const transit: KindMetric = { name: 'TransitTime', unit: 'Milliseconds', description: 'mail transit' };
     const kinds = new Map([['email', { metrics: [transit] }]]);
-    const sink = new CloudWatchMetricSink({ client: client(), kinds });
+    const sink = new CloudWatchMetricSink({ client: client(), project: 'shop', kinds });
     await sink.publish(
       [
         result('mail', 'pass', { kind: 'email', metrics: { TransitTime: 812, Unknown: 3 } }),
@@ -117,7 +118,7 @@ describe('CloudWatchMetricSink', () => {
     );
     const sent = datums();
     const find = (name: string, checkId: string) => sent.find((d) => d.MetricName === name && dims(d).CheckId === checkId);
-    expect(find('TransitTime', 'mail')).toMatchObject({ Value: 812, Unit: 'Milliseconds', Dimensions: [{ Name: 'CheckId', Value: 'mail' }, { Name: 'Region', Value: 'us-east-1' }] });
+    expect(find('TransitTime', 'mail')).toMatchObject({ Value: 812, Unit: 'Milliseconds', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'CheckId', Value: 'mail' }, { Name: 'Region', Value: 'us-east-1' }] });
     expect(find('Unknown', 'mail')).toMatchObject({ Value: 3, Unit: 'None' });
     expect(find('TransitTime', 'web')).toMatchObject({ Value: 5, Unit: 'None' });
     // CloudWatch rejects NaN/Infinity (and with them the whole call): they are left out.
@@ -127,13 +128,13 @@ describe('CloudWatchMetricSink', () => {
   });
 
   it('uses the probe registry for units by default (http declares none)', async () => {
-    await new CloudWatchMetricSink({ client: client() }).publish([result('web', 'pass', { metrics: { TransitTime: 812 } })], 'us-east-1', PASS_AT);
+    await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish([result('web', 'pass', { metrics: { TransitTime: 812 } })], 'us-east-1', PASS_AT);
     expect(datums().find((d) => d.MetricName === 'TransitTime')).toMatchObject({ Value: 812, Unit: 'None' });
   });
 
   it('splits 1,200 results into calls of at most 1,000 datums, each result within one call', async () => {
     const results = Array.from({ length: 1_200 }, (_, i) => result(`check-${i}`, i % 10 ? 'pass' : 'fail'));
-    const report = await new CloudWatchMetricSink({ client: client() }).publish(results, 'us-east-1', PASS_AT);
+    const report = await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish(results, 'us-east-1', PASS_AT);
     // 1,080 passing results × (Failed + Duration) + 120 failed × Failed + the heartbeat.
     expect(report).toEqual({ published: 2_281, failed: [] });
 
@@ -160,7 +161,7 @@ describe('CloudWatchMetricSink', () => {
     const long = (i: number) => `${String(i).padStart(4, '0')}-${'x'.repeat(1_000)}`;
     // 901 datums would fit one call by count, but at ~1.1 KB each not by size.
     const results = Array.from({ length: 450 }, (_, i) => result(long(i)));
-    const report = await new CloudWatchMetricSink({ client: client() }).publish(results, 'us-east-1', PASS_AT);
+    const report = await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish(results, 'us-east-1', PASS_AT);
     expect(report).toEqual({ published: 901, failed: [] });
     const calls = cw.calls('PutMetricData');
     expect(calls.length).toBe(2);
@@ -170,7 +171,7 @@ describe('CloudWatchMetricSink', () => {
 
   it('retries throttling and server errors, then succeeds', async () => {
     cw.failNext(2, 'throttle');
-    const sink = new CloudWatchMetricSink({ client: client(), maxAttempts: 3, retryBaseMs: 1 });
+    const sink = new CloudWatchMetricSink({ client: client(), project: 'shop', maxAttempts: 3, retryBaseMs: 1 });
     expect(await sink.publish([result('a'), result('b')], 'us-east-1', PASS_AT)).toEqual({ published: 5, failed: [] });
     expect(cw.calls('PutMetricData').map((c) => c.answer)).toEqual(['throttle', 'throttle', 'ok']);
 
@@ -182,7 +183,7 @@ describe('CloudWatchMetricSink', () => {
 
   it('an endpoint that keeps failing: retries, then lists every check id in failed, no throw', async () => {
     cw.failNext(Number.POSITIVE_INFINITY, 'server-error');
-    const sink = new CloudWatchMetricSink({ client: client(), maxAttempts: 3, retryBaseMs: 1 });
+    const sink = new CloudWatchMetricSink({ client: client(), project: 'shop', maxAttempts: 3, retryBaseMs: 1 });
     const report = await sink.publish([result('a'), result('b', 'fail'), result('c')], 'us-east-1', PASS_AT);
     expect(report.published).toBe(0);
     expect(report.failed.map((f) => f.checkId).sort()).toEqual(['a', 'b', 'c']);
@@ -194,7 +195,7 @@ describe('CloudWatchMetricSink', () => {
     // Calls run in parallel; the first to arrive fails for good (non-retryable), the others pass.
     cw.failNext(1, 'invalid');
     const results = Array.from({ length: 1_200 }, (_, i) => result(`c${i}`));
-    const report = await new CloudWatchMetricSink({ client: client(), maxAttempts: 3, retryBaseMs: 1 }).publish(results, 'us-east-1', PASS_AT);
+    const report = await new CloudWatchMetricSink({ client: client(), project: 'shop', maxAttempts: 3, retryBaseMs: 1 }).publish(results, 'us-east-1', PASS_AT);
     const calls = cw.calls('PutMetricData');
     expect(calls).toHaveLength(3); // not retried: a 400 that is not throttling fails the same way again
     const failedCall = calls.find((c) => c.answer === 'invalid')!;
@@ -205,14 +206,14 @@ describe('CloudWatchMetricSink', () => {
   });
 
   it('a dead endpoint: every check id in failed, no throw', async () => {
-    const sink = new CloudWatchMetricSink({ client: client(`http://127.0.0.1:${await freePort()}`), maxAttempts: 2, retryBaseMs: 1 });
+    const sink = new CloudWatchMetricSink({ client: client(`http://127.0.0.1:${await freePort()}`), project: 'shop', maxAttempts: 2, retryBaseMs: 1 });
     const report = await sink.publish([result('a'), result('b')], 'us-east-1', PASS_AT);
     expect(report).toEqual({ published: 0, failed: [expect.objectContaining({ checkId: 'a' }), expect.objectContaining({ checkId: 'b' })] });
     expect(report.failed[0]!.reason).toMatch(/ECONNREFUSED|connect/i);
   });
 
   it('publishes a heartbeat of 0 when the pass could not store its results', async () => {
-    await new CloudWatchMetricSink({ client: client() }).publish([result('a')], 'us-east-1', PASS_AT, { runnerHealthy: false });
-    expect(datums().find((d) => d.MetricName === 'RunnerHeartbeat')).toMatchObject({ Value: 0, Dimensions: [{ Name: 'Region', Value: 'us-east-1' }] });
+    await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish([result('a')], 'us-east-1', PASS_AT, { runnerHealthy: false });
+    expect(datums().find((d) => d.MetricName === 'RunnerHeartbeat')).toMatchObject({ Value: 0, Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'us-east-1' }] });
   });
 });

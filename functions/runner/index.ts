@@ -81,7 +81,7 @@ export function init(): Runtime {
     region,
     table,
     store: new DynamoResultStore({ ...table, retentionMs: ms(config.retention), log }),
-    metrics: new CloudWatchMetricSink({ client: new CloudWatchClient({ region: home }), log }),
+    metrics: new CloudWatchMetricSink({ client: new CloudWatchClient({ region: home }), project: config.project, log }),
     secrets: secretsManager(home),
   };
   return runtime;

@@ -2,13 +2,16 @@
  * The metric contract between the publisher (the runner, every region → the home region) and
  * the alarms and dashboards that read it. All metrics live in {@link METRIC_NAMESPACE}.
  *
- * Per result of a check (dimensions CheckId, Region):
+ * Every series carries the `Project` dimension (the config's `project`): two watchpost projects
+ * in one account and home region never share a series, so one's runner cannot mask another's.
+ *
+ * Per result of a check (dimensions Project, CheckId, Region):
  * - `Failed` (Count): 1 when the run failed (after retries), 0 otherwise.
  * - `Duration` (Milliseconds): wall time of a run that did not fail. Failed runs publish no
  *   duration, so an outage pages as DOWN and not also as SLOW.
  * - a kind's own metrics (`ProbeKind.metrics`), same dimensions.
  *
- * Per runner pass (dimension Region):
+ * Per runner pass (dimensions Project, Region):
  * - `RunnerHeartbeat` (Count): 1 when the pass ran and stored and published every result, 0
  *   when anything failed (a write, a publish). Missing means the runner did not run or could
  *   not publish at all; the runner health alarm treats both as breaching.
@@ -24,16 +27,17 @@ export const METRIC = {
 } as const;
 
 export const DIMENSION = {
+  project: 'Project',
   checkId: 'CheckId',
   region: 'Region',
 } as const;
 
-/** Dimensions of a check's metrics as published from `region`. */
-export function checkDimensions(checkId: string, region: string): Record<string, string> {
-  return { [DIMENSION.checkId]: checkId, [DIMENSION.region]: region };
+/** Dimensions of a check's metrics as published from `region` by `project`'s runner. */
+export function checkDimensions(project: string, checkId: string, region: string): Record<string, string> {
+  return { [DIMENSION.project]: project, [DIMENSION.checkId]: checkId, [DIMENSION.region]: region };
 }
 
-/** Dimensions of a region's runner heartbeat. */
-export function runnerDimensions(region: string): Record<string, string> {
-  return { [DIMENSION.region]: region };
+/** Dimensions of a region's runner heartbeat of `project`. */
+export function runnerDimensions(project: string, region: string): Record<string, string> {
+  return { [DIMENSION.project]: project, [DIMENSION.region]: region };
 }

@@ -142,7 +142,7 @@ export function checkAlarmSpecs(config: ValidatedConfig, check: ValidatedCheck, 
   const where = whereText(regions, quorum);
   const window = windowText(datapoints, periods, periodSeconds);
   const series = (prefix: string, metricName: string, statistic: string): AlarmMetric[] =>
-    regions.map((region, i) => ({ id: `${prefix}${i}`, metricName, dimensions: checkDimensions(check.id, region), statistic, region }));
+    regions.map((region, i) => ({ id: `${prefix}${i}`, metricName, dimensions: checkDimensions(config.project, check.id, region), statistic, region }));
   const common = {
     checkId: check.id,
     namespace: METRIC_NAMESPACE,
@@ -268,7 +268,7 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
       ),
       severity: 'critical',
       namespace: METRIC_NAMESPACE,
-      metrics: [{ id: 'h0', metricName: METRIC.heartbeat, dimensions: runnerDimensions(region), statistic: 'Maximum', region }],
+      metrics: [{ id: 'h0', metricName: METRIC.heartbeat, dimensions: runnerDimensions(config.project, region), statistic: 'Maximum', region }],
       label: `Healthy passes in ${region}`,
       periodSeconds,
       comparison: 'LessThanThreshold',

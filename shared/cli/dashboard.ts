@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ValidatedConfig } from '../config/types';
 import { probeKind } from '../probes/registry';
 import type { ResultStore } from '../store/types';
+import { codeWord, type CheckResult } from '../types';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>watchpost — local</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}
@@ -17,9 +18,15 @@ td,th{padding:.4rem .6rem;border-bottom:1px solid #eee;text-align:left;vertical-
 const esc=s=>String(s??'').replace(/[&<>"]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
 async function load(){const r=await fetch('api/state');const d=await r.json();
 document.getElementById('when').textContent='updated '+new Date().toLocaleTimeString()+' · refreshes every 5 s';
-document.getElementById('rows').innerHTML=d.checks.map(c=>'<tr><td class="'+esc(c.status)+'">'+esc((c.status||'waiting').toUpperCase())+'</td><td><b>'+esc(c.id)+'</b><br><span class="muted">'+esc(c.name)+'</span></td><td>'+esc(c.kind)+'</td><td>'+esc(c.since?new Date(c.since).toLocaleTimeString():'')+(c.consecutiveFailures?'<br><span class="muted">'+c.consecutiveFailures+' failed in a row</span>':'')+'</td><td>'+esc(c.durationMs!=null?c.durationMs+' ms':'')+'</td><td><div class="runs">'+(c.recent||[]).map(r=>'<i class="'+esc(r.status)+'" title="'+esc(new Date(r.scheduledAt).toLocaleTimeString()+' '+r.status+' '+r.durationMs+' ms'+(r.error?' — '+r.error:''))+'"></i>').join('')+'</div></td><td>'+esc(c.error?c.error.code+': '+c.error.message:c.target)+'</td></tr>').join('');}
+document.getElementById('rows').innerHTML=d.checks.map(c=>'<tr><td class="'+esc(c.status)+'">'+esc(c.degraded?c.degraded.word:(c.status||'waiting').toUpperCase())+'</td><td><b>'+esc(c.id)+'</b><br><span class="muted">'+esc(c.name)+'</span></td><td>'+esc(c.kind)+'</td><td>'+esc(c.since?new Date(c.since).toLocaleTimeString():'')+(c.consecutiveFailures?'<br><span class="muted">'+c.consecutiveFailures+' failed in a row</span>':'')+'</td><td>'+esc(c.durationMs!=null?c.durationMs+' ms':'')+'</td><td><div class="runs">'+(c.recent||[]).map(r=>'<i class="'+esc(r.status)+'" title="'+esc(new Date(r.scheduledAt).toLocaleTimeString()+' '+r.status+' '+r.durationMs+' ms'+(r.error?' — '+r.error:r.degraded?' — '+r.degraded:''))+'"></i>').join('')+'</div></td><td>'+esc(c.error?c.error.code+': '+c.error.message:c.degraded?c.degraded.word+': '+c.degraded.message:c.target)+'</td></tr>').join('');}
 load();setInterval(load,5000);
 </script>`;
+
+/** A degraded result's reason as the dashboard shows it; results stored before reasons were slow. */
+function degradedView(r: CheckResult): { code: string; word: string; message: string } {
+  const d = r.degraded ?? { code: 'SLOW', message: `took ${r.durationMs} ms` };
+  return { code: d.code, word: d.code === 'SLOW' ? 'SLOW' : codeWord(d.code), message: d.message };
+}
 
 export interface Dashboard {
   url: string;
@@ -55,9 +62,11 @@ export async function startDashboard(opts: { port: number; host?: string; config
             consecutiveFailures: s?.consecutiveFailures ?? 0,
             durationMs: s?.lastResult.durationMs,
             error: s?.lastResult.error,
+            // Why it is degraded, with the word pages use (CERT-EXPIRING), so the page never says "slow" for it.
+            ...(s?.status === 'degraded' ? { degraded: degradedView(s.lastResult) } : {}),
             // Oldest first, for a strip that reads left to right.
             recent: recent[i]!
-              .map((r) => ({ status: r.status, scheduledAt: r.scheduledAt, durationMs: r.durationMs, error: r.error?.code }))
+              .map((r) => ({ status: r.status, scheduledAt: r.scheduledAt, durationMs: r.durationMs, error: r.error?.code, degraded: r.degraded?.code }))
               .reverse(),
           };
         });

@@ -84,7 +84,7 @@ export async function devCommand(args: string[]): Promise<number> {
     const since = !prev || changed ? r.scheduledAt : prev.since;
     last.set(r.checkId, { status: r.status, since });
     const note = resultNote(r, noteContext(byId.get(r.checkId)));
-    let line = `${c.dim(clock(Date.now()))}  ${statusWord(r.status)}  ${r.checkId.padEnd(24)} ${formatDuration(r.durationMs).padStart(7)}  ${note}`;
+    let line = `${c.dim(clock(Date.now()))}  ${statusWord(r.status, r.degraded)}  ${r.checkId.padEnd(24)} ${formatDuration(r.durationMs).padStart(7)}  ${note}`;
     if (changed) line += `  ${c.bold(`← was ${prev.status} for ${formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since))}`)}`;
     out(line);
     if (prev ? changed : r.status !== 'pass') pages.announce(r, prev);

@@ -1,15 +1,16 @@
 /** Terminal output for the CLI: status words, colours (only on a TTY), tables. */
 import { formatDuration } from '../duration';
 import { registry } from '../probes/registry';
-import type { CheckResult, CheckStatus } from '../types';
+import { codeWord, type CheckResult, type CheckStatus, type DegradedReason } from '../types';
 
 const useColor = () => process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
 export const c = { red: paint(31), green: paint(32), yellow: paint(33), dim: paint(2), bold: paint(1), cyan: paint(36) };
 
-export function statusWord(s: CheckStatus | string): string {
+/** PASS, SLOW, WARN (a kind's warn level, e.g. a certificate expiring) or FAIL. */
+export function statusWord(s: CheckStatus | string, degraded?: DegradedReason): string {
   if (s === 'pass') return c.green('PASS');
-  if (s === 'degraded') return c.yellow('SLOW');
+  if (s === 'degraded') return c.yellow(degraded && degraded.code !== 'SLOW' ? 'WARN' : 'SLOW');
   if (s === 'fail') return c.red('FAIL');
   return s.toUpperCase();
 }
@@ -35,6 +36,9 @@ export interface NoteContext {
 export function resultNote(r: CheckResult, ctx: NoteContext = {}): string {
   const { degradedAfter } = ctx;
   if (r.error) return `${r.error.code}: ${r.error.message}`;
+  // A kind's warn level is said as itself; slowness keeps its own wording below.
+  const d = r.degraded;
+  if (r.status === 'degraded' && d && d.code !== 'SLOW') return `${codeWord(d.code)}: ${d.message}`;
   if (r.status === 'degraded') {
     const took = formatDuration(r.timings.total ?? r.durationMs);
     return degradedAfter ? `${took}, slower than degradedAfter ${degradedAfter}` : `${took}, degraded`;
@@ -53,7 +57,7 @@ export function noteContext(check: { kind: string; degradedAfter?: string } | un
 }
 
 export function resultRow(r: CheckResult, ctx: NoteContext = {}): string[] {
-  return [statusWord(r.status), r.checkId, r.kind, formatDuration(r.durationMs), r.attempts > 1 ? `${r.attempts}` : '', resultNote(r, ctx)];
+  return [statusWord(r.status, r.degraded), r.checkId, r.kind, formatDuration(r.durationMs), r.attempts > 1 ? `${r.attempts}` : '', resultNote(r, ctx)];
 }
 
 export const RESULT_HEADER = ['STATUS', 'CHECK', 'KIND', 'TIME', 'TRIES', 'DETAIL'];

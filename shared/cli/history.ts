@@ -31,7 +31,7 @@ export async function historyCommand(args: string[]): Promise<number> {
       process.stdout.write(`no stored runs of "${id}" in ${values.data} — run \`watchpost run --check ${id}\` or \`npm start\` first\n`);
       return EXIT.ok;
     }
-    const rows = runs.map((r) => [r.scheduledAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.region, statusWord(r.status), formatDuration(r.durationMs), resultNote(r)]);
+    const rows = runs.map((r) => [r.scheduledAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.region, statusWord(r.status, r.degraded), formatDuration(r.durationMs), resultNote(r)]);
     process.stdout.write(`${table(['SCHEDULED', 'REGION', 'STATUS', 'TIME', 'DETAIL'], rows)}\n${c.dim(`${runs.length} run${runs.length === 1 ? '' : 's'} of ${id}`)}\n`);
     return EXIT.ok;
   } finally {

@@ -22,6 +22,8 @@ export interface CloudWatchMetricSinkOptions {
    * (pass `maxAttempts: 1` to the client to let the sink alone decide).
    */
   client: CloudWatchClient;
+  /** The config's `project`, published as the `Project` dimension of every datum. */
+  project: string;
   /** @default "Watchpost" (METRIC_NAMESPACE) */
   namespace?: string;
   /** @default silent */
@@ -61,6 +63,7 @@ const sizeOf = (d: MetricDatum) => JSON.stringify(d).length + 16;
 
 export class CloudWatchMetricSink implements MetricSink {
   private readonly client: CloudWatchClient;
+  private readonly project: string;
   private readonly namespace: string;
   private readonly log: Log;
   private readonly maxAttempts: number;
@@ -70,6 +73,7 @@ export class CloudWatchMetricSink implements MetricSink {
 
   constructor(opts: CloudWatchMetricSinkOptions) {
     this.client = opts.client;
+    this.project = opts.project;
     this.namespace = opts.namespace ?? METRIC_NAMESPACE;
     this.log = opts.log ?? silentLog;
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
@@ -96,10 +100,10 @@ export class CloudWatchMetricSink implements MetricSink {
 
   /** Packs datums into calls: heartbeat first, then each result's datums together. */
   private plan(results: readonly CheckResult[], region: string, at: Date, healthy: boolean): Call[] {
-    const heartbeat = toMetricDatum(heartbeatDatum(region, at, healthy));
+    const heartbeat = toMetricDatum(heartbeatDatum(this.project, region, at, healthy));
     const calls: Call[] = [{ datums: [heartbeat], bytes: sizeOf(heartbeat), checkIds: new Set(), heartbeat: true }];
     for (const r of results) {
-      const { datums, skipped } = resultDatums(r, { kinds: this.kinds });
+      const { datums, skipped } = resultDatums(r, { project: this.project, kinds: this.kinds });
       if (skipped.length) this.log.warn('metric values that are not finite numbers were not published', { checkId: r.checkId, metrics: skipped });
       const wire = datums.map(toMetricDatum);
       const bytes = wire.reduce((n, d) => n + sizeOf(d), 0);

@@ -4,11 +4,11 @@
  *
  * Per result: `Failed` (Count, 1 when the status is fail), `Duration` (Milliseconds, only for runs
  * that did not fail: an outage pages as DOWN, not also as SLOW) and each of the result's `metrics`
- * with the unit its kind declares (`None` when undeclared); dimensions `CheckId` + `Region`.
- * Per publish: `RunnerHeartbeat` (Count, dimension `Region`): 1 for a healthy pass, 0 when
- * results could not be stored.
+ * with the unit its kind declares (`None` when undeclared); dimensions `Project` + `CheckId` +
+ * `Region`. Per publish: `RunnerHeartbeat` (Count, dimensions `Project` + `Region`): 1 for a
+ * healthy pass, 0 when results could not be stored.
  */
-import { DIMENSION, METRIC } from '../alarms/metrics';
+import { checkDimensions, METRIC, runnerDimensions } from '../alarms/metrics';
 import type { KindMetric, ProbeKind } from '../probes/types';
 import type { CheckResult } from '../types';
 
@@ -16,7 +16,7 @@ export type MetricUnit = KindMetric['unit'];
 
 export interface Datum {
   name: string;
-  /** In publishing order; names are exactly the contract's (CheckId, Region). */
+  /** In publishing order; names are exactly the contract's (Project, CheckId, Region). */
   dimensions: Array<{ name: string; value: string }>;
   value: number;
   unit: MetricUnit;
@@ -24,16 +24,18 @@ export interface Datum {
 }
 
 export interface DatumOptions {
+  /** The config's `project`: every datum carries it as the `Project` dimension. */
+  project: string;
   /** Kind registry to read declared units from. */
   kinds: ReadonlyMap<string, Pick<ProbeKind, 'metrics'>>;
 }
 
+/** The alarms' dimension map as a datum's list: one definition, so publisher and alarms agree. */
+const asList = (dims: Record<string, string>) => Object.entries(dims).map(([name, value]) => ({ name, value }));
+
 /** Datums of one result; values CloudWatch would reject (NaN, ±Infinity) are left out and listed in `skipped`. */
 export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datum[]; skipped: string[] } {
-  const dimensions = [
-    { name: DIMENSION.checkId, value: r.checkId },
-    { name: DIMENSION.region, value: r.region },
-  ];
+  const dimensions = asList(checkDimensions(opts.project, r.checkId, r.region));
   const parsed = Date.parse(r.scheduledAt);
   const timestamp = new Date(Number.isNaN(parsed) ? Date.now() : parsed);
   const datums: Datum[] = [];
@@ -50,10 +52,10 @@ export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datu
 }
 
 /** The runner's heartbeat for one publish: lets an alarm notice a region whose runner stopped. */
-export function heartbeatDatum(region: string, at: Date, healthy = true): Datum {
+export function heartbeatDatum(project: string, region: string, at: Date, healthy = true): Datum {
   return {
     name: METRIC.heartbeat,
-    dimensions: [{ name: DIMENSION.region, value: region }],
+    dimensions: asList(runnerDimensions(project, region)),
     value: healthy ? 1 : 0,
     unit: 'Count',
     timestamp: at,

@@ -6,6 +6,7 @@
 import { formatDuration } from '../duration';
 import { fitParts, clock, summaryParts, whereText } from './format-sms';
 import { toAscii } from './gsm';
+import { codeWord } from '../types';
 import type { Incident, RegionView } from './message';
 
 /** SNS: "must be ASCII text … less than 100 characters". */
@@ -17,6 +18,12 @@ export interface EmailMessage {
 }
 
 const STATUS_WORD: Record<RegionView['status'], string> = { pass: 'PASS', degraded: 'SLOW', fail: 'FAIL' };
+/** A degraded region is SLOW only when slowness is its reason; a kind's warn level is WARN. */
+const warnLevel = (v: RegionView) =>
+  v.status === 'degraded' && v.degraded && v.degraded.code !== 'SLOW' ? v.degraded : undefined;
+/** What the problem is doing, for "slow for 3m" / "failing for 3m". */
+const doing = (i: Incident) =>
+  i.word === 'DEGRADED' ? 'slow' : i.reason || i.alarmType === 'kind' ? 'in alarm' : 'failing';
 const fullTime = (iso: string) => (Number.isNaN(Date.parse(iso)) ? iso : new Date(iso).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z'));
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -43,10 +50,11 @@ function regionBlock(v: RegionView, i: Incident): string[] {
     v.status === 'fail'
       ? `since ${clock(v.since, i.at)}, ${plural(v.consecutiveFailures, 'failed run')} in a row`
       : v.status === 'degraded'
-        ? `slow since ${clock(v.since, i.at)}`
+        ? `${warnLevel(v) ? codeWord(warnLevel(v)!.code) : 'slow'} since ${clock(v.since, i.at)}`
         : `passing since ${clock(v.since, i.at)}`;
-  const lines = [`  ${v.region.padEnd(16)} ${STATUS_WORD[v.status]}  ${state}`];
+  const lines = [`  ${v.region.padEnd(16)} ${warnLevel(v) ? 'WARN' : STATUS_WORD[v.status]}  ${state}`];
   if (v.error) lines.push(`    error:    ${v.error.code}: ${v.error.message}`);
+  if (v.degraded) lines.push(`    reason:   ${codeWord(v.degraded.code)}: ${v.degraded.message}`);
   const t = timingsLine(v.timings);
   if (t) lines.push(`    timings:  ${t}`);
   lines.push(`    last run: ${fullTime(v.lastRunAt)}, took ${formatDuration(v.durationMs)}${v.attempts > 1 ? `, ${v.attempts} attempts` : ''}`);
@@ -65,7 +73,11 @@ function opening(i: Incident): string[] {
   switch (i.kind) {
     case 'problem':
       if (i.runnerRegion) return [`DOWN: the watchpost runner in ${i.runnerRegion} has not completed a healthy probe pass since ${clock(i.since, i.at)}${lasting}.`, i.detail ? `${i.detail[0]!.toUpperCase()}${i.detail.slice(1)}.` : ''];
-      if (i.alarmType === 'kind') return [`${i.word}: ${name}: ${i.detail ?? 'its alarm fired'}.`, `Since ${clock(i.since, i.at)}${lasting}.`];
+      if (i.alarmType === 'kind' || i.reason) {
+        const where = i.affected.length ? ` (${whereSentence(i)})` : '';
+        const what = `${i.word}: ${name}: ${i.detail ?? 'its alarm fired'}${where}.`;
+        return [what, `Since ${clock(i.since, i.at)}${lasting}.`];
+      }
       return [
         `${i.word}: ${name} is ${i.word === 'DEGRADED' ? 'slow' : 'failing'}${i.affected.length ? ` in ${whereSentence(i)}` : ''} since ${clock(i.since, i.at)}${lasting}${i.headline ? `: ${i.headline}` : ''}.`,
       ];
@@ -99,7 +111,7 @@ export function emailText(i: Incident): string {
     out.push(`  Severity:  ${i.severity}`);
     if (i.kind === 'problem' || (i.kind === 'flapping' && i.flapping?.state === 'ALARM')) {
       if (i.affected.length && !i.runnerRegion) out.push(`  Affected:  ${whereText(i)}${i.affected.length > 1 ? ` (${i.affected.join(', ')})` : ''}`);
-      out.push(`  Since:     ${fullTime(i.since)}${lastingText(i, `, ${i.word === 'DEGRADED' ? 'slow' : 'failing'} for `, '')}`);
+      out.push(`  Since:     ${fullTime(i.since)}${lastingText(i, `, ${doing(i)} for `, '')}`);
     }
     if (i.kind === 'recovery') {
       out.push(`  Recovered: ${fullTime(i.at)}`);

@@ -67,16 +67,16 @@ export function summaryParts(i: Incident, opts: { links?: boolean } = {}): Part[
   const runbook = opts.links && i.links.runbook ? [{ text: i.links.runbook, priority: 4 }] : [];
   switch (i.kind) {
     case 'problem': {
-      const kindAlarm = i.alarmType === 'kind';
+      // A kind alarm's description, or a warn level's reason, is its headline; otherwise the error message comes last.
+      const inline = i.alarmType === 'kind' || i.reason !== undefined;
       return [
         { text: i.word, priority: 0 },
         { text: i.subject, priority: 0 },
         { text: whereText(i), priority: 1 },
         { text: i.headline ?? '', priority: 2 },
-        // A kind alarm's description is its headline; otherwise the error message comes last.
-        ...(kindAlarm ? [{ text: i.detail ?? '', priority: 2, truncatable: true }] : []),
+        ...(inline ? [{ text: i.detail ?? '', priority: 2, truncatable: true }] : []),
         { text: `since ${clock(i.since, i.at)}`, priority: 3 },
-        ...(kindAlarm || !i.detail ? [] : [{ text: `- ${i.detail}`, priority: 5, truncatable: true }]),
+        ...(inline || !i.detail ? [] : [{ text: `- ${i.detail}`, priority: 5, truncatable: true }]),
         ...runbook,
       ];
     }

@@ -10,7 +10,7 @@ import { formatDuration, ms } from '../duration';
 import { registry as defaultRegistry } from '../probes/registry';
 import type { ProbeKind } from '../probes/types';
 import type { LatestState } from '../store/types';
-import type { CheckError, CheckStatus, CheckResult } from '../types';
+import { codeWord, type CheckError, type CheckResult, type CheckStatus, type DegradedReason } from '../types';
 
 export type AlarmState = 'ALARM' | 'OK';
 export type IncidentKind = 'problem' | 'recovery' | 'flapping' | 'test';
@@ -42,6 +42,8 @@ export interface RegionView {
   durationMs: number;
   attempts: number;
   error?: CheckError;
+  /** Why the region's last run is degraded (`SLOW`, `CERT_EXPIRING`, …). */
+  degraded?: DegradedReason;
   timings: Record<string, number>;
   /** A few words: `HTTP 503`, `timeout`, `connection refused`. */
   headline?: string;
@@ -93,6 +95,11 @@ export interface Incident {
   headline?: string;
   /** A sentence: the error message of an affected region, or a kind alarm's description. */
   detail?: string;
+  /**
+   * The reason the results carry when it is not slowness or an outage: a kind's warn level
+   * (`CERT_EXPIRING`: `expires in 14d (warnDays 21)`). Pages say it in place of a headline.
+   */
+  reason?: DegradedReason;
   /** ISO: when the problem began. */
   since: string;
   /** ISO: when this change happened. */
@@ -173,6 +180,25 @@ export function headlineOf(r: CheckResult): string | undefined {
   return ERROR_WORDS[r.error.code] ?? r.error.code;
 }
 
+/** A degraded result's reason; results stored before reasons existed were slow. */
+function degradedOf(r: CheckResult): DegradedReason {
+  const d = r.degraded ?? { code: 'SLOW', message: `took ${formatDuration(r.timings?.total ?? r.durationMs)}` };
+  return { code: d.code, message: oneLine(d.message) };
+}
+
+/** Slowness (degradedAfter) or a kind's own warn level. */
+const isSlow = (v: RegionView) => v.status === 'degraded' && (!v.degraded || v.degraded.code === 'SLOW');
+
+/** The regions whose results carry `code` (as a warn level or an error) and that reason, most common first. */
+function carrying(views: readonly RegionView[], code: string): { regions: string[]; reason?: DegradedReason } {
+  const hits = views.flatMap((v) => {
+    const r = v.degraded?.code === code ? v.degraded : v.error?.code === code ? v.error : undefined;
+    return r ? [{ region: v.region, reason: r }] : [];
+  });
+  const first = hits[0];
+  return { regions: hits.map((h) => h.region), ...(first ? { reason: { code, message: first.reason.message } } : {}) };
+}
+
 export function regionView(s: LatestState): RegionView {
   const r = s.lastResult;
   return {
@@ -184,6 +210,7 @@ export function regionView(s: LatestState): RegionView {
     durationMs: r.durationMs,
     attempts: r.attempts,
     ...(r.error ? { error: { code: r.error.code, message: oneLine(r.error.message) } } : {}),
+    ...(r.status === 'degraded' ? { degraded: degradedOf(r) } : {}),
     timings: r.timings ?? {},
     ...(r.status === 'fail' ? { headline: headlineOf(r) } : {}),
   };
@@ -241,7 +268,8 @@ function assess(type: AlarmType, views: RegionView[], check: IncidentCheck | und
   }
   if (type === 'degraded') {
     const limit = check?.degradedAfter ? ms(check.degradedAfter) : Number.POSITIVE_INFINITY;
-    const slow = views.filter((v) => v.status === 'degraded' || (v.status === 'pass' && v.durationMs > limit));
+    // A kind's warn level (a certificate expiring) is not slowness: only slow regions count here.
+    const slow = views.filter((v) => isSlow(v) || (v.status === 'pass' && v.durationMs > limit));
     const worst = Math.max(0, ...slow.map((v) => v.durationMs));
     return {
       affected: slow.map((v) => v.region),
@@ -303,6 +331,7 @@ export function incidentFromAlarm(input: AlarmIncidentInput): Incident {
   let since: string | undefined;
   let regions: RegionView[];
   let total: number;
+  let reason: DegradedReason | undefined;
   if (spec.type === 'runner') {
     const region = spec.region ?? '';
     const watched = config.checks.filter((c) => c.enabled && c.regions.includes(region)).length;
@@ -319,6 +348,12 @@ export function incidentFromAlarm(input: AlarmIncidentInput): Incident {
       const ka = check ? kinds.get(check.kind)?.alarms?.(check as never).find((k) => `kind:${check.id}:${k.name}` === spec.key) : undefined;
       detail = ka ? oneLine(ka.description) : undefined;
       headline = undefined;
+      // The results' own reason (`expires in 14d (warnDays 21)`) beats the alarm's generic description.
+      const carried = ka?.code && change.state === 'ALARM' ? carrying(regions, ka.code) : undefined;
+      if (carried?.reason) {
+        ({ regions: affected, reason } = carried);
+        detail = reason!.message;
+      }
     }
     regions = sortedViews(input.latest, ic?.regions, affected);
     total = ic?.regions.length ?? regions.length;
@@ -345,6 +380,7 @@ export function incidentFromAlarm(input: AlarmIncidentInput): Incident {
     ...(spec.type === 'down' || spec.type === 'degraded' ? { quorum: spec.threshold } : {}),
     ...(headline ? { headline } : {}),
     ...(detail ? { detail } : {}),
+    ...(reason ? { reason } : {}),
     since: since ?? change.at,
     at: change.at,
     ...(lastedMs !== undefined ? { lastedMs } : {}),
@@ -403,6 +439,22 @@ export function incidentFromStatus(input: LocalIncidentInput): Incident {
     const since = input.previous?.since;
     const lastedMs = since && input.previous?.status !== 'pass' ? Math.max(0, Date.parse(at) - Date.parse(since)) : undefined;
     return { ...base, kind: 'recovery', word: 'OK', regions: views, affected: [], since: since ?? views[0]?.since ?? at, ...(lastedMs !== undefined && Number.isFinite(lastedMs) ? { lastedMs } : {}) };
+  }
+  // A kind's warn level pages its own word and reason (CERT-EXPIRING), not slowness.
+  const warned = worst === 'degraded' ? views.find((v) => v.status === 'degraded' && !isSlow(v))?.degraded : undefined;
+  if (warned) {
+    const c = carrying(views, warned.code);
+    return {
+      ...base,
+      kind: 'problem',
+      word: codeWord(warned.code),
+      problem: codeWord(warned.code),
+      regions: sortedViews(input.latest, check.regions, c.regions),
+      affected: c.regions,
+      detail: warned.message,
+      reason: warned,
+      since: earliest(views.filter((v) => c.regions.includes(v.region)).map((v) => v.since), at),
+    };
   }
   const a = assess(problemType, views, ic);
   return {

@@ -73,6 +73,7 @@ export function genericPayload(i: Incident, action: WebhookAction = webhookActio
     totalRegions: i.total,
     headline: i.headline ?? null,
     detail: i.detail ?? null,
+    reason: i.reason ?? null,
     since: i.since,
     at: i.at,
     lastedMs: i.lastedMs ?? null,
@@ -105,10 +106,11 @@ function pagerDutyEvent(i: Incident, routingKey: string, action: WebhookAction) 
         status: i.word,
         ...(i.headline ? { headline: i.headline } : {}),
         ...(i.detail ? { detail: i.detail } : {}),
+        ...(i.reason ? { reason: `${i.reason.code}: ${i.reason.message}` } : {}),
         affected_regions: i.affected.join(', '),
         since: i.since,
         ...(i.flapping ? { flapping: `${i.flapping.changes} changes, now ${i.flapping.state}` } : {}),
-        ...Object.fromEntries(i.regions.map((r) => [`region ${r.region}`, `${r.status}${r.error ? ` ${r.error.code}: ${r.error.message}` : ''} (${r.durationMs} ms)`])),
+        ...Object.fromEntries(i.regions.map((r) => [`region ${r.region}`, `${r.status}${r.error ? ` ${r.error.code}: ${r.error.message}` : ''}${r.degraded ? ` ${r.degraded.code}: ${r.degraded.message}` : ''} (${r.durationMs} ms)`])),
         ...(i.alarm ? { alarm: i.alarm.name } : {}),
       },
     },
@@ -125,6 +127,7 @@ function opsgenieAlert(i: Incident) {
   if (i.check) details.check = i.check.id;
   if (i.affected.length) details.affectedRegions = i.affected.join(', ');
   if (i.headline) details.headline = i.headline;
+  if (i.reason) details.reason = `${i.reason.code}: ${i.reason.message}`;
   if (i.links.runbook) details.runbook = i.links.runbook;
   if (i.links.dashboard) details.dashboard = i.links.dashboard;
   if (i.links.alarm) details.alarm = i.links.alarm;

@@ -8,7 +8,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Issues, Shape } from '../config/schema';
 import type { ValidatedCheck, ValidatedConfig } from '../config/types';
-import type { CheckError } from '../types';
+import type { CheckError, DegradedReason } from '../types';
 
 /** A metric a kind publishes besides `Failed` and `Duration` (keep them few: each costs money). */
 export interface KindMetric {
@@ -52,6 +52,12 @@ export interface KindAlarm {
    * @example 2
    */
   anomalyBand?: number;
+  /**
+   * The degraded or error code a result carries when it crosses this alarm's level (e.g.
+   * `CERT_EXPIRING`): the page quotes that result's reason (`expires in 14d (warnDays 21)`)
+   * instead of the description alone.
+   */
+  code?: string;
 }
 
 /** What a probe reads an assertion source from. Returns `{ error }` when the source cannot be read (e.g. invalid JSON). */
@@ -75,6 +81,11 @@ export interface ProbeOutcome {
   observations?: Observations;
   /** A status the kind decided itself (e.g. tls: days to expiry below warnDays). */
   status?: 'degraded' | 'fail';
+  /**
+   * Why the kind says `degraded` (its own warn level).
+   * @example { code: 'CERT_EXPIRING', message: 'expires in 14d (warnDays 21)' }
+   */
+  degraded?: DegradedReason;
 }
 
 /** Everything a probe may use besides its check. */

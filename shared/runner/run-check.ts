@@ -5,11 +5,11 @@
  */
 import { evaluateAssertions } from '../assertions/evaluate';
 import type { ValidatedCheck, ValidatedConfig } from '../config/types';
-import { ms } from '../duration';
+import { formatDuration, ms } from '../duration';
 import { probeKind } from '../probes/registry';
 import type { ProbeContext, ProbeOutcome } from '../probes/types';
 import { redact, resolveSecrets, SecretError, secretNames, type SecretResolver } from '../secrets';
-import type { CheckResult, CheckStatus } from '../types';
+import type { CheckResult, CheckStatus, DegradedReason } from '../types';
 
 export interface RunCheckOptions {
   region: string;
@@ -68,12 +68,23 @@ async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signa
   }
 }
 
-function statusOf(check: ValidatedCheck, outcome: ProbeOutcome, assertionsFailed: boolean): CheckStatus {
-  if (outcome.error || assertionsFailed || outcome.status === 'fail') return 'fail';
-  if (outcome.status === 'degraded') return 'degraded';
+/** The status of an attempt and, when degraded, why: the kind's own warn level first, then `degradedAfter`. */
+export function statusOf(
+  check: ValidatedCheck,
+  outcome: ProbeOutcome,
+  assertionsFailed: boolean,
+): { status: CheckStatus; degraded?: DegradedReason } {
+  if (outcome.error || assertionsFailed || outcome.status === 'fail') return { status: 'fail' };
+  if (outcome.status === 'degraded' || outcome.degraded) {
+    const fallback = { code: 'DEGRADED', message: `the ${check.kind} probe reported a warning level` };
+    return { status: 'degraded', degraded: outcome.degraded ?? fallback };
+  }
   const latency = outcome.latencyMs ?? outcome.timings.total;
-  if (check.degradedAfter !== undefined && latency !== undefined && latency > ms(check.degradedAfter)) return 'degraded';
-  return 'pass';
+  if (check.degradedAfter !== undefined && latency !== undefined && latency > ms(check.degradedAfter)) {
+    const message = `took ${formatDuration(latency)}, slower than degradedAfter ${check.degradedAfter}`;
+    return { status: 'degraded', degraded: { code: 'SLOW', message } };
+  }
+  return { status: 'pass' };
 }
 
 /** Runs a check with retries and returns its result (secrets resolved for the probe, redacted from the result). */
@@ -124,17 +135,19 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     const evaluated = outcome.observations && !outcome.error ? evaluateAssertions(check.assertions, outcome.observations) : undefined;
     const assertions = evaluated?.results ?? [];
     const error = outcome.error ?? evaluated?.error;
+    const judged = statusOf(check, outcome, !!evaluated?.error);
     result = {
       ...base,
       startedAt: new Date(attemptStarted).toISOString(),
       durationMs: Date.now() - started,
-      status: statusOf(check, outcome, !!evaluated?.error),
+      status: judged.status,
       attempts: n,
       timings: outcome.timings,
       assertions,
       metrics: outcome.metrics ?? {},
     };
     if (error) result.error = error;
+    if (judged.degraded) result.degraded = judged.degraded;
     if (outcome.details) result.details = outcome.details;
     if (result.status !== 'fail' || n > check.retries) break;
     const wait = backoffMs(n);

@@ -108,6 +108,7 @@ export const emailKind: ProbeKind<EmailCheck> = {
         severity: 'warning',
         description: `${check.name}: mail sent via ${check.smtp.host} takes longer than ${formatDuration(threshold)} to arrive at ${check.imap.host}`,
         treatMissingData: 'notBreaching',
+        code: 'TRANSIT_SLOW',
       },
     ];
   },

@@ -221,14 +221,21 @@ export async function runEmail(check: ValidatedCheck<EmailCheck>, ctx: ProbeCont
     details.cleanup = cleanup;
 
     let status: ProbeOutcome['status'];
+    let degraded: ProbeOutcome['degraded'];
     const slow: string[] = [];
-    if (check.acceptAfter !== undefined && accepted.acceptMs > ms(check.acceptAfter))
+    // Transit first: it is what the kind's alarm watches and what on-call asks about.
+    if (check.transitAfter !== undefined && transit > ms(check.transitAfter)) {
+      slow.push(`mail took ${formatDuration(transit)} to arrive (transitAfter ${check.transitAfter})`);
+      degraded = { code: 'TRANSIT_SLOW', message: '' };
+    }
+    if (check.acceptAfter !== undefined && accepted.acceptMs > ms(check.acceptAfter)) {
       slow.push(`SMTP took ${formatDuration(accepted.acceptMs)} to accept the message (acceptAfter ${check.acceptAfter})`);
-    if (check.transitAfter !== undefined && transit > ms(check.transitAfter))
-      slow.push(`the message took ${formatDuration(transit)} to arrive (transitAfter ${check.transitAfter})`);
-    if (slow.length) {
+      degraded ??= { code: 'ACCEPT_SLOW', message: '' };
+    }
+    if (degraded) {
       status = 'degraded';
-      details.degraded = slow.join('; ');
+      degraded.message = slow.join('; ');
+      details.degraded = degraded.message;
     }
 
     const observed: Record<string, unknown> = {
@@ -252,6 +259,7 @@ export async function runEmail(check: ValidatedCheck<EmailCheck>, ctx: ProbeCont
     const out: ProbeOutcome = { timings, latencyMs: timings.total, metrics, details, observations };
     if (error) out.error = error;
     if (status) out.status = status;
+    if (degraded) out.degraded = degraded;
     return out;
   } catch (e) {
     if (e instanceof Expired) {

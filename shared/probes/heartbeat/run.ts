@@ -22,6 +22,7 @@ export interface HeartbeatJudgement {
   state: HeartbeatState;
   error?: CheckError;
   status?: 'degraded' | 'fail';
+  degraded?: { code: string; message: string };
   metrics: Record<string, number>;
   details: Record<string, unknown>;
   values: { sinceLastPing?: number; jobDuration?: number; lastSignal?: string };
@@ -123,7 +124,10 @@ export function judgeHeartbeat(check: ValidatedCheck<HeartbeatCheck>, state: Pin
       },
     });
   }
-  if (maxRuntime !== undefined && state.lastDurationMs !== undefined && state.lastDurationMs > maxRuntime) return done('slow', { status: 'degraded' });
+  if (maxRuntime !== undefined && state.lastDurationMs !== undefined && state.lastDurationMs > maxRuntime) {
+    const message = `the last run took ${formatDuration(state.lastDurationMs)} (maxRuntime ${check.maxRuntime})`;
+    return done('slow', { status: 'degraded', degraded: { code: 'RUNTIME_SLOW', message } });
+  }
   if (state.openStartAt !== undefined) return done('running');
   return done(age > period ? 'late' : 'up');
 }
@@ -186,5 +190,6 @@ export async function runHeartbeat(check: ValidatedCheck<HeartbeatCheck>, ctx: P
   };
   if (j.error) outcome.error = j.error;
   if (j.status) outcome.status = j.status;
+  if (j.degraded) outcome.degraded = j.degraded;
   return outcome;
 }

@@ -1,8 +1,7 @@
 /** The `metric` probe kind: a business figure from a JSON endpoint, judged by limits and its own history. See docs/kinds/metric.md. */
 import { parseJsonPath } from '../../assertions/json-path';
 import { joinKey, s } from '../../config/schema';
-import { ms } from '../../duration';
-import type { KindAlarm, ProbeKind } from '../types';
+import type { ProbeKind } from '../types';
 import { ANOMALY_DEFAULTS, runMetric } from './run';
 import type { MetricCheck } from './types';
 
@@ -38,27 +37,6 @@ export const metricKind: ProbeKind<MetricCheck> = {
       issues.add(joinKey(path, 'max'), `${check.max} is below min ${check.min}`, 'min must not be above max');
   },
   target: (check) => `GET ${check.url} ${check.path}`,
-  alarms(check): KindAlarm[] {
-    if (!check.anomaly || check.enabled === false) return [];
-    const band = check.anomaly.band ?? ANOMALY_DEFAULTS.band;
-    return [
-      {
-        name: 'anomaly',
-        metric: 'Value',
-        statistic: 'Average',
-        // Ignored for anomaly alarms (the band decides); kept for renderers that show them.
-        comparison: 'GreaterThanThreshold',
-        threshold: 0,
-        acrossRegions: 'max',
-        severity: check.severity,
-        description: `${check.path} is outside its expected band (${band} standard deviations)`,
-        // No Value means the endpoint failed: the down alarm covers that.
-        treatMissingData: 'ignore',
-        // A period holds at least one run: the frequency rounded up to whole minutes.
-        periodSeconds: Math.max(60, Math.ceil(ms(check.frequency) / 60_000) * 60),
-        anomalyBand: band,
-      },
-    ];
-  },
+  // No kind alarm: the runner's ANOMALY fails the run and the down alarm pages it, once.
   run: runMetric,
 };

@@ -2,14 +2,16 @@ import type { CheckCommon } from '../../config/types';
 import type { MaybeSecret } from '../../types';
 
 /**
- * How a figure is judged against its own history.
- * - In AWS, a CloudWatch anomaly-detection alarm on `Value` fires when the figure leaves a band
- *   `band` standard deviations wide (CloudWatch learns the figure's daily and weekly pattern).
- * - On every run (locally and in AWS), the figure is compared with the average of its last
- *   `samples` stored values: more than `deviationPercent` above or below fails the run (`ANOMALY`).
+ * How a figure is judged against its own history: on every run (locally and in AWS), the
+ * figure is compared with the average of its last `samples` stored values; more than
+ * `deviationPercent` above or below fails the run (`ANOMALY`), which pages once, through the
+ * check's down alarm (docs/kinds/metric.md says why there is no second, CloudWatch anomaly alarm).
  */
 export interface MetricAnomaly {
-  /** Width of the CloudWatch anomaly-detection band, in standard deviations. @default 2 */
+  /**
+   * @deprecated Not used: it set the band of a CloudWatch anomaly-detection alarm that paged a
+   * second time for the same anomaly. Accepted so that existing configs still validate.
+   */
   band?: number;
   /** A run fails when the figure is more than this many percent above or below the trailing average. @default 50 */
   deviationPercent?: number;
@@ -25,7 +27,7 @@ export interface MetricAnomaly {
  *   path: '$.products', min: 1, anomaly: { deviationPercent: 30 } }
  * @example
  * { id: 'signups', kind: 'metric', url: 'https://api.example.com/stats', path: '$.signups.lastHour',
- *   headers: { authorization: { secret: 'stats-token' } }, anomaly: { band: 3 }, frequency: '5m' }
+ *   headers: { authorization: { secret: 'stats-token' } }, anomaly: { deviationPercent: 30 }, frequency: '5m' }
  */
 export interface MetricCheck extends CheckCommon {
   kind: 'metric';

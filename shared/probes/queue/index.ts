@@ -1,9 +1,9 @@
 /** The `queue` probe kind: depth and oldest-message age of an SQS or RabbitMQ queue. See docs/kinds/queue.md. */
 import { INVALID, joinKey, s, type Issues, type Schema } from '../../config/schema';
 import { parseDuration } from '../../duration';
-import type { ProbeKind, RunnerPermission } from '../types';
+import type { KindAlarm, ProbeKind, RunnerPermission } from '../types';
 import { rabbitQueueUrl } from './rabbitmq';
-import { runQueue } from './run';
+import { levels, runQueue } from './run';
 import { sqsQueueNameOf, sqsRegionOf } from './sqs';
 import type { QueueCheck, QueueLimit } from './types';
 
@@ -81,6 +81,25 @@ export const queueKind: ProbeKind<QueueCheck> = {
   assertionSources: ['depth', 'age', 'inFlight', 'latency'],
   numericSources: ['depth', 'age', 'inFlight', 'latency'],
   metrics: [{ name: 'QueueDepth', unit: 'Count', description: 'Messages waiting (SQS ApproximateNumberOfMessagesVisible, RabbitMQ messages_ready)' }],
+  // A warn depth pages in AWS too: its own word and the depth (QUEUE-DEPTH), never as slowness.
+  // Age has no alarm: it is not published as a metric (cost); a warn age pages locally only.
+  alarms(check): KindAlarm[] {
+    const warn = levels(check.maxDepth).warn;
+    if (warn === undefined || check.enabled === false) return [];
+    return [
+      {
+        name: 'queue-depth',
+        metric: 'QueueDepth',
+        statistic: 'Maximum',
+        comparison: 'GreaterThanThreshold',
+        threshold: warn,
+        acrossRegions: 'max',
+        severity: 'warning',
+        description: `the queue holds more than ${warn} messages (warning level)`,
+        code: 'QUEUE_DEPTH',
+      },
+    ];
+  },
   validate(check, path, issues) {
     const has = (check.sqs ? 1 : 0) + (check.rabbitmq ? 1 : 0);
     if (has === 0) issues.add(path, 'a queue check needs sqs or rabbitmq', 'add sqs: { queueUrl: "…" } or rabbitmq: { url, queue, auth }');

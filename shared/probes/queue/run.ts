@@ -17,7 +17,9 @@ export function levels<T>(limit: QueueLimit<T> | undefined): { warn?: T; fail?: 
 export interface QueueVerdict {
   status?: 'degraded' | 'fail';
   error?: { code: 'QUEUE_DEPTH' | 'QUEUE_AGE'; message: string };
-  /** Why it is degraded (no error code on a degraded result). */
+  /** Why it is degraded: the first level crossed (depth before age) names the code; the message has every one. */
+  degraded?: { code: 'QUEUE_DEPTH' | 'QUEUE_AGE'; message: string };
+  /** Each warning level crossed, in words. */
   warnings: string[];
 }
 
@@ -29,14 +31,22 @@ export function judgeQueue(check: Pick<QueueCheck, 'maxDepth' | 'maxAge'>, r: Pi
   const d = levels(check.maxDepth);
   const a = levels(check.maxAge);
   const warnings: string[] = [];
+  let code: 'QUEUE_DEPTH' | 'QUEUE_AGE' | undefined;
   const ageMs = r.ageSeconds === undefined ? undefined : r.ageSeconds * 1000;
   if (d.fail !== undefined && r.depth > d.fail)
     return { status: 'fail', error: { code: 'QUEUE_DEPTH', message: `${where} holds ${r.depth} messages, above the limit ${d.fail}` }, warnings };
   if (ageMs !== undefined && a.fail !== undefined && ageMs > ms(a.fail))
     return { status: 'fail', error: { code: 'QUEUE_AGE', message: `the oldest message in ${where} is ${formatDuration(ageMs)} old, above the limit ${a.fail}` }, warnings };
-  if (d.warn !== undefined && r.depth > d.warn) warnings.push(`${r.depth} messages, above the warning level ${d.warn}`);
-  if (ageMs !== undefined && a.warn !== undefined && ageMs > ms(a.warn)) warnings.push(`oldest message ${formatDuration(ageMs)} old, above the warning level ${a.warn}`);
-  return warnings.length ? { status: 'degraded', warnings } : { warnings };
+  if (d.warn !== undefined && r.depth > d.warn) {
+    warnings.push(`${r.depth} messages, above the warning level ${d.warn}`);
+    code = 'QUEUE_DEPTH';
+  }
+  if (ageMs !== undefined && a.warn !== undefined && ageMs > ms(a.warn)) {
+    warnings.push(`oldest message ${formatDuration(ageMs)} old, above the warning level ${a.warn}`);
+    code ??= 'QUEUE_AGE';
+  }
+  if (!code) return { warnings };
+  return { status: 'degraded', degraded: { code, message: `${where}: ${warnings.join('; ')}` }, warnings };
 }
 
 class QueueObservations implements Observations {
@@ -88,5 +98,6 @@ export async function runQueue(check: ValidatedCheck<QueueCheck>, ctx: ProbeCont
   };
   if (verdict.error) outcome.error = verdict.error;
   if (verdict.status) outcome.status = verdict.status;
+  if (verdict.degraded) outcome.degraded = verdict.degraded;
   return outcome;
 }

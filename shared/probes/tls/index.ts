@@ -48,6 +48,7 @@ export const tlsKind: ProbeKind<TlsCheck> = {
         acrossRegions: 'min',
         severity: 'warning',
         description: `the TLS certificate of ${where} expires in less than ${warn} days`,
+        code: 'CERT_EXPIRING',
       },
       {
         name: 'cert-expiry',

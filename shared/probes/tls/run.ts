@@ -155,6 +155,9 @@ export async function runTls(check: ValidatedCheck<TlsCheck>, ctx: ProbeContext)
     const outcome: ProbeOutcome = { timings, latencyMs: timings.total, metrics, details, observations };
     if (daysToExpiry < warnDays) {
       outcome.status = 'degraded';
+      // Whole days, as warnDays is written: the page reads `expires in 14d (warnDays 21)`.
+      const message = `expires in ${Math.floor(daysToExpiry)}d (warnDays ${warnDays})`;
+      outcome.degraded = { code: 'CERT_EXPIRING', message };
       details.warning = `the certificate expires in ${formatDuration(left)} (notAfter ${notAfter.toISOString()}), below warnDays ${warnDays}`;
     }
     return outcome;
