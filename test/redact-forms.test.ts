@@ -101,7 +101,7 @@ describe('process-wide secrets reach the log sink', () => {
     addSecret(secret);
     const lines: string[] = [];
     const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => lines.push(String(chunk))) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string) => lines.push(String(chunk)) > 0) as unknown as typeof process.stderr.write;
     try {
       jsonLog({ service: 't' }).warn(`webhook said ${secret}`, { body: `{"${encodeURIComponent(secret)}":1}`, [secret]: true });
     } finally {

@@ -2,6 +2,7 @@
 import { parseJsonPath } from '../../assertions/json-path';
 import { joinKey, s } from '../../config/schema';
 import { ms } from '../../duration';
+import { displayUrl } from '../http/display-url';
 import type { KindAlarm, ProbeKind } from '../types';
 import { ANOMALY_DEFAULTS, runMetric } from './run';
 import type { MetricCheck } from './types';
@@ -37,7 +38,7 @@ export const metricKind: ProbeKind<MetricCheck> = {
     if (typeof check.min === 'number' && typeof check.max === 'number' && check.min > check.max)
       issues.add(joinKey(path, 'max'), `${check.max} is below min ${check.min}`, 'min must not be above max');
   },
-  target: (check) => `GET ${check.url} ${check.path}`,
+  target: (check) => `GET ${displayUrl(check.url)} ${check.path}`,
   alarms(check): KindAlarm[] {
     if (!check.anomaly || check.enabled === false) return [];
     const band = check.anomaly.band ?? ANOMALY_DEFAULTS.band;
