@@ -248,3 +248,46 @@ describe('secrets in URLs', () => {
     expect(specs).not.toContain(INLINE_KEY);
   });
 });
+
+describe('pages and webhooks', () => {
+  it('a webhook receiver echoing the token in its error body: the outcome and the logged line hold no form of it', async () => {
+    const { startHttpsReceiver } = await import('./helpers/https-receiver');
+    const { webhookRequests, deliverWebhooks } = await import('../shared/notify/webhooks');
+    const { testIncident } = await import('../shared/notify/message');
+    const { jsonLog } = await import('../shared/log');
+    const rx = await startHttpsReceiver();
+    const hookToken = 'hook"tok\\en/77+x y';
+    try {
+      rx.reply((req) => {
+        const sent = String(req.headers.authorization).replace(/^Bearer /, '');
+        return { status: 400, json: { [sent]: 'unknown key', plain: sent, url: `/x/${encodeURIComponent(sent)}`, form: new URLSearchParams({ k: sent }).toString() } };
+      });
+      const config = parseConfig({
+        project: 'p',
+        homeRegion: 'eu-central-1',
+        regions: ['eu-central-1'],
+        notify: { webhooks: [{ name: 'itsm', format: 'generic', url: `${rx.url}/itsm`, headers: { authorization: { secret: 'itsm' } } }] },
+        checks: [{ id: 'a', kind: 'http', url: 'https://shop.example.com/' }],
+      });
+      const incident = testIncident(config, 'critical', '2026-03-01T16:00:00.000Z');
+      const { requests } = await webhookRequests(incident, config.notify.webhooks!, async () => `Bearer ${hookToken}`);
+      const lines: string[] = [];
+      const write = process.stderr.write;
+      process.stderr.write = ((chunk: string) => lines.push(String(chunk)) > 0) as unknown as typeof process.stderr.write;
+      let outcomes;
+      try {
+        outcomes = await deliverWebhooks(requests, { dispatcher: rx.agent, retries: 0, log: jsonLog({ service: 'notifier' }) });
+      } finally {
+        process.stderr.write = write;
+      }
+      expect(rx.requests[0]!.headers.authorization).toBe(`Bearer ${hookToken}`);
+      expect(outcomes[0]).toMatchObject({ ok: false, status: 400 });
+      expect(lines.join('')).toContain('webhook not delivered');
+      const text = JSON.stringify(outcomes) + lines.join('');
+      for (const form of encodings(hookToken)) expect(text).not.toContain(form);
+      expect(text).toContain('***');
+    } finally {
+      await rx.close();
+    }
+  });
+});
