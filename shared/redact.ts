@@ -94,7 +94,8 @@ export function secretForms(value: string): string[] {
   const out = new Set<string>();
   for (const b of baseForms(value)) {
     const enc = encodeURIComponent(b);
-    const forms = [b, enc, encodeURI(b), enc.replace(/%20/g, '+'), new URLSearchParams([['x', b]]).toString().slice(2), ...urlSerialized(b)];
+    const form = new URLSearchParams([['x', b]]).toString().slice(2);
+    const forms = [b, enc, encodeURI(b), enc.replace(/%20/g, '+'), form, ...urlSerialized(b)];
     if (/["\\\u0000-\u001f]/.test(b)) forms.push(jsonEscaped(b), jsonEscaped(jsonEscaped(b)));
     for (const f of forms) if (f.length >= MIN_SECRET_LENGTH) out.add(f);
   }
@@ -118,7 +119,8 @@ function pattern(form: string): string {
     .split(/(%[0-9A-Fa-f]{2})/)
     .map((part, i) => {
       if (i % 2 === 0) return part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-      return `%${[...part.slice(1)].map((ch) => (/[A-Za-z]/.test(ch) ? `[${ch.toUpperCase()}${ch.toLowerCase()}]` : ch)).join('')}`;
+      const hex = [...part.slice(1)].map((ch) => (/[A-Za-z]/.test(ch) ? `[${ch.toUpperCase()}${ch.toLowerCase()}]` : ch));
+      return `%${hex.join('')}`;
     })
     .join('');
 }
@@ -130,7 +132,9 @@ interface Matcher {
 
 function buildMatcher(values: Iterable<string>): Matcher | undefined {
   const all = new Set<string>();
-  for (const v of values) if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH) for (const f of cachedForms(v)) all.add(f);
+  for (const v of values) {
+    if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH) for (const f of cachedForms(v)) all.add(f);
+  }
   if (!all.size) return undefined;
   const forms = [...all].sort((a, b) => b.length - a.length);
   return { re: new RegExp(forms.map(pattern).join('|'), 'g'), forms };
@@ -230,7 +234,8 @@ function deep(v: unknown, scrub: (s: string) => string, seen: WeakSet<object>): 
       const e = new Error(scrub(v.message));
       e.name = v.name;
       e.stack = v.stack === undefined ? undefined : scrub(v.stack);
-      for (const [k, x] of Object.entries(v)) (e as unknown as Record<string, unknown>)[scrub(k)] = deep(x, scrub, seen);
+      const fields = e as unknown as Record<string, unknown>;
+      for (const [k, x] of Object.entries(v)) fields[scrub(k)] = deep(x, scrub, seen);
       return e;
     }
     const proto = Object.getPrototypeOf(v) as unknown;
@@ -265,7 +270,8 @@ export function redact<T>(value: T, extra?: Iterable<string>): T {
 export function redactingReplacer(_key: string, value: unknown): unknown {
   if (processSecrets.size === 0) return value;
   if (typeof value === 'string') return processSecrets.scrub(value);
-  if (value && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype) {
+  const plain = value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+  if (plain) {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(value)) out[processSecrets.scrub(k)] = x;
     return out;

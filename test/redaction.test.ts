@@ -234,6 +234,18 @@ describe('secrets in URLs', () => {
     ]);
   });
 
+  it('a multistep extract is a JSON path or { path, secret }, each checked', () => {
+    const flow = (extract: unknown) => ({ id: 'f', kind: 'multistep', steps: [{ name: 's', request: { url: 'https://shop.example.com/' }, extract }] });
+    expect(problems([flow({ a: '$.a', b: { path: '$.b', secret: true } })])).toEqual([]);
+    expect(problems([flow({ t: { path: '$.a[', secret: 'yes' } })])).toEqual([
+      'checks[0] "f".steps[0].extract.t.path: cannot read "$.a[" at "[" — write paths like $.items[0].price',
+      'checks[0] "f".steps[0].extract.t.secret: expected true or false, got "yes"',
+    ]);
+    expect(problems([flow({ t: { path: '$.t', secrt: true } })])).toEqual([
+      'checks[0] "f".steps[0].extract.t.secrt: unknown key — hint: did you mean "secret"?',
+    ]);
+  });
+
   it('query values and user info stay out of targets, alarm names and descriptions', () => {
     const config = parseConfig({
       ...base,

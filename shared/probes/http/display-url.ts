@@ -20,7 +20,8 @@ function maskedQuery(search: string): string {
 /**
  * A URL as shown to people: no `user:pass@`, query values replaced with `…`, no `#fragment`.
  * A string that does not parse (a `{{…}}` template) is cleaned as text the same way.
- * @example displayUrl('https://probe:pw@shop.example.com/api?api_key=abc#x') // 'https://shop.example.com/api?api_key=…'
+ * @example
+ * displayUrl('https://probe:pw@shop.example.com/api?api_key=abc#x') // 'https://shop.example.com/api?api_key=…'
  */
 export function displayUrl(u: URL | string): string {
   let url: URL;
@@ -30,7 +31,8 @@ export function displayUrl(u: URL | string): string {
     } catch {
       const [beforeHash = ''] = u.split('#');
       const q = beforeHash.indexOf('?');
-      const base = (q < 0 ? beforeHash : beforeHash.slice(0, q)).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
+      const noQuery = q < 0 ? beforeHash : beforeHash.slice(0, q);
+      const base = noQuery.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
       return q < 0 ? base : `${base}${maskedQuery(beforeHash.slice(q))}`;
     }
   } else url = u;

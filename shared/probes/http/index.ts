@@ -8,7 +8,8 @@ import type { HttpCheck } from './types';
 export type { HttpCheck } from './types';
 
 /** Where URL credentials go instead (http and multistep). */
-export const AUTH_HINT = 'write auth: { username: "…", password: { secret: "name" } } (and query: { key: { secret: "name" } } for a token in the query)';
+export const AUTH_HINT =
+  'write auth: { username: "…", password: { secret: "name" } } (and query: { key: { secret: "name" } } for a token in the query)';
 
 export const httpKind: ProbeKind<HttpCheck> = {
   kind: 'http',

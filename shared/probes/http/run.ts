@@ -319,7 +319,10 @@ export async function runHttp(check: ValidatedCheck<HttpCheck>, ctx: ProbeContex
     return { error: fail('NETWORK', `not a valid URL: ${check.url}`), timings: { total: 0 } };
   }
 
-  const unresolved = (what: string) => ({ error: fail('SECRET', `${what} of ${displayUrl(url)} was not resolved to a value`), timings: { total: 0 } });
+  const unresolved = (what: string): ProbeOutcome => ({
+    error: fail('SECRET', `${what} of ${displayUrl(url)} was not resolved to a value`),
+    timings: { total: 0 },
+  });
   // Query values given apart (secret references): appended as is, the URL's own query untouched.
   for (const [k, v] of Object.entries(check.query ?? {})) {
     if (typeof v !== 'string') return unresolved(`query parameter "${k}"`);

@@ -1,7 +1,7 @@
 /** The `multistep` probe kind: ordered HTTP steps that pass values along (log in, add to cart, read the cart). */
 import { assertionSchema } from '../../assertions/schema';
 import { parseJsonPath } from '../../assertions/json-path';
-import { closest, INVALID, joinIndex, joinKey, s, type Issues, type Schema } from '../../config/schema';
+import { closest, INVALID, URL_CREDENTIALS, joinIndex, joinKey, s, type Issues, type Schema } from '../../config/schema';
 import { AUTH_HINT, httpKind } from '../http';
 import { displayUrl } from '../http/display-url';
 import type { ProbeKind } from '../types';
@@ -37,7 +37,7 @@ const templatedUrl: Schema<string> = {
       return INVALID;
     }
     if (u.username || u.password) {
-      issues.add(path, 'must not carry credentials (user:pass@…): they would be shipped in the Lambda asset and shown in alarms', AUTH_HINT);
+      issues.add(path, URL_CREDENTIALS, AUTH_HINT);
       return INVALID;
     }
     return v;
@@ -49,11 +49,15 @@ const jsonPath = s.refine(s.string({ minLength: 1, expected: 'a JSON path such a
   if ('error' in parsed) issues.add(path, parsed.error);
 });
 
-const extractObject = s.object({ path: jsonPath, secret: s.optional(s.boolean(), false) }, { expected: 'an extract { path, secret? }' });
+const extractObject = s.object(
+  { path: jsonPath, secret: s.optional(s.boolean(), false) },
+  { expected: 'an extract { path, secret? }' },
+);
 /** `'$.token'` or `{ path: '$.token', secret: true }`. */
 const extractEntry: Schema<string | MultistepExtract> = {
   expected: 'a JSON path such as "$.token", or { path: "$.token", secret: true }',
-  check: (v, path, issues) => (typeof v === 'string' ? jsonPath.check(v, path, issues) : (extractObject.check(v, path, issues) as never)),
+  check: (v, path, issues) =>
+    typeof v === 'string' ? jsonPath.check(v, path, issues) : (extractObject.check(v, path, issues) as never),
 };
 
 const stepSchema = s.object<MultistepStep>(
@@ -95,7 +99,8 @@ function validateSteps(check: MultistepCheck, path: string, issues: Issues): voi
     const reqPath = joinKey(sp, 'request');
     const texts: Array<[string, string]> = [[joinKey(reqPath, 'url'), step.request.url]];
     for (const [k, v] of Object.entries(step.request.headers ?? {})) if (typeof v === 'string') texts.push([joinKey(joinKey(reqPath, 'headers'), k), v]);
-    for (const [k, v] of Object.entries(step.request.query ?? {})) if (typeof v === 'string') texts.push([joinKey(joinKey(reqPath, 'query'), k), v]);
+    for (const [k, v] of Object.entries(step.request.query ?? {}))
+      if (typeof v === 'string') texts.push([joinKey(joinKey(reqPath, 'query'), k), v]);
     if (step.request.body !== undefined) stringsIn(step.request.body, joinKey(reqPath, 'body'), texts);
 
     for (const [p, text] of texts) {
