@@ -1,9 +1,13 @@
 /**
  * Secret references `{ secret: 'name' }`. Locally they are read from `WATCHPOST_SECRET_<NAME>`;
  * in AWS from Secrets Manager (the runner passes its own resolver). Resolved values are only
- * ever held in memory; {@link redact} scrubs them from anything that leaves a probe.
+ * ever held in memory; every resolved value joins the process-wide secret set, which the sinks
+ * (results, stores, logs, CLI, dashboard, pages) scrub with `redact` (shared/redact.ts).
  */
+import { addSecret } from './redact';
 import { isSecretRef } from './types';
+
+export { addSecret, MASK, processSecrets, redact, redactText, secretForms, SecretSet } from './redact';
 
 export type SecretResolver = (name: string) => Promise<string>;
 
@@ -27,8 +31,18 @@ export const envSecrets: SecretResolver = async (name) => {
   const key = secretEnvName(name);
   const v = process.env[key];
   if (v === undefined || v === '') throw new SecretError(name, `secret "${name}" is not set — hint: export ${key}=…`);
+  addSecret(v);
   return v;
 };
+
+/** A resolver whose every value joins the process-wide secret set (wrap each Secrets Manager resolver in it). */
+export function trackSecrets(resolve: SecretResolver): SecretResolver {
+  return async (name) => {
+    const v = await resolve(name);
+    addSecret(v);
+    return v;
+  };
+}
 
 /** Every secret name a value (a check, a config) references. */
 export function secretNames(value: unknown, out = new Set<string>()): Set<string> {
@@ -42,6 +56,7 @@ export function secretNames(value: unknown, out = new Set<string>()): Set<string
 export async function resolveSecrets<T>(value: T, resolve: SecretResolver, found: Set<string> = new Set()): Promise<T> {
   if (isSecretRef(value)) {
     const v = await resolve(value.secret);
+    addSecret(v);
     found.add(v);
     return v as unknown as T;
   }
@@ -52,32 +67,4 @@ export async function resolveSecrets<T>(value: T, resolve: SecretResolver, found
     return out as T;
   }
   return value;
-}
-
-/** Replaces every occurrence of a secret value in strings inside `value` (deep) with `***`. */
-export function redact<T>(value: T, secrets: ReadonlySet<string>): T {
-  const list = [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
-  if (!list.length) return value;
-  const scrub = (v: unknown): unknown => {
-    if (typeof v === 'string') {
-      let s = v;
-      for (const secret of list) if (s.includes(secret)) s = s.split(secret).join('***');
-      // A value clipped for storage ("abc…") may end in the first part of a secret: scrub that too.
-      if (s.endsWith('…')) {
-        for (const secret of list) {
-          for (let n = secret.length - 1; n >= 3; n--) {
-            if (s.endsWith(`${secret.slice(0, n)}…`)) {
-              s = `${s.slice(0, s.length - n - 1)}***…`;
-              break;
-            }
-          }
-        }
-      }
-      return s;
-    }
-    if (Array.isArray(v)) return v.map(scrub);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)]));
-    return v;
-  };
-  return scrub(value) as T;
 }

@@ -35,7 +35,7 @@ describe('config: unknown keys', () => {
     const [d] = diagnose([http('shop-home', { color: 'blue' })]);
     expect(d!.path).toBe('checks[0] "shop-home".color');
     expect(d!.message).toBe('unknown key');
-    expect(d!.hint).toMatch(/^known keys: id, kind, name, frequency, timeout, .*url, method, headers, body, followRedirects, maxRedirects, tls, maxBodyBytes$/);
+    expect(d!.hint).toMatch(/^known keys: id, kind, name, frequency, timeout, .*url, method, headers, query, auth, body, followRedirects, maxRedirects, tls, maxBodyBytes$/);
   });
 
   it('rejects unknown keys at the top level and inside nested objects', () => {

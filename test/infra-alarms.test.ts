@@ -138,9 +138,9 @@ describe('maintenance windows in the config', () => {
 });
 
 describe('alarm specs', () => {
-  it('keeps names within 255 and descriptions within 1024 characters, without credentials from URLs', () => {
+  it('keeps names within 255 and descriptions within 1024 characters, without query values from URLs (user:pass@ is rejected at validation)', () => {
     const c = parseConfig(
-      base({}, [{ id: 'long', name: 'N'.repeat(200), kind: 'http', url: `https://user:pa55word@shop.example.com/${'x'.repeat(900)}`, degradedAfter: '1s', runbook: 'https://wiki.example.com/rb' }]),
+      base({}, [{ id: 'long', name: 'N'.repeat(200), kind: 'http', url: `https://shop.example.com/${'x'.repeat(900)}?api_key=pa55word`, degradedAfter: '1s', runbook: 'https://wiki.example.com/rb' }]),
     );
     const specs = alarmSpecs(c);
     for (const s of specs) {

@@ -23,7 +23,7 @@ import { PingLimits } from '../../shared/probes/heartbeat/limits';
 import { HEARTBEAT_ENV } from '../../shared/probes/heartbeat/lambda-env';
 import { PingStore } from '../../shared/probes/heartbeat/ping-store';
 import { BUNDLED_CONFIG_FILE } from '../../shared/runtime-env';
-import { SecretError, type SecretResolver } from '../../shared/secrets';
+import { SecretError, trackSecrets, type SecretResolver } from '../../shared/secrets';
 
 /** The token secret's value is the token itself (plain text). */
 export function secretsManagerResolver(client: SecretsManagerClient): SecretResolver {
@@ -43,7 +43,7 @@ function init(): PingDeps {
   return {
     checks: heartbeatTokens(config),
     // Secrets Manager is billed per call: a warm instance keeps tokens 5 minutes (the delay for a rotation).
-    secrets: cachedSecrets(secretsManagerResolver(new SecretsManagerClient({ maxAttempts: 2 })), 300_000),
+    secrets: cachedSecrets(trackSecrets(secretsManagerResolver(new SecretsManagerClient({ maxAttempts: 2 }))), 300_000),
     store: new PingStore({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName, retentionMs: (Number.isFinite(days) && days > 0 ? days : 30) * 86_400_000 }),
     // Per instance; reserved concurrency caps the instances, so it caps the rates too.
     limits: new PingLimits(),

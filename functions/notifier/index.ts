@@ -21,7 +21,7 @@ import { NOTIFIER_ENV } from '../../shared/notify/lambda-env';
 import { handleAlarmEvent, type AlarmStateChangeEvent, type NotifierDeps } from '../../shared/notify/notifier';
 import { publishPage } from '../../shared/notify/sns';
 import { BUNDLED_CONFIG_FILE } from '../../shared/runtime-env';
-import { SecretError, type SecretResolver } from '../../shared/secrets';
+import { SecretError, trackSecrets, type SecretResolver } from '../../shared/secrets';
 import { DynamoResultStore } from '../../shared/store/dynamo-store';
 import { lambdaLogger } from '../lib/logger';
 
@@ -69,7 +69,7 @@ export function init(): NotifierDeps {
     store: new DynamoResultStore({ client: ddb, tableName, retentionMs: ms(config.retention), log }),
     flaps: new DynamoFlapStore(ddb, tableName),
     publish: (severity, incident) => publishPage(sns, topics[severity], incident),
-    secrets: secretsManager(new SecretsManagerClient({ region, maxAttempts: 2 })),
+    secrets: trackSecrets(secretsManager(new SecretsManagerClient({ region, maxAttempts: 2 }))),
     isMuted: async (alarmName) => {
       const res = await cloudwatch.send(new ListAlarmMuteRulesCommand({ AlarmName: alarmName, Statuses: ['ACTIVE'] }));
       return (res.AlarmMuteRuleSummaries ?? []).length > 0;

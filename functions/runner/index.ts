@@ -18,7 +18,7 @@ import { ms } from '../../shared/duration';
 import { CloudWatchMetricSink } from '../../shared/metrics/cloudwatch';
 import { runPass } from '../../shared/runner/run-pass';
 import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../../shared/runtime-env';
-import { SecretError, type SecretResolver } from '../../shared/secrets';
+import { SecretError, trackSecrets, type SecretResolver } from '../../shared/secrets';
 import { DynamoResultStore } from '../../shared/store/dynamo-store';
 import { lambdaLogger } from '../lib/logger';
 
@@ -82,7 +82,7 @@ export function init(): Runtime {
     table,
     store: new DynamoResultStore({ ...table, retentionMs: ms(config.retention), log }),
     metrics: new CloudWatchMetricSink({ client: new CloudWatchClient({ region: home }), project: config.project, log }),
-    secrets: secretsManager(home),
+    secrets: trackSecrets(secretsManager(home)),
   };
   return runtime;
 }

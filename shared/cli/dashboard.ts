@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ValidatedConfig } from '../config/types';
 import { probeKind } from '../probes/registry';
+import { redact, redactText } from '../redact';
 import type { ResultStore } from '../store/types';
 import { codeWord, type CheckResult } from '../types';
 
@@ -71,13 +72,14 @@ export async function startDashboard(opts: { port: number; host?: string; config
           };
         });
         res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ checks }));
+        // The sink redacts: stored results from before a secret was known, targets, errors.
+        return res.end(JSON.stringify(redact({ checks })));
       }
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
     } catch (e) {
       res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`error: ${(e as Error).message}`);
+      res.end(redactText(`error: ${(e as Error).message}`));
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -12,6 +12,7 @@ import { startPingServer } from '../probes/heartbeat/local-server';
 import { formatDuration, ms } from '../duration';
 import { jsonLog } from '../log';
 import { localPages } from '../notify/local';
+import { redactText } from '../redact';
 import { runPass } from '../runner/run-pass';
 import { envSecrets } from '../secrets';
 import type { CheckResult, CheckStatus } from '../types';
@@ -86,7 +87,7 @@ export async function devCommand(args: string[]): Promise<number> {
     const note = resultNote(r, noteContext(byId.get(r.checkId)));
     let line = `${c.dim(clock(Date.now()))}  ${statusWord(r.status, r.degraded)}  ${r.checkId.padEnd(24)} ${formatDuration(r.durationMs).padStart(7)}  ${note}`;
     if (changed) line += `  ${c.bold(`← was ${prev.status} for ${formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since))}`)}`;
-    out(line);
+    out(redactText(line));
     if (prev ? changed : r.status !== 'pass') pages.announce(r, prev);
   };
   const concurrency = Number(values.concurrency) || 16;

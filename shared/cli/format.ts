@@ -1,6 +1,7 @@
 /** Terminal output for the CLI: status words, colours (only on a TTY), tables. */
 import { formatDuration } from '../duration';
 import { registry } from '../probes/registry';
+import { redact, redactText } from '../redact';
 import { codeWord, type CheckResult, type CheckStatus, type DegradedReason } from '../types';
 
 const useColor = () => process.stdout.isTTY && !process.env.NO_COLOR;
@@ -58,6 +59,15 @@ export function noteContext(check: { kind: string; degradedAfter?: string } | un
 
 export function resultRow(r: CheckResult, ctx: NoteContext = {}): string[] {
   return [statusWord(r.status, r.degraded), r.checkId, r.kind, formatDuration(r.durationMs), r.attempts > 1 ? `${r.attempts}` : '', resultNote(r, ctx)];
+}
+
+/**
+ * Writes CLI output to stdout with every secret scrubbed: the one door results, tables and JSON
+ * leave the CLI through. An object is redacted before it is serialized (keys too), then the text.
+ */
+export function print(out: string | { json: unknown }): void {
+  const text = typeof out === 'string' ? out : `${JSON.stringify(redact(out.json), null, 2)}\n`;
+  process.stdout.write(redactText(text));
 }
 
 export const RESULT_HEADER = ['STATUS', 'CHECK', 'KIND', 'TIME', 'TRIES', 'DETAIL'];

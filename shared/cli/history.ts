@@ -1,7 +1,7 @@
 /** `watchpost history ID`: the stored runs of a check, newest first. */
 import { parseArgs } from 'node:util';
 import { formatDuration } from '../duration';
-import { c, resultNote, statusWord, table } from './format';
+import { c, print, resultNote, statusWord, table } from './format';
 import { DEFAULT_DATA_DIR, openLocalStore } from './local';
 import { CliError, EXIT } from './main';
 
@@ -24,7 +24,7 @@ export async function historyCommand(args: string[]): Promise<number> {
   try {
     const runs = await local.store.history(id, { limit, region: values.region });
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+      print({ json: runs });
       return EXIT.ok;
     }
     if (!runs.length) {
@@ -32,7 +32,7 @@ export async function historyCommand(args: string[]): Promise<number> {
       return EXIT.ok;
     }
     const rows = runs.map((r) => [r.scheduledAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.region, statusWord(r.status, r.degraded), formatDuration(r.durationMs), resultNote(r)]);
-    process.stdout.write(`${table(['SCHEDULED', 'REGION', 'STATUS', 'TIME', 'DETAIL'], rows)}\n${c.dim(`${runs.length} run${runs.length === 1 ? '' : 's'} of ${id}`)}\n`);
+    print(`${table(['SCHEDULED', 'REGION', 'STATUS', 'TIME', 'DETAIL'], rows)}\n${c.dim(`${runs.length} run${runs.length === 1 ? '' : 's'} of ${id}`)}\n`);
     return EXIT.ok;
   } finally {
     await local.close();

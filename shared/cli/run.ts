@@ -6,7 +6,7 @@ import { jsonLog } from '../log';
 import { runPass } from '../runner/run-pass';
 import { envSecrets } from '../secrets';
 import type { CheckResult } from '../types';
-import { c, noteContext, RESULT_HEADER, resultRow, table } from './format';
+import { c, noteContext, print, RESULT_HEADER, resultRow, table } from './format';
 import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore } from './local';
 import { CliError, EXIT, loadValidConfig } from './main';
 
@@ -63,8 +63,8 @@ async function runChecks(values: { config?: string; check?: string[]; json?: boo
     // Config order, not finishing order: stable output for people and scripts.
     const order = new Map(checks.map((ch, i) => [ch.id, i]));
     const results = [...report.results].sort((a, b) => order.get(a.checkId)! - order.get(b.checkId)!);
-    if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    else process.stdout.write(`${table(RESULT_HEADER, results.map((r) => resultRow(r, noteContext(checks.find((ch) => ch.id === r.checkId)))))}\n\n${summary(results)}\n`);
+    if (values.json) print({ json: results });
+    else print(`${table(RESULT_HEADER, results.map((r) => resultRow(r, noteContext(checks.find((ch) => ch.id === r.checkId)))))}\n\n${summary(results)}\n`);
     return results.some((r) => r.status === 'fail') ? EXIT.failed : EXIT.ok;
   } finally {
     await local?.close();

@@ -69,6 +69,9 @@ function expect(issues: Issues, path: string, expected: string, value: unknown, 
   return INVALID;
 }
 
+/** Why a URL with `user:pass@` is rejected (every URL field, multistep's templated URLs too). */
+export const URL_CREDENTIALS = 'must not carry credentials (user:pass@…): they would be shipped in the Lambda asset and shown in alarms';
+
 /** Edit distance, for "did you mean" hints on unknown keys and enum values. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
@@ -202,8 +205,15 @@ export const s = {
     };
   },
 
-  /** An absolute URL with one of the given protocols. */
-  url(protocols: readonly string[] = ['http:', 'https:']): Schema<string> {
+  /**
+   * An absolute URL with one of the given protocols and no `user:pass@`: credentials written in
+   * a URL would be shipped in the Lambda asset and shown wherever the URL is. `credentialsHint`
+   * says where they go instead.
+   */
+  url(
+    protocols: readonly string[] = ['http:', 'https:'],
+    credentialsHint = 'give credentials as a secret reference { secret: "name" } instead',
+  ): Schema<string> {
     const expected = `an absolute ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`;
     return {
       expected,
@@ -216,7 +226,29 @@ export const s = {
           return expect(issues, path, expected, v, 'include the scheme, e.g. "https://shop.example.com/health"');
         }
         if (!protocols.includes(u.protocol)) return expect(issues, path, expected, v);
+        if (u.username || u.password) {
+          issues.add(path, URL_CREDENTIALS, credentialsHint);
+          return INVALID;
+        }
         return v;
+      },
+    };
+  },
+
+  /** Only a `{ secret: 'name' }` reference: a value written inline would be shipped in the Lambda bundle. */
+  secretOnly(
+    what: string,
+    hint = 'store it in AWS Secrets Manager (locally: WATCHPOST_SECRET_<NAME>) and write { secret: "name" }',
+  ): Schema<{ secret: string }> {
+    const inner = s.secretOr();
+    return {
+      expected: `a secret reference { secret: "name" } for the ${what}`,
+      check(v, path, issues) {
+        if (typeof v === 'string') {
+          issues.add(path, `the ${what} must not be written inline`, hint);
+          return INVALID;
+        }
+        return inner.check(v, path, issues) as { secret: string } | typeof INVALID;
       },
     };
   },

@@ -2,7 +2,7 @@
  * The `notify` settings beyond SMS and email targets: webhooks, flapping, SMS spend, local
  * email. Their schema (read by config validation) and their defaults, in one place.
  */
-import { INVALID, joinIndex, joinKey, s, type Schema, type Shape } from '../config/schema';
+import { joinIndex, joinKey, s, type Schema, type Shape } from '../config/schema';
 import type { NotifyWebhook, Severity, ValidatedConfig } from '../config/types';
 import { ms } from '../duration';
 import { isSecretRef, type SecretRef } from '../types';
@@ -27,18 +27,7 @@ const OWN_HEADERS: Record<WebhookFormat, string[]> = { generic: ['content-type']
 
 /** Only a `{ secret }` reference: a key written inline would be shipped in the Lambda bundle. */
 function secretOnly(what: string): Schema<SecretRef> {
-  const expected = `a secret reference { secret: "name" } for the ${what}`;
-  const inner = s.secretOr();
-  return {
-    expected,
-    check(v, path, issues) {
-      if (typeof v === 'string') {
-        issues.add(path, `the ${what} must not be written inline`, `store it in AWS Secrets Manager in the home region (locally: WATCHPOST_SECRET_<NAME>) and write { secret: "name" }`);
-        return INVALID;
-      }
-      return inner.check(v, path, issues) as SecretRef | typeof INVALID;
-    },
-  };
+  return s.secretOnly(what, 'store it in AWS Secrets Manager in the home region (locally: WATCHPOST_SECRET_<NAME>) and write { secret: "name" }');
 }
 
 const webhookObject = s.object({

@@ -6,7 +6,7 @@
  */
 import { createTransport } from 'nodemailer';
 import type { LocalEmailSettings, ValidatedConfig } from '../config/types';
-import { envSecrets, type SecretResolver } from '../secrets';
+import { envSecrets, redactText, type SecretResolver } from '../secrets';
 import type { LatestState } from '../store/types';
 import type { CheckResult, CheckStatus } from '../types';
 import { flappingSettings } from './config';
@@ -95,7 +95,7 @@ export function localPages(opts: LocalPagesOptions): LocalPages {
       await send(m.email);
       out(dim(`        email "${m.email.subject}" sent to ${email?.to.join(', ') ?? 'the configured recipients'}`));
     } catch (e) {
-      out(`        ${label('email not sent')}: ${(e as Error).message}`);
+      out(`        ${label('email not sent')}: ${redactText((e as Error).message)}`);
     }
   };
 

@@ -5,6 +5,7 @@
  * priority, as pages should be).
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import { redact } from '../redact';
 import { formatEmail } from './format-email';
 import { formatSms } from './format-sms';
 import type { Incident } from './message';
@@ -14,8 +15,9 @@ export interface ChannelMessages {
   email: { subject: string; text: string };
 }
 
-/** What each SNS protocol receives for an incident. */
-export function channelMessages(i: Incident): ChannelMessages {
+/** What each SNS protocol receives for an incident (secrets scrubbed before formatting and clipping). */
+export function channelMessages(incident: Incident): ChannelMessages {
+  const i = redact(incident);
   return { sms: formatSms(i), email: formatEmail(i) };
 }
 

@@ -14,7 +14,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { NotifyWebhook } from '../config/types';
 import { silentLog, type Log } from '../log';
-import { redact, SecretError, type SecretResolver } from '../secrets';
+import { addSecret, redact, SecretError, type SecretResolver } from '../secrets';
 import { isSecretRef, type MaybeSecret } from '../types';
 import { DEFAULT_WEBHOOK_URL, type WebhookFormat } from './config';
 import { emailText } from './format-email';
@@ -149,6 +149,8 @@ function opsgenieAlert(i: Incident) {
  */
 export function buildWebhookRequest(i: Incident, hook: NotifyWebhook, secret: (name: string) => string, action: WebhookAction = webhookAction(i)): WebhookRequest {
   const value = (v: MaybeSecret) => (isSecretRef(v) ? secret(v.secret) : v);
+  // The body is built from the incident: scrub it first (the URL and headers must keep their secrets).
+  i = redact(i);
   const format = hook.format;
   let url = hook.url !== undefined ? value(hook.url) : format === 'generic' ? '' : DEFAULT_WEBHOOK_URL[format];
   const headers: Record<string, string> = { 'user-agent': 'watchpost-notifier', ...Object.fromEntries(Object.entries(hook.headers ?? {}).map(([k, v]) => [k.toLowerCase(), value(v)])) };
@@ -191,6 +193,7 @@ export async function webhookRequests(
         for (const name of new Set(secretsOf(hook))) {
           const v = await resolve(name);
           resolved.set(name, v);
+          addSecret(v);
           values.add(v);
         }
       } catch (e) {

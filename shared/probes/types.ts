@@ -103,6 +103,11 @@ export interface ProbeContext {
   history?: (checkId: string, limit: number) => Promise<Array<{ scheduledAt: string; metrics: Record<string, number> }>>;
   /** The results table, for kinds that judge state stored there instead of a network target (heartbeat reads its pings). */
   table?: { client: DynamoDBClient | DynamoDBDocumentClient; tableName: string };
+  /**
+   * Marks a value the probe learned during the run as secret (a multistep session token marked
+   * `secret: true`): it is scrubbed from this run's result in all its forms, like a config secret.
+   */
+  secret?(value: string): void;
 }
 
 /**

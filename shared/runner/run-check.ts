@@ -8,7 +8,7 @@ import type { ValidatedCheck, ValidatedConfig } from '../config/types';
 import { formatDuration, ms } from '../duration';
 import { probeKind } from '../probes/registry';
 import type { ProbeContext, ProbeOutcome } from '../probes/types';
-import { redact, resolveSecrets, SecretError, secretNames, type SecretResolver } from '../secrets';
+import { redact, resolveSecrets, SecretError, secretNames, SecretSet, type SecretResolver } from '../secrets';
 import type { CheckResult, CheckStatus, DegradedReason } from '../types';
 
 export interface RunCheckOptions {
@@ -92,7 +92,8 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
   const started = Date.now();
   const scheduledAt = opts.scheduledAt ?? started;
   const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
-  const secretValues = new Set<string>();
+  // This run's secrets: the check's resolved ones and what the probe marks secret (ctx.secret).
+  const secretValues = new SecretSet();
   const base = {
     checkId: check.id,
     kind: check.kind,
@@ -102,10 +103,12 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
 
   let resolved: ValidatedCheck;
   try {
-    resolved = needsSecrets(check) ? await resolveSecrets(check, opts.secrets, secretValues) : check;
+    const found = new Set<string>();
+    resolved = needsSecrets(check) ? await resolveSecrets(check, opts.secrets, found) : check;
+    for (const v of found) secretValues.add(v);
   } catch (e) {
     const message = e instanceof SecretError ? e.message : `cannot read secrets: ${(e as Error).message}`;
-    return {
+    return redact({
       ...base,
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
@@ -115,10 +118,17 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
       timings: {},
       assertions: [],
       metrics: {},
-    };
+    } satisfies CheckResult);
   }
 
-  const ctxBase = { region: opts.region, config: opts.config, lookup: opts.lookup, history: opts.history, table: opts.table };
+  const ctxBase = {
+    region: opts.region,
+    config: opts.config,
+    lookup: opts.lookup,
+    history: opts.history,
+    table: opts.table,
+    secret: (v: string) => void secretValues.add(v),
+  };
   const timeout = ms(check.timeout);
   let result!: CheckResult;
   for (let n = 1; n <= check.retries + 1; n++) {

@@ -31,6 +31,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { silentLog, type Log } from '../log';
+import { redact } from '../redact';
 import type { CheckResult, CheckStatus } from '../types';
 import { MAX_RESULT_BYTES, serializeResult } from './clip';
 import { backoffDelay, describeError, isRetryable, mapLimit, sleep } from './retry';
@@ -128,7 +129,9 @@ export class DynamoResultStore implements ResultStore {
     this.maxResultBytes = opts.maxResultBytes ?? MAX_RESULT_BYTES;
   }
 
-  async writeResults(results: readonly CheckResult[]): Promise<WriteReport> {
+  async writeResults(input: readonly CheckResult[]): Promise<WriteReport> {
+    // The sink redacts: nothing secret is stored, whoever the caller is.
+    const results = input.map((r) => redact(r));
     const failures = new Map<CheckResult, string>();
     const fail = (r: CheckResult, reason: string) => {
       if (!failures.has(r)) failures.set(r, reason);

@@ -1,18 +1,30 @@
 /** The `http` probe kind: registration, config fields, assertion sources. */
 import { s } from '../../config/schema';
 import type { ProbeKind } from '../types';
+import { displayUrl } from './display-url';
 import { runHttp } from './run';
 import type { HttpCheck } from './types';
 
 export type { HttpCheck } from './types';
 
+/** Where URL credentials go instead (http and multistep). */
+export const AUTH_HINT =
+  'write auth: { username: "…", password: { secret: "name" } } (and query: { key: { secret: "name" } } for a token in the query)';
+
 export const httpKind: ProbeKind<HttpCheck> = {
   kind: 'http',
   description: 'HTTP/API request with assertions on status, headers, body and JSON, and per-phase timings',
   fields: {
-    url: s.url(),
+    url: s.url(['http:', 'https:'], AUTH_HINT),
     method: s.optional(s.literalUnion(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const), 'GET'),
     headers: s.optional(s.record(s.secretOr()), {}),
+    query: s.optional(s.record(s.secretOr()), {}),
+    auth: s.optional(
+      s.object(
+        { username: s.secretOr(s.string({ minLength: 1 })), password: s.secretOnly('password') },
+        { expected: 'credentials { username, password: { secret: "name" } }' },
+      ),
+    ),
     body: s.optional(s.any('a string or a JSON value')),
     followRedirects: s.optional(s.boolean(), true),
     maxRedirects: s.optional(s.number({ integer: true, min: 0, max: 20 }), 5),
@@ -21,6 +33,7 @@ export const httpKind: ProbeKind<HttpCheck> = {
   },
   assertionSources: ['status', 'latency', 'header', 'text', 'json'],
   numericSources: ['status', 'latency'],
-  target: (check) => `${check.method ?? 'GET'} ${check.url}`,
+  // No user info, no query values: this text goes into alarm descriptions, dashboards and pages.
+  target: (check) => `${check.method ?? 'GET'} ${displayUrl(check.url)}`,
   run: runHttp,
 };

@@ -16,6 +16,7 @@ import type { CheckError } from '../../types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { trustContext } from '../trust';
 import { openConnection, targetOf, type HopState, type Target } from './connect';
+import { displayUrl } from './display-url';
 import { bytesWithUnit, fail, HopError, responseError, round, timeoutError, type Phase } from './errors';
 import type { HttpCheck } from './types';
 
@@ -34,7 +35,7 @@ type RawHeaders = (Buffer | string)[];
 
 interface HopRequest {
   url: URL;
-  /** The URL as shown to people: no user info. */
+  /** The URL as shown to people: no user info, no query values. */
   display: string;
   target: Target;
   method: string;
@@ -191,14 +192,6 @@ function dropHeaders(headers: Record<string, string>, names: readonly string[]):
   for (const k of Object.keys(headers)) if (names.includes(k.toLowerCase())) delete headers[k];
 }
 
-function displayUrl(u: URL): string {
-  if (!u.username && !u.password) return u.href;
-  const c = new URL(u.href);
-  c.username = '';
-  c.password = '';
-  return c.href;
-}
-
 /** Headers for a hop: the check's, plus Basic auth from URL user info (never shown in messages). */
 function hopHeaders(base: Record<string, string>, u: URL): Record<string, string> {
   if (!u.username || hasHeader(base, 'authorization')) return base;
@@ -326,11 +319,28 @@ export async function runHttp(check: ValidatedCheck<HttpCheck>, ctx: ProbeContex
     return { error: fail('NETWORK', `not a valid URL: ${check.url}`), timings: { total: 0 } };
   }
 
+  const unresolved = (what: string): ProbeOutcome => ({
+    error: fail('SECRET', `${what} of ${displayUrl(url)} was not resolved to a value`),
+    timings: { total: 0 },
+  });
+  // Query values given apart (secret references): appended as is, the URL's own query untouched.
+  for (const [k, v] of Object.entries(check.query ?? {})) {
+    if (typeof v !== 'string') return unresolved(`query parameter "${k}"`);
+    const pair = `${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
+    url.search = url.search ? `${url.search}&${pair}` : `?${pair}`;
+  }
   let method: string = check.method ?? 'GET';
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(check.headers ?? {})) {
-    if (typeof v !== 'string') return { error: fail('SECRET', `header "${k}" of ${displayUrl(url)} was not resolved to a value`), timings: { total: 0 } };
+    if (typeof v !== 'string') return unresolved(`header "${k}"`);
     headers[k] = v;
+  }
+  if (check.auth && !hasHeader(headers, 'authorization')) {
+    const { username, password } = check.auth;
+    if (typeof username !== 'string' || typeof password !== 'string') return unresolved('auth');
+    // The pair is a secret of its own: its base64 (the header) and URL forms are scrubbed too.
+    ctx.secret?.(`${username}:${password}`);
+    headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   }
   if (!hasHeader(headers, 'user-agent')) headers['user-agent'] = USER_AGENT;
   let body: string | undefined;

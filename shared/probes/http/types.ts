@@ -1,5 +1,5 @@
 import type { CheckCommon } from '../../config/types';
-import type { MaybeSecret } from '../../types';
+import type { MaybeSecret, SecretRef } from '../../types';
 
 /**
  * An HTTP/API check.
@@ -15,6 +15,18 @@ export interface HttpCheck extends CheckCommon {
   method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   /** Request headers; values may be secret references, e.g. `{ authorization: { secret: 'shop-token' } }`. @default {} */
   headers?: Record<string, MaybeSecret>;
+  /**
+   * Query parameters appended to the URL, values may be secret references (an API key in the
+   * query stays out of the config, alarms and dashboards), e.g. `{ api_key: { secret: 'shop/api-key' } }`.
+   * @default {}
+   */
+  query?: Record<string, MaybeSecret>;
+  /**
+   * HTTP Basic credentials, sent as `Authorization: Basic …` (instead of `user:pass@` in the URL,
+   * which is rejected). The password is a secret reference.
+   * @example { username: 'probe', password: { secret: 'shop/probe-password' } }
+   */
+  auth?: { username: MaybeSecret; password: SecretRef };
   /** Request body: a string is sent as is, an object as JSON (with `content-type: application/json` unless set). */
   body?: string | Record<string, unknown> | unknown[];
   /** Follow 3xx redirects. @default true */

@@ -1,6 +1,7 @@
 /** The `metric` probe kind: a business figure from a JSON endpoint, judged by limits and its own history. See docs/kinds/metric.md. */
 import { parseJsonPath } from '../../assertions/json-path';
 import { joinKey, s } from '../../config/schema';
+import { displayUrl } from '../http/display-url';
 import type { ProbeKind } from '../types';
 import { ANOMALY_DEFAULTS, runMetric } from './run';
 import type { MetricCheck } from './types';
@@ -36,7 +37,7 @@ export const metricKind: ProbeKind<MetricCheck> = {
     if (typeof check.min === 'number' && typeof check.max === 'number' && check.min > check.max)
       issues.add(joinKey(path, 'max'), `${check.max} is below min ${check.min}`, 'min must not be above max');
   },
-  target: (check) => `GET ${check.url} ${check.path}`,
+  target: (check) => `GET ${displayUrl(check.url)} ${check.path}`,
   // No kind alarm: the runner's ANOMALY fails the run and the down alarm pages it, once.
   run: runMetric,
 };

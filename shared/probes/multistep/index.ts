@@ -1,14 +1,15 @@
 /** The `multistep` probe kind: ordered HTTP steps that pass values along (log in, add to cart, read the cart). */
 import { assertionSchema } from '../../assertions/schema';
 import { parseJsonPath } from '../../assertions/json-path';
-import { closest, INVALID, joinIndex, joinKey, s, type Issues, type Schema } from '../../config/schema';
-import { httpKind } from '../http';
+import { closest, INVALID, URL_CREDENTIALS, joinIndex, joinKey, s, type Issues, type Schema } from '../../config/schema';
+import { AUTH_HINT, httpKind } from '../http';
+import { displayUrl } from '../http/display-url';
 import type { ProbeKind } from '../types';
 import { runMultistep } from './run';
 import { refsIn, TEMPLATE_RE } from './template';
-import type { MultistepCheck, MultistepStep } from './types';
+import type { MultistepCheck, MultistepExtract, MultistepStep } from './types';
 
-export type { MultistepCheck, MultistepRequest, MultistepStep } from './types';
+export type { MultistepCheck, MultistepExtract, MultistepRequest, MultistepStep } from './types';
 
 const STEP_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const VAR_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -35,6 +36,10 @@ const templatedUrl: Schema<string> = {
       issues.add(path, `expected an absolute http or https URL, got ${JSON.stringify(v)}`);
       return INVALID;
     }
+    if (u.username || u.password) {
+      issues.add(path, URL_CREDENTIALS, AUTH_HINT);
+      return INVALID;
+    }
     return v;
   },
 };
@@ -44,13 +49,24 @@ const jsonPath = s.refine(s.string({ minLength: 1, expected: 'a JSON path such a
   if ('error' in parsed) issues.add(path, parsed.error);
 });
 
+const extractObject = s.object(
+  { path: jsonPath, secret: s.optional(s.boolean(), false) },
+  { expected: 'an extract { path, secret? }' },
+);
+/** `'$.token'` or `{ path: '$.token', secret: true }`. */
+const extractEntry: Schema<string | MultistepExtract> = {
+  expected: 'a JSON path such as "$.token", or { path: "$.token", secret: true }',
+  check: (v, path, issues) =>
+    typeof v === 'string' ? jsonPath.check(v, path, issues) : (extractObject.check(v, path, issues) as never),
+};
+
 const stepSchema = s.object<MultistepStep>(
   {
     name: s.string({ pattern: STEP_NAME_RE, expected: 'a step name (letters, digits, "-", "_"; at most 64)', patternHint: 'e.g. "add-to-cart"' }),
     // The request is an http check's fields: one request machinery, one set of options.
     request: s.object({ ...httpKind.fields, url: templatedUrl }, { expected: 'a request { url, method?, headers?, body? }' }),
     assertions: s.optional(s.array(assertionSchema(httpKind.assertionSources, httpKind.numericSources)), []),
-    extract: s.optional(s.record(jsonPath), {}),
+    extract: s.optional(s.record(extractEntry), {}),
   },
   { expected: 'a step { name, request, assertions?, extract? }' },
 );
@@ -83,6 +99,8 @@ function validateSteps(check: MultistepCheck, path: string, issues: Issues): voi
     const reqPath = joinKey(sp, 'request');
     const texts: Array<[string, string]> = [[joinKey(reqPath, 'url'), step.request.url]];
     for (const [k, v] of Object.entries(step.request.headers ?? {})) if (typeof v === 'string') texts.push([joinKey(joinKey(reqPath, 'headers'), k), v]);
+    for (const [k, v] of Object.entries(step.request.query ?? {}))
+      if (typeof v === 'string') texts.push([joinKey(joinKey(reqPath, 'query'), k), v]);
     if (step.request.body !== undefined) stringsIn(step.request.body, joinKey(reqPath, 'body'), texts);
 
     for (const [p, text] of texts) {
@@ -135,7 +153,7 @@ export const multistepKind: ProbeKind<MultistepCheck> = {
   validate: validateSteps,
   target: (check) => {
     const first = check.steps[0]?.request.url ?? '';
-    let origin = first;
+    let origin = displayUrl(first);
     try {
       origin = new URL(first).origin;
     } catch {

@@ -7,6 +7,7 @@
 import { evaluateAssertions } from '../../assertions/evaluate';
 import type { ValidatedCheck } from '../../config/types';
 import type { AssertionResult, CheckError } from '../../types';
+import { displayUrl } from '../http/display-url';
 import { runHttp } from '../http/run';
 import type { HttpCheck } from '../http/types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
@@ -21,7 +22,7 @@ export interface StepDetail {
   name: string;
   status: 'pass' | 'fail' | 'skipped';
   method?: string;
-  /** The URL requested (templates filled, no user info). */
+  /** The URL requested (templates filled, no user info, no query values). */
   url?: string;
   statusCode?: number;
   durationMs?: number;
@@ -30,14 +31,6 @@ export interface StepDetail {
   extracted?: string[];
   error?: CheckError;
 }
-
-const displayUrl = (u: URL): string => {
-  if (!u.username && !u.password) return u.href;
-  const c = new URL(u.href);
-  c.username = '';
-  c.password = '';
-  return c.href;
-};
 
 /** The step's request with templates filled, as a complete http check for runHttp. */
 function httpCheckFor(check: ValidatedCheck<MultistepCheck>, step: MultistepStep, scope: TemplateScope, jar: CookieJar | undefined): { http: ValidatedCheck<HttpCheck>; url: URL } {
@@ -54,6 +47,8 @@ function httpCheckFor(check: ValidatedCheck<MultistepCheck>, step: MultistepStep
   const headers: Record<string, string> = {};
   // Secret references were resolved by the runner before the probe ran.
   for (const [k, v] of Object.entries(req.headers ?? {})) headers[k] = fillString(String(v), scope);
+  const query: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.query ?? {})) query[k] = fillString(String(v), scope);
   const cookie = jar?.header(url.host);
   if (cookie && !Object.keys(headers).some((k) => k.toLowerCase() === 'cookie')) headers.cookie = cookie;
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? fillString(req.body, scope) : (fillJson(req.body, scope) as HttpCheck['body']);
@@ -72,6 +67,8 @@ function httpCheckFor(check: ValidatedCheck<MultistepCheck>, step: MultistepStep
     url: url.href,
     method: req.method ?? 'GET',
     headers,
+    query,
+    ...(req.auth !== undefined ? { auth: req.auth } : {}),
     ...(body !== undefined ? { body } : {}),
     ...(req.followRedirects !== undefined ? { followRedirects: req.followRedirects } : {}),
     ...(req.maxRedirects !== undefined ? { maxRedirects: req.maxRedirects } : {}),
@@ -132,7 +129,8 @@ export async function runMultistep(check: ValidatedCheck<MultistepCheck>, ctx: P
       break;
     }
 
-    for (const [name, path] of Object.entries(step.extract ?? {})) {
+    for (const [name, spec] of Object.entries(step.extract ?? {})) {
+      const { path, secret } = typeof spec === 'string' ? { path: spec, secret: false } : spec;
       const r = obs.read('json', path);
       if (r.error) {
         failStep({ code: r.error.code, message: `cannot extract "${name}": ${r.error.message}` });
@@ -142,6 +140,8 @@ export async function runMultistep(check: ValidatedCheck<MultistepCheck>, ctx: P
         failStep({ code: 'ASSERTION', message: `cannot extract "${name}": the response has nothing at ${path}` });
         break;
       }
+      // Before any later step can put it in a URL or header: from now on this run scrubs it.
+      if (secret) ctx.secret?.(typeof r.value === 'string' ? r.value : JSON.stringify(r.value));
       scope.vars[name] = r.value;
       (detail.extracted ??= []).push(name);
     }

@@ -3,12 +3,15 @@ import type { Assertion } from '../../types';
 import type { HttpCheck } from '../http/types';
 
 /**
- * The request of one step: the fields of an `http` check. `url`, header values and `body` may
+ * The request of one step: the fields of an `http` check. `url`, header and query values and `body` may
  * take values from earlier steps: `{{steps.<step>.json.<path>}}`, `{{steps.<step>.header.<name>}}`,
  * `{{steps.<step>.status}}`, `{{steps.<step>.text}}`, and extracted `{{vars.<name>}}`.
  * In a JSON body, a string that is exactly one `{{…}}` takes the value with its type (a number stays a number).
  */
-export type MultistepRequest = Pick<HttpCheck, 'url' | 'method' | 'headers' | 'body' | 'followRedirects' | 'maxRedirects' | 'tls' | 'maxBodyBytes'>;
+export type MultistepRequest = Pick<
+  HttpCheck,
+  'url' | 'method' | 'headers' | 'query' | 'auth' | 'body' | 'followRedirects' | 'maxRedirects' | 'tls' | 'maxBodyBytes'
+>;
 
 /** One step of a flow. */
 export interface MultistepStep {
@@ -20,9 +23,20 @@ export interface MultistepStep {
   /**
    * Values to keep for later steps, name → JSON path into this step's response body,
    * e.g. `{ token: '$.token' }` → `{{vars.token}}`. A path with no value fails the step.
+   * `{ path, secret: true }` marks the value secret (a session token): it is scrubbed from the
+   * result in every form, wherever a later step puts it (URL, header, body).
    * @default {}
+   * @example { token: { path: '$.token', secret: true }, cartId: '$.cart.id' }
    */
-  extract?: Record<string, string>;
+  extract?: Record<string, string | MultistepExtract>;
+}
+
+/** An extracted value with options. */
+export interface MultistepExtract {
+  /** JSON path into the step's response body, e.g. `$.token`. */
+  path: string;
+  /** Scrub the value from the result like a configured secret. @default false */
+  secret?: boolean;
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The `queue` probe kind: depth and oldest-message age of an SQS or RabbitMQ queue. See docs/kinds/queue.md. */
 import { INVALID, joinKey, s, type Issues, type Schema } from '../../config/schema';
 import { parseDuration } from '../../duration';
+import { displayUrl } from '../http/display-url';
 import type { KindAlarm, ProbeKind, RunnerPermission } from '../types';
 import { rabbitQueueUrl } from './rabbitmq';
 import { levels, runQueue } from './run';
@@ -108,6 +109,6 @@ export const queueKind: ProbeKind<QueueCheck> = {
       issues.add(joinKey(joinKey(path, 'sqs'), 'region'), `is required: the region cannot be read from ${check.sqs.queueUrl}`, 'e.g. region: "eu-central-1"');
   },
   target: (check) =>
-    check.sqs ? `sqs ${check.sqs.queueUrl}` : check.rabbitmq ? `rabbitmq ${rabbitQueueUrl(check.rabbitmq).replace(/^(https?:\/\/)[^@/]*@/, '$1')}` : 'queue',
+    check.sqs ? `sqs ${check.sqs.queueUrl}` : check.rabbitmq ? `rabbitmq ${displayUrl(rabbitQueueUrl(check.rabbitmq))}` : 'queue',
   run: runQueue,
 };
