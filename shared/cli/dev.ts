@@ -3,7 +3,6 @@
  * Lambda, results in the embedded store under `.watchpost/`, a live view in the terminal and a
  * local dashboard. `--demo` serves a demo shop on loopback for the example config.
  */
-import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE } from '../config/load';
 import type { ValidatedConfig } from '../config/types';
 import { DEMO_JOB, startDemoForConfig, startDemoJob } from '../demo/target';
@@ -18,12 +17,13 @@ import type { CheckResult, CheckStatus } from '../types';
 import { startDashboard } from './dashboard';
 import { c, noteContext, resultNote, statusWord } from './format';
 import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore } from './local';
+import { parseFlags } from './args';
 import { CliError, EXIT, loadValidConfig } from './main';
 
 const clock = (t: number | string) => new Date(t).toISOString().slice(11, 19);
 
 export async function devCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags('dev', {
     args,
     options: {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },

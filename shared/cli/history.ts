@@ -1,12 +1,12 @@
 /** `watchpost history ID`: the stored runs of a check, newest first. */
-import { parseArgs } from 'node:util';
 import { formatDuration } from '../duration';
 import { c, resultNote, statusWord, table } from './format';
 import { DEFAULT_DATA_DIR, openLocalStore } from './local';
+import { parseFlags } from './args';
 import { CliError, EXIT } from './main';
 
 export async function historyCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags('history', {
     args,
     allowPositionals: true,
     options: {

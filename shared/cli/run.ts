@@ -1,5 +1,4 @@
 /** `watchpost run`: every check (or the chosen ones) once, a table or JSON, exit 1 on any failure. */
-import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE } from '../config/load';
 import { startDemoForConfig } from '../demo/target';
 import { jsonLog } from '../log';
@@ -8,10 +7,11 @@ import { envSecrets } from '../secrets';
 import type { CheckResult } from '../types';
 import { c, noteContext, RESULT_HEADER, resultRow, table } from './format';
 import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore } from './local';
+import { parseFlags } from './args';
 import { CliError, EXIT, loadValidConfig } from './main';
 
 export async function runCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags('run', {
     args,
     options: {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
