@@ -21,7 +21,7 @@ Usage:
                                  the monitor on its schedule, with a live view, a local dashboard (--port,
                                  default 4320) and the heartbeat ping endpoint (--ping-port, default 4321)
   watchpost validate [--config F]  print every config problem (exit 2 when there are any)
-  watchpost history ID [--limit N] [--region R] [--json]
+  watchpost history ID [--limit N] [--region R] [--json] [--config F]
                                  the stored runs of a check (newest first)
   watchpost notify --preview ID [--json]
                                  what SMS, email and each webhook would get for the check's latest local result

@@ -41,6 +41,8 @@ async function runChecks(values: { config?: string; check?: string[]; json?: boo
   if (!checks.length) throw new CliError(`no enabled checks in ${values.config}`, EXIT.ok);
 
   const local = values['no-store'] ? undefined : await openLocalStore(values.data, config);
+  // While dev runs, its store takes these results too: they show in its dashboard and in `history`.
+  if (local?.sharedWithDev && !values.json) process.stderr.write(`${c.dim(`storing into the store of the running watchpost dev (pid ${local.sharedWithDev})`)}\n`);
   const now = Date.now();
   const live = !values.json && process.stdout.isTTY;
   let done = 0;
