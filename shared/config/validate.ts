@@ -223,10 +223,13 @@ function validateCheck(
     issues.add(joinKey(path, 'timeout'), `"${check.timeout}" is longer than the check's frequency "${check.frequency}"`, 'a run must end before the next one is due');
   if (known('timeout') && known('degradedAfter') && check.degradedAfter !== undefined && parseDuration(check.degradedAfter)! >= timeout)
     issues.add(joinKey(path, 'degradedAfter'), `"${check.degradedAfter}" is not below the timeout "${check.timeout}"`, 'a result can only be degraded before it times out');
+  // A kind's rules read its own fields and the schedule: they run when those are valid (a rule on a
+  // field that is itself wrong would only mislead), whatever else is wrong with the check.
+  const kindReady = Object.keys(kind.fields).every((k) => raw[k] === undefined || Object.hasOwn(fields, k)) && ['regions', 'timeout', 'frequency'].every(known);
   try {
-    kind.validate?.(check, path, issues);
+    if (kindReady) kind.validate?.(check, path, issues);
   } catch (e) {
-    // A kind's rule may assume its fields are valid; when some are not, their problem is already reported.
+    // A rule may still assume more than that; when something is invalid, its problem is already reported.
     if (valid) throw e;
   }
   return issues.count > before ? undefined : (check as ValidatedCheck);
