@@ -223,9 +223,9 @@ function validateCheck(
     issues.add(joinKey(path, 'timeout'), `"${check.timeout}" is longer than the check's frequency "${check.frequency}"`, 'a run must end before the next one is due');
   if (known('timeout') && known('degradedAfter') && check.degradedAfter !== undefined && parseDuration(check.degradedAfter)! >= timeout)
     issues.add(joinKey(path, 'degradedAfter'), `"${check.degradedAfter}" is not below the timeout "${check.timeout}"`, 'a result can only be degraded before it times out');
-  // A kind's rules read its own fields and the schedule: they run when those are valid (a rule on a
+  // A kind's rules read its own fields, regions and timeout: they run when those are valid (a rule on a
   // field that is itself wrong would only mislead), whatever else is wrong with the check.
-  const kindReady = Object.keys(kind.fields).every((k) => raw[k] === undefined || Object.hasOwn(fields, k)) && ['regions', 'timeout', 'frequency'].every(known);
+  const kindReady = Object.keys(kind.fields).every((k) => raw[k] === undefined || Object.hasOwn(fields, k)) && ['regions', 'timeout'].every(known);
   try {
     if (kindReady) kind.validate?.(check, path, issues);
   } catch (e) {
