@@ -132,7 +132,10 @@ describe('watchpost validate and history', () => {
     const runs = JSON.parse((await cli(['history', 'bad', '--json'], dir)).stdout) as CheckResult[];
     expect(runs.length).toBeGreaterThanOrEqual(3);
     expect(Date.parse(runs[0]!.scheduledAt)).toBeGreaterThanOrEqual(Date.parse(runs[1]!.scheduledAt));
-    expect((await cli(['history', 'never-ran'], dir)).stdout).toContain('no stored runs of "never-ran"');
+    const unknown = await cli(['history', 'bda'], dir);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('no check "bda"');
+    expect(unknown.stderr).toContain('did you mean "bad"?');
   });
 });
 

@@ -264,6 +264,7 @@ describe('config: several problems at once', () => {
       'checks[0] "shop-home".assertions[0].target: expected a number for source "status", got "200" — hint: write 200 without quotes',
       'checks[1] "shop-cart".kind: unknown kind "htp" — hint: did you mean "http"?',
       'checks[2] "shop-api".metod: unknown key — hint: did you mean "method"?',
+      'checks[2] "shop-api".frequency: "45s" does not fit the one-minute schedule — hint: use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)',
       'checks[3] "shop-home".id: duplicate id "shop-home", also used by checks[0]',
       'checks[3] "shop-home".regions[0]: "us-west-2" is not one of the config\'s regions (eu-central-1) — hint: add it to the top-level regions or remove it here',
     ].map((l) => (l.includes('duplicate id') ? `${l} — hint: ids must be unique: they name metrics and alarms` : l)));
@@ -330,5 +331,54 @@ describe('config: defaults', () => {
   it('keeps what the check sets for http fields', () => {
     const [check] = parseConfig({ ...BASE, checks: [http('a', { method: 'POST', body: { a: 1 }, followRedirects: false, maxRedirects: 0, maxBodyBytes: 1000, tls: { insecure: true } })] }).checks;
     expect(check).toMatchObject({ method: 'POST', body: { a: 1 }, followRedirects: false, maxRedirects: 0, maxBodyBytes: 1000, tls: { insecure: true } });
+  });
+});
+
+describe('config: every problem in one pass (issue 9)', () => {
+  it('reports keys named like Object.prototype members, and __proto__ from JSON, as unknown keys', () => {
+    const raw = JSON.parse(
+      `{"project":"shop","homeRegion":"eu-central-1","regions":["eu-central-1"],"constructor":1,
+        "checks":[{"id":"a","kind":"http","url":"${URL}","toString":"x","__proto__":{"retries":9}}]}`,
+    );
+    expect(lines(validateConfig(raw).diagnostics)).toEqual([
+      'constructor: unknown key — hint: known keys: project, homeRegion, regions, notify, defaults, retention, maintenance, checks',
+      expect.stringMatching(/^checks\[0\] "a"\.toString: unknown key/),
+      expect.stringMatching(/^checks\[0\] "a"\["__proto__"\]: unknown key|^checks\[0\] "a"\.__proto__: unknown key/),
+    ]);
+  });
+
+  it('reports a prototype set with __proto__ in a .ts/.js config object', () => {
+    const check = { __proto__: { retries: 9 }, id: 'a', kind: 'http', url: URL };
+    expect(lines(diagnose([check]))).toEqual([expect.stringMatching(/^checks\[0\] "a"(\.__proto__|\["__proto__"\]): unknown key/)]);
+  });
+
+  it('shows cross-field problems beside field problems: heartbeat regions, timeout > frequency', () => {
+    const d = lines(
+      validateConfig({
+        ...BASE,
+        regions: ['eu-central-1', 'us-east-1', 'eu-west-1'],
+        checks: [
+          { id: 'job', kind: 'heartbeat', period: '1h', grace: '5m', token: { secret: 'job-token' }, colour: 'red' },
+          http('slow', { timeout: '2m', frequency: '1m', retries: 'two' }),
+        ],
+      }).diagnostics,
+    );
+    expect(d).toContainEqual(expect.stringMatching(/^checks\[0\] "job"\.colour: unknown key/));
+    expect(d).toContainEqual(expect.stringMatching(/^checks\[0\] "job"\.regions: a heartbeat check runs in exactly one region .* got 3/));
+    expect(d).toContainEqual(expect.stringMatching(/^checks\[1\] "slow"\.retries: expected an integer/));
+    expect(d).toContainEqual('checks[1] "slow".timeout: "2m" is longer than the check\'s frequency "1m" — hint: a run must end before the next one is due');
+  });
+
+  it('reports a bad defaults.frequency once, at its own path, not against the checks', () => {
+    const d = lines(diagnose([http('a'), http('b')], { defaults: { frequency: '45s', timeout: 'soon' } }));
+    expect(d.filter((l) => l.startsWith('checks'))).toEqual([]);
+    expect(d).toEqual([
+      expect.stringMatching(/^defaults\.timeout: expected a duration/),
+      'defaults.frequency: "45s" does not fit the one-minute schedule — hint: use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)',
+    ]);
+  });
+
+  it('suggests "tcp" for the kind "tpc" (a swap of two letters is one edit)', () => {
+    expect(lines(diagnose([{ id: 'a', kind: 'tpc', host: '127.0.0.1', port: 1 }]))).toEqual(['checks[0] "a".kind: unknown kind "tpc" — hint: did you mean "tcp"?']);
   });
 });

@@ -3,12 +3,12 @@
  * Lambda, results in the embedded store under `.watchpost/`, a live view in the terminal and a
  * local dashboard. `--demo` serves a demo shop on loopback for the example config.
  */
-import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE } from '../config/load';
 import type { ValidatedConfig } from '../config/types';
 import { DEMO_JOB, startDemoForConfig, startDemoJob } from '../demo/target';
 import { heartbeatTokens } from '../probes/heartbeat/endpoint';
 import { startPingServer } from '../probes/heartbeat/local-server';
+import { PingStore } from '../probes/heartbeat/ping-store';
 import { formatDuration, ms } from '../duration';
 import { jsonLog } from '../log';
 import { localPages } from '../notify/local';
@@ -18,13 +18,15 @@ import { envSecrets } from '../secrets';
 import type { CheckResult, CheckStatus } from '../types';
 import { startDashboard } from './dashboard';
 import { c, noteContext, resultNote, statusWord } from './format';
-import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore } from './local';
+import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore, shareWithOtherCommands, type LocalStore } from './local';
+import { setMaxListeners } from 'node:events';
+import { parseFlags } from './args';
 import { CliError, EXIT, loadValidConfig } from './main';
 
 const clock = (t: number | string) => new Date(t).toISOString().slice(11, 19);
 
 export async function devCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags('dev', {
     args,
     options: {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
@@ -35,17 +37,29 @@ export async function devCommand(args: string[]): Promise<number> {
       concurrency: { type: 'string', default: '16' },
     },
   });
+  const port = (flag: 'port' | 'ping-port') => {
+    const n = Number(values[flag]);
+    if (!/^\d+$/.test(values[flag]!) || n > 65535) throw new CliError(`--${flag} must be a port number (0 picks a free one), got "${values[flag]}"`);
+    return n;
+  };
+  const dashboardPort = port('port');
+  const pingPort = port('ping-port');
   const demo = values.demo ? await startDemoForConfig() : undefined;
   let config: ValidatedConfig;
+  let local: LocalStore;
   try {
     config = await loadValidConfig(values.config!);
+    local = await openLocalStore(values.data, config);
   } catch (e) {
     await demo?.close();
     throw e;
   }
-  const local = await openLocalStore(values.data, config);
-  const dashboardPort = Number(values.port);
-  if (!Number.isInteger(dashboardPort) || dashboardPort < 0 || dashboardPort > 65535) throw new CliError(`--port must be a port number, got "${values.port}"`);
+  if (local.sharedWithDev) {
+    await local.close();
+    await demo?.close();
+    throw new CliError(`watchpost dev is already running (pid ${local.sharedWithDev}) on ${values.data}/ — hint: stop it, or pass --data DIR`);
+  }
+  const unshare = shareWithOtherCommands(values.data!, local);
   const dashboard = await startDashboard({ port: dashboardPort, config, store: local.store }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, config, store: local.store });
     throw e;
@@ -55,7 +69,7 @@ export async function devCommand(args: string[]): Promise<number> {
   // The same ping endpoint the Lambda function URL serves, for heartbeat checks.
   const heartbeats = heartbeatTokens(config);
   const pings = heartbeats.size
-    ? await startPingServer({ port: Number(values['ping-port']), config, client: local.client, tableName: local.tableName, secrets: envSecrets, log }).catch(
+    ? await startPingServer({ port: pingPort, config, client: local.client, tableName: local.tableName, secrets: envSecrets, log }).catch(
         (e: NodeJS.ErrnoException) => {
           if (e.code === 'EADDRINUSE') return startPingServer({ port: 0, config, client: local.client, tableName: local.tableName, secrets: envSecrets, log });
           throw e;
@@ -72,7 +86,11 @@ export async function devCommand(args: string[]): Promise<number> {
   if (demo) out(c.dim(`demo shop on ${demo.url} (healthy, slow and broken endpoints)`));
   out(c.dim(`results stored in ${values.data}/  ·  dashboard ${dashboard.url}  ·  Ctrl-C to stop`));
   if (pings) out(c.dim(`heartbeat pings: ${[...heartbeats.keys()].map((id) => `${pings.url}/ping/${id}`).join(', ')} (header: Authorization: Bearer <token>)`));
-  const stopDemoJob = demo && pings && heartbeats.has(DEMO_JOB.checkId) ? await startDemoJob(pings.url) : undefined;
+  const demoJob = {
+    state: () => new PingStore({ client: local.client, tableName: local.tableName }).state(DEMO_JOB.checkId),
+    onFailed: (until: number) => out(c.dim(`${clock(Date.now())}  demo job: a failure was reported — it stays failed until ${clock(until)}, then succeeds again`)),
+  };
+  const stopDemoJob = demo && pings && heartbeats.has(DEMO_JOB.checkId) ? await startDemoJob(pings.url, demoJob) : undefined;
   if (stopDemoJob)
     out(c.dim(`demo job pings ${DEMO_JOB.checkId} every 30 s; make it fail: curl -X POST -H 'Authorization: Bearer ${process.env[DEMO_JOB.tokenEnv]}' ${pings!.url}/ping/${DEMO_JOB.checkId}/fail`));
   out('');
@@ -94,6 +112,10 @@ export async function devCommand(args: string[]): Promise<number> {
   const maxTimeout = Math.max(...checks.map((ch) => ms(ch.timeout) * (ch.retries + 1)), 1_000);
 
   let stopping = false;
+  // Ctrl-C aborts every run in flight and every run still waiting for its time in the minute.
+  const abort = new AbortController();
+  // One listener per run in flight: hundreds of checks are not a leak.
+  setMaxListeners(0, abort.signal);
   const inFlight = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
     inFlight.add(p);
@@ -112,6 +134,7 @@ export async function devCommand(args: string[]): Promise<number> {
       store: local.store,
       table: { client: local.client, tableName: local.tableName },
       storeEachResult: true,
+      signal: abort.signal,
       log,
       onResult: (r) => !stopping && onResult(r),
     }).catch((e: Error) => log.error('runner pass failed', { error: e.message }));
@@ -137,6 +160,7 @@ export async function devCommand(args: string[]): Promise<number> {
     const stop = () => {
       if (stopping) return;
       stopping = true;
+      abort.abort();
       out(c.dim('\nstopping…'));
       resolve();
     };
@@ -145,11 +169,13 @@ export async function devCommand(args: string[]): Promise<number> {
   });
   clearTimeout(timer!);
   stopDemoJob?.();
-  // Runs in flight are abandoned (their results would be written as the pass ends); do not wait a minute.
-  await Promise.race([Promise.allSettled([...inFlight, pages.idle()]), new Promise((r) => setTimeout(r, 1_500))]);
-  await dashboard.close();
-  await pings?.close();
+  // Aborted runs end at once and their results are dropped; results already in hand are still stored
+  // (usually milliseconds), so nothing is lost. The cap only guards against a hung store.
+  let cap: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled([...inFlight, pages.idle()]), new Promise((r) => (cap = setTimeout(r, 5_000)))]);
+  clearTimeout(cap);
+  unshare();
+  await Promise.all([dashboard.close(), pings?.close(), demo?.close()]);
   await local.close();
-  await demo?.close();
   return EXIT.ok;
 }

@@ -6,7 +6,6 @@
  *   topic in the home region (AWS credentials needed), and with `--webhooks` also opens and
  *   resolves a test incident in each webhook of that severity.
  */
-import { parseArgs } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { topicName } from '../alarms/names';
@@ -22,13 +21,14 @@ import { SecretError, type SecretResolver } from '../secrets';
 import type { CheckResult, CheckStatus } from '../types';
 import { c } from './format';
 import { DEFAULT_DATA_DIR, openLocalStore } from './local';
+import { parseFlags } from './args';
 import { CliError, EXIT, loadValidConfig } from './main';
 
 const USAGE = 'usage: watchpost notify --preview ID [--json] | --test [--topic critical|warning] [--webhooks]';
 const SEVERITIES: readonly Severity[] = ['critical', 'warning'];
 
 export async function notifyCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags('notify', {
     args,
     allowPositionals: true,
     options: {

@@ -1,5 +1,4 @@
 /** `watchpost run`: every check (or the chosen ones) once, a table or JSON, exit 1 on any failure. */
-import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE } from '../config/load';
 import { startDemoForConfig } from '../demo/target';
 import { jsonLog } from '../log';
@@ -8,10 +7,11 @@ import { envSecrets } from '../secrets';
 import type { CheckResult } from '../types';
 import { c, noteContext, print, RESULT_HEADER, resultRow, table } from './format';
 import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore } from './local';
+import { parseFlags } from './args';
 import { CliError, EXIT, loadValidConfig } from './main';
 
 export async function runCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags('run', {
     args,
     options: {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
@@ -41,6 +41,8 @@ async function runChecks(values: { config?: string; check?: string[]; json?: boo
   if (!checks.length) throw new CliError(`no enabled checks in ${values.config}`, EXIT.ok);
 
   const local = values['no-store'] ? undefined : await openLocalStore(values.data, config);
+  // While dev runs, its store takes these results too: they show in its dashboard and in `history`.
+  if (local?.sharedWithDev && !values.json) process.stderr.write(`${c.dim(`storing into the store of the running watchpost dev (pid ${local.sharedWithDev})`)}\n`);
   const now = Date.now();
   const live = !values.json && process.stdout.isTTY;
   let done = 0;

@@ -93,18 +93,18 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return undefined;
 }
 
+/** Edit distance where swapping two neighbours counts as one edit ("tpc" → "tcp"). */
 function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
   }
-  return row[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 const UNIT_WORDS: Record<string, string> = {
@@ -315,7 +315,8 @@ export const s = {
         for (const [k, x] of Object.entries(v)) {
           const r = value.check(x, joinKey(path, k), issues);
           if (r === INVALID) bad = true;
-          else out[k] = r;
+          // defineProperty: a key named "__proto__" stays a key (assignment would set the prototype).
+          else Object.defineProperty(out, k, { value: r, enumerable: true, writable: true, configurable: true });
         }
         return bad ? INVALID : out;
       },
@@ -375,12 +376,23 @@ export const s = {
 };
 
 /** Checks `value` against `shape`; used by object schemas and by check validation (base + kind fields). */
-export function checkShape(shape: Shape, value: Record<string, unknown>, path: string, issues: Issues): Checked<Record<string, unknown>> {
+export function checkShape(
+  shape: Shape,
+  value: Record<string, unknown>,
+  path: string,
+  issues: Issues,
+  /** Filled with every field that is valid on its own, even when others are not (for cross-field rules). */
+  partial?: Record<string, unknown>,
+): Checked<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   let bad = false;
   const known = Object.keys(shape);
-  for (const key of Object.keys(value)) {
-    if (!(key in shape)) {
+  // `{ __proto__: {...} }` in a .ts config sets the prototype instead of a key: say so too.
+  const proto = Object.getPrototypeOf(value);
+  const keys = proto !== Object.prototype && proto !== null && !Object.hasOwn(value, '__proto__') ? ['__proto__', ...Object.keys(value)] : Object.keys(value);
+  for (const key of keys) {
+    // Own keys only: "constructor", "toString" or "__proto__" are no field, whatever Object.prototype has.
+    if (!Object.hasOwn(shape, key)) {
       const near = closest(key, known);
       issues.add(joinKey(path, key), 'unknown key', near ? `did you mean "${near}"?` : `known keys: ${known.join(', ')}`);
       bad = true;
@@ -388,7 +400,7 @@ export function checkShape(shape: Shape, value: Record<string, unknown>, path: s
   }
   for (const [key, f] of Object.entries(shape)) {
     const field: Field<unknown> = isField(f) ? f : { schema: f, optional: false };
-    const v = value[key];
+    const v = Object.hasOwn(value, key) ? value[key] : undefined;
     if (v === undefined) {
       if (!field.optional) {
         issues.add(joinKey(path, key), `is required (${field.schema.expected})`);
@@ -400,5 +412,6 @@ export function checkShape(shape: Shape, value: Record<string, unknown>, path: s
     if (r === INVALID) bad = true;
     else out[key] = r;
   }
+  if (partial) Object.assign(partial, out);
   return bad ? INVALID : out;
 }

@@ -62,6 +62,10 @@ const commonShape: Shape = {
   assertions: s.optional(s.any('a list of assertions')),
 };
 
+const SCHEDULE_HINT = 'use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)';
+/** A frequency the one-minute schedule can keep: a divisor of a minute or whole minutes. */
+const fitsSchedule = (freq: number) => (freq < 60_000 ? 60_000 % freq === 0 : freq % 60_000 === 0);
+
 export type ValidationResult = { ok: true; config: ValidatedConfig; diagnostics: [] } | { ok: false; diagnostics: Diagnostic[] };
 
 export class ConfigError extends Error {
@@ -97,7 +101,16 @@ export function validateConfig(raw: unknown): ValidationResult {
   const dupRegions = regions.filter((r, i) => regions.indexOf(r) !== i);
   for (const r of new Set(dupRegions)) issues.add('regions', `lists "${r}" more than once`);
 
-  const defaults = (cfg.defaults && typeof cfg.defaults === 'object' ? cfg.defaults : {}) as Record<string, any>;
+  // Only the defaults that are valid reach the checks: a bad one is reported once, at defaults.<key>.
+  const defaults: Record<string, any> = {};
+  const rawDefaults = (raw as any)?.defaults;
+  if (rawDefaults && typeof rawDefaults === 'object' && !Array.isArray(rawDefaults)) checkShape(defaultsShape, rawDefaults, 'defaults', new Issues(), defaults);
+  const badDefaults = new Set(rawDefaults && typeof rawDefaults === 'object' ? Object.keys(rawDefaults).filter((k) => !Object.hasOwn(defaults, k)) : []);
+  if (defaults.frequency !== undefined && !fitsSchedule(parseDuration(defaults.frequency)!)) {
+    issues.add('defaults.frequency', `"${defaults.frequency}" does not fit the one-minute schedule`, SCHEDULE_HINT);
+    badDefaults.add('frequency');
+    delete defaults.frequency;
+  }
   if (Array.isArray(defaults.regions)) {
     defaults.regions.forEach((r: unknown, i: number) => {
       if (typeof r === 'string' && regions.length && !regions.includes(r))
@@ -119,7 +132,7 @@ export function validateConfig(raw: unknown): ValidationResult {
         if (first !== undefined) issues.add(joinKey(path, 'id'), `duplicate id "${id}", also used by checks[${first}]`, 'ids must be unique: they name metrics and alarms');
         else seen.set(id, i);
       }
-      const v = validateCheck(c, path, issues, regions, defaults);
+      const v = validateCheck(c, path, issues, regions, defaults, badDefaults);
       if (v) checks.push(v);
     });
   }
@@ -142,7 +155,14 @@ export function validateConfig(raw: unknown): ValidationResult {
   return { ok: true, config, diagnostics: [] };
 }
 
-function validateCheck(c: unknown, path: string, issues: Issues, regions: string[], defaults: Record<string, any>): ValidatedCheck | undefined {
+function validateCheck(
+  c: unknown,
+  path: string,
+  issues: Issues,
+  regions: string[],
+  defaults: Record<string, any>,
+  badDefaults: ReadonlySet<string>,
+): ValidatedCheck | undefined {
   if (typeof c !== 'object' || c === null || Array.isArray(c)) {
     issues.add(path, `expected a check object with at least id and kind, got ${describe(c)}`);
     return undefined;
@@ -160,7 +180,9 @@ function validateCheck(c: unknown, path: string, issues: Issues, regions: string
   }
   const before = issues.count;
   const shape: Shape = { ...commonShape, ...kind.fields };
-  const checked = checkShape(shape, raw, path, issues);
+  // Fields valid on their own: cross-field rules run on them in the same pass, so every problem shows at once.
+  const fields: Record<string, any> = {};
+  const checked = checkShape(shape, raw, path, issues, fields);
 
   let assertions: unknown[] = [];
   if (raw.assertions !== undefined) {
@@ -173,33 +195,42 @@ function validateCheck(c: unknown, path: string, issues: Issues, regions: string
         issues.add(joinIndex(joinKey(path, 'regions'), i), `"${r}" is not one of the config's regions (${regions.join(', ')})`, 'add it to the top-level regions or remove it here');
     });
   }
-  if (checked === INVALID || issues.count > before) return undefined;
+  const valid = checked !== INVALID && issues.count === before;
+  // A value is known when the check's own one is valid, or it has none and the default it inherits is valid.
+  const known = (key: string) => Object.hasOwn(fields, key) || (raw[key] === undefined && !badDefaults.has(key));
 
   const check = {
-    ...checked,
-    name: checked.name ?? checked.id,
-    frequency: checked.frequency ?? defaults.frequency ?? '1m',
-    timeout: checked.timeout ?? defaults.timeout ?? kind.defaultTimeout ?? '10s',
-    retries: checked.retries ?? defaults.retries ?? 0,
-    regions: checked.regions ?? defaults.regions ?? regions,
-    severity: checked.severity ?? defaults.severity ?? 'critical',
-    tags: { ...(defaults.tags ?? {}), ...((checked.tags as object) ?? {}) },
-    enabled: checked.enabled ?? true,
+    ...fields,
+    name: fields.name ?? fields.id,
+    frequency: fields.frequency ?? defaults.frequency ?? '1m',
+    timeout: fields.timeout ?? defaults.timeout ?? kind.defaultTimeout ?? '10s',
+    retries: fields.retries ?? defaults.retries ?? 0,
+    regions: fields.regions ?? defaults.regions ?? regions,
+    severity: fields.severity ?? defaults.severity ?? 'critical',
+    tags: { ...(defaults.tags ?? {}), ...((fields.tags as object) ?? {}) },
+    enabled: fields.enabled ?? true,
     assertions,
   } as Record<string, any>;
   if (check.degradedAfter === undefined && defaults.degradedAfter !== undefined) check.degradedAfter = defaults.degradedAfter;
-  const alarm = mergeAlarmSettings(checked.alarm as any, defaults.alarm, check.regions.length);
+  const alarm = mergeAlarmSettings(fields.alarm as any, defaults.alarm, check.regions.length);
   if (alarm) check.alarm = alarm;
-  checkAlarmSettings(check as ValidatedCheck, path, issues, checked.alarm as any);
+  if (known('frequency') && known('regions') && known('alarm')) checkAlarmSettings(check as ValidatedCheck, path, issues, fields.alarm as any);
 
   const freq = parseDuration(check.frequency)!;
-  if (freq < 60_000 ? 60_000 % freq !== 0 : freq % 60_000 !== 0)
-    issues.add(joinKey(path, 'frequency'), `"${check.frequency}" does not fit the one-minute schedule`, 'use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)');
+  if (known('frequency') && !fitsSchedule(freq)) issues.add(joinKey(path, 'frequency'), `"${check.frequency}" does not fit the one-minute schedule`, SCHEDULE_HINT);
   const timeout = parseDuration(check.timeout)!;
-  if (timeout > Math.max(freq, 60_000))
+  if (known('frequency') && known('timeout') && timeout > Math.max(freq, 60_000))
     issues.add(joinKey(path, 'timeout'), `"${check.timeout}" is longer than the check's frequency "${check.frequency}"`, 'a run must end before the next one is due');
-  if (check.degradedAfter !== undefined && parseDuration(check.degradedAfter)! >= timeout)
+  if (known('timeout') && known('degradedAfter') && check.degradedAfter !== undefined && parseDuration(check.degradedAfter)! >= timeout)
     issues.add(joinKey(path, 'degradedAfter'), `"${check.degradedAfter}" is not below the timeout "${check.timeout}"`, 'a result can only be degraded before it times out');
-  kind.validate?.(check, path, issues);
+  // A kind's rules read its own fields, regions and timeout: they run when those are valid (a rule on a
+  // field that is itself wrong would only mislead), whatever else is wrong with the check.
+  const kindReady = Object.keys(kind.fields).every((k) => raw[k] === undefined || Object.hasOwn(fields, k)) && ['regions', 'timeout'].every(known);
+  try {
+    if (kindReady) kind.validate?.(check, path, issues);
+  } catch (e) {
+    // A rule may still assume more than that; when something is invalid, its problem is already reported.
+    if (valid) throw e;
+  }
   return issues.count > before ? undefined : (check as ValidatedCheck);
 }

@@ -31,25 +31,56 @@ export const DEMO_JOB = {
   everyMs: 30_000,
 } as const;
 
+/** How long the demo job stays failed after someone reports a failure of it (then it recovers). */
+export const DEMO_JOB_FAILED_FOR_MS = 120_000;
+
+export interface DemoJobOptions {
+  /** The check's ping state (dev reads it from the local store): a failure ping sent by hand is honoured. */
+  state?: () => Promise<{ lastFailAt?: number; lastSuccessAt?: number } | undefined>;
+  /** Told when the job turns failed because of a failure ping, with the time it recovers. */
+  onFailed?: (until: number) => void;
+}
+
 /**
  * Plays the demo's job against the ping endpoint: a finished run right away (awaited, so the
- * first check sees it), then start and success a moment later every 30 s. Failures to ping are
- * ignored (the heartbeat check will say so). Resolves to a stop function.
+ * first check sees it), then start and success a moment later every 30 s. When a failure ping
+ * (`POST /ping/<id>/fail`, e.g. the curl dev prints) is the latest end of the job, the job stays
+ * failed for {@link DEMO_JOB_FAILED_FOR_MS}: it sends nothing, so the next heartbeat run reports
+ * JOB_FAILED, and then it succeeds again. Failures to ping are ignored (the check will say so).
+ * Resolves to a stop function.
  */
-export async function startDemoJob(pingUrl: string): Promise<() => void> {
+export async function startDemoJob(pingUrl: string, opts: DemoJobOptions = {}): Promise<() => void> {
   const token = process.env[DEMO_JOB.tokenEnv] ?? DEMO_JOB.token;
   const ping = (suffix: string) =>
     fetch(`${pingUrl}/ping/${DEMO_JOB.checkId}${suffix}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
       .then((r) => r.body?.cancel())
       .catch(() => undefined);
+  let failedUntil = 0;
+  let failSeen: number | undefined;
+  /** Whether the job is (now) failed: a failure ping newer than its last good one holds it for a while. */
+  const failed = async () => {
+    const st = await opts.state?.().catch(() => undefined);
+    const fail = st?.lastFailAt;
+    if (fail !== undefined && fail !== failSeen && (st!.lastSuccessAt === undefined || fail > st!.lastSuccessAt)) {
+      failSeen = fail;
+      failedUntil = Date.now() + DEMO_JOB_FAILED_FOR_MS;
+      opts.onFailed?.(failedUntil);
+    }
+    return Date.now() < failedUntil;
+  };
   let done: NodeJS.Timeout | undefined;
-  const run = () => {
+  let stopped = false;
+  const run = async () => {
+    if (await failed()) return;
     void ping('/start');
-    done = setTimeout(() => void ping(''), 1_500);
+    done = setTimeout(async () => {
+      if (!stopped && !(await failed())) void ping('');
+    }, 1_500);
   };
   await ping('');
-  const every = setInterval(run, DEMO_JOB.everyMs);
+  const every = setInterval(() => void run(), DEMO_JOB.everyMs);
   return () => {
+    stopped = true;
     clearInterval(every);
     clearTimeout(done);
   };

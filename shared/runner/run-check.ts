@@ -22,6 +22,8 @@ export interface RunCheckOptions {
   lookup?: ProbeContext['lookup'];
   history?: ProbeContext['history'];
   table?: ProbeContext['table'];
+  /** Aborts the run at once (e.g. `watchpost dev` stopping): the probe gets the abort like a timeout. */
+  signal?: AbortSignal;
 }
 
 const sleep = (msv: number) => new Promise((r) => setTimeout(r, msv));
@@ -39,8 +41,17 @@ function needsSecrets(check: ValidatedCheck): boolean {
   return !v;
 }
 
-async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signal' | 'timeoutMs'>, timeoutMs: number): Promise<ProbeOutcome> {
+async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signal' | 'timeoutMs'>, timeoutMs: number, outer?: AbortSignal): Promise<ProbeOutcome> {
   const controller = new AbortController();
+  // An outer abort ends the attempt at once, whether or not the probe honours its signal.
+  let stopped!: (o: ProbeOutcome) => void;
+  const aborted = new Promise<ProbeOutcome>((resolve) => (stopped = resolve));
+  const stop = () => {
+    controller.abort(outer?.reason);
+    stopped({ error: { code: 'ABORTED', message: 'the runner stopped' }, timings: {} });
+  };
+  if (outer?.aborted) stop();
+  else outer?.addEventListener('abort', stop, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<ProbeOutcome>((resolve) => {
     // The probe gets the abort first and a short grace to report its own phase (e.g. CONNECT_TIMEOUT).
@@ -60,9 +71,10 @@ async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signa
         error: { code: 'INTERNAL', message: `probe crashed: ${(e as Error)?.message ?? String(e)}` },
         timings: {},
       }));
-    return await Promise.race([run, timedOut]);
+    return await Promise.race([run, timedOut, aborted]);
   } finally {
     clearTimeout(timer);
+    outer?.removeEventListener('abort', stop);
     // Stops whatever the probe left running; a shared reason: abort() without one builds a DOMException per run.
     controller.abort(ATTEMPT_OVER);
   }
@@ -138,7 +150,7 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     if (left <= 0) {
       outcome = { error: { code: 'TIMEOUT', message: 'the runner reached its deadline before this check could run' }, timings: {} };
     } else {
-      outcome = await attempt(resolved, ctxBase, Math.min(timeout, left));
+      outcome = await attempt(resolved, ctxBase, Math.min(timeout, left), opts.signal);
       if (outcome.error?.code === 'TIMEOUT' && left < timeout)
         outcome.error = { code: 'TIMEOUT', message: `stopped at the runner's deadline after ${Date.now() - attemptStarted}ms` };
     }
@@ -159,7 +171,7 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     if (error) result.error = error;
     if (judged.degraded) result.degraded = judged.degraded;
     if (outcome.details) result.details = outcome.details;
-    if (result.status !== 'fail' || n > check.retries) break;
+    if (result.status !== 'fail' || n > check.retries || opts.signal?.aborted) break;
     const wait = backoffMs(n);
     if (Date.now() + wait + 100 >= deadline) break;
     await sleep(wait);

@@ -40,6 +40,11 @@ export interface PassOptions extends ScheduleOptions {
   storeEachResult?: boolean;
   /** Called as each result is ready (live view). */
   onResult?: (r: CheckResult) => void;
+  /**
+   * Stops the pass (e.g. `watchpost dev` on Ctrl-C): no further run starts, runs in flight are
+   * aborted, and their results are dropped (neither stored nor reported: they were cut short).
+   */
+  signal?: AbortSignal;
 }
 
 export interface PassReport {
@@ -48,6 +53,19 @@ export interface PassReport {
   writeFailures: number;
   published: number;
   publishFailures: number;
+}
+
+/** Sleeps `msv`, or less when the signal aborts. */
+function abortableSleep(msv: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, msv);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Runs `fn` over items with at most `limit` in flight. */
@@ -78,8 +96,9 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   await pool(runs, opts.concurrency ?? 64, async (run) => {
     if (opts.waitForSchedule !== false) {
       const wait = Math.min(run.scheduledAt, opts.deadline) - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0 && !opts.signal?.aborted) await abortableSleep(wait, opts.signal);
     }
+    if (opts.signal?.aborted) return;
     const r = await runCheck(run.check, {
       region: opts.region,
       scheduledAt: run.scheduledAt,
@@ -89,7 +108,9 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
       lookup: opts.lookup,
       history,
       table: opts.table,
+      signal: opts.signal,
     });
+    if (opts.signal?.aborted) return;
     results.push(r);
     if (opts.storeEachResult) await store([r]);
     opts.onResult?.(r);

@@ -52,6 +52,18 @@ export interface EmbeddedStore {
   close(): Promise<void>;
 }
 
+/** The local store cannot be used (a path under a file, no permission, locked): a user's problem to fix. */
+export class StoreError extends Error {
+  constructor(
+    message: string,
+    /** `LOCKED` when another process holds the LevelDB directory. */
+    readonly code: 'LOCKED' | 'UNUSABLE' = 'UNUSABLE',
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 /** Expired items deleted per check per prune; a backlog is worked off over a few passes. */
@@ -161,8 +173,8 @@ async function checkNotLocked(dir: string): Promise<void> {
   } catch (e) {
     const err = e as { message?: string; cause?: { code?: string; message?: string } };
     if (err.cause?.code === 'LEVEL_LOCKED')
-      throw new Error(`the local store ${dir} is in use by another watchpost process (stop it, or run with an in-memory store)`);
-    throw new Error(`cannot open the local store ${dir}: ${err.cause?.message ?? err.message}`);
+      throw new StoreError(`the local store ${dir} is in use by another watchpost process (stop it, or run with an in-memory store)`, 'LOCKED');
+    throw new StoreError(`cannot open the local store ${dir}: ${err.cause?.message ?? err.message}`);
   }
   await db.close();
 }
@@ -173,7 +185,10 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions = {}): Promi
   const retentionMs = opts.retentionMs ?? 30 * DAY;
   const log = opts.log ?? silentLog;
   if (!opts.inMemory) {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+      const why = e.code === 'ENOTDIR' || e.code === 'EEXIST' ? 'a part of that path is a file, not a directory' : e.code === 'EACCES' || e.code === 'EROFS' ? 'no permission to write there' : e.message;
+      throw new StoreError(`cannot create the local store ${dir}: ${why}`);
+    });
     await checkNotLocked(dir);
   }
 
@@ -205,7 +220,7 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions = {}): Promi
   } catch (e) {
     client.destroy();
     await closeServer();
-    throw new Error(`cannot start the local store${opts.inMemory ? '' : ` in ${dir}`}: ${describeError(e)}`);
+    throw new StoreError(`cannot start the local store${opts.inMemory ? '' : ` in ${dir}`}: ${describeError(e)}`);
   }
 
   const store = new EmbeddedResultStore({ client, tableName, retentionMs, log });
