@@ -26,8 +26,16 @@ try {
   process.exit(e instanceof ConfigError ? 1 : 2);
 }
 
-buildWatchpost(app, config, { minAlarmStacks, alarmActions });
-const problems = assemblyProblems(app.synth());
+let problems: string[];
+try {
+  buildWatchpost(app, config, { minAlarmStacks, alarmActions });
+  problems = assemblyProblems(app.synth());
+} catch (e) {
+  // A CA file that cannot be read while the bundled config is written (checks[…].tls.ca).
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(e.message);
+  process.exit(1);
+}
 if (problems.length) {
   console.error(
     `watchpost: the synthesized templates exceed CloudFormation's or IAM's limits (deploy would fail):\n  ${problems.join('\n  ')}\n` +
