@@ -30,7 +30,7 @@ const PSEUDO: Record<string, string> = {
 export const RESOURCE_VALUE_CHARS = 128;
 const other = 'x'.repeat(RESOURCE_VALUE_CHARS);
 
-/** `value` with CloudFormation intrinsics replaced by the longest strings they can become (region known: the stack's). */
+/** `value` with CloudFormation intrinsics replaced by the longest strings they can become (the region: the stack's). */
 export function renderIntrinsics(value: unknown, region?: string): unknown {
   const r = (v: unknown) => renderIntrinsics(v, region);
   const str = (v: unknown) => {
@@ -47,11 +47,14 @@ export function renderIntrinsics(value: unknown, region?: string): unknown {
     if (fn === 'Fn::GetAtt' || fn === 'Fn::ImportValue' || fn === 'Fn::GetAZs') return other;
     if (fn === 'Fn::Join' && Array.isArray(arg)) {
       const parts = r(arg[1]);
-      return Array.isArray(parts) ? parts.map((p) => (typeof p === 'string' ? p : str(p))).join(String(arg[0])) : other;
+      if (!Array.isArray(parts)) return other;
+      return parts.map((p) => (typeof p === 'string' ? p : str(p))).join(String(arg[0]));
     }
     if (fn === 'Fn::Sub') {
-      const [text, vars] = Array.isArray(arg) ? [String(arg[0]), (arg[1] ?? {}) as Record<string, unknown>] : [String(arg), {}];
-      return text.replace(/\$\{([^}!]+)\}/g, (_, name: string) => (name in vars ? str(vars[name]) : pseudo(name)));
+      const [text, vars] = Array.isArray(arg)
+        ? [String(arg[0]), (arg[1] ?? {}) as Record<string, unknown>]
+        : [String(arg), {}];
+      return text.replace(/\$\{([^}!]+)\}/g, (_, n: string) => (n in vars ? str(vars[n]) : pseudo(n)));
     }
     if (fn === 'Fn::If' && Array.isArray(arg)) {
       const [a, b] = [str(arg[1]), str(arg[2])];
@@ -82,14 +85,16 @@ type Resource = { Type: string; Properties?: Record<string, any> };
 export function iamProblems(assembly: CloudAssembly): string[] {
   const problems: string[] = [];
   for (const stack of assembly.stacks) {
-    const resources = ((stack.template as { Resources?: Record<string, Resource> }).Resources ?? {}) as Record<string, Resource>;
+    const resources = (stack.template as { Resources?: Record<string, Resource> }).Resources ?? {};
     const region = stack.environment.region;
     // Construct paths read better than logical ids: "<stack>/Runner/Role".
-    const paths = new Map(stack.findMetadataByType('aws:cdk:logicalId').map((m) => [String(m.data), m.path.replace(/^\//, '')]));
+    const ids = stack.findMetadataByType('aws:cdk:logicalId');
+    const paths = new Map(ids.map((m) => [String(m.data), m.path.replace(/^\//, '')]));
     const where = (id: string) => (paths.get(id) ?? id).replace(/\/Resource$/, '');
     const roles = new Map<string, RoleUsage>();
     const role = (ref: unknown): RoleUsage => {
-      const id = ref && typeof ref === 'object' && 'Ref' in ref ? String((ref as { Ref: unknown }).Ref) : JSON.stringify(ref);
+      const isRef = ref && typeof ref === 'object' && 'Ref' in ref;
+      const id = isRef ? String((ref as { Ref: unknown }).Ref) : JSON.stringify(ref);
       let u = roles.get(id);
       if (!u) roles.set(id, (u = { path: resources[id] ? where(id) : id, inline: [], managed: [] }));
       return u;
@@ -99,11 +104,17 @@ export function iamProblems(assembly: CloudAssembly): string[] {
       if (res.Type === 'AWS::IAM::Role') {
         const u = role({ Ref: id });
         const trust = policyChars(props.AssumeRolePolicyDocument ?? {}, region);
-        if (trust > IAM_LIMITS.trustPolicy)
-          problems.push(`${stack.stackName}: role ${u.path}: trust policy is ${trust} characters, IAM allows ${IAM_LIMITS.trustPolicy}`);
-        for (const p of (props.Policies ?? []) as Array<{ PolicyName: string; PolicyDocument: unknown }>)
+        const limit = IAM_LIMITS.trustPolicy;
+        if (trust > limit)
+          problems.push(
+            `${stack.stackName}: role ${u.path}: trust policy is ${trust} characters, IAM allows ${limit}`,
+          );
+        for (const p of (props.Policies ?? []) as Array<{ PolicyName: string; PolicyDocument: unknown }>) {
           u.inline.push({ path: `${u.path} inline ${p.PolicyName}`, chars: policyChars(p.PolicyDocument, region) });
-        for (const arn of (props.ManagedPolicyArns ?? []) as unknown[]) u.managed.push(typeof arn === 'string' ? arn : JSON.stringify(arn));
+        }
+        for (const arn of (props.ManagedPolicyArns ?? []) as unknown[]) {
+          u.managed.push(typeof arn === 'string' ? arn : JSON.stringify(arn));
+        }
       } else if (res.Type === 'AWS::IAM::Policy') {
         const chars = policyChars(props.PolicyDocument, region);
         for (const r of (props.Roles ?? []) as unknown[]) role(r).inline.push({ path: where(id), chars });
@@ -112,7 +123,8 @@ export function iamProblems(assembly: CloudAssembly): string[] {
         const attached = ((props.Roles ?? []) as unknown[]).map((r) => role(r));
         if (chars > IAM_LIMITS.managedPolicy)
           problems.push(
-            `${stack.stackName}: role ${attached.map((u) => u.path).join(', ') || '(none)'}: managed policy ${where(id)} is ${chars} characters, ` +
+            `${stack.stackName}: role ${attached.map((u) => u.path).join(', ') || '(none)'}: ` +
+              `managed policy ${where(id)} is ${chars} characters, ` +
               `IAM allows ${IAM_LIMITS.managedPolicy}`,
           );
         for (const u of attached) u.managed.push(where(id));
@@ -127,7 +139,8 @@ export function iamProblems(assembly: CloudAssembly): string[] {
         );
       if (u.managed.length > IAM_LIMITS.managedPerRole)
         problems.push(
-          `${stack.stackName}: role ${u.path}: ${u.managed.length} managed policies attached (${u.managed.join(', ')}), IAM allows ${IAM_LIMITS.managedPerRole}`,
+          `${stack.stackName}: role ${u.path}: ${u.managed.length} managed policies attached ` +
+            `(${u.managed.join(', ')}), IAM allows ${IAM_LIMITS.managedPerRole}`,
         );
     }
   }

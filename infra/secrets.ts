@@ -46,15 +46,21 @@ export interface SecretGrantPlan {
   fits: boolean;
 }
 
+/** After the name: `-??????` for one secret (Secrets Manager's random suffix), `*` for a group. */
+const tail = (p: SecretPattern) => (p.prefix ? '*' : '-??????');
+/** The ARN as IAM counts it: partition and account at their longest. */
 const arnText = (region: string, p: SecretPattern) =>
-  `arn:aws-us-gov:secretsmanager:${region}:123456789012:secret:${p.key}${p.prefix ? '*' : '-??????'}`;
+  `arn:aws-us-gov:secretsmanager:${region}:123456789012:secret:${p.key}${tail(p)}`;
 
 /** Characters of a statement's fixed part (everything but its resources) in a policy of its own. */
 function statementOverhead(sid: string): number {
-  return policyChars({ Version: '2012-10-17', Statement: [{ Sid: `${sid}10`, Effect: 'Allow', Action: ACTION, Resource: [] }] });
+  const statement = { Sid: `${sid}10`, Effect: 'Allow', Action: ACTION, Resource: [] };
+  return policyChars({ Version: '2012-10-17', Statement: [statement] });
 }
 
-function pack(patterns: readonly SecretPattern[], region: string, sid: string): Omit<SecretGrantPlan, 'fits'> & { bins: number } {
+type Packed = Omit<SecretGrantPlan, 'fits'> & { bins: number };
+
+function pack(patterns: readonly SecretPattern[], region: string, sid: string): Packed {
   // Each resource adds its quoted ARN and a comma.
   const size = (p: SecretPattern) => arnText(region, p).length + 3;
   const managedBudget = IAM_LIMITS.managedPolicy - statementOverhead(sid);
@@ -81,7 +87,7 @@ const commonPrefix = (a: string, b: string) => {
   return a.slice(0, i);
 };
 
-/** How `names` are granted in `region` (see the module comment). Deterministic: the same names give the same plan. */
+/** How `names` are granted in `region` (see the module comment). The same names always give the same plan. */
 export function planSecretGrant(names: Iterable<string>, region: string, sid = 'Secrets'): SecretGrantPlan {
   let patterns: SecretPattern[] = [...new Set(names)].sort().map((n) => ({ key: n, prefix: false, names: [n] }));
   for (;;) {
@@ -98,13 +104,18 @@ export function planSecretGrant(names: Iterable<string>, region: string, sid = '
     const first = patterns.findIndex((p) => p.key.startsWith(best));
     let end = first;
     while (end < patterns.length && patterns[end]!.key.startsWith(best)) end++;
-    const group: SecretPattern = { key: best, prefix: true, names: patterns.slice(first, end).flatMap((p) => p.names) };
+    const covered = patterns.slice(first, end).flatMap((p) => p.names);
+    const group: SecretPattern = { key: best, prefix: true, names: covered };
     patterns = [...patterns.slice(0, first), group, ...patterns.slice(end)];
   }
 }
 
 /** `secretsmanager:GetSecretValue` on exact names only, or nothing when there are none (small, fixed sets). */
-export function readSecretsStatement(sid: string, names: Iterable<string>, region: string): iam.PolicyStatement | undefined {
+export function readSecretsStatement(
+  sid: string,
+  names: Iterable<string>,
+  region: string,
+): iam.PolicyStatement | undefined {
   const sorted = [...new Set(names)].sort();
   if (!sorted.length) return undefined;
   return statementFor(sid, sorted.map((n) => ({ key: n, prefix: false, names: [n] })), region);
@@ -114,7 +125,9 @@ function statementFor(sid: string, patterns: readonly SecretPattern[], region: s
   return new iam.PolicyStatement({
     sid,
     actions: [ACTION],
-    resources: patterns.map((p) => `arn:${Aws.PARTITION}:secretsmanager:${region}:${Aws.ACCOUNT_ID}:secret:${p.key}${p.prefix ? '*' : '-??????'}`),
+    resources: patterns.map(
+      (p) => `arn:${Aws.PARTITION}:secretsmanager:${region}:${Aws.ACCOUNT_ID}:secret:${p.key}${tail(p)}`,
+    ),
   });
 }
 
@@ -134,7 +147,10 @@ export interface GrantSecretsProps {
  * Grants `GetSecretValue` on the names within IAM's limits (see the module comment). Returns
  * the managed policies created (the function should depend on them) and the plan.
  */
-export function grantSecretReads(scope: Construct, props: GrantSecretsProps): { policies: iam.ManagedPolicy[]; plan: SecretGrantPlan } {
+export function grantSecretReads(
+  scope: Construct,
+  props: GrantSecretsProps,
+): { policies: iam.ManagedPolicy[]; plan: SecretGrantPlan } {
   const plan = planSecretGrant(props.names, props.region, props.sid);
   if (plan.inline.length) props.role.addToPolicy(statementFor(props.sid, plan.inline, props.region));
   const policies = plan.managed.map((patterns, i) => {
@@ -154,8 +170,11 @@ export function grantSecretReads(scope: Construct, props: GrantSecretsProps): { 
 function acknowledgeGroups(scope: Construct, patterns: readonly SecretPattern[], region: string): void {
   for (const p of patterns.filter((x) => x.prefix)) {
     Validations.of(scope).acknowledge({
+      // The finding id cdk-nag gives the resource, exactly.
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${region}:<AWS::AccountId>:secret:${p.key}*]`,
-      reason: `${p.names.length} secrets the config references begin with "${p.key}"; one ARN each would exceed IAM's policy size limits, so they are granted as one prefix (docs/deploy.md, "Secret grants").`,
+      reason:
+        `${p.names.length} secrets the config references begin with "${p.key}"; one ARN each would exceed ` +
+        `IAM's policy size limits, so they are granted as one prefix (docs/deploy.md, "Secret grants at any size").`,
     });
   }
 }

@@ -98,7 +98,7 @@ describe('CA files', () => {
     // Only the body still says the path: it is request data.
     expect(staged.split('internal-ca.pem').length - 1).toBe(1);
     expect(shipped.checks[4].steps[0].request.body).toEqual({ ca: CA_REL });
-  });
+  }, 120_000);
 
   it('reports a missing CA file with the check and the path, in validate and at synth', async () => {
     const checks = [{ id: 'ok', kind: 'http', url }, { id: 'other', kind: 'http', url }, { id: 'intranet', kind: 'http', url, tls: { ca: './certs/missing.pem' } }];
@@ -117,7 +117,7 @@ describe('CA files', () => {
     // A config validated without its file (the construct used inside another app) fails synth the same way.
     const bare = parseConfig(JSON.parse(readFileSync(file, 'utf8')));
     expect(() => bundledConfigJson(bare)).toThrow(/checks\[2\] "intranet"\.tls\.ca: cannot read \.\/certs\/missing\.pem \(relative to the working directory /);
-  });
+  }, 60_000);
 
   it('reports a file that holds no certificate', () => {
     writeFileSync(join(dir, 'project', 'certs', 'not-a-cert.pem'), 'hello');
@@ -138,5 +138,5 @@ describe('CA files', () => {
     const b = await cli(['run', '--config', bare, '--no-store', '--json'], join(dir, 'elsewhere'));
     expect(b.status).toBe(1);
     expect([JSON.parse(b.stdout)].flat()[0]).toMatchObject({ status: 'fail', error: { code: 'TLS' } });
-  });
+  }, 60_000);
 });

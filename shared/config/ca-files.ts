@@ -19,14 +19,23 @@ const NOT_OPTIONS = new Set(['headers', 'body', 'form', 'json', 'assertions', 'e
 /** Whether a `ca` value is PEM text already (anything else is a file path). */
 export const isPemText = (ca: string): boolean => ca.trimStart().startsWith('-----BEGIN');
 
+export interface CaFileOption {
+  /** Where, e.g. `checks[2] "intranet".tls.ca`. */
+  path: string;
+  keys: Array<string | number>;
+  file: string;
+}
+
 /** Every `ca` option of a check that names a file: its path in the config and its value. */
-export function caFileOptions(check: object, path = ''): Array<{ path: string; keys: Array<string | number>; file: string }> {
-  const out: Array<{ path: string; keys: Array<string | number>; file: string }> = [];
+export function caFileOptions(check: object, path = ''): CaFileOption[] {
+  const out: CaFileOption[] = [];
   const visit = (v: unknown, p: string, keys: Array<string | number>, caHere: boolean) => {
     if (Array.isArray(v)) v.forEach((x, i) => visit(x, joinIndex(p, i), [...keys, i], false));
     else if (v && typeof v === 'object')
       for (const [k, x] of Object.entries(v)) {
-        if (k === 'ca' && caHere && typeof x === 'string' && !isPemText(x)) out.push({ path: joinKey(p, k), keys: [...keys, k], file: x });
+        if (k === 'ca' && caHere && typeof x === 'string' && !isPemText(x)) {
+          out.push({ path: joinKey(p, k), keys: [...keys, k], file: x });
+        }
         else if (!NOT_OPTIONS.has(k)) visit(x, joinKey(p, k), [...keys, k], k === 'tls');
       }
   };
@@ -47,11 +56,18 @@ function describeReadError(e: unknown): string {
  * `configFile` (none: the working directory). Problems go to `issues` at `checkPath`; the check
  * is returned unchanged at those places.
  */
-export function inlineCaFiles<T extends object>(check: T, checkPath: string, configFile: string | undefined, issues: Issues): T {
+export function inlineCaFiles<T extends object>(
+  check: T,
+  checkPath: string,
+  configFile: string | undefined,
+  issues: Issues,
+): T {
   const found = caFileOptions(check, checkPath);
   if (!found.length) return check;
   const base = configFile ? dirname(resolve(configFile)) : process.cwd();
-  const relativeTo = configFile ? ` (relative to ${resolve(configFile)})` : ` (relative to the working directory ${base})`;
+  const relativeTo = configFile
+    ? ` (relative to ${resolve(configFile)})`
+    : ` (relative to the working directory ${base})`;
   const copy = structuredClone(check) as Record<string | number, any>;
   for (const { path, keys, file } of found) {
     const full = resolve(base, file);
@@ -71,7 +87,11 @@ export function inlineCaFiles<T extends object>(check: T, checkPath: string, con
       if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new Error('no certificate');
       createSecureContext({ ca: pem });
     } catch {
-      issues.add(path, `${shown} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`, 'convert a DER file with: openssl x509 -inform der -in ca.der -out ca.pem');
+      issues.add(
+        path,
+        `${shown} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`,
+        'convert a DER file with: openssl x509 -inform der -in ca.der -out ca.pem',
+      );
       continue;
     }
     let at = copy;
