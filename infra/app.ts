@@ -9,7 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_FILE, importConfig } from '../shared/config/load';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ConfigError, parseConfig } from '../shared/config/validate';
-import { limitProblems, templateStats } from './limits';
+import { assemblyProblems } from './limits';
 import { buildWatchpost } from './watchpost-app';
 
 const app = new App();
@@ -26,9 +26,20 @@ try {
   process.exit(e instanceof ConfigError ? 1 : 2);
 }
 
-buildWatchpost(app, config, { minAlarmStacks, alarmActions });
-const problems = limitProblems(templateStats(app.synth()));
+let problems: string[];
+try {
+  buildWatchpost(app, config, { minAlarmStacks, alarmActions });
+  problems = assemblyProblems(app.synth());
+} catch (e) {
+  // A CA file that cannot be read while the bundled config is written (checks[…].tls.ca).
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(e.message);
+  process.exit(1);
+}
 if (problems.length) {
-  console.error(`watchpost: the synthesized templates exceed CloudFormation's limits:\n  ${problems.join('\n  ')}`);
+  console.error(
+    `watchpost: the synthesized templates exceed CloudFormation's or IAM's limits (deploy would fail):\n  ${problems.join('\n  ')}\n` +
+      'See docs/deploy.md ("Limits" and "Secret grants") for what to change.',
+  );
   process.exit(1);
 }

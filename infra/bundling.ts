@@ -12,15 +12,26 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { BUNDLE_ALIASES, LAZY_EMAIL } from '../shared/bundle-shims';
+import { inlineCaFiles } from '../shared/config/ca-files';
+import { Issues } from '../shared/config/schema';
 import type { ValidatedConfig } from '../shared/config/types';
+import { ConfigError } from '../shared/config/validate';
 import { BUNDLED_CONFIG_FILE } from '../shared/runtime-env';
 
 /** The repository root (infra/..). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** The JSON shipped as `watchpost.config.json`: the validated config, byte-for-byte what the functions read. */
+/**
+ * The JSON shipped as `watchpost.config.json`: the validated config, byte-for-byte what the
+ * functions read. CA files travel as their PEM text (a path would not exist in Lambda): a config
+ * validated with its file has them inlined already; any left are read relative to the working
+ * directory, and one that cannot be read stops synth with the check and the path.
+ */
 export function bundledConfigJson(config: ValidatedConfig): string {
-  return `${JSON.stringify(config, null, 2)}\n`;
+  const issues = new Issues();
+  const checks = config.checks.map((c, i) => inlineCaFiles(c, `checks[${i}] ${JSON.stringify(c.id)}`, undefined, issues));
+  if (issues.count) throw new ConfigError(issues.list);
+  return `${JSON.stringify(checks.every((c, i) => c === config.checks[i]) ? config : { ...config, checks }, null, 2)}\n`;
 }
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

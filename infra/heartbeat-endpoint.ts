@@ -11,7 +11,8 @@
  *   accepted pings are limited per check (DynamoDB writes stay bounded). All limits are per
  *   instance: with 5 instances at most 5 × each rate.
  * - Least privilege: UpdateItem/PutItem on the results table (pings live under `PING#<id>`),
- *   GetSecretValue on the heartbeat checks' token secrets only, its own log group.
+ *   GetSecretValue on the heartbeat checks' token secrets only (within IAM's size limits at any
+ *   count, infra/secrets.ts), its own log group.
  *
  * @example
  * new HeartbeatEndpoint(homeStack, 'Heartbeat', { config, table });
@@ -26,7 +27,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { stageConfig, watchpostBundling } from './bundling';
-import { readSecretsStatement } from './secrets';
+import { grantSecretReads } from './secrets';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ms } from '../shared/duration';
 import { heartbeatTokens } from '../shared/probes/heartbeat/endpoint';
@@ -86,8 +87,13 @@ export class HeartbeatEndpoint extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PING#*'] } },
       }),
     );
-    const tokens = readSecretsStatement('HeartbeatTokens', heartbeatTokens(config).values(), stack.region);
-    if (tokens) this.role.addToPolicy(tokens);
+    const { policies: tokenPolicies } = grantSecretReads(this, {
+      role: this.role,
+      names: heartbeatTokens(config).values(),
+      region: stack.region,
+      sid: 'HeartbeatTokens',
+      purpose: `the ${config.project} heartbeat checks' tokens`,
+    });
 
     const retentionDays = Math.max(1, Math.round(ms(config.retention) / 86_400_000));
     this.fn = new NodejsFunction(this, 'Function', {
@@ -112,6 +118,7 @@ export class HeartbeatEndpoint extends Construct {
       },
       bundling: watchpostBundling(staged),
     });
+    for (const p of tokenPolicies) this.fn.node.addDependency(p);
 
     this.url = this.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE, invokeMode: lambda.InvokeMode.BUFFERED });
     new CfnOutput(this, 'PingUrl', {

@@ -36,7 +36,7 @@ import { NOTIFIER_ENV } from '../shared/notify/lambda-env';
 import { BUNDLED_CONFIG_FILE } from '../shared/runtime-env';
 import { latestKey, TABLE } from '../shared/store/table';
 import { stageConfig, watchpostBundling } from './bundling';
-import { readSecretsStatement } from './secrets';
+import { grantSecretReads } from './secrets';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const NOTIFIER_ENTRY = join(ROOT, 'functions', 'notifier', 'index.ts');
@@ -118,16 +118,26 @@ export class Notifier extends Construct {
         // What a publisher to an SSE-KMS topic needs.
         new iam.PolicyStatement({ sid: 'EncryptPages', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
       );
-    const webhookSecrets = readSecretsStatement('WebhookSecrets', webhookSecretNames(config), stack.region);
-    if (webhookSecrets) this.role.addToPolicy(webhookSecrets);
+    const { policies: secretPolicies } = grantSecretReads(this, {
+      role: this.role,
+      names: webhookSecretNames(config),
+      region: stack.region,
+      sid: 'WebhookSecrets',
+      purpose: `the ${config.project} webhook secrets`,
+    });
+    // Policies outside the role's default one: the function must not start before them.
+    const policies: Construct[] = [...secretPolicies];
     if (config.maintenance?.length) {
-      this.role.addToPolicy(
-        new iam.PolicyStatement({ sid: 'MaintenanceMutes', actions: ['cloudwatch:ListAlarmMuteRules'], resources: ['*'] }),
-      );
-      Validations.of(this.role).acknowledge({
+      // A policy of its own, so the acknowledgement covers this wildcard only.
+      const mutes = new iam.Policy(this, 'MaintenanceMutesPolicy', {
+        statements: [new iam.PolicyStatement({ sid: 'MaintenanceMutes', actions: ['cloudwatch:ListAlarmMuteRules'], resources: ['*'] })],
+        roles: [this.role],
+      });
+      Validations.of(mutes).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'cloudwatch:ListAlarmMuteRules is a read-only list call without resource-level permissions; the notifier asks whether a maintenance window mutes an alarm before paging.',
       });
+      policies.push(mutes);
     }
 
     this.fn = new NodejsFunction(this, 'Function', {
@@ -160,6 +170,7 @@ export class Notifier extends Construct {
       maxEventAge: Duration.minutes(15),
       bundling: watchpostBundling(staged),
     });
+    for (const p of policies) this.fn.node.addDependency(p);
 
     this.rule = new events.Rule(this, 'AlarmStateChanges', {
       ruleName: `${config.project}-watchpost-alarm-pages`,

@@ -15,7 +15,8 @@
  *   every region. It holds secret references `{ "secret": "name" }`, never secret values.
  * - Permissions: write/read the table replica in its own region; `cloudwatch:PutMetricData`
  *   into the `Watchpost` namespace of the home region; `secretsmanager:GetSecretValue` on the
- *   secrets the enabled checks reference, in the home region; its own log group.
+ *   secrets the enabled checks run in this region resolve (heartbeat tokens are not among them),
+ *   in the home region, within IAM's size limits (infra/secrets.ts); its own log group.
  * - Deadline: `context.getRemainingTimeInMillis()`; the timeout below leaves room for the
  *   schedule spread, the slowest check with its retries, and storing and publishing.
  */
@@ -30,13 +31,13 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { PROJECT_ROOT, stageConfig, watchpostBundling } from './bundling';
-import { readSecretsStatement } from './secrets';
+import { grantSecretReads } from './secrets';
 import { runnerFunctionName, runnerLogGroupName } from '../shared/alarms/names';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ms } from '../shared/duration';
 import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
 import { registry } from '../shared/probes/registry';
-import { secretNames } from '../shared/secrets';
+import { runSecretNames } from '../shared/runner/run-check';
 import { METRIC_NAMESPACE, tableName } from '../shared/store/table';
 
 export { bundledConfigJson, PROJECT_ROOT, sha256 } from './bundling';
@@ -93,21 +94,30 @@ export class Runner extends Construct {
         resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName(config.project) })],
       }),
     );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'MetricsIntoWatchpostNamespaceOfHomeRegion',
-        actions: ['cloudwatch:PutMetricData'],
-        // PutMetricData has no resource-level permissions; the namespace condition scopes it.
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE, 'aws:RequestedRegion': config.homeRegion } },
-      }),
-    );
-    const wildcardReasons = [
-      'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Watchpost namespace by cloudwatch:namespace and to the home region by aws:RequestedRegion.',
+    // Each statement with `Resource: *` sits in a policy of its own, acknowledged there with its
+    // reason: a wildcard added to the role later is still reported by cdk-nag.
+    const wildcardPolicies = [
+      this.wildcardPolicy(
+        'MetricsPolicy',
+        new iam.PolicyStatement({
+          sid: 'MetricsIntoWatchpostNamespaceOfHomeRegion',
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE, 'aws:RequestedRegion': config.homeRegion } },
+        }),
+        'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Watchpost namespace by cloudwatch:namespace and to the home region by aws:RequestedRegion.',
+      ),
     ];
-    // The checks' secrets only: other parts of the config (e.g. notifier keys) are not the runner's business.
-    const secrets = readSecretsStatement('ReferencedSecretsInHomeRegion', secretNames(config.checks.filter((c) => c.enabled)), config.homeRegion);
-    if (secrets) this.role.addToPolicy(secrets);
+    // The secrets of the checks that run in this region only (read from the home region), and
+    // only those a run resolves: heartbeat tokens are the ping endpoint's.
+    const names = new Set(config.checks.filter((c) => c.enabled && c.regions.includes(region)).flatMap((c) => [...runSecretNames(c)]));
+    const { policies: secretPolicies } = grantSecretReads(this, {
+      role: this.role,
+      names,
+      region: config.homeRegion,
+      sid: 'ReferencedSecretsInHomeRegion',
+      purpose: `the secrets of the ${config.project} checks run in ${region}`,
+    });
 
     // What the enabled checks' kinds need beyond that (e.g. reading an SQS queue), through the seam.
     const kindPerms = config.checks
@@ -121,10 +131,12 @@ export class Runner extends Construct {
       byActions.set(key, entry);
     }
     for (const { actions, resources, why } of byActions.values()) {
-      this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: resources.has('*') ? ['*'] : [...resources].sort() }));
-      if (resources.has('*') && why) wildcardReasons.push(why);
+      if (!resources.has('*')) this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: [...resources].sort() }));
+      else {
+        const id = `Wildcard-${actions.map((a) => a.replace(/[^A-Za-z0-9]/g, '')).join('-')}`;
+        wildcardPolicies.push(this.wildcardPolicy(id, new iam.PolicyStatement({ actions, resources: ['*'] }), why ?? `${actions.join(', ')}: no narrower resource exists.`));
+      }
     }
-    Validations.of(this.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcardReasons.join(' ') });
 
     this.fn = new NodejsFunction(this, 'Function', {
       functionName: runnerFunctionName(config.project),
@@ -150,6 +162,8 @@ export class Runner extends Construct {
       maxEventAge: Duration.minutes(1),
       bundling: watchpostBundling(staged, { lazyEmail: true }),
     });
+    // Policies outside the role's default one: the function must not start before them.
+    for (const p of [...wildcardPolicies, ...secretPolicies]) this.fn.node.addDependency(p);
 
     // Our own role (instead of the target's implicit one) so the acknowledgement below sits on it.
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
@@ -172,5 +186,12 @@ export class Runner extends Construct {
         maxEventAge: Duration.minutes(1),
       }),
     });
+  }
+
+  /** An inline policy holding one `Resource: *` statement, with cdk-nag's finding acknowledged on it alone. */
+  private wildcardPolicy(id: string, statement: iam.PolicyStatement, reason: string): iam.Policy {
+    const policy = new iam.Policy(this, id, { statements: [statement], roles: [this.role] });
+    Validations.of(policy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
+    return policy;
   }
 }

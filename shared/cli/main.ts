@@ -47,7 +47,8 @@ export async function loadValidConfig(file: string, out: (s: string) => void = (
     if (e instanceof ConfigLoadError) throw new CliError(e.message);
     throw e;
   }
-  const r = validateConfig(raw);
+  // The file: CA files it names are read relative to its folder.
+  const r = validateConfig(raw, { file });
   if (!r.ok) {
     out(c.red(`${file}: ${r.diagnostics.length} problem${r.diagnostics.length === 1 ? '' : 's'}`));
     for (const d of r.diagnostics) out(`  ${formatDiagnostic(d)}`);

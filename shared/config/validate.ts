@@ -8,6 +8,7 @@ import { registry } from '../probes/registry';
 import { checkMaintenance, maintenanceWindowSchema } from '../alarms/maintenance';
 import { alarmSettingsSchema, checkAlarmSettings, mergeAlarmSettings } from '../alarms/settings';
 import { notifySettingsShape } from '../notify/config';
+import { inlineCaFiles } from './ca-files';
 import { checkShape, closest, describe, formatDiagnostic, INVALID, Issues, joinIndex, joinKey, s, type Diagnostic, type Shape } from './schema';
 import type { ValidatedCheck, ValidatedConfig } from './types';
 
@@ -83,12 +84,13 @@ export class ConfigError extends Error {
 
 /** Validates and returns the config with defaults applied, or throws {@link ConfigError} with every problem. */
 export function parseConfig(raw: unknown, source?: string): ValidatedConfig {
-  const r = validateConfig(raw);
+  const r = validateConfig(raw, { file: source });
   if (!r.ok) throw new ConfigError(r.diagnostics, source);
   return r.config;
 }
 
-export function validateConfig(raw: unknown): ValidationResult {
+/** `file`: the config file; CA files it names are read relative to its folder (shared/config/ca-files.ts). */
+export function validateConfig(raw: unknown, opts: { file?: string } = {}): ValidationResult {
   const issues = new Issues();
   const top = s.object(configShape).check(raw, '', issues);
   if (top === INVALID && (typeof raw !== 'object' || raw === null)) return { ok: false, diagnostics: issues.list };
@@ -133,7 +135,7 @@ export function validateConfig(raw: unknown): ValidationResult {
         else seen.set(id, i);
       }
       const v = validateCheck(c, path, issues, regions, defaults, badDefaults);
-      if (v) checks.push(v);
+      if (v) checks.push(opts.file ? inlineCaFiles(v, path, opts.file, issues) : v);
     });
   }
 

@@ -140,6 +140,13 @@ export interface ProbeKind<C = any> {
   /** @default "10s" */
   defaultTimeout?: string;
   metrics?: readonly KindMetric[];
+  /**
+   * Whether a run reads the check's secrets. `false` for a kind whose secrets serve something
+   * else (heartbeat: the token authenticates pings at the endpoint): the runner then neither
+   * resolves them nor is granted them in AWS.
+   * @default true
+   */
+  runReadsSecrets?: boolean;
   /** IAM the runner needs in AWS for this check, beyond the table, metrics and secrets. */
   runnerPermissions?(check: ValidatedCheck<C>): RunnerPermission[];
   /** Extra alarms through the alarm seam. */

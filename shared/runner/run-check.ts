@@ -33,11 +33,19 @@ export const backoffMs = (attempt: number): number => Math.min(2_000, 250 * 2 **
 
 const ATTEMPT_OVER = new Error('attempt over');
 
-/** Whether a check references secrets at all (most do not: skip the deep copy for them). */
+/**
+ * The secrets a run of the check resolves: every one it references, unless its kind reads none
+ * (heartbeat). The CDK app grants the runner exactly these (infra/runner.ts).
+ */
+export function runSecretNames(check: ValidatedCheck): Set<string> {
+  return probeKind(check.kind).runReadsSecrets === false ? new Set() : secretNames(check);
+}
+
+/** Whether a run resolves secrets at all (most do not: skip the deep copy for them). */
 const secretFree = new WeakMap<object, boolean>();
 function needsSecrets(check: ValidatedCheck): boolean {
   let v = secretFree.get(check);
-  if (v === undefined) secretFree.set(check, (v = secretNames(check).size === 0));
+  if (v === undefined) secretFree.set(check, (v = runSecretNames(check).size === 0));
   return !v;
 }
 

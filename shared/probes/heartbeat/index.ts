@@ -50,6 +50,8 @@ export const heartbeatKind: ProbeKind<HeartbeatCheck> = {
     maxRuntime: s.optional(s.duration({ min: 1_000, max: 31 * DAY })),
     token: tokenSchema,
   },
+  // The token is the endpoint's business: a run only reads stored pings.
+  runReadsSecrets: false,
   assertionSources: ['sinceLastPing', 'jobDuration', 'lastSignal'],
   numericSources: ['sinceLastPing', 'jobDuration'],
   defaultTimeout: '5s',
