@@ -146,6 +146,7 @@ export async function devCommand(args: string[]): Promise<number> {
   stopDemoJob?.();
   // Runs in flight are abandoned (their results would be written as the pass ends); do not wait a minute.
   await Promise.race([Promise.allSettled([...inFlight, pages.idle()]), new Promise((r) => setTimeout(r, 1_500))]);
+  pages.stop(); // webhook pages still waiting for a retry are printed as not delivered
   await dashboard.close();
   await pings?.close();
   await local.close();
