@@ -15,7 +15,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Agent } from 'undici';
-import { makeTestCerts } from './certs';
+import { makeTestCerts, type TestCerts } from './certs';
 
 export interface FlakyRequest {
   path: string;
@@ -27,6 +27,8 @@ export interface FlakyWebhook {
   /** `https://127.0.0.1:<port>` (the same while down). */
   url: string;
   agent: Agent;
+  /** The test CA's certificate (PEM). */
+  ca: string;
   requests: FlakyRequest[];
   /** Bytes of the last huge body written to the socket before the client went away. */
   hugeBytesWritten(): number;
@@ -39,8 +41,8 @@ export interface FlakyWebhook {
 
 type Mode = { kind: 'up' } | { kind: 'fail'; status: number; body?: (req: FlakyRequest) => string } | { kind: 'huge'; bytes: number };
 
-export async function startFlakyWebhook(): Promise<FlakyWebhook> {
-  const certs = makeTestCerts();
+/** `certs`: share them with another receiver so that one dispatcher trusts both. */
+export async function startFlakyWebhook(certs: TestCerts = makeTestCerts()): Promise<FlakyWebhook> {
   const requests: FlakyRequest[] = [];
   const sockets = new Set<Socket>();
   let mode: Mode = { kind: 'up' };
@@ -108,6 +110,7 @@ export async function startFlakyWebhook(): Promise<FlakyWebhook> {
   return {
     url: `https://127.0.0.1:${port}`,
     agent,
+    ca: certs.ca.cert,
     requests,
     hugeBytesWritten: () => written,
     down: stop,
