@@ -118,6 +118,7 @@ export class Notifier extends Construct {
     );
     this.role.addToPolicy(
       new iam.PolicyStatement({
+        // Flap records and the webhook delivery ledger (NOTIFY#delivery).
         sid: 'FlapRecords',
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         resources: [table.tableArn],
