@@ -4,9 +4,9 @@
  * check's latest results and publishes a formatted page per protocol to the severity's topic,
  * and posts the ITSM webhooks. A webhook page that fails waits in an SQS retry queue (delays
  * up to 15 minutes, the notifier takes it back through an event source mapping) and after half
- * an hour lands in a dead-letter queue, whose alarm pages `critical`. Plus alarms that page the topics directly (raw CloudWatch
- * notifications, deliberately outside the rule): the notifier failing, and the account's SNS
- * SMS spend nearing its monthly limit (at the limit SNS stops sending SMS).
+ * an hour lands in a dead-letter queue. Alarms page the topics directly (raw CloudWatch
+ * notifications, deliberately outside the rule): the notifier failing, webhook pages given up,
+ * and the account's SNS SMS spend nearing its monthly limit (at the limit SNS stops sending SMS).
  *
  * Least privilege: Query on the table for `LATEST#*` items only, Get/Put for its own
  * `NOTIFY#*` items only, sns:Publish on the two topics (and their KMS key), GetSecretValue on
@@ -198,7 +198,14 @@ export class Notifier extends Construct {
     });
 
     // Grants receive/delete/change-visibility on the retry queue only.
-    this.fn.addEventSource(new SqsEventSource(this.retryQueue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 2, enabled: props.enabled ?? true }));
+    this.fn.addEventSource(
+      new SqsEventSource(this.retryQueue, {
+        batchSize: 5,
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+        enabled: props.enabled ?? true,
+      }),
+    );
 
     this.rule = new events.Rule(this, 'AlarmStateChanges', {
       ruleName: `${config.project}-watchpost-alarm-pages`,
@@ -233,11 +240,16 @@ export class Notifier extends Construct {
     this.givenUpAlarm = new cloudwatch.Alarm(this, 'WebhookPagesGivenUp', {
       alarmName: `${config.project}-watchpost-webhook-pages-given-up`,
       alarmDescription: [
-        `A watchpost page of ${config.project} could not be delivered to a webhook (PagerDuty, Opsgenie or your ITSM) for 30 minutes and was given up.`,
-        `The incident may be missing there. Each given-up page is a message in the SQS queue ${webhookDeadLetterQueueName(config.project)} (webhook, incident, last error);`,
-        `the notifier's logs (/aws/lambda/${name}) have a "webhook page given up" line for it. Fix the webhook, then purge the queue.`,
+        `A watchpost page of ${config.project} could not be delivered to a webhook`,
+        '(PagerDuty, Opsgenie or your ITSM) for 30 minutes and was given up: the incident may be missing there.',
+        `Each given-up page is a message in the SQS queue ${webhookDeadLetterQueueName(config.project)}`,
+        `(webhook, incident, last error); the notifier's logs (/aws/lambda/${name}) have a`,
+        '"webhook page given up" line for it. Fix the webhook, then purge the queue.',
       ].join('\n'),
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -20,8 +20,20 @@ import { parseConfig } from '../../shared/config/validate';
 import { ms } from '../../shared/duration';
 import { DynamoFlapStore } from '../../shared/notify/flap-store';
 import { NOTIFIER_ENV } from '../../shared/notify/lambda-env';
-import { handleAlarmEvent, type AlarmStateChangeEvent, type NotifierDeps, type NotifySummary } from '../../shared/notify/notifier';
-import { DynamoDeliveryLedger, handleRetryBatch, isSqsEvent, SqsRetryQueue, type SqsEvent } from '../../shared/notify/retry-sqs';
+import {
+  handleAlarmEvent,
+  type AlarmStateChangeEvent,
+  type NotifierDeps,
+  type NotifySummary,
+} from '../../shared/notify/notifier';
+import {
+  DynamoDeliveryLedger,
+  handleRetryBatch,
+  isSqsEvent,
+  SqsRetryQueue,
+  type BatchResponse,
+  type SqsEvent,
+} from '../../shared/notify/retry-sqs';
 import { publishPage } from '../../shared/notify/sns';
 import { BUNDLED_CONFIG_FILE } from '../../shared/runtime-env';
 import { SecretError, type SecretResolver } from '../../shared/secrets';
@@ -87,14 +99,15 @@ export function init(): NotifierDeps {
 
 /** The handler over any deps (tests may pass their own): alarm events, and retry batches from SQS. */
 export function createHandler(getDeps: () => NotifierDeps) {
-  function handle(event: SqsEvent): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
+  function handle(event: SqsEvent): Promise<BatchResponse>;
   function handle(event: AlarmStateChangeEvent): Promise<NotifySummary>;
   async function handle(event: AlarmStateChangeEvent | SqsEvent) {
     const deps = getDeps();
     if (isSqsEvent(event)) {
       if (!deps.retries) throw new Error('a webhook retry batch arrived but no retry queue is configured');
       const { config, secrets, ledger, deliver, retryPolicy, now, log: l } = deps;
-      return handleRetryBatch(event, { config, secrets, queue: deps.retries, ledger, deliver, policy: retryPolicy, now, log: l });
+      const queue = deps.retries;
+      return handleRetryBatch(event, { config, secrets, queue, ledger, deliver, policy: retryPolicy, now, log: l });
     }
     logger.appendKeys({ alarm: event?.detail?.alarmName, eventId: event?.id });
     return handleAlarmEvent(event, deps);

@@ -10,7 +10,15 @@ import { silentLog } from '../log';
 import { envSecrets, secretEnvName, secretNames, type SecretResolver } from '../secrets';
 import { webhooksFor } from './config';
 import type { Incident } from './message';
-import { handleRetry, MemoryDeliveryLedger, RETRY_POLICY, sendWebhooks, type RetryDeps, type RetryPolicy, type RetryQueue } from './retry';
+import {
+  handleRetry,
+  MemoryDeliveryLedger,
+  RETRY_POLICY,
+  sendWebhooks,
+  type RetryDeps,
+  type RetryPolicy,
+  type RetryQueue,
+} from './retry';
 import type { DeliverOptions } from './webhooks';
 
 export interface LocalWebhooksOptions {
@@ -50,7 +58,8 @@ export function localWebhooks(opts: LocalWebhooksOptions): LocalWebhooks {
 
   const queue: RetryQueue = {
     async retry(m, delaySeconds) {
-      out(dim(`        webhook ${m.webhook} not delivered (${m.lastError ?? 'failed'}): try ${m.tries + 1} in ${seconds(delaySeconds)}`));
+      const why = m.lastError ?? 'failed';
+      out(dim(`        webhook ${m.webhook} not delivered (${why}): try ${m.tries + 1} in ${seconds(delaySeconds)}`));
       let done!: () => void;
       track(new Promise<void>((r) => (done = r)));
       const timer = setTimeout(() => {
@@ -67,7 +76,9 @@ export function localWebhooks(opts: LocalWebhooksOptions): LocalWebhooks {
       timers.set(timer, { webhook: m.webhook, summary: `${m.incident.word} ${m.incident.subject}` });
     },
     async giveUp(m) {
-      out(`        ${label('WEBHOOK PAGE GIVEN UP')} ${m.webhook}: ${m.incident.word} ${m.incident.subject} (${m.incident.dedupKey}) ${m.reason} — last error: ${m.lastError ?? '?'}`);
+      const page = `${m.incident.word} ${m.incident.subject} (${m.incident.dedupKey})`;
+      const why = `${m.reason} — last error: ${m.lastError ?? '?'}`;
+      out(`        ${label('WEBHOOK PAGE GIVEN UP')} ${m.webhook}: ${page} ${why}`);
     },
   };
   const deps: RetryDeps = {
@@ -108,7 +119,8 @@ export function localWebhooks(opts: LocalWebhooksOptions): LocalWebhooks {
     stop() {
       for (const [timer, t] of timers) {
         clearTimeout(timer);
-        out(`        ${label('webhook page not delivered')} ${t.webhook}: ${t.summary} — the monitor stopped before its next try`);
+        const line = `${t.webhook}: ${t.summary} — the monitor stopped before its next try`;
+        out(`        ${label('webhook page not delivered')} ${line}`);
       }
       timers.clear();
       pending.clear();

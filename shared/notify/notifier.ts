@@ -228,7 +228,13 @@ export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: Notif
     severity: spec.severity,
     messageId,
     affected: incident.affected,
-    webhooks: webhooks.map((w) => ({ name: w.name, ok: w.ok, status: w.status, attempts: w.attempts, ...(w.duplicate ? { duplicate: true } : {}) })),
+    webhooks: webhooks.map((w) => ({
+      name: w.name,
+      ok: w.ok,
+      status: w.status,
+      attempts: w.attempts,
+      ...(w.duplicate ? { duplicate: true } : {}),
+    })),
     queuedForRetry: webhooks.filter((w) => w.retryInSeconds !== undefined).map((w) => w.name),
   });
   const lost = webhooks.filter((w) => w.lost).map((w) => w.name);

@@ -11,7 +11,16 @@ import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/cl
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { TABLE } from '../store/table';
 import { NOTIFY_PREFIX } from './flap-store';
-import { handleRetry, pageFields, parseRetryMessage, type DeliveryLedger, type GivenUpMessage, type RetryDeps, type RetryMessage, type RetryQueue } from './retry';
+import {
+  handleRetry,
+  pageFields,
+  parseRetryMessage,
+  type DeliveryLedger,
+  type GivenUpMessage,
+  type RetryDeps,
+  type RetryMessage,
+  type RetryQueue,
+} from './retry';
 
 /** SQS's limit on DelaySeconds. */
 const MAX_DELAY_SECONDS = 900;
@@ -25,11 +34,13 @@ export class SqsRetryQueue implements RetryQueue {
 
   async retry(message: RetryMessage, delaySeconds: number): Promise<void> {
     const delay = Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.round(delaySeconds)));
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: delay }));
+    const body = JSON.stringify(message);
+    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: body, DelaySeconds: delay }));
   }
 
   async giveUp(message: GivenUpMessage): Promise<void> {
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.deadLetterQueueUrl, MessageBody: JSON.stringify(message) }));
+    const body = JSON.stringify(message);
+    await this.client.send(new SendMessageCommand({ QueueUrl: this.deadLetterQueueUrl, MessageBody: body }));
   }
 }
 
@@ -47,7 +58,9 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
   }
 
   async delivered(webhook: string, id: string): Promise<boolean> {
-    const res = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: this.key(webhook, id), ConsistentRead: true }));
+    const key = this.key(webhook, id);
+    const get = new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true });
+    const res = await this.client.send(get);
     return res.Item !== undefined;
   }
 
@@ -56,7 +69,11 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: { ...this.key(webhook, id), deliveredAt: { S: new Date(now).toISOString() }, [TABLE.ttlAttribute]: { N: String(Math.floor((now + KEEP_MS) / 1000)) } },
+        Item: {
+          ...this.key(webhook, id),
+          deliveredAt: { S: new Date(now).toISOString() },
+          [TABLE.ttlAttribute]: { N: String(Math.floor((now + KEEP_MS) / 1000)) },
+        },
       }),
     );
   }
@@ -64,7 +81,12 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
 
 /** The part of an SQS event the notifier reads. */
 export interface SqsEvent {
-  Records: Array<{ messageId: string; body: string; eventSource?: string; attributes?: { ApproximateReceiveCount?: string } }>;
+  Records: Array<{
+    messageId: string;
+    body: string;
+    eventSource?: string;
+    attributes?: { ApproximateReceiveCount?: string };
+  }>;
 }
 
 export const isSqsEvent = (event: unknown): event is SqsEvent =>
@@ -75,20 +97,28 @@ export const isSqsEvent = (event: unknown): event is SqsEvent =>
  * its give-up could not be queued, or when it is not a retry message at all; SQS then redelivers
  * it, and after a few receives its redrive policy moves it to the dead-letter queue.
  */
-export async function handleRetryBatch(event: SqsEvent, deps: RetryDeps): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
+export interface BatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+export async function handleRetryBatch(event: SqsEvent, deps: RetryDeps): Promise<BatchResponse> {
   const failures: Array<{ itemIdentifier: string }> = [];
   await Promise.all(
     event.Records.map(async (r) => {
       const m = parseRetryMessage(r.body);
       if (!m) {
-        deps.log.error('not a webhook retry message: left to the dead-letter queue', { messageId: r.messageId, receives: r.attributes?.ApproximateReceiveCount });
+        const receives = r.attributes?.ApproximateReceiveCount;
+        const fields = { messageId: r.messageId, receives };
+        deps.log.error('not a webhook retry message: left to the dead-letter queue', fields);
         failures.push({ itemIdentifier: r.messageId });
         return;
       }
       try {
         await handleRetry(m, deps);
       } catch (e) {
-        deps.log.error('webhook retry not queued: SQS will redeliver it', { ...pageFields(m), messageId: r.messageId, error: `${(e as Error).name}: ${(e as Error).message}` });
+        const error = `${(e as Error).name}: ${(e as Error).message}`;
+        const fields = { ...pageFields(m), messageId: r.messageId, error };
+        deps.log.error('webhook retry not queued: SQS will redeliver it', fields);
         failures.push({ itemIdentifier: r.messageId });
       }
     }),

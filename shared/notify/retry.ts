@@ -99,8 +99,19 @@ export interface RetryDeps {
 /** The fields that name a page in a log line (no secrets: the incident carries none). */
 export function pageFields(m: Pick<RetryMessage, 'webhook' | 'action' | 'id' | 'incident'>): Record<string, unknown> {
   const i = m.incident;
-  return { webhook: m.webhook, action: m.action, deliveryId: m.id, incident: i.dedupKey, status: i.word, check: i.check?.id ?? i.subject, alarm: i.alarm?.name, since: i.since };
+  return {
+    webhook: m.webhook,
+    action: m.action,
+    deliveryId: m.id,
+    incident: i.dedupKey,
+    status: i.word,
+    check: i.check?.id ?? i.subject,
+    alarm: i.alarm?.name,
+    since: i.since,
+  };
 }
+
+const errorText = (e: unknown) => `${(e as Error).name}: ${(e as Error).message}`;
 
 async function seen(ledger: DeliveryLedger | undefined, webhook: string, id: string, log: Log): Promise<boolean> {
   if (!ledger) return false;
@@ -108,20 +119,23 @@ async function seen(ledger: DeliveryLedger | undefined, webhook: string, id: str
     return await ledger.delivered(webhook, id);
   } catch (e) {
     // Twice beats never.
-    log.warn('delivery ledger not read: sending', { webhook, deliveryId: id, error: `${(e as Error).name}: ${(e as Error).message}` });
+    log.warn('delivery ledger not read: sending', { webhook, deliveryId: id, error: errorText(e) });
     return false;
   }
 }
 
 async function record(ledger: DeliveryLedger | undefined, webhook: string, id: string, log: Log): Promise<void> {
-  await ledger?.markDelivered(webhook, id).catch((e: Error) => log.warn('delivery not recorded', { webhook, deliveryId: id, error: `${e.name}: ${e.message}` }));
+  await ledger
+    ?.markDelivered(webhook, id)
+    .catch((e: Error) => log.warn('delivery not recorded', { webhook, deliveryId: id, error: errorText(e) }));
 }
 
 /** Gives the page up: dead-letter queue and one error line. Throws when the DLQ cannot be written. */
 async function giveUp(m: RetryMessage, reason: string, deps: RetryDeps): Promise<void> {
   const now = (deps.now ?? Date.now)();
   const minutes = Math.round((now - Date.parse(m.firstFailedAt)) / 60_000);
-  deps.log.error('webhook page given up', { ...pageFields(m), tries: m.tries, firstFailedAt: m.firstFailedAt, minutes, reason, lastError: m.lastError });
+  const fields = { tries: m.tries, firstFailedAt: m.firstFailedAt, minutes, reason, lastError: m.lastError };
+  deps.log.error('webhook page given up', { ...pageFields(m), ...fields });
   await deps.queue.giveUp({ ...m, gaveUpAt: new Date(now).toISOString(), reason });
 }
 
@@ -133,12 +147,14 @@ async function next(m: RetryMessage, deps: RetryDeps): Promise<number | undefine
   const policy = deps.policy ?? RETRY_POLICY;
   const now = (deps.now ?? Date.now)();
   if (now - Date.parse(m.firstFailedAt) >= policy.giveUpAfterMs) {
-    await giveUp(m, `not delivered in ${m.tries} tries over ${Math.round(policy.giveUpAfterMs / 60_000)} minutes`, deps);
+    const minutes = Math.round(policy.giveUpAfterMs / 60_000);
+    await giveUp(m, `not delivered in ${m.tries} tries over ${minutes} minutes`, deps);
     return undefined;
   }
   const delay = policy.delaySeconds(m.tries - 1);
   await deps.queue.retry(m, delay);
-  deps.log.info('webhook page queued for retry', { ...pageFields(m), tries: m.tries, retryInSeconds: delay, lastError: m.lastError });
+  const fields = { tries: m.tries, retryInSeconds: delay, lastError: m.lastError };
+  deps.log.info('webhook page queued for retry', { ...pageFields(m), ...fields });
   return delay;
 }
 
@@ -147,13 +163,20 @@ async function next(m: RetryMessage, deps: RetryDeps): Promise<number | undefine
  * fails is queued for retry (`retryInSeconds`), or, if even the queue fails, marked `lost`
  * after trying the dead-letter queue. Never throws.
  */
-export async function sendWebhooks(incident: Incident, hooks: readonly NotifyWebhook[], deps: Omit<RetryDeps, 'queue'> & { queue?: RetryQueue }, action?: WebhookAction): Promise<WebhookOutcome[]> {
+export async function sendWebhooks(
+  incident: Incident,
+  hooks: readonly NotifyWebhook[],
+  deps: Omit<RetryDeps, 'queue'> & { queue?: RetryQueue },
+  action?: WebhookAction,
+): Promise<WebhookOutcome[]> {
   const { log } = deps;
   const values = new Set<string>();
   const { requests, failures } = await webhookRequests(incident, hooks, deps.secrets, values, action);
   const id = deliveryId(incident, action ?? webhookAction(incident));
   const send = async (req: WebhookRequest): Promise<WebhookOutcome> => {
-    if (await seen(deps.ledger, req.name, id, log)) return { name: req.name, action: req.action, ok: true, attempts: 0, duplicate: true };
+    if (await seen(deps.ledger, req.name, id, log)) {
+      return { name: req.name, action: req.action, ok: true, attempts: 0, duplicate: true };
+    }
     const out = await deliverWebhook(req, { ...deps.deliver, secrets: values, log });
     if (out.ok) await record(deps.ledger, req.name, id, log);
     return out;
@@ -166,15 +189,28 @@ export async function sendWebhooks(incident: Incident, hooks: readonly NotifyWeb
   return Promise.all(
     outcomes.map(async (o) => {
       if (o.ok) return o;
-      const m: RetryMessage = { v: 1, webhook: o.name, action: o.action, id, incident, firstFailedAt, tries: 1, ...(o.error ? { lastError: o.error } : {}) };
+      const m: RetryMessage = {
+        v: 1,
+        webhook: o.name,
+        action: o.action,
+        id,
+        incident,
+        firstFailedAt,
+        tries: 1,
+        ...(o.error ? { lastError: o.error } : {}),
+      };
       try {
         return { ...o, retryInSeconds: await next(m, { ...deps, queue }) };
       } catch (e) {
-        const error = `${(e as Error).name}: ${(e as Error).message}`;
+        const error = errorText(e);
         try {
           await giveUp(m, `the retry queue cannot be written (${error})`, { ...deps, queue });
         } catch (e2) {
-          log.error('webhook page lost: neither the retry queue nor the dead-letter queue can be written', { ...pageFields(m), error, deadLetterError: `${(e2 as Error).name}: ${(e2 as Error).message}` });
+          log.error('webhook page lost: neither the retry queue nor the dead-letter queue can be written', {
+            ...pageFields(m),
+            error,
+            deadLetterError: errorText(e2),
+          });
           return { ...o, lost: true };
         }
         return o;
@@ -219,8 +255,15 @@ export async function handleRetry(m: RetryMessage, deps: RetryDeps): Promise<Ret
 export function parseRetryMessage(text: string): RetryMessage | undefined {
   try {
     const m = JSON.parse(text) as RetryMessage;
-    const ok = m?.v === 1 && typeof m.webhook === 'string' && typeof m.id === 'string' && (m.action === 'trigger' || m.action === 'resolve');
-    return ok && typeof m.incident?.dedupKey === 'string' && typeof m.tries === 'number' && !Number.isNaN(Date.parse(m.firstFailedAt)) ? m : undefined;
+    const ok =
+      m?.v === 1 &&
+      typeof m.webhook === 'string' &&
+      typeof m.id === 'string' &&
+      (m.action === 'trigger' || m.action === 'resolve') &&
+      typeof m.incident?.dedupKey === 'string' &&
+      typeof m.tries === 'number' &&
+      !Number.isNaN(Date.parse(m.firstFailedAt));
+    return ok ? m : undefined;
   } catch {
     return undefined;
   }

@@ -264,7 +264,7 @@ export async function readCapped(
   let cut = false;
   try {
     for await (const chunk of body) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
       const room = limit - bytes;
       chunks.push(buf.length > room ? buf.subarray(0, room) : buf);
       bytes += Math.min(room, buf.length);
@@ -319,7 +319,8 @@ export async function deliverWebhook(req: WebhookRequest, opts: DeliverOptions =
         });
         const { text } = await readCapped(res.body);
         if (res.statusCode >= 200 && res.statusCode < 300) return { name: req.name, action: req.action, ok: true, status: res.statusCode, attempts: attempt };
-        last = { name: req.name, action: req.action, ok: false, status: res.statusCode, attempts: attempt, error: `HTTP ${res.statusCode}: ${excerpt(text, secrets)}` };
+        const error = `HTTP ${res.statusCode}: ${excerpt(text, secrets)}`;
+        last = { name: req.name, action: req.action, ok: false, status: res.statusCode, attempts: attempt, error };
         if (res.statusCode !== 429 && res.statusCode !== 408 && res.statusCode < 500) break;
         const after = Number(res.headers['retry-after']);
         if (Number.isFinite(after) && after >= 0) wait = Math.min(5_000, after * 1000);
