@@ -2,13 +2,16 @@
  * The notifier in the home region: an EventBridge rule on the state changes of watchpost's
  * alarms (names begin with `<project> `) invokes a Lambda (functions/notifier) that reads the
  * check's latest results and publishes a formatted page per protocol to the severity's topic,
- * and posts the ITSM webhooks. Plus two alarms that page the topics directly (raw CloudWatch
- * notifications, deliberately outside the rule): the notifier failing, and the account's SNS
- * SMS spend nearing its monthly limit (at the limit SNS stops sending SMS).
+ * and posts the ITSM webhooks. A webhook page that fails waits in an SQS retry queue (delays
+ * up to 15 minutes, the notifier takes it back through an event source mapping) and after half
+ * an hour lands in a dead-letter queue. Alarms page the topics directly (raw CloudWatch
+ * notifications, deliberately outside the rule): the notifier failing, webhook pages given up,
+ * and the account's SNS SMS spend nearing its monthly limit (at the limit SNS stops sending SMS).
  *
  * Least privilege: Query on the table for `LATEST#*` items only, Get/Put for its own
  * `NOTIFY#*` items only, sns:Publish on the two topics (and their KMS key), GetSecretValue on
- * exactly the webhook secrets, ListAlarmMuteRules only when maintenance windows exist.
+ * exactly the webhook secrets, ListAlarmMuteRules only when maintenance windows exist, send to
+ * and consume the retry queue, send to the dead-letter queue.
  *
  * @example
  * new Notifier(homeStack, 'Notifier', { config, table, topics: { critical, warning } });
@@ -26,8 +29,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Severity, ValidatedConfig } from '../shared/config/types';
 import { smsSpendAlarm, webhookSecretNames } from '../shared/notify/config';
@@ -44,6 +49,8 @@ export const NOTIFIER_ENTRY = join(ROOT, 'functions', 'notifier', 'index.ts');
 export const notifierFunctionName = (project: string) => `${project}-watchpost-notifier`;
 /** Alarm names the rule matches: every spec name begins with the project and a space. */
 export const alarmNamePrefix = (project: string) => `${project} `;
+export const webhookRetryQueueName = (project: string) => `${project}-watchpost-webhook-retries`;
+export const webhookDeadLetterQueueName = (project: string) => `${project}-watchpost-webhook-given-up`;
 
 export interface NotifierProps {
   config: ValidatedConfig;
@@ -73,6 +80,12 @@ export class Notifier extends Construct {
   readonly rule: events.Rule;
   readonly smsSpendAlarm: cloudwatch.Alarm;
   readonly failingAlarm: cloudwatch.Alarm;
+  /** Failed webhook pages waiting for their next try. */
+  readonly retryQueue: sqs.Queue;
+  /** Given-up webhook pages (and poison retry messages). */
+  readonly deadLetterQueue: sqs.Queue;
+  /** Fires when anything lands in the dead-letter queue. */
+  readonly givenUpAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: NotifierProps) {
     super(scope, id);
@@ -105,6 +118,7 @@ export class Notifier extends Construct {
     );
     this.role.addToPolicy(
       new iam.PolicyStatement({
+        // Flap records and the webhook delivery ledger (NOTIFY#delivery).
         sid: 'FlapRecords',
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         resources: [table.tableArn],
@@ -140,6 +154,26 @@ export class Notifier extends Construct {
       policies.push(mutes);
     }
 
+    // Webhook retries. Neither message holds a secret; SSE anyway, and TLS only.
+    this.deadLetterQueue = new sqs.Queue(this, 'WebhookGivenUp', {
+      queueName: webhookDeadLetterQueueName(config.project),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.retryQueue = new sqs.Queue(this, 'WebhookRetries', {
+      queueName: webhookRetryQueueName(config.project),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the function's timeout, as Lambda advises for an SQS event source.
+      visibilityTimeout: Duration.minutes(6),
+      retentionPeriod: Duration.days(1),
+      // A message the notifier cannot handle (poison, or the queues failing) after 5 receives.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+    this.retryQueue.grantSendMessages(this.role);
+    this.deadLetterQueue.grantSendMessages(this.role);
+
     this.fn = new NodejsFunction(this, 'Function', {
       functionName: name,
       description: `watchpost notifier of ${config.project}: alarm state changes to SMS, email and webhook pages`,
@@ -151,7 +185,7 @@ export class Notifier extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      // Webhooks: 3 attempts of at most 5 s each plus backoff, in parallel with SNS.
+      // Webhooks: 3 attempts of at most 5 s each plus backoff, in parallel with SNS (the same for a retry batch).
       timeout: Duration.seconds(60),
       role: this.role,
       logGroup,
@@ -161,6 +195,8 @@ export class Notifier extends Construct {
         [NOTIFIER_ENV.homeRegion]: config.homeRegion,
         [NOTIFIER_ENV.topicCritical]: topics.critical.topicArn,
         [NOTIFIER_ENV.topicWarning]: topics.warning.topicArn,
+        [NOTIFIER_ENV.retryQueueUrl]: this.retryQueue.queueUrl,
+        [NOTIFIER_ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
         ...(props.dashboardUrl ? { [NOTIFIER_ENV.dashboardUrl]: props.dashboardUrl } : {}),
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -171,6 +207,16 @@ export class Notifier extends Construct {
       bundling: watchpostBundling(staged),
     });
     for (const p of policies) this.fn.node.addDependency(p);
+
+    // Grants receive/delete/change-visibility on the retry queue only.
+    this.fn.addEventSource(
+      new SqsEventSource(this.retryQueue, {
+        batchSize: 5,
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+        enabled: props.enabled ?? true,
+      }),
+    );
 
     this.rule = new events.Rule(this, 'AlarmStateChanges', {
       ruleName: `${config.project}-watchpost-alarm-pages`,
@@ -201,6 +247,26 @@ export class Notifier extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.failingAlarm.addAlarmAction(new actions.SnsAction(topics.critical));
+
+    this.givenUpAlarm = new cloudwatch.Alarm(this, 'WebhookPagesGivenUp', {
+      alarmName: `${config.project}-watchpost-webhook-pages-given-up`,
+      alarmDescription: [
+        `A watchpost page of ${config.project} could not be delivered to a webhook`,
+        '(PagerDuty, Opsgenie or your ITSM) for 30 minutes and was given up: the incident may be missing there.',
+        `Each given-up page is a message in the SQS queue ${webhookDeadLetterQueueName(config.project)}`,
+        `(webhook, incident, last error); the notifier's logs (/aws/lambda/${name}) have a`,
+        '"webhook page given up" line for it. Fix the webhook, then purge the queue.',
+      ].join('\n'),
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.givenUpAlarm.addAlarmAction(new actions.SnsAction(topics.critical));
 
     const spend = smsSpendAlarm(config);
     this.smsSpendAlarm = new cloudwatch.Alarm(this, 'SmsSpend', {

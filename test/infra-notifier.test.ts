@@ -178,6 +178,57 @@ describe('Notifier', () => {
     custom.template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'shop-watchpost-sms-spend', Threshold: 10 });
   });
 
+  it('retries webhook pages through an encrypted SQS queue and alarms on the dead-letter queue, with least privilege', () => {
+    const { template, stack, notifier, topics } = synth(shopConfig());
+    const retryArn = ref(stack, notifier.retryQueue.queueArn);
+    const dlqArn = ref(stack, notifier.deadLetterQueue.queueArn);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'shop-watchpost-webhook-retries',
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: dlqArn, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'shop-watchpost-webhook-given-up', SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    // TLS only, on both queues.
+    const tlsOnly = Object.values(template.findResources('AWS::SQS::QueuePolicy')).filter((p: any) =>
+      p.Properties.PolicyDocument.Statement.some((st: any) => st.Effect === 'Deny' && st.Condition?.Bool?.['aws:SecureTransport'] === 'false'),
+    );
+    expect(tlsOnly).toHaveLength(2);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: retryArn,
+      FunctionName: ref(stack, notifier.fn.functionRef.functionName),
+      BatchSize: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'shop-watchpost-notifier',
+      Environment: {
+        Variables: Match.objectLike({
+          WATCHPOST_WEBHOOK_RETRY_QUEUE_URL: ref(stack, notifier.retryQueue.queueUrl),
+          WATCHPOST_WEBHOOK_DLQ_URL: ref(stack, notifier.deadLetterQueue.queueUrl),
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'shop-watchpost-webhook-pages-given-up',
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: ref(stack, notifier.deadLetterQueue.queueName) }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [ref(stack, topics.critical.topicArn)],
+    });
+
+    // SQS rights: send to both queues, consume only the retry queue, nothing on any other queue.
+    const sqsStatements = statements(template).filter((st) => [st.Action].flat().some((a: string) => a.startsWith('sqs:')));
+    const resourcesOf = (action: string) => sqsStatements.filter((st) => [st.Action].flat().includes(action)).flatMap((st) => [st.Resource].flat());
+    expect(resourcesOf('sqs:SendMessage')).toEqual(expect.arrayContaining([retryArn, dlqArn]));
+    expect(resourcesOf('sqs:SendMessage')).toHaveLength(2);
+    for (const a of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) expect(resourcesOf(a)).toEqual([retryArn]);
+    expect(sqsStatements.flatMap((st) => [st.Action].flat()).filter((a: string) => a === 'sqs:*' || a === 'sqs:PurgeQueue' || a === 'sqs:DeleteQueue')).toEqual([]);
+  });
+
   it('is part of the home stack of the whole app, cdk-nag clean', async () => {
     const config = parseConfig(await importConfig('test/fixtures/configs/shop.ts'));
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });

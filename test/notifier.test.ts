@@ -5,6 +5,7 @@
  * payloads received by a local HTTPS server with a test CA, Secrets Manager and CloudWatch
  * (mute rules) answered by capture endpoints.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,7 @@ const SECRETS: Record<string, string> = {
 let ddb: DynamoDbLocal;
 let sns: SnsCapture;
 let sm: CaptureServer;
+let sqs: CaptureServer;
 let cw: AwsCapture;
 let rx: HttpsReceiver;
 let config: ValidatedConfig;
@@ -85,6 +87,12 @@ function result(checkId: string, region: string, status: CheckStatus, scheduledA
   };
 }
 
+/** SQS SendMessage as the SDK checks it: the answer carries the body's MD5. */
+function sqsAnswer(req: { target: string; body: Record<string, unknown> }) {
+  if (req.target !== 'AmazonSQS.SendMessage') return { error: 'InvalidAction', message: req.target };
+  return { json: { MessageId: `m-${Math.random()}`, MD5OfMessageBody: createHash('md5').update(String(req.body.MessageBody)).digest('hex') } };
+}
+
 const published = () => sns.calls('Publish').map((c) => ({ ...c, message: JSON.parse(c.params.Message!) as Record<string, string> }));
 
 beforeAll(async () => {
@@ -93,6 +101,7 @@ beforeAll(async () => {
     const id = String(req.body.SecretId);
     return id in SECRETS ? { json: { Name: id, SecretString: SECRETS[id] } } : { error: 'ResourceNotFoundException', message: 'not found' };
   });
+  sqs = await startCapture(sqsAnswer);
   // DynamoDB Local keeps one database per region (and key): use the home region's, like the notifier.
   home = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
   await ensureTable(home, TABLE);
@@ -131,6 +140,9 @@ beforeAll(async () => {
     WATCHPOST_HOME_REGION: 'eu-central-1',
     WATCHPOST_TOPIC_CRITICAL: TOPIC('critical'),
     WATCHPOST_TOPIC_WARNING: TOPIC('warning'),
+    AWS_ENDPOINT_URL_SQS: sqs.url,
+    WATCHPOST_WEBHOOK_RETRY_QUEUE_URL: `${sqs.url}/${ACCOUNT}/shop-watchpost-webhook-retries`,
+    WATCHPOST_WEBHOOK_DLQ_URL: `${sqs.url}/${ACCOUNT}/shop-watchpost-webhook-given-up`,
   });
   const mod = await import('../functions/notifier/index');
   // The production wiring, with one change: webhooks trust the receiver's test CA (and retry fast).
@@ -141,7 +153,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   home?.destroy();
-  await Promise.all([ddb?.stop(), sns?.close(), sm?.close(), cw?.close(), rx?.close()]);
+  await Promise.all([ddb?.stop(), sns?.close(), sm?.close(), sqs?.close(), cw?.close(), rx?.close()]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -149,6 +161,7 @@ beforeEach(() => {
   sns.reset();
   cw.reset();
   rx.requests.length = 0;
+  sqs.requests.length = 0;
   rx.reply(() => ({ status: 202, json: { status: 'success' } }));
 });
 
@@ -259,9 +272,13 @@ describe('notifier handler', () => {
     expect(published()).toHaveLength(1);
     const byName = Object.fromEntries(out.webhooks.map((w: any) => [w.name, w]));
     expect(byName.pagerduty).toMatchObject({ ok: true, status: 202, attempts: 2 });
-    expect(byName.opsgenie).toMatchObject({ ok: false, status: 422, attempts: 1 });
+    expect(byName.opsgenie).toMatchObject({ ok: false, status: 422, attempts: 1, retryInSeconds: 15 });
     expect(byName.opsgenie.error).not.toContain(SECRETS['watchpost/opsgenie']);
-    expect(byName.itsm).toMatchObject({ ok: false, attempts: 3 });
+    expect(byName.itsm).toMatchObject({ ok: false, attempts: 3, retryInSeconds: 15 });
+    // The two that failed wait in the retry queue; nothing secret went with them.
+    const queued = sqs.requests.map((r) => JSON.parse(String(r.body.MessageBody)));
+    expect(queued.map((m) => m.webhook).sort()).toEqual(['itsm', 'opsgenie']);
+    for (const v of Object.values(SECRETS)) expect(JSON.stringify(sqs.requests.map((r) => r.body))).not.toContain(v.replace('Bearer ', ''));
   });
 
   it('throws when SNS fails and pages on the retry (the change is released)', async () => {

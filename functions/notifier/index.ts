@@ -2,7 +2,8 @@
  * The notifier Lambda: a thin handler for EventBridge "CloudWatch Alarm State Change" events of
  * watchpost's alarms. It reads the check's latest results from DynamoDB and publishes a page
  * per protocol (SMS, email) to the check's SNS topic, and posts ITSM webhooks
- * (shared/notify/notifier.ts does the work).
+ * (shared/notify/notifier.ts does the work). The same function takes the webhook retry queue's
+ * SQS batches: pages whose webhook failed, tried again (shared/notify/retry-sqs.ts).
  *
  * Bundle root: `index.mjs` and `watchpost.config.json` (the validated config: secret
  * references, never values). Environment: see `NOTIFIER_ENV`.
@@ -13,12 +14,26 @@ import { CloudWatchClient, ListAlarmMuteRulesCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ValidatedConfig } from '../../shared/config/types';
 import { parseConfig } from '../../shared/config/validate';
 import { ms } from '../../shared/duration';
 import { DynamoFlapStore } from '../../shared/notify/flap-store';
 import { NOTIFIER_ENV } from '../../shared/notify/lambda-env';
-import { handleAlarmEvent, type AlarmStateChangeEvent, type NotifierDeps } from '../../shared/notify/notifier';
+import {
+  handleAlarmEvent,
+  type AlarmStateChangeEvent,
+  type NotifierDeps,
+  type NotifySummary,
+} from '../../shared/notify/notifier';
+import {
+  DynamoDeliveryLedger,
+  handleRetryBatch,
+  isSqsEvent,
+  SqsRetryQueue,
+  type BatchResponse,
+  type SqsEvent,
+} from '../../shared/notify/retry-sqs';
 import { publishPage } from '../../shared/notify/sns';
 import { BUNDLED_CONFIG_FILE } from '../../shared/runtime-env';
 import { SecretError, trackSecrets, type SecretResolver } from '../../shared/secrets';
@@ -64,12 +79,15 @@ export function init(): NotifierDeps {
   const sns = new SNSClient({ region, maxAttempts: 3 });
   const cloudwatch = new CloudWatchClient({ region, maxAttempts: 2 });
   const tableName = env(NOTIFIER_ENV.table);
+  const sqs = new SQSClient({ region, maxAttempts: 3 });
   return {
     config,
     store: new DynamoResultStore({ client: ddb, tableName, retentionMs: ms(config.retention), log }),
     flaps: new DynamoFlapStore(ddb, tableName),
     publish: (severity, incident) => publishPage(sns, topics[severity], incident),
     secrets: trackSecrets(secretsManager(new SecretsManagerClient({ region, maxAttempts: 2 }))),
+    retries: new SqsRetryQueue(sqs, env(NOTIFIER_ENV.retryQueueUrl), env(NOTIFIER_ENV.deadLetterQueueUrl)),
+    ledger: new DynamoDeliveryLedger(ddb, tableName),
     isMuted: async (alarmName) => {
       const res = await cloudwatch.send(new ListAlarmMuteRulesCommand({ AlarmName: alarmName, Statuses: ['ACTIVE'] }));
       return (res.AlarmMuteRuleSummaries ?? []).length > 0;
@@ -79,13 +97,22 @@ export function init(): NotifierDeps {
   };
 }
 
-/** The handler over any deps (tests may pass their own). */
+/** The handler over any deps (tests may pass their own): alarm events, and retry batches from SQS. */
 export function createHandler(getDeps: () => NotifierDeps) {
-  return async (event: AlarmStateChangeEvent) => {
+  function handle(event: SqsEvent): Promise<BatchResponse>;
+  function handle(event: AlarmStateChangeEvent): Promise<NotifySummary>;
+  async function handle(event: AlarmStateChangeEvent | SqsEvent) {
     const deps = getDeps();
+    if (isSqsEvent(event)) {
+      if (!deps.retries) throw new Error('a webhook retry batch arrived but no retry queue is configured');
+      const { config, secrets, ledger, deliver, retryPolicy, now, log: l } = deps;
+      const queue = deps.retries;
+      return handleRetryBatch(event, { config, secrets, queue, ledger, deliver, policy: retryPolicy, now, log: l });
+    }
     logger.appendKeys({ alarm: event?.detail?.alarmName, eventId: event?.id });
     return handleAlarmEvent(event, deps);
-  };
+  }
+  return handle;
 }
 
 let deps: NotifierDeps | undefined;

@@ -174,6 +174,7 @@ export async function devCommand(args: string[]): Promise<number> {
   let cap: NodeJS.Timeout | undefined;
   await Promise.race([Promise.allSettled([...inFlight, pages.idle()]), new Promise((r) => (cap = setTimeout(r, 5_000)))]);
   clearTimeout(cap);
+  pages.stop(); // webhook pages still waiting for a retry are printed as not delivered
   unshare();
   await Promise.all([dashboard.close(), pings?.close(), demo?.close()]);
   await local.close();

@@ -13,6 +13,10 @@ export const NOTIFIER_ENV = {
   topicCritical: 'WATCHPOST_TOPIC_CRITICAL',
   /** Topic ARN of `warning` pages. */
   topicWarning: 'WATCHPOST_TOPIC_WARNING',
+  /** URL of the SQS queue failed webhook pages wait in for their next try. */
+  retryQueueUrl: 'WATCHPOST_WEBHOOK_RETRY_QUEUE_URL',
+  /** URL of the SQS dead-letter queue given-up webhook pages go to (an alarm watches it). */
+  deadLetterQueueUrl: 'WATCHPOST_WEBHOOK_DLQ_URL',
   /** Optional: the dashboard link in pages (default: the CloudWatch dashboard). */
   dashboardUrl: 'WATCHPOST_DASHBOARD_URL',
 } as const;

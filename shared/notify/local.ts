@@ -1,8 +1,9 @@
 /**
  * Pages in local mode (`npm start`): when a check changes state, print the SMS line a phone
  * would get and, with `notify.localEmail`, send the email over SMTP (nodemailer). The same
- * incident and formatters as the notifier Lambda; flapping is decided in memory. Sending never
- * throws: a failure is printed and the monitor goes on.
+ * incident and formatters as the notifier Lambda; flapping is decided in memory. Webhooks are
+ * posted too, and retried in-process on the notifier's schedule (local-webhooks.ts). Sending
+ * never throws: a failure is printed and the monitor goes on.
  */
 import { createTransport } from 'nodemailer';
 import type { LocalEmailSettings, ValidatedConfig } from '../config/types';
@@ -11,6 +12,7 @@ import type { LatestState } from '../store/types';
 import type { CheckResult, CheckStatus } from '../types';
 import { flappingSettings } from './config';
 import type { EmailMessage } from './format-email';
+import { localWebhooks, type LocalWebhooksOptions } from './local-webhooks';
 import { MemoryFlapStore } from './flapping';
 import { incidentFromStatus } from './message';
 import { channelMessages } from './sns';
@@ -45,13 +47,17 @@ export interface LocalPagesOptions {
   sendEmail?: (message: EmailMessage) => Promise<void>;
   /** Decorates the printed SMS line (colours). */
   style?: { label?: (s: string) => string; dim?: (s: string) => string };
+  /** Webhook delivery: secrets, per-attempt options, retry policy. @default env secrets, RETRY_POLICY */
+  webhooks?: Pick<LocalWebhooksOptions, 'secrets' | 'deliver' | 'policy'>;
 }
 
 export interface LocalPages {
   /** A check's result whose status differs from `previous` (or a first result that is not a pass). */
   announce(result: CheckResult, previous?: { status: CheckStatus; since: string }): void;
-  /** Waits for emails still being sent. */
+  /** Waits for emails still being sent and webhook pages still being retried. */
   idle(): Promise<void>;
+  /** Cancels pending webhook retries, printing each page that is thereby not delivered. */
+  stop(): void;
 }
 
 export function localPages(opts: LocalPagesOptions): LocalPages {
@@ -63,6 +69,7 @@ export function localPages(opts: LocalPagesOptions): LocalPages {
   const label = opts.style?.label ?? ((s: string) => s);
   const dim = opts.style?.dim ?? ((s: string) => s);
   const pending = new Set<Promise<void>>();
+  const hooks = localWebhooks({ config, out, ...opts.webhooks, ...(opts.style ? { style: opts.style } : {}) });
 
   const work = async (result: CheckResult, previous?: { status: CheckStatus; since: string }) => {
     const check = config.checks.find((ch) => ch.id === result.checkId);
@@ -90,13 +97,15 @@ export function localPages(opts: LocalPagesOptions): LocalPages {
     }
     const m = channelMessages(incident);
     out(`        ${label('page')} ${m.sms}`);
-    if (!send) return;
+    const posted = hooks.send(incident);
+    if (!send) return posted;
     try {
       await send(m.email);
       out(dim(`        email "${m.email.subject}" sent to ${email?.to.join(', ') ?? 'the configured recipients'}`));
     } catch (e) {
       out(`        ${label('email not sent')}: ${redactText((e as Error).message)}`);
     }
+    await posted;
   };
 
   return {
@@ -107,6 +116,8 @@ export function localPages(opts: LocalPagesOptions): LocalPages {
     },
     async idle() {
       while (pending.size) await Promise.allSettled([...pending]);
+      await hooks.idle();
     },
+    stop: () => hooks.stop(),
   };
 }

@@ -11,6 +11,8 @@
  *    suppress / duplicate / stale.
  * 5. Read the check's latest state per region, build the incident, publish and post webhooks.
  *    When SNS fails, the change is released and the error thrown, so Lambda's retry pages.
+ *    A webhook that fails is queued for retry (shared/notify/retry.ts) and the other channels
+ *    go out; a page that cannot even be queued makes the invocation fail (the failing alarm).
  */
 import { windowCheckIds } from '../alarms/maintenance';
 import type { AlarmSpec } from '../alarms/specs';
@@ -22,7 +24,8 @@ import type { LatestState, ResultStore } from '../store/types';
 import { flappingSettings, webhooksFor } from './config';
 import type { FlapAction, FlapStore } from './flapping';
 import { incidentFromAlarm, specsByName, type AlarmChange, type Incident, type LinkOptions } from './message';
-import { deliverWebhooks, webhookRequests, type DeliverOptions, type WebhookOutcome } from './webhooks';
+import { sendWebhooks, type DeliveryLedger, type RetryPolicy, type RetryQueue } from './retry';
+import type { DeliverOptions, WebhookOutcome } from './webhooks';
 
 /** The EventBridge event CloudWatch sends on an alarm's state change (the fields read here). */
 export interface AlarmStateChangeEvent {
@@ -54,6 +57,14 @@ export interface NotifierDeps {
   /** Whether an alarm mute rule is active for the alarm now. @default never muted */
   isMuted?(alarmName: string): Promise<boolean>;
   deliver?: Omit<DeliverOptions, 'log' | 'secrets'>;
+  /** Where failed webhook pages wait for their next try. @default none: a failure is only logged */
+  retries?: RetryQueue;
+  /** Pages already delivered per webhook (retries never send twice). @default none */
+  ledger?: DeliveryLedger;
+  /** @default RETRY_POLICY (15 s doubling to 15 m, given up after 30 m) */
+  retryPolicy?: RetryPolicy;
+  /** The clock retries are timed by. @default Date.now */
+  now?: () => number;
   links?: LinkOptions;
   kinds?: ReadonlyMap<string, ProbeKind>;
   log: Log;
@@ -183,14 +194,17 @@ export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: Notif
     kinds: deps.kinds,
   });
 
-  const secretValues = new Set<string>();
   const hooks = webhooksFor(config, spec.severity);
-  const webhooksDone = (async () => {
-    if (!hooks.length) return [];
-    const { requests, failures } = await webhookRequests(incident, hooks, deps.secrets, secretValues);
-    for (const f of failures) log.warn('webhook not delivered', { webhook: f.name, error: f.error });
-    return [...failures, ...(await deliverWebhooks(requests, { ...deps.deliver, secrets: secretValues, log }))];
-  })().catch((e: Error): WebhookOutcome[] => {
+  const webhooksDone = sendWebhooks(incident, hooks, {
+    config,
+    secrets: deps.secrets,
+    ...(deps.retries ? { queue: deps.retries } : {}),
+    ...(deps.ledger ? { ledger: deps.ledger } : {}),
+    ...(deps.retryPolicy ? { policy: deps.retryPolicy } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.deliver ? { deliver: deps.deliver } : {}),
+    log,
+  }).catch((e: Error): WebhookOutcome[] => {
     log.error('webhooks failed', { error: `${e.name}: ${e.message}` });
     return [];
   });
@@ -214,7 +228,17 @@ export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: Notif
     severity: spec.severity,
     messageId,
     affected: incident.affected,
-    webhooks: webhooks.map((w) => ({ name: w.name, ok: w.ok, status: w.status, attempts: w.attempts })),
+    webhooks: webhooks.map((w) => ({
+      name: w.name,
+      ok: w.ok,
+      status: w.status,
+      attempts: w.attempts,
+      ...(w.duplicate ? { duplicate: true } : {}),
+    })),
+    queuedForRetry: webhooks.filter((w) => w.retryInSeconds !== undefined).map((w) => w.name),
   });
+  const lost = webhooks.filter((w) => w.lost).map((w) => w.name);
+  // SMS and email went out; failing the invocation raises the notifier-failing alarm.
+  if (lost.length) throw new Error(`webhook page lost (not queued for retry): ${lost.join(', ')}`);
   return { ...base, action: decision.action, messageId, webhooks };
 }

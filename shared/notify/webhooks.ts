@@ -9,8 +9,12 @@
  *
  * Delivery never throws: each webhook gets a timeout and retries (network errors, 429, 5xx)
  * and comes back as an outcome that the caller logs. Secrets (routing keys, API keys, secret
- * headers or URLs) are resolved only to build the request and never logged.
+ * headers or URLs) are resolved only to build the request and never logged. A response body is
+ * read to at most {@link ERROR_BODY_LIMIT} bytes, then the connection is dropped: a receiver
+ * answering 400 MB cannot grow the notifier's memory. A page still undelivered after these
+ * quick tries is retried for half an hour (shared/notify/retry.ts).
  */
+import { createHash } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import type { NotifyWebhook } from '../config/types';
 import { silentLog, type Log } from '../log';
@@ -43,6 +47,24 @@ export interface WebhookOutcome {
   attempts: number;
   /** Why it failed (secrets redacted). */
   error?: string;
+  /** Not delivered now: queued to be tried again in this many seconds. */
+  retryInSeconds?: number;
+  /** Not delivered and not queued either (the retry queue failed): the page is lost, loudly. */
+  lost?: boolean;
+  /** Delivered before (a retried event or message): not sent again. */
+  duplicate?: boolean;
+}
+
+/** How much of a response body is read (error bodies are logged, redacted, from it). */
+export const ERROR_BODY_LIMIT = 4096;
+
+/**
+ * The id of one page (an incident's trigger or resolve at one time) that is the same on every
+ * retry: generic receivers dedupe on it (`id` in the payload, `idempotency-key` header); the
+ * notifier's delivery ledger records it.
+ */
+export function deliveryId(i: Pick<Incident, 'dedupKey' | 'at'>, action: WebhookAction): string {
+  return createHash('sha256').update(`${i.dedupKey}\n${action}\n${i.at}`).digest('hex').slice(0, 32);
 }
 
 /** A recovery resolves the incident; everything else (a problem, flapping, a test) triggers it. */
@@ -58,6 +80,7 @@ export function genericPayload(i: Incident, action: WebhookAction = webhookActio
   return {
     version: 1,
     source: 'watchpost',
+    id: deliveryId(i, action),
     event: action,
     kind: i.kind,
     dedupKey: i.dedupKey,
@@ -163,7 +186,10 @@ export function buildWebhookRequest(i: Incident, hook: NotifyWebhook, secret: (n
       url = `${url.replace(/\/+$/, '')}/${encodeURIComponent(i.dedupKey)}/close?identifierType=alias`;
       body = { source: 'watchpost', note: summaryLine(i, 1000) };
     } else body = opsgenieAlert(i);
-  } else body = genericPayload(i, action);
+  } else {
+    body = genericPayload(i, action);
+    headers['idempotency-key'] ??= deliveryId(i, action);
+  }
   return { name: hook.name, format, action, url, headers, body };
 }
 
@@ -231,6 +257,42 @@ function origin(url: string): string {
   }
 }
 
+/**
+ * Reads a body to at most `limit` bytes, then destroys it (the rest is never downloaded).
+ * Never throws: a body that breaks off gives what came.
+ */
+export async function readCapped(
+  body: AsyncIterable<Uint8Array | string> & { destroy(error?: Error): unknown },
+  limit = ERROR_BODY_LIMIT,
+): Promise<{ text: string; bytes: number; cut: boolean }> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let cut = false;
+  try {
+    for await (const chunk of body) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+      const room = limit - bytes;
+      chunks.push(buf.length > room ? buf.subarray(0, room) : buf);
+      bytes += Math.min(room, buf.length);
+      if (buf.length >= room) {
+        cut = true;
+        break;
+      }
+    }
+  } catch {
+    /* a body that breaks off: keep what came */
+  } finally {
+    body.destroy();
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), bytes, cut };
+}
+
+/** Redacted first, then shortened (a secret cut in half would survive redaction). */
+function excerpt(text: string, secrets: ReadonlySet<string>, max = 300): string {
+  const flat = redact(text, secrets).replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
 /** Posts one request with timeout and retries; never throws. */
 export async function deliverWebhook(req: WebhookRequest, opts: DeliverOptions = {}): Promise<WebhookOutcome> {
   const timeoutMs = opts.timeoutMs ?? 5_000;
@@ -261,9 +323,10 @@ export async function deliverWebhook(req: WebhookRequest, opts: DeliverOptions =
           bodyTimeout: timeoutMs,
           signal: AbortSignal.timeout(timeoutMs),
         });
-        const text = (await res.body.text().catch(() => '')).slice(0, 300);
+        const { text } = await readCapped(res.body);
         if (res.statusCode >= 200 && res.statusCode < 300) return { name: req.name, action: req.action, ok: true, status: res.statusCode, attempts: attempt };
-        last = { name: req.name, action: req.action, ok: false, status: res.statusCode, attempts: attempt, error: redact(`HTTP ${res.statusCode}: ${text.replace(/\s+/g, ' ').trim()}`, secrets) };
+        const error = `HTTP ${res.statusCode}: ${excerpt(text, secrets)}`;
+        last = { name: req.name, action: req.action, ok: false, status: res.statusCode, attempts: attempt, error };
         if (res.statusCode !== 429 && res.statusCode !== 408 && res.statusCode < 500) break;
         const after = Number(res.headers['retry-after']);
         if (Number.isFinite(after) && after >= 0) wait = Math.min(5_000, after * 1000);
