@@ -1,13 +1,16 @@
 /**
  * Runs one check once (with its retries) and returns a CheckResult. Whatever the target does,
  * this returns within the check's timeout per attempt and never after `deadline`: a probe that
- * does not honour its abort signal is abandoned and the run ends as TIMEOUT.
+ * does not honour its abort signal is abandoned and the run ends as TIMEOUT. Whatever the code
+ * does, it returns a result: a probe, an assertion or a secret resolver that throws ends this
+ * check as INTERNAL, never the pass.
  */
 import { evaluateAssertions } from '../assertions/evaluate';
 import type { ValidatedCheck, ValidatedConfig } from '../config/types';
 import { ms } from '../duration';
 import { probeKind } from '../probes/registry';
 import type { ProbeContext, ProbeOutcome } from '../probes/types';
+import { beforeDeadline, retry } from '../retry';
 import { redact, resolveSecrets, SecretError, secretNames, type SecretResolver } from '../secrets';
 import type { CheckResult, CheckStatus } from '../types';
 
@@ -24,10 +27,14 @@ export interface RunCheckOptions {
   table?: ProbeContext['table'];
 }
 
-const sleep = (msv: number) => new Promise((r) => setTimeout(r, msv));
+/** Backoff between a check's attempts (shared/retry.ts): 250 ms, 500 ms, 1 s, 2 s… capped at 2 s, no jitter. */
+export const CHECK_BACKOFF = { baseMs: 250, capMs: 2_000, factor: 2, jitter: 'none' } as const;
 
-/** Backoff between attempts: 250 ms, 500 ms, 1 s, 2 s… capped at 2 s. */
-export const backoffMs = (attempt: number): number => Math.min(2_000, 250 * 2 ** (attempt - 1));
+/** A retry is not started with less than this left before the deadline. */
+const MIN_RETRY_MS = 100;
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const internal = (what: string, e: unknown): ProbeOutcome => ({ error: { code: 'INTERNAL', message: `${what}: ${message(e)}` }, timings: {} });
 
 const ATTEMPT_OVER = new Error('attempt over');
 
@@ -53,13 +60,11 @@ async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signa
     }, timeoutMs);
   });
   try {
-    const run = probeKind(check.kind)
-      .run(check, { ...ctxBase, signal: controller.signal, timeoutMs })
-      .catch((e: unknown): ProbeOutcome => ({
-        // A throw from a probe is a bug in the probe, but the run still ends as data.
-        error: { code: 'INTERNAL', message: `probe crashed: ${(e as Error)?.message ?? String(e)}` },
-        timings: {},
-      }));
+    // A throw from a probe (before or after it returns a promise) is a bug in the probe; the run still ends as data.
+    const run = Promise.resolve()
+      .then(() => probeKind(check.kind).run(check, { ...ctxBase, signal: controller.signal, timeoutMs }))
+      .then((o): ProbeOutcome => (o && typeof o === 'object' ? o : internal('probe crashed', `it returned ${String(o)}`)))
+      .catch((e: unknown) => internal('probe crashed', e));
     return await Promise.race([run, timedOut]);
   } finally {
     clearTimeout(timer);
@@ -71,7 +76,7 @@ async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signa
 function statusOf(check: ValidatedCheck, outcome: ProbeOutcome, assertionsFailed: boolean): CheckStatus {
   if (outcome.error || assertionsFailed || outcome.status === 'fail') return 'fail';
   if (outcome.status === 'degraded') return 'degraded';
-  const latency = outcome.latencyMs ?? outcome.timings.total;
+  const latency = outcome.latencyMs ?? outcome.timings?.total;
   if (check.degradedAfter !== undefined && latency !== undefined && latency > ms(check.degradedAfter)) return 'degraded';
   return 'pass';
 }
@@ -89,57 +94,73 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     scheduledAt: new Date(scheduledAt).toISOString(),
   };
 
+  const failed = (code: string, msg: string): CheckResult => ({
+    ...base,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    status: 'fail',
+    attempts: 0,
+    error: { code, message: msg },
+    timings: {},
+    assertions: [],
+    metrics: {},
+  });
+
   let resolved: ValidatedCheck;
   try {
-    resolved = needsSecrets(check) ? await resolveSecrets(check, opts.secrets, secretValues) : check;
+    // A resolver that hangs past the deadline must not hold the pass: the check ends as SECRET.
+    const reading = needsSecrets(check) ? resolveSecrets(check, opts.secrets, secretValues) : Promise.resolve(check);
+    const late = new SecretError('', "secrets not read before the runner's deadline");
+    resolved = await beforeDeadline(reading, deadline, () => Promise.reject(late));
   } catch (e) {
-    const message = e instanceof SecretError ? e.message : `cannot read secrets: ${(e as Error).message}`;
-    return {
-      ...base,
-      startedAt: new Date(started).toISOString(),
-      durationMs: Date.now() - started,
-      status: 'fail',
-      attempts: 0,
-      error: { code: 'SECRET', message },
-      timings: {},
-      assertions: [],
-      metrics: {},
-    };
+    if (e instanceof SecretError) return redact(failed('SECRET', e.message), secretValues);
+    return redact(failed('INTERNAL', `secret resolution crashed: ${message(e)}`), secretValues);
   }
 
   const ctxBase = { region: opts.region, config: opts.config, lookup: opts.lookup, history: opts.history, table: opts.table };
   const timeout = ms(check.timeout);
-  let result!: CheckResult;
-  for (let n = 1; n <= check.retries + 1; n++) {
+  const once = async (n: number): Promise<CheckResult> => {
     const left = deadline - Date.now();
     const attemptStarted = Date.now();
-    let outcome: ProbeOutcome;
-    if (left <= 0) {
-      outcome = { error: { code: 'TIMEOUT', message: 'the runner reached its deadline before this check could run' }, timings: {} };
-    } else {
-      outcome = await attempt(resolved, ctxBase, Math.min(timeout, left));
-      if (outcome.error?.code === 'TIMEOUT' && left < timeout)
-        outcome.error = { code: 'TIMEOUT', message: `stopped at the runner's deadline after ${Date.now() - attemptStarted}ms` };
+    let outcome = await attempt(resolved, ctxBase, Math.min(timeout, left));
+    if (outcome.error?.code === 'TIMEOUT' && left < timeout)
+      outcome.error = { code: 'TIMEOUT', message: `stopped at the runner's deadline after ${Date.now() - attemptStarted}ms` };
+    let evaluated: ReturnType<typeof evaluateAssertions> | undefined;
+    try {
+      evaluated = outcome.observations && !outcome.error ? evaluateAssertions(check.assertions, outcome.observations) : undefined;
+    } catch (e) {
+      outcome = { ...internal('assertion evaluation crashed', e), timings: outcome.timings };
     }
-    const evaluated = outcome.observations && !outcome.error ? evaluateAssertions(check.assertions, outcome.observations) : undefined;
-    const assertions = evaluated?.results ?? [];
     const error = outcome.error ?? evaluated?.error;
-    result = {
+    const result: CheckResult = {
       ...base,
       startedAt: new Date(attemptStarted).toISOString(),
       durationMs: Date.now() - started,
       status: statusOf(check, outcome, !!evaluated?.error),
       attempts: n,
-      timings: outcome.timings,
-      assertions,
+      timings: outcome.timings ?? {},
+      assertions: evaluated?.results ?? [],
       metrics: outcome.metrics ?? {},
     };
     if (error) result.error = error;
     if (outcome.details) result.details = outcome.details;
-    if (result.status !== 'fail' || n > check.retries) break;
-    const wait = backoffMs(n);
-    if (Date.now() + wait + 100 >= deadline) break;
-    await sleep(wait);
-  }
+    return result;
+  };
+
+  const out = await retry(({ attempt: n }) => once(n), {
+    ...CHECK_BACKOFF,
+    attempts: check.retries + 1,
+    deadline,
+    minAttemptMs: MIN_RETRY_MS,
+    graceMs: 500, // attempt() ends itself 50 ms after its own timeout, with the phase that hung
+    again: (r) => r.status === 'fail',
+    retryable: () => false, // once() returns failures as results; a throw is a bug, reported below
+  });
+  let result: CheckResult;
+  if (out.ok) result = out.value;
+  else if (out.value) result = out.value;
+  else if (out.stop === 'deadline' && !out.attempts)
+    result = { ...failed('TIMEOUT', 'the runner reached its deadline before this check could run'), attempts: 1 };
+  else result = failed('INTERNAL', `the run crashed: ${message(out.error)}`);
   return redact(result, secretValues);
 }
