@@ -13,6 +13,7 @@ import { CloudWatchClient, ListAlarmMuteRulesCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { awsClient } from '../../shared/aws-clients';
 import type { ValidatedConfig } from '../../shared/config/types';
 import { parseConfig } from '../../shared/config/validate';
 import { ms } from '../../shared/duration';
@@ -60,16 +61,16 @@ export function init(): NotifierDeps {
   const config: ValidatedConfig = parseConfig(JSON.parse(readFileSync(file, 'utf8')), file);
   const region = process.env[NOTIFIER_ENV.homeRegion] ?? config.homeRegion;
   const topics = { critical: env(NOTIFIER_ENV.topicCritical), warning: env(NOTIFIER_ENV.topicWarning) };
-  const ddb = new DynamoDBClient({ region, maxAttempts: 3 });
-  const sns = new SNSClient({ region, maxAttempts: 3 });
-  const cloudwatch = new CloudWatchClient({ region, maxAttempts: 2 });
+  const ddb = awsClient(DynamoDBClient, { region, maxAttempts: 3 });
+  const sns = awsClient(SNSClient, { region, maxAttempts: 3 });
+  const cloudwatch = awsClient(CloudWatchClient, { region, maxAttempts: 2 });
   const tableName = env(NOTIFIER_ENV.table);
   return {
     config,
     store: new DynamoResultStore({ client: ddb, tableName, retentionMs: ms(config.retention), log }),
     flaps: new DynamoFlapStore(ddb, tableName),
     publish: (severity, incident) => publishPage(sns, topics[severity], incident),
-    secrets: secretsManager(new SecretsManagerClient({ region, maxAttempts: 2 })),
+    secrets: secretsManager(awsClient(SecretsManagerClient, { region, maxAttempts: 2 })),
     isMuted: async (alarmName) => {
       const res = await cloudwatch.send(new ListAlarmMuteRulesCommand({ AlarmName: alarmName, Statuses: ['ACTIVE'] }));
       return (res.AlarmMuteRuleSummaries ?? []).length > 0;

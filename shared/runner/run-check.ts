@@ -113,8 +113,9 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     const late = new SecretError('', "secrets not read before the runner's deadline");
     resolved = await beforeDeadline(reading, deadline, () => Promise.reject(late));
   } catch (e) {
-    if (e instanceof SecretError) return redact(failed('SECRET', e.message), secretValues);
-    return redact(failed('INTERNAL', `secret resolution crashed: ${message(e)}`), secretValues);
+    // Whatever the resolver threw, the secret was not read: SECRET, with what it said.
+    const msg = e instanceof SecretError ? e.message : `cannot read secrets: ${message(e)}`;
+    return redact(failed('SECRET', msg), secretValues);
   }
 
   const ctxBase = { region: opts.region, config: opts.config, lookup: opts.lookup, history: opts.history, table: opts.table };
