@@ -30,6 +30,9 @@ export interface RunCheckOptions {
 /** Backoff between a check's attempts (shared/retry.ts): 250 ms, 500 ms, 1 s, 2 s… capped at 2 s, no jitter. */
 export const CHECK_BACKOFF = { baseMs: 250, capMs: 2_000, factor: 2, jitter: 'none' } as const;
 
+/** How long past the deadline a secret resolver may take to report its own failure. */
+const SECRET_GRACE_MS = 250;
+
 /** A retry is not started with less than this left before the deadline. */
 const MIN_RETRY_MS = 100;
 
@@ -109,9 +112,13 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
   let resolved: ValidatedCheck;
   try {
     // A resolver that hangs past the deadline must not hold the pass: the check ends as SECRET.
+    // The resolver's own deadline handling (and its message) comes first; this only catches one that has none.
     const reading = needsSecrets(check) ? resolveSecrets(check, opts.secrets, secretValues) : Promise.resolve(check);
-    const late = new SecretError('', "secrets not read before the runner's deadline");
-    resolved = await beforeDeadline(reading, deadline, () => Promise.reject(late));
+    const late = () => {
+      const names = [...secretNames(check)].map((n) => `"${n}"`).join(', ');
+      return Promise.reject(new SecretError('', `secret ${names} not read before the runner's deadline`));
+    };
+    resolved = await beforeDeadline(reading, deadline + SECRET_GRACE_MS, late);
   } catch (e) {
     // Whatever the resolver threw, the secret was not read: SECRET, with what it said.
     const msg = e instanceof SecretError ? e.message : `cannot read secrets: ${message(e)}`;

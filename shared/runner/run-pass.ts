@@ -70,6 +70,12 @@ export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) 
   await Promise.all(workers);
 }
 
+/**
+ * The store and the sink stop at their deadlines themselves (and say why); the pass stops
+ * waiting for them this much later, only for one that does not (then its log line may follow).
+ */
+const LATE_GRACE_MS = 200;
+
 /** The result of a check whose run threw (a bug): INTERNAL, so the pass and its heartbeat go on. */
 function crashed(run: DueRun, region: string, e: unknown): CheckResult {
   const now = new Date().toISOString();
@@ -105,7 +111,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
     const write = Promise.resolve()
       .then(() => opts.store!.writeResults(batch, { deadline: storeDeadline }))
       .catch((e: Error) => storeFailure(e, batch));
-    const r = await beforeDeadline(write, storeDeadline, late);
+    const r = await beforeDeadline(write, storeDeadline + LATE_GRACE_MS, late);
     stored.written += r.written;
     stored.failed.push(...r.failed);
   };
@@ -145,7 +151,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
         Promise.resolve()
           .then(() => opts.metrics!.publish(results, opts.region, new Date(opts.tick), { runnerHealthy, deadline: publishDeadline }))
           .catch((e: Error) => publishFailure(e.message)),
-        publishDeadline,
+        publishDeadline + LATE_GRACE_MS,
         () => publishFailure('CloudWatch did not answer before the deadline'),
       )
     : undefined;
