@@ -127,7 +127,10 @@ export type RetryOutcome<T> =
     };
 
 /** Runs `fn` until it succeeds, a non-retryable error, the last attempt or the deadline. Never throws. */
-export async function retry<T>(fn: (ctx: AttemptContext) => Promise<T>, opts: RetryOptions<T> = {}): Promise<RetryOutcome<T>> {
+export async function retry<T>(
+  fn: (ctx: AttemptContext) => Promise<T>,
+  opts: RetryOptions<T> = {},
+): Promise<RetryOutcome<T>> {
   const attempts = Math.max(1, Math.floor(opts.attempts ?? 3));
   const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
   const retryable = opts.retryable ?? isRetryable;
@@ -173,7 +176,12 @@ export async function retry<T>(fn: (ctx: AttemptContext) => Promise<T>, opts: Re
 const ATTEMPT_OVER = new Error('attempt over');
 
 /** One attempt under its own signal; rejects with a TimeoutError the moment its time is up. */
-async function runAttempt<T>(fn: (ctx: AttemptContext) => Promise<T>, attempt: number, leftMs: number, opts: RetryOptions<T>): Promise<T> {
+async function runAttempt<T>(
+  fn: (ctx: AttemptContext) => Promise<T>,
+  attempt: number,
+  leftMs: number,
+  opts: RetryOptions<T>,
+): Promise<T> {
   const own = opts.attemptTimeoutMs ?? Number.POSITIVE_INFINITY;
   const timeLeftMs = Math.min(own, leftMs);
   const controller = new AbortController();
@@ -184,17 +192,26 @@ async function runAttempt<T>(fn: (ctx: AttemptContext) => Promise<T>, attempt: n
   const over = new Promise<never>((_, reject) => {
     const abandon = () => reject(controller.signal.reason);
     const graceMs = opts.graceMs ?? 0;
-    controller.signal.addEventListener('abort', () => (graceMs > 0 ? (grace = setTimeout(abandon, graceMs)) : abandon()), { once: true });
+    controller.signal.addEventListener(
+      'abort',
+      () => (graceMs > 0 ? (grace = setTimeout(abandon, graceMs)) : abandon()),
+      { once: true },
+    );
   });
   over.catch(() => {}); // settled by whichever wins the race below
   if (Number.isFinite(timeLeftMs)) {
     const atDeadline = leftMs <= own;
-    const message = atDeadline ? `stopped at the deadline after ${Math.round(timeLeftMs)}ms` : `no answer within ${own}ms`;
+    const message = atDeadline
+      ? `stopped at the deadline after ${Math.round(timeLeftMs)}ms`
+      : `no answer within ${own}ms`;
     timer = setTimeout(() => controller.abort(new TimeoutError(message, atDeadline)), timeLeftMs);
   }
   try {
     // A synchronous throw from fn becomes this attempt's error, like a rejection.
-    return await Promise.race([Promise.resolve().then(() => fn({ attempt, signal: controller.signal, timeLeftMs })), over]);
+    return await Promise.race([
+      Promise.resolve().then(() => fn({ attempt, signal: controller.signal, timeLeftMs })),
+      over,
+    ]);
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onParentAbort);
@@ -272,7 +289,11 @@ export function describeError(e: unknown): string {
 }
 
 /** Maps `fn` over items with at most `limit` calls in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {

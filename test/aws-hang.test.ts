@@ -66,7 +66,10 @@ async function invoke(handler: Awaited<ReturnType<typeof freshHandler>>, tick: D
   const logs = captureLogs();
   const t0 = Date.now();
   try {
-    const out = await handler({ time: tick.toISOString() }, { getRemainingTimeInMillis: () => BUDGET_MS - (Date.now() - t0), awsRequestId: 'test' });
+    const out = await handler(
+      { time: tick.toISOString() },
+      { getRemainingTimeInMillis: () => BUDGET_MS - (Date.now() - t0), awsRequestId: 'test' },
+    );
     return { out, elapsed: Date.now() - t0, lines: logs.lines };
   } finally {
     logs.restore();
@@ -75,7 +78,19 @@ async function invoke(handler: Awaited<ReturnType<typeof freshHandler>>, tick: D
 
 const minute = (back: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - back * 60_000); // begun: no waiting
 const notStored = (lines: Array<Record<string, any>>) => lines.filter((l) => l.message === 'result not stored');
-const RESULT_KEYS = ['checkId', 'kind', 'region', 'scheduledAt', 'startedAt', 'durationMs', 'status', 'attempts', 'timings', 'assertions', 'metrics'];
+const RESULT_KEYS = [
+  'checkId',
+  'kind',
+  'region',
+  'scheduledAt',
+  'startedAt',
+  'durationMs',
+  'status',
+  'attempts',
+  'timings',
+  'assertions',
+  'metrics',
+];
 
 beforeAll(async () => {
   target = createServer((_req, res) => {
@@ -106,7 +121,12 @@ describe('DynamoDB, CloudWatch and Secrets Manager all hang', () => {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
       WATCHPOST_CONFIG_FILE: writeConfig([
         { id: 'api', kind: 'http', url: `${targetUrl}/api`, headers: { authorization: { secret: 'shop/api-token' } } },
-        { id: 'home', kind: 'http', url: `${targetUrl}/`, assertions: [{ source: 'status', comparison: 'equals', target: 200 }] },
+        {
+          id: 'home',
+          kind: 'http',
+          url: `${targetUrl}/`,
+          assertions: [{ source: 'status', comparison: 'equals', target: 200 }],
+        },
       ]),
     });
     const { out, elapsed, lines } = await invoke(handler, minute(1));
@@ -125,7 +145,10 @@ describe('DynamoDB, CloudWatch and Secrets Manager all hang', () => {
       expect(l.reason).toMatch(/BatchGetItem|BatchWriteItem|store/);
     }
     const api = lost.find((l) => l.result.checkId === 'api')!.result;
-    expect(api).toMatchObject({ status: 'fail', error: { code: 'SECRET', message: expect.stringMatching(/shop\/api-token.*Secrets Manager/) } });
+    expect(api).toMatchObject({
+      status: 'fail',
+      error: { code: 'SECRET', message: expect.stringMatching(/shop\/api-token.*Secrets Manager/) },
+    });
     const home = lost.find((l) => l.result.checkId === 'home')!.result;
     expect(home).toMatchObject({ status: 'pass', assertions: [{ source: 'status', pass: true, actual: 200 }] });
     expect(lines.find((l) => l.message === 'runner pass done')).toMatchObject({ writeFailures: 2, heartbeat: 0 });

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay, beforeDeadline, describeStop, retry, TimeoutError } from '../shared/retry';
 import { passBudget, TAIL_MS } from '../shared/runner/budget';
 
-const awsError = (name: string, status: number) => Object.assign(new Error(`${name} (injected)`), { name, $metadata: { httpStatusCode: status } });
+const awsError = (name: string, status: number) =>
+  Object.assign(new Error(`${name} (injected)`), { name, $metadata: { httpStatusCode: status } });
 
 describe('retry', () => {
   it('retries a retryable error up to the number of attempts, then gives up with the last error', async () => {
@@ -120,13 +121,16 @@ describe('retry', () => {
     const out = await retry(
       ({ signal, attempt }) =>
         attempt < 3
-          ? new Promise<never>((_, reject) => signal.addEventListener('abort', () => (reasons.push(signal.reason), reject(signal.reason))))
+          ? new Promise<never>((_, reject) =>
+              signal.addEventListener('abort', () => (reasons.push(signal.reason), reject(signal.reason))),
+            )
           : Promise.resolve('answered'),
       { attempts: 3, baseMs: 1, attemptTimeoutMs: 30 },
     );
     expect(out).toEqual({ ok: true, value: 'answered', attempts: 3 });
     expect(reasons).toHaveLength(2);
-    for (const r of reasons) expect(r).toMatchObject({ name: 'TimeoutError', message: 'no answer within 30ms', atDeadline: false });
+    for (const r of reasons)
+      expect(r).toMatchObject({ name: 'TimeoutError', message: 'no answer within 30ms', atDeadline: false });
   });
 
   it('does not start at all when the deadline has passed', async () => {

@@ -61,7 +61,8 @@ function secretsManager(region: string): SecretResolver {
   const cache = new Map<string, Promise<string>>();
   const read = async (name: string): Promise<string> => {
     const cmd = new GetSecretValueCommand({ SecretId: name });
-    const out = await retry(({ signal }) => client.send(cmd, { abortSignal: signal }), { ...SECRET_RETRY, deadline: probesDeadline });
+    const send = ({ signal }: { signal: AbortSignal }) => client.send(cmd, { abortSignal: signal });
+    const out = await retry(send, { ...SECRET_RETRY, deadline: probesDeadline });
     if (!out.ok) {
       const why = out.error === undefined ? describeStop(out) : `${describeError(out.error)} (${describeStop(out)})`;
       throw new SecretError(name, `cannot read secret "${name}" from Secrets Manager in ${region}: ${why}`);

@@ -32,7 +32,11 @@ export const TAIL_MS = {
  * With less than twice the tail left, every share shrinks in proportion so the probes keep half.
  * @example passBudget(Date.now(), context.getRemainingTimeInMillis())
  */
-export function passBudget(now: number, remainingMs: number, tail: { store: number; publish: number; log: number } = TAIL_MS): PassBudget {
+export function passBudget(
+  now: number,
+  remainingMs: number,
+  tail: { store: number; publish: number; log: number } = TAIL_MS,
+): PassBudget {
   const remaining = Math.max(0, remainingMs);
   const want = tail.store + tail.publish + tail.log;
   const scale = remaining >= 2 * want ? 1 : remaining / (2 * want);

@@ -10,7 +10,7 @@ import type { ValidatedCheck, ValidatedConfig } from '../config/types';
 import { ms } from '../duration';
 import { probeKind } from '../probes/registry';
 import type { ProbeContext, ProbeOutcome } from '../probes/types';
-import { beforeDeadline, retry } from '../retry';
+import { beforeDeadline, retry, TimeoutError } from '../retry';
 import { redact, resolveSecrets, SecretError, secretNames, type SecretResolver } from '../secrets';
 import type { CheckResult, CheckStatus } from '../types';
 
@@ -37,7 +37,10 @@ const SECRET_GRACE_MS = 250;
 const MIN_RETRY_MS = 100;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const internal = (what: string, e: unknown): ProbeOutcome => ({ error: { code: 'INTERNAL', message: `${what}: ${message(e)}` }, timings: {} });
+const internal = (what: string, e: unknown): ProbeOutcome => ({
+  error: { code: 'INTERNAL', message: `${what}: ${message(e)}` },
+  timings: {},
+});
 
 const ATTEMPT_OVER = new Error('attempt over');
 
@@ -66,7 +69,7 @@ async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signa
     // A throw from a probe (before or after it returns a promise) is a bug in the probe; the run still ends as data.
     const run = Promise.resolve()
       .then(() => probeKind(check.kind).run(check, { ...ctxBase, signal: controller.signal, timeoutMs }))
-      .then((o): ProbeOutcome => (o && typeof o === 'object' ? o : internal('probe crashed', `it returned ${String(o)}`)))
+      .then((o) => (o && typeof o === 'object' ? o : internal('probe crashed', `it returned ${String(o)}`)))
       .catch((e: unknown) => internal('probe crashed', e));
     return await Promise.race([run, timedOut]);
   } finally {
@@ -109,11 +112,12 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     metrics: {},
   });
 
+  const needs = needsSecrets(check);
   let resolved: ValidatedCheck;
   try {
     // A resolver that hangs past the deadline must not hold the pass: the check ends as SECRET.
     // The resolver's own deadline handling (and its message) comes first; this only catches one that has none.
-    const reading = needsSecrets(check) ? resolveSecrets(check, opts.secrets, secretValues) : Promise.resolve(check);
+    const reading = needs ? resolveSecrets(check, opts.secrets, secretValues) : Promise.resolve(check);
     const late = () => {
       const names = [...secretNames(check)].map((n) => `"${n}"`).join(', ');
       return Promise.reject(new SecretError('', `secret ${names} not read before the runner's deadline`));
@@ -131,11 +135,14 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     const left = deadline - Date.now();
     const attemptStarted = Date.now();
     let outcome = await attempt(resolved, ctxBase, Math.min(timeout, left));
-    if (outcome.error?.code === 'TIMEOUT' && left < timeout)
-      outcome.error = { code: 'TIMEOUT', message: `stopped at the runner's deadline after ${Date.now() - attemptStarted}ms` };
+    if (outcome.error?.code === 'TIMEOUT' && left < timeout) {
+      const message = `stopped at the runner's deadline after ${Date.now() - attemptStarted}ms`;
+      outcome.error = { code: 'TIMEOUT', message };
+    }
     let evaluated: ReturnType<typeof evaluateAssertions> | undefined;
     try {
-      evaluated = outcome.observations && !outcome.error ? evaluateAssertions(check.assertions, outcome.observations) : undefined;
+      const obs = outcome.error ? undefined : outcome.observations;
+      if (obs) evaluated = evaluateAssertions(check.assertions, obs);
     } catch (e) {
       outcome = { ...internal('assertion evaluation crashed', e), timings: outcome.timings };
     }
@@ -169,6 +176,8 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
   else if (out.value) result = out.value;
   else if (out.stop === 'deadline' && !out.attempts)
     result = { ...failed('TIMEOUT', 'the runner reached its deadline before this check could run'), attempts: 1 };
+  else if (out.error instanceof TimeoutError)
+    result = { ...failed('TIMEOUT', out.error.message), attempts: out.attempts };
   else result = failed('INTERNAL', `the run crashed: ${message(out.error)}`);
   return redact(result, secretValues);
 }

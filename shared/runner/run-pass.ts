@@ -140,16 +140,27 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
     }
   });
 
-  const report: PassReport = { results, written: 0, writeFailures: 0, published: 0, publishFailures: 0, runnerHealthy: true };
+  const report: PassReport = {
+    results,
+    written: 0,
+    writeFailures: 0,
+    published: 0,
+    publishFailures: 0,
+    runnerHealthy: true,
+  };
   // Store first: the heartbeat published next tells whether this pass stored its results.
   if (!opts.storeEachResult) await store(results);
   const publishDeadline = opts.publishDeadline ?? Number.POSITIVE_INFINITY;
-  const publishFailure = (reason: string) => ({ published: 0, failed: results.map((r) => ({ checkId: r.checkId, reason })) });
+  const publishFailure = (reason: string) => ({
+    published: 0,
+    failed: results.map((r) => ({ checkId: r.checkId, reason })),
+  });
+  const at = new Date(opts.tick);
   const runnerHealthy = (report.runnerHealthy = stored.failed.length === 0);
   const published = opts.metrics
     ? await beforeDeadline(
         Promise.resolve()
-          .then(() => opts.metrics!.publish(results, opts.region, new Date(opts.tick), { runnerHealthy, deadline: publishDeadline }))
+          .then(() => opts.metrics!.publish(results, opts.region, at, { runnerHealthy, deadline: publishDeadline }))
           .catch((e: Error) => publishFailure(e.message)),
         publishDeadline + LATE_GRACE_MS,
         () => publishFailure('CloudWatch did not answer before the deadline'),

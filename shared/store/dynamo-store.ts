@@ -234,7 +234,8 @@ export class DynamoResultStore implements ResultStore {
     do {
       // With a region filter a page holds runs of every region: read more per page than we need.
       const want = limit - out.length;
-      const cmd = new QueryCommand({ ...input, Limit: region ? Math.min(1_000, Math.max(50, want * 4)) : want, ExclusiveStartKey: start });
+      const Limit = region ? Math.min(1_000, Math.max(50, want * 4)) : want;
+      const cmd = new QueryCommand({ ...input, Limit, ExclusiveStartKey: start });
       const res = await this.read((signal) => this.client.send(cmd, { abortSignal: signal }));
       for (const item of res.Items ?? []) {
         const r = this.parseJson<CheckResult>(item.result, 'history item');
@@ -348,7 +349,10 @@ export class DynamoResultStore implements ResultStore {
   }
 
   /** Stored latest states by key string; keys that could not be read after retries, with why. */
-  private async readStates(keys: Key[], deadline: number): Promise<{ states: Map<string, StoredState>; readFailures: Map<string, string> }> {
+  private async readStates(
+    keys: Key[],
+    deadline: number,
+  ): Promise<{ states: Map<string, StoredState>; readFailures: Map<string, string> }> {
     const states = new Map<string, StoredState>();
     const readFailures = new Map<string, string>();
     const chunks: Key[][] = [];
@@ -358,7 +362,12 @@ export class DynamoResultStore implements ResultStore {
   }
 
   /** One BatchGetItem (≤ 100 keys) with retries of unprocessed keys and retryable errors. */
-  private async readChunk(chunk: Key[], states: Map<string, StoredState>, readFailures: Map<string, string>, deadline: number): Promise<void> {
+  private async readChunk(
+    chunk: Key[],
+    states: Map<string, StoredState>,
+    readFailures: Map<string, string>,
+    deadline: number,
+  ): Promise<void> {
     let pending = chunk;
     const request = (keys: Key[]): KeysAndAttributes => ({
       Keys: keys,
@@ -402,7 +411,10 @@ export class DynamoResultStore implements ResultStore {
   }
 
   /** Writes up to 25 requests, retrying unprocessed items and retryable errors; returns what still failed. */
-  private async writeBatch(batch: PendingWrite[], deadline: number): Promise<Array<{ write: PendingWrite; reason: string }>> {
+  private async writeBatch(
+    batch: PendingWrite[],
+    deadline: number,
+  ): Promise<Array<{ write: PendingWrite; reason: string }>> {
     let pending = batch;
     const out = await retry(
       async ({ signal }) => {
