@@ -92,12 +92,19 @@ export function init(): Runtime {
   const config = parseConfig(JSON.parse(readFileSync(file, 'utf8')), file);
   const region = env('AWS_REGION');
   const home = process.env[RUNNER_ENV.homeRegion] ?? config.homeRegion;
-  const table = { client: awsClient(DynamoDBClient, { region }), tableName: env(RUNNER_ENV.table) };
+  const tableName = env(RUNNER_ENV.table);
   runtime = {
     config,
     region,
-    table,
-    store: new DynamoResultStore({ ...table, retentionMs: ms(config.retention), log }),
+    // Kinds that read stored state (heartbeat pings) have no retry loop of their own: one SDK retry.
+    table: { client: awsClient(DynamoDBClient, { region, maxAttempts: 2 }), tableName },
+    // The store retries itself (shared/retry.ts): 1 SDK attempt, so retries do not stack.
+    store: new DynamoResultStore({
+      client: awsClient(DynamoDBClient, { region }),
+      tableName,
+      retentionMs: ms(config.retention),
+      log,
+    }),
     metrics: new CloudWatchMetricSink({ client: awsClient(CloudWatchClient, { region: home }), log }),
     secrets: secretsManager(home),
   };
