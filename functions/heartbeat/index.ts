@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { awsClient } from '../../shared/aws-clients';
 import type { ValidatedConfig } from '../../shared/config/types';
 import { jsonLog } from '../../shared/log';
 import {
@@ -43,8 +44,12 @@ function init(): PingDeps {
   return {
     checks: heartbeatTokens(config),
     // Secrets Manager is billed per call: a warm instance keeps tokens 5 minutes (the delay for a rotation).
-    secrets: cachedSecrets(trackSecrets(secretsManagerResolver(new SecretsManagerClient({ maxAttempts: 2 }))), 300_000),
-    store: new PingStore({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName, retentionMs: (Number.isFinite(days) && days > 0 ? days : 30) * 86_400_000 }),
+    secrets: cachedSecrets(trackSecrets(secretsManagerResolver(awsClient(SecretsManagerClient, { maxAttempts: 2 }))), 300_000),
+    store: new PingStore({
+      client: awsClient(DynamoDBClient, { maxAttempts: 3 }),
+      tableName,
+      retentionMs: (Number.isFinite(days) && days > 0 ? days : 30) * 86_400_000,
+    }),
     // Per instance; reserved concurrency caps the instances, so it caps the rates too.
     limits: new PingLimits(),
     log: jsonLog({ service: 'watchpost-heartbeat' }),

@@ -15,6 +15,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { awsClient } from '../../shared/aws-clients';
 import type { ValidatedConfig } from '../../shared/config/types';
 import { parseConfig } from '../../shared/config/validate';
 import { ms } from '../../shared/duration';
@@ -75,17 +76,17 @@ export function init(): NotifierDeps {
   const config: ValidatedConfig = parseConfig(JSON.parse(readFileSync(file, 'utf8')), file);
   const region = process.env[NOTIFIER_ENV.homeRegion] ?? config.homeRegion;
   const topics = { critical: env(NOTIFIER_ENV.topicCritical), warning: env(NOTIFIER_ENV.topicWarning) };
-  const ddb = new DynamoDBClient({ region, maxAttempts: 3 });
-  const sns = new SNSClient({ region, maxAttempts: 3 });
-  const cloudwatch = new CloudWatchClient({ region, maxAttempts: 2 });
+  const ddb = awsClient(DynamoDBClient, { region, maxAttempts: 3 });
+  const sns = awsClient(SNSClient, { region, maxAttempts: 3 });
+  const cloudwatch = awsClient(CloudWatchClient, { region, maxAttempts: 2 });
   const tableName = env(NOTIFIER_ENV.table);
-  const sqs = new SQSClient({ region, maxAttempts: 3 });
+  const sqs = awsClient(SQSClient, { region, maxAttempts: 3 });
   return {
     config,
     store: new DynamoResultStore({ client: ddb, tableName, retentionMs: ms(config.retention), log }),
     flaps: new DynamoFlapStore(ddb, tableName),
     publish: (severity, incident) => publishPage(sns, topics[severity], incident),
-    secrets: trackSecrets(secretsManager(new SecretsManagerClient({ region, maxAttempts: 2 }))),
+    secrets: trackSecrets(secretsManager(awsClient(SecretsManagerClient, { region, maxAttempts: 2 }))),
     retries: new SqsRetryQueue(sqs, env(NOTIFIER_ENV.retryQueueUrl), env(NOTIFIER_ENV.deadLetterQueueUrl)),
     ledger: new DynamoDeliveryLedger(ddb, tableName),
     isMuted: async (alarmName) => {

@@ -10,6 +10,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { topicName } from '../alarms/names';
 import { alarmSpecs } from '../alarms/specs';
+import { awsClient } from '../aws-clients';
 import { DEFAULT_CONFIG_FILE } from '../config/load';
 import type { Severity, ValidatedCheck, ValidatedConfig } from '../config/types';
 import { webhooksFor } from '../notify/config';
@@ -153,7 +154,7 @@ async function sendTest(configFile: string, severity: Severity, withWebhooks: bo
   const region = config.homeRegion;
   const name = topicName(config.project, severity);
   const out = (s = '') => process.stdout.write(`${s}\n`);
-  const client = new SNSClient({ region, maxAttempts: 2 });
+  const client = awsClient(SNSClient, { region, maxAttempts: 2 });
   try {
     let arn: string | undefined;
     try {
@@ -182,7 +183,7 @@ async function sendTest(configFile: string, severity: Severity, withWebhooks: bo
       out(c.dim(`  no webhooks take ${severity} pages`));
       return EXIT.ok;
     }
-    const sm = new SecretsManagerClient({ region, maxAttempts: 2 });
+    const sm = awsClient(SecretsManagerClient, { region, maxAttempts: 2 });
     const secrets: SecretResolver = async (secret) => {
       try {
         const r = await sm.send(new GetSecretValueCommand({ SecretId: secret }));

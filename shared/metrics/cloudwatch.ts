@@ -10,7 +10,7 @@ import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@
 import { silentLog, type Log } from '../log';
 import { registry } from '../probes/registry';
 import type { ProbeKind } from '../probes/types';
-import { backoffDelay, describeError, isRetryable, mapLimit, sleep } from '../store/retry';
+import { describeError, describeStop, mapLimit, retry } from '../retry';
 import { METRIC_NAMESPACE } from '../store/table';
 import type { CheckResult } from '../types';
 import { heartbeatDatum, resultDatums, type Datum } from './datums';
@@ -18,8 +18,8 @@ import type { MetricSink, PublishOptions, PublishReport } from './types';
 
 export interface CloudWatchMetricSinkOptions {
   /**
-   * A client for the HOME region. Its own retries come first; the sink retries on top of them
-   * (pass `maxAttempts: 1` to the client to let the sink alone decide).
+   * A client for the HOME region. Build it with `awsClient()` (shared/aws-clients.ts): timeouts
+   * set and 1 SDK attempt, so the sink's retries (shared/retry.ts) are the only ones.
    */
   client: CloudWatchClient;
   /** The config's `project`, published as the `Project` dimension of every datum. */
@@ -32,6 +32,8 @@ export interface CloudWatchMetricSinkOptions {
   maxAttempts?: number;
   /** First retry delay; doubles each retry (with jitter), capped at 2 s. @default 100 */
   retryBaseMs?: number;
+  /** One call's time limit; a call past it is aborted and retried. @default 3000 */
+  callTimeoutMs?: number;
   /** Calls in flight at once. @default 4 */
   concurrency?: number;
   /** Kind registry for declared units (tests pass their own). @default the probe registry */
@@ -68,6 +70,7 @@ export class CloudWatchMetricSink implements MetricSink {
   private readonly log: Log;
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
+  private readonly callTimeoutMs: number;
   private readonly concurrency: number;
   private readonly kinds: ReadonlyMap<string, Pick<ProbeKind, 'metrics'>>;
 
@@ -78,13 +81,16 @@ export class CloudWatchMetricSink implements MetricSink {
     this.log = opts.log ?? silentLog;
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
     this.retryBaseMs = opts.retryBaseMs ?? 100;
+    this.callTimeoutMs = opts.callTimeoutMs ?? 3_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
     this.kinds = opts.kinds ?? registry;
   }
 
   async publish(results: readonly CheckResult[], region: string, at: Date, opts: PublishOptions = {}): Promise<PublishReport> {
     const calls = this.plan(results, region, at, opts.runnerHealthy ?? true);
-    const outcomes = await mapLimit(calls, this.concurrency, (call) => this.put(call));
+    const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
+    // The heartbeat call goes first (calls[0]): it says whether this pass stored its results.
+    const outcomes = await mapLimit(calls, this.concurrency, (call) => this.put(call, deadline));
     const report: PublishReport = { published: 0, failed: [] };
     outcomes.forEach((reason, i) => {
       const call = calls[i]!;
@@ -127,19 +133,17 @@ export class CloudWatchMetricSink implements MetricSink {
   }
 
   /** One PutMetricData call with retries; the reason it finally failed, or undefined. */
-  private async put(call: Call): Promise<string | undefined> {
-    let reason = '';
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      if (attempt > 1) await sleep(backoffDelay(attempt - 1, this.retryBaseMs));
-      try {
-        await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: call.datums }));
-        return undefined;
-      } catch (e) {
-        reason = `PutMetricData: ${describeError(e)}`;
-        if (!isRetryable(e)) return reason;
-        this.log.debug('PutMetricData retry', { attempt, reason });
-      }
-    }
-    return `${reason} (gave up after ${this.maxAttempts} attempts)`;
+  private async put(call: Call, deadline: number): Promise<string | undefined> {
+    const cmd = new PutMetricDataCommand({ Namespace: this.namespace, MetricData: call.datums });
+    const out = await retry(({ signal }) => this.client.send(cmd, { abortSignal: signal }), {
+      attempts: this.maxAttempts,
+      baseMs: this.retryBaseMs,
+      attemptTimeoutMs: this.callTimeoutMs,
+      deadline,
+      onRetry: ({ attempt, error }) => this.log.debug('PutMetricData retry', { attempt, reason: describeError(error) }),
+    });
+    if (out.ok) return undefined;
+    const reason = `PutMetricData: ${out.error === undefined ? 'no answer' : describeError(out.error)}`;
+    return out.stop === 'not-retryable' ? reason : `${reason} (${describeStop(out)})`;
   }
 }

@@ -10,6 +10,8 @@ export interface PublishReport {
 export interface PublishOptions {
   /** The heartbeat's value: false (0) when the pass could not store its results. @default true */
   runnerHealthy?: boolean;
+  /** ms since epoch by which publishing is over: what is not accepted by then comes back in `failed`. @default none */
+  deadline?: number;
 }
 
 /** Where metrics go: CloudWatch in the home region, or nowhere/in-memory locally. */

@@ -1,13 +1,16 @@
 /**
  * Runs one check once (with its retries) and returns a CheckResult. Whatever the target does,
  * this returns within the check's timeout per attempt and never after `deadline`: a probe that
- * does not honour its abort signal is abandoned and the run ends as TIMEOUT.
+ * does not honour its abort signal is abandoned and the run ends as TIMEOUT. Whatever the code
+ * does, it returns a result: a probe, an assertion or a secret resolver that throws ends this
+ * check as INTERNAL, never the pass.
  */
 import { evaluateAssertions } from '../assertions/evaluate';
 import type { ValidatedCheck, ValidatedConfig } from '../config/types';
 import { formatDuration, ms } from '../duration';
 import { probeKind } from '../probes/registry';
 import type { ProbeContext, ProbeOutcome } from '../probes/types';
+import { beforeDeadline, retry, TimeoutError } from '../retry';
 import { redact, resolveSecrets, SecretError, secretNames, SecretSet, type SecretResolver } from '../secrets';
 import type { CheckResult, CheckStatus, DegradedReason } from '../types';
 
@@ -26,10 +29,20 @@ export interface RunCheckOptions {
   signal?: AbortSignal;
 }
 
-const sleep = (msv: number) => new Promise((r) => setTimeout(r, msv));
+/** Backoff between a check's attempts (shared/retry.ts): 250 ms, 500 ms, 1 s, 2 s… capped at 2 s, no jitter. */
+export const CHECK_BACKOFF = { baseMs: 250, capMs: 2_000, factor: 2, jitter: 'none' } as const;
 
-/** Backoff between attempts: 250 ms, 500 ms, 1 s, 2 s… capped at 2 s. */
-export const backoffMs = (attempt: number): number => Math.min(2_000, 250 * 2 ** (attempt - 1));
+/** How long past the deadline a secret resolver may take to report its own failure. */
+const SECRET_GRACE_MS = 250;
+
+/** A retry is not started with less than this left before the deadline. */
+const MIN_RETRY_MS = 100;
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const internal = (what: string, e: unknown): ProbeOutcome => ({
+  error: { code: 'INTERNAL', message: `${what}: ${message(e)}` },
+  timings: {},
+});
 
 const ATTEMPT_OVER = new Error('attempt over');
 
@@ -49,7 +62,12 @@ function needsSecrets(check: ValidatedCheck): boolean {
   return !v;
 }
 
-async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signal' | 'timeoutMs'>, timeoutMs: number, outer?: AbortSignal): Promise<ProbeOutcome> {
+async function attempt(
+  check: ValidatedCheck,
+  ctxBase: Omit<ProbeContext, 'signal' | 'timeoutMs'>,
+  timeoutMs: number,
+  outer?: AbortSignal,
+): Promise<ProbeOutcome> {
   const controller = new AbortController();
   // An outer abort ends the attempt at once, whether or not the probe honours its signal.
   let stopped!: (o: ProbeOutcome) => void;
@@ -72,13 +90,11 @@ async function attempt(check: ValidatedCheck, ctxBase: Omit<ProbeContext, 'signa
     }, timeoutMs);
   });
   try {
-    const run = probeKind(check.kind)
-      .run(check, { ...ctxBase, signal: controller.signal, timeoutMs })
-      .catch((e: unknown): ProbeOutcome => ({
-        // A throw from a probe is a bug in the probe, but the run still ends as data.
-        error: { code: 'INTERNAL', message: `probe crashed: ${(e as Error)?.message ?? String(e)}` },
-        timings: {},
-      }));
+    // A throw from a probe (before or after it returns a promise) is a bug in the probe; the run still ends as data.
+    const run = Promise.resolve()
+      .then(() => probeKind(check.kind).run(check, { ...ctxBase, signal: controller.signal, timeoutMs }))
+      .then((o) => (o && typeof o === 'object' ? o : internal('probe crashed', `it returned ${String(o)}`)))
+      .catch((e: unknown) => internal('probe crashed', e));
     return await Promise.race([run, timedOut, aborted]);
   } finally {
     clearTimeout(timer);
@@ -99,7 +115,7 @@ export function statusOf(
     const fallback = { code: 'DEGRADED', message: `the ${check.kind} probe reported a warning level` };
     return { status: 'degraded', degraded: outcome.degraded ?? fallback };
   }
-  const latency = outcome.latencyMs ?? outcome.timings.total;
+  const latency = outcome.latencyMs ?? outcome.timings?.total;
   if (check.degradedAfter !== undefined && latency !== undefined && latency > ms(check.degradedAfter)) {
     const message = `took ${formatDuration(latency)}, slower than degradedAfter ${check.degradedAfter}`;
     return { status: 'degraded', degraded: { code: 'SLOW', message } };
@@ -121,24 +137,35 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     scheduledAt: new Date(scheduledAt).toISOString(),
   };
 
+  const failed = (code: string, msg: string): CheckResult => ({
+    ...base,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    status: 'fail',
+    attempts: 0,
+    error: { code, message: msg },
+    timings: {},
+    assertions: [],
+    metrics: {},
+  });
+
+  const needs = needsSecrets(check);
   let resolved: ValidatedCheck;
   try {
+    // A resolver that hangs past the deadline must not hold the pass: the check ends as SECRET.
+    // The resolver's own deadline handling (and its message) comes first; this only catches one that has none.
     const found = new Set<string>();
-    resolved = needsSecrets(check) ? await resolveSecrets(check, opts.secrets, found) : check;
+    const reading = needs ? resolveSecrets(check, opts.secrets, found) : Promise.resolve(check);
+    const late = () => {
+      const names = [...secretNames(check)].map((n) => `"${n}"`).join(', ');
+      return Promise.reject(new SecretError('', `secret ${names} not read before the runner's deadline`));
+    };
+    resolved = await beforeDeadline(reading, deadline + SECRET_GRACE_MS, late);
     for (const v of found) secretValues.add(v);
   } catch (e) {
-    const message = e instanceof SecretError ? e.message : `cannot read secrets: ${(e as Error).message}`;
-    return redact({
-      ...base,
-      startedAt: new Date(started).toISOString(),
-      durationMs: Date.now() - started,
-      status: 'fail',
-      attempts: 0,
-      error: { code: 'SECRET', message },
-      timings: {},
-      assertions: [],
-      metrics: {},
-    } satisfies CheckResult);
+    // Whatever the resolver threw, the secret was not read: SECRET, with what it said.
+    const msg = e instanceof SecretError ? e.message : `cannot read secrets: ${message(e)}`;
+    return redact(failed('SECRET', msg), secretValues);
   }
 
   const ctxBase = {
@@ -150,39 +177,55 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     secret: (v: string) => void secretValues.add(v),
   };
   const timeout = ms(check.timeout);
-  let result!: CheckResult;
-  for (let n = 1; n <= check.retries + 1; n++) {
+  const once = async (n: number): Promise<CheckResult> => {
     const left = deadline - Date.now();
     const attemptStarted = Date.now();
-    let outcome: ProbeOutcome;
-    if (left <= 0) {
-      outcome = { error: { code: 'TIMEOUT', message: 'the runner reached its deadline before this check could run' }, timings: {} };
-    } else {
-      outcome = await attempt(resolved, ctxBase, Math.min(timeout, left), opts.signal);
-      if (outcome.error?.code === 'TIMEOUT' && left < timeout)
-        outcome.error = { code: 'TIMEOUT', message: `stopped at the runner's deadline after ${Date.now() - attemptStarted}ms` };
+    let outcome = await attempt(resolved, ctxBase, Math.min(timeout, left), opts.signal);
+    if (outcome.error?.code === 'TIMEOUT' && left < timeout) {
+      const message = `stopped at the runner's deadline after ${Date.now() - attemptStarted}ms`;
+      outcome.error = { code: 'TIMEOUT', message };
     }
-    const evaluated = outcome.observations && !outcome.error ? evaluateAssertions(check.assertions, outcome.observations) : undefined;
-    const assertions = evaluated?.results ?? [];
+    let evaluated: ReturnType<typeof evaluateAssertions> | undefined;
+    try {
+      const obs = outcome.error ? undefined : outcome.observations;
+      if (obs) evaluated = evaluateAssertions(check.assertions, obs);
+    } catch (e) {
+      outcome = { ...internal('assertion evaluation crashed', e), timings: outcome.timings };
+    }
     const error = outcome.error ?? evaluated?.error;
     const judged = statusOf(check, outcome, !!evaluated?.error);
-    result = {
+    const result: CheckResult = {
       ...base,
       startedAt: new Date(attemptStarted).toISOString(),
       durationMs: Date.now() - started,
       status: judged.status,
       attempts: n,
-      timings: outcome.timings,
-      assertions,
+      timings: outcome.timings ?? {},
+      assertions: evaluated?.results ?? [],
       metrics: outcome.metrics ?? {},
     };
     if (error) result.error = error;
-    if (judged.degraded) result.degraded = judged.degraded;
     if (outcome.details) result.details = outcome.details;
-    if (result.status !== 'fail' || n > check.retries || opts.signal?.aborted) break;
-    const wait = backoffMs(n);
-    if (Date.now() + wait + 100 >= deadline) break;
-    await sleep(wait);
-  }
+    if (judged.degraded) result.degraded = judged.degraded;
+    return result;
+  };
+
+  const out = await retry(({ attempt: n }) => once(n), {
+    ...CHECK_BACKOFF,
+    attempts: check.retries + 1,
+    deadline,
+    minAttemptMs: MIN_RETRY_MS,
+    graceMs: 500, // attempt() ends itself 50 ms after its own timeout, with the phase that hung
+    again: (r) => r.status === 'fail' && !opts.signal?.aborted,
+    retryable: () => false, // once() returns failures as results; a throw is a bug, reported below
+  });
+  let result: CheckResult;
+  if (out.ok) result = out.value;
+  else if (out.value) result = out.value;
+  else if (out.stop === 'deadline' && !out.attempts)
+    result = { ...failed('TIMEOUT', 'the runner reached its deadline before this check could run'), attempts: 1 };
+  else if (out.error instanceof TimeoutError)
+    result = { ...failed('TIMEOUT', out.error.message), attempts: out.attempts };
+  else result = failed('INTERNAL', `the run crashed: ${message(out.error)}`);
   return redact(result, secretValues);
 }

@@ -1,12 +1,14 @@
 /**
  * One runner pass: the checks due at a tick run concurrently under a limit, every result is
  * written to the store and published as metrics before the deadline. A write or publish that
- * still fails after retries is logged with the whole result; the pass goes on.
+ * still fails after retries (or has not answered by its deadline) is logged with the whole
+ * result; the pass goes on. A check whose code throws ends as INTERNAL; the others run on.
  */
 import type { ValidatedConfig } from '../config/types';
 import type { Log } from '../log';
 import type { MetricSink } from '../metrics/types';
 import type { ProbeContext } from '../probes/types';
+import { beforeDeadline } from '../retry';
 import type { SecretResolver } from '../secrets';
 import type { ResultStore, WriteReport } from '../store/types';
 import type { CheckResult } from '../types';
@@ -20,6 +22,13 @@ export interface PassOptions extends ScheduleOptions {
   tick: number;
   /** ms since epoch by which probes must be over (writes and publishing use the time after it). */
   deadline: number;
+  /**
+   * ms since epoch by which storing is over: results not stored by then are logged whole and the
+   * heartbeat says 0. The Lambda derives it from its own deadline (shared/runner/budget.ts). @default none
+   */
+  storeDeadline?: number;
+  /** ms since epoch by which publishing metrics is over. @default none */
+  publishDeadline?: number;
   /** Runs in flight at once. @default 64 */
   concurrency?: number;
   /** Wait for each run's place in the minute (true in the Lambda and `dev`; false for `run`). @default true */
@@ -53,6 +62,8 @@ export interface PassReport {
   writeFailures: number;
   published: number;
   publishFailures: number;
+  /** The RunnerHeartbeat value sent: false (0) when any result was not stored. */
+  runnerHealthy: boolean;
 }
 
 /** Sleeps `msv`, or less when the signal aborts. */
@@ -77,6 +88,31 @@ export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) 
   await Promise.all(workers);
 }
 
+/**
+ * The store and the sink stop at their deadlines themselves (and say why); the pass stops
+ * waiting for them this much later, only for one that does not (then its log line may follow).
+ */
+const LATE_GRACE_MS = 200;
+
+/** The result of a check whose run threw (a bug): INTERNAL, so the pass and its heartbeat go on. */
+function crashed(run: DueRun, region: string, e: unknown): CheckResult {
+  const now = new Date().toISOString();
+  return {
+    checkId: run.check.id,
+    kind: run.check.kind,
+    region,
+    scheduledAt: new Date(run.scheduledAt).toISOString(),
+    startedAt: now,
+    durationMs: 0,
+    status: 'fail',
+    attempts: 0,
+    error: { code: 'INTERNAL', message: `the run crashed: ${(e as Error)?.message ?? String(e)}` },
+    timings: {},
+    assertions: [],
+    metrics: {},
+  };
+}
+
 export async function runPass(opts: PassOptions): Promise<PassReport> {
   const runs = opts.runs ?? dueRuns(opts.config, opts.region, opts.tick, opts);
   const results: CheckResult[] = [];
@@ -86,9 +122,14 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
 
   const storeFailure = (e: Error, batch: CheckResult[]) => ({ written: 0, failed: batch.map((result) => ({ result, reason: e.message })) });
   const stored: WriteReport = { written: 0, failed: [] };
+  const storeDeadline = opts.storeDeadline ?? Number.POSITIVE_INFINITY;
   const store = async (batch: CheckResult[]) => {
     if (!opts.store || !batch.length) return;
-    const r = await opts.store.writeResults(batch).catch((e: Error) => storeFailure(e, batch));
+    const late = () => storeFailure(new Error('the store did not answer before its deadline'), batch);
+    const write = Promise.resolve()
+      .then(() => opts.store!.writeResults(batch, { deadline: storeDeadline }))
+      .catch((e: Error) => storeFailure(e, batch));
+    const r = await beforeDeadline(write, storeDeadline + LATE_GRACE_MS, late);
     stored.written += r.written;
     stored.failed.push(...r.failed);
   };
@@ -109,19 +150,43 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
       history,
       table: opts.table,
       signal: opts.signal,
-    });
+    }).catch((e: unknown) => crashed(run, opts.region, e));
     if (opts.signal?.aborted) return;
     results.push(r);
     if (opts.storeEachResult) await store([r]);
-    opts.onResult?.(r);
+    try {
+      opts.onResult?.(r);
+    } catch (e) {
+      opts.log.warn('onResult failed', { checkId: r.checkId, error: (e as Error)?.message ?? String(e) });
+    }
   });
 
-  const report: PassReport = { results, written: 0, writeFailures: 0, published: 0, publishFailures: 0 };
+  const report: PassReport = {
+    results,
+    written: 0,
+    writeFailures: 0,
+    published: 0,
+    publishFailures: 0,
+    runnerHealthy: true,
+  };
   // Store first: the heartbeat published next tells whether this pass stored its results.
   if (!opts.storeEachResult) await store(results);
-  const published = await opts.metrics
-    ?.publish(results, opts.region, new Date(opts.tick), { runnerHealthy: stored.failed.length === 0 })
-    .catch((e: Error) => ({ published: 0, failed: results.map((r) => ({ checkId: r.checkId, reason: e.message })) }));
+  const publishDeadline = opts.publishDeadline ?? Number.POSITIVE_INFINITY;
+  const publishFailure = (reason: string) => ({
+    published: 0,
+    failed: results.map((r) => ({ checkId: r.checkId, reason })),
+  });
+  const at = new Date(opts.tick);
+  const runnerHealthy = (report.runnerHealthy = stored.failed.length === 0);
+  const published = opts.metrics
+    ? await beforeDeadline(
+        Promise.resolve()
+          .then(() => opts.metrics!.publish(results, opts.region, at, { runnerHealthy, deadline: publishDeadline }))
+          .catch((e: Error) => publishFailure(e.message)),
+        publishDeadline + LATE_GRACE_MS,
+        () => publishFailure('CloudWatch did not answer before the deadline'),
+      )
+    : undefined;
   if (opts.store) {
     report.written = stored.written;
     report.writeFailures = stored.failed.length;

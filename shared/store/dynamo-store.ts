@@ -34,9 +34,9 @@ import { silentLog, type Log } from '../log';
 import { redact } from '../redact';
 import type { CheckResult, CheckStatus } from '../types';
 import { MAX_RESULT_BYTES, serializeResult } from './clip';
-import { backoffDelay, describeError, isRetryable, mapLimit, sleep } from './retry';
+import { describeError, describeStop, mapLimit, retry, type RetryOptions, type RetryOutcome } from '../retry';
 import { historyKey, latestKey, TABLE } from './table';
-import type { LatestState, ResultStore, WriteReport } from './types';
+import type { LatestState, ResultStore, WriteOptions, WriteReport } from './types';
 
 export interface DynamoResultStoreOptions {
   /** A DynamoDB client for the table's region (a document client works too: only low-level commands are sent). */
@@ -47,13 +47,16 @@ export interface DynamoResultStoreOptions {
   /** @default silent */
   log?: Log;
   /**
-   * Attempts per batch call for throttling, 5xx, network errors and unprocessed items. These come
-   * on top of the SDK client's own retries (which never retry UnprocessedItems).
+   * Attempts per call for throttling, 5xx, timeouts, network errors and unprocessed items
+   * (shared/retry.ts). These come on top of the SDK client's own (build the client with
+   * `awsClient()` from shared/aws-clients.ts: 1 SDK attempt, timeouts set).
    * @default 5
    */
   maxAttempts?: number;
   /** First retry delay; doubles each retry (with jitter), capped at 2 s. @default 50 */
   retryBaseMs?: number;
+  /** One call's time limit; a call past it is aborted and retried. @default 3000 */
+  callTimeoutMs?: number;
   /** Batch calls in flight at once. @default 4 */
   concurrency?: number;
   /** Budget of one stored result's JSON; larger results are clipped. @default 65536 */
@@ -113,6 +116,7 @@ export class DynamoResultStore implements ResultStore {
   private readonly log: Log;
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
+  private readonly callTimeoutMs: number;
   private readonly concurrency: number;
   private readonly maxResultBytes: number;
 
@@ -125,13 +129,21 @@ export class DynamoResultStore implements ResultStore {
     this.log = opts.log ?? silentLog;
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
     this.retryBaseMs = opts.retryBaseMs ?? 50;
+    this.callTimeoutMs = opts.callTimeoutMs ?? 3_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
     this.maxResultBytes = opts.maxResultBytes ?? MAX_RESULT_BYTES;
   }
 
-  async writeResults(input: readonly CheckResult[]): Promise<WriteReport> {
+  /**
+   * Stores the results; by `opts.deadline` every result is stored or back in `failed` (with why).
+   * Reading the latest states may use the first half of the time left, writing the rest.
+   */
+  async writeResults(input: readonly CheckResult[], opts: WriteOptions = {}): Promise<WriteReport> {
     // The sink redacts: nothing secret is stored, whoever the caller is.
     const results = input.map((r) => redact(r));
+    const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
+    // Reads get the first half of the time left: slow reads must not leave history unwritten.
+    const readDeadline = Number.isFinite(deadline) ? Date.now() + (deadline - Date.now()) / 2 : deadline;
     const failures = new Map<CheckResult, string>();
     const fail = (r: CheckResult, reason: string) => {
       if (!failures.has(r)) failures.set(r, reason);
@@ -170,7 +182,7 @@ export class DynamoResultStore implements ResultStore {
       g.results.push(r);
       groups.set(k, g);
     }
-    const { states, readFailures } = await this.readStates([...groups.values()].map((g) => g.key));
+    const { states, readFailures } = await this.readStates([...groups.values()].map((g) => g.key), readDeadline);
     for (const [k, g] of groups) {
       const readFailure = readFailures.get(k);
       if (readFailure) {
@@ -199,7 +211,7 @@ export class DynamoResultStore implements ResultStore {
     const batches: PendingWrite[][] = [];
     const all = [...writes.values()];
     for (let i = 0; i < all.length; i += WRITE_BATCH) batches.push(all.slice(i, i + WRITE_BATCH));
-    const outcomes = await mapLimit(batches, this.concurrency, (b) => this.writeBatch(b));
+    const outcomes = await mapLimit(batches, this.concurrency, (b) => this.writeBatch(b, deadline));
     for (const failed of outcomes) for (const { write, reason } of failed) for (const r of write.results) fail(r, reason);
 
     const failed = results.filter((r) => failures.has(r)).map((result) => ({ result, reason: failures.get(result)! }));
@@ -225,7 +237,9 @@ export class DynamoResultStore implements ResultStore {
     do {
       // With a region filter a page holds runs of every region: read more per page than we need.
       const want = limit - out.length;
-      const res = await this.client.send(new QueryCommand({ ...input, Limit: region ? Math.min(1_000, Math.max(50, want * 4)) : want, ExclusiveStartKey: start }));
+      const Limit = region ? Math.min(1_000, Math.max(50, want * 4)) : want;
+      const cmd = new QueryCommand({ ...input, Limit, ExclusiveStartKey: start });
+      const res = await this.read((signal) => this.client.send(cmd, { abortSignal: signal }));
       for (const item of res.Items ?? []) {
         const r = this.parseJson<CheckResult>(item.result, 'history item');
         if (r) out.push(r);
@@ -323,46 +337,58 @@ export class DynamoResultStore implements ResultStore {
     let start: Key | undefined;
     do {
       const cmd = op === 'query' ? new QueryCommand({ ...input, ExclusiveStartKey: start }) : new ScanCommand({ ...input, ExclusiveStartKey: start });
-      const res = await this.client.send(cmd as QueryCommand);
+      const res = await this.read((signal) => this.client.send(cmd as QueryCommand, { abortSignal: signal }));
       items.push(...(res.Items ?? []));
       start = res.LastEvaluatedKey;
     } while (start);
     return items;
   }
 
+  /** A read with the store's retries and call timeout; throws the last error (readers report it). */
+  private async read<T>(send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const out = await retry(({ signal }) => send(signal), this.policy<T>(Number.POSITIVE_INFINITY));
+    if (out.ok) return out.value;
+    throw out.error ?? new Error(describeStop(out));
+  }
+
   /** Stored latest states by key string; keys that could not be read after retries, with why. */
-  private async readStates(keys: Key[]): Promise<{ states: Map<string, StoredState>; readFailures: Map<string, string> }> {
+  private async readStates(
+    keys: Key[],
+    deadline: number,
+  ): Promise<{ states: Map<string, StoredState>; readFailures: Map<string, string> }> {
     const states = new Map<string, StoredState>();
     const readFailures = new Map<string, string>();
     const chunks: Key[][] = [];
     for (let i = 0; i < keys.length; i += READ_BATCH) chunks.push(keys.slice(i, i + READ_BATCH));
-    await mapLimit(chunks, this.concurrency, (chunk) => this.readChunk(chunk, states, readFailures));
+    await mapLimit(chunks, this.concurrency, (chunk) => this.readChunk(chunk, states, readFailures, deadline));
     return { states, readFailures };
   }
 
   /** One BatchGetItem (≤ 100 keys) with retries of unprocessed keys and retryable errors. */
-  private async readChunk(chunk: Key[], states: Map<string, StoredState>, readFailures: Map<string, string>): Promise<void> {
+  private async readChunk(
+    chunk: Key[],
+    states: Map<string, StoredState>,
+    readFailures: Map<string, string>,
+    deadline: number,
+  ): Promise<void> {
     let pending = chunk;
-    let reason = '';
-    let attempts = 0;
-    while (pending.length && attempts < this.maxAttempts) {
-      attempts++;
-      if (attempts > 1) await sleep(backoffDelay(attempts - 1, this.retryBaseMs));
-      const request: KeysAndAttributes = {
-        Keys: pending,
-        ConsistentRead: true,
-        ProjectionExpression: '#pk, #sk, #status, #since, #cf, #last',
-        ExpressionAttributeNames: {
-          '#pk': TABLE.partitionKey,
-          '#sk': TABLE.sortKey,
-          '#status': 'status',
-          '#since': 'since',
-          '#cf': 'consecutiveFailures',
-          '#last': 'lastScheduledAt',
-        },
-      };
-      try {
-        const res = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: request } }));
+    const request = (keys: Key[]): KeysAndAttributes => ({
+      Keys: keys,
+      ConsistentRead: true,
+      ProjectionExpression: '#pk, #sk, #status, #since, #cf, #last',
+      ExpressionAttributeNames: {
+        '#pk': TABLE.partitionKey,
+        '#sk': TABLE.sortKey,
+        '#status': 'status',
+        '#since': 'since',
+        '#cf': 'consecutiveFailures',
+        '#last': 'lastScheduledAt',
+      },
+    });
+    const out = await retry(
+      async ({ signal }) => {
+        const cmd = new BatchGetItemCommand({ RequestItems: { [this.tableName]: request(pending) } });
+        const res = await this.client.send(cmd, { abortSignal: signal });
         for (const item of res.Responses?.[this.tableName] ?? []) {
           if (!item.status?.S || !item.lastScheduledAt?.S) continue;
           states.set(keyString(item), {
@@ -373,53 +399,60 @@ export class DynamoResultStore implements ResultStore {
           });
         }
         pending = res.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        reason = 'unprocessed by BatchGetItem (throttled)';
-      } catch (e) {
-        reason = `BatchGetItem: ${describeError(e)}`;
-        if (!isRetryable(e)) {
-          // One bad key fails the whole call: isolate it so the other checks' states are read.
-          if ((e as Error).name === 'ValidationException' && pending.length > 1) {
-            await mapLimit(pending, this.concurrency, (k) => this.readChunk([k], states, readFailures));
-            return;
-          }
-          for (const k of pending) readFailures.set(keyString(k), reason);
-          return;
-        }
-        this.log.debug('BatchGetItem retry', { table: this.tableName, attempt: attempts, reason });
-      }
+        return pending.length;
+      },
+      { ...this.policy(deadline), again: (left) => left > 0, onRetry: (i) => this.logRetry('BatchGetItem', i) },
+    );
+    if (out.ok) return;
+    // One bad key fails the whole call: isolate it so the other checks' states are read.
+    if (out.stop === 'not-retryable' && (out.error as Error)?.name === 'ValidationException' && pending.length > 1) {
+      await mapLimit(pending, this.concurrency, (k) => this.readChunk([k], states, readFailures, deadline));
+      return;
     }
-    for (const k of pending) readFailures.set(keyString(k), `${reason} (gave up after ${attempts} attempts)`);
+    const reason = this.failureReason('BatchGetItem', out);
+    for (const k of pending) readFailures.set(keyString(k), reason);
   }
 
   /** Writes up to 25 requests, retrying unprocessed items and retryable errors; returns what still failed. */
-  private async writeBatch(batch: PendingWrite[]): Promise<Array<{ write: PendingWrite; reason: string }>> {
+  private async writeBatch(
+    batch: PendingWrite[],
+    deadline: number,
+  ): Promise<Array<{ write: PendingWrite; reason: string }>> {
     let pending = batch;
-    let reason = '';
-    let attempts = 0;
-    while (pending.length && attempts < this.maxAttempts) {
-      attempts++;
-      if (attempts > 1) await sleep(backoffDelay(attempts - 1, this.retryBaseMs));
-      try {
-        const res = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending.map((w) => w.request) } }));
+    const out = await retry(
+      async ({ signal }) => {
+        const cmd = new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending.map((w) => w.request) } });
+        const res = await this.client.send(cmd, { abortSignal: signal });
         const unprocessed = res.UnprocessedItems?.[this.tableName] ?? [];
-        if (!unprocessed.length) return [];
         const left = new Set(unprocessed.map((u) => keyString(u.PutRequest?.Item ?? u.DeleteRequest?.Key ?? {})));
         pending = pending.filter((w) => left.has(w.key));
-        reason = `unprocessed by BatchWriteItem (throttled)`;
-        this.log.debug('BatchWriteItem unprocessed items', { table: this.tableName, attempt: attempts, unprocessed: pending.length });
-      } catch (e) {
-        reason = `BatchWriteItem: ${describeError(e)}`;
-        if (!isRetryable(e)) {
-          // One bad item (e.g. a key too long) fails the whole batch: isolate it so the others land.
-          if ((e as Error).name === 'ValidationException' && pending.length > 1) {
-            const singles = await mapLimit(pending, this.concurrency, (w) => this.writeBatch([w]));
-            return singles.flat();
-          }
-          return pending.map((write) => ({ write, reason }));
-        }
-        this.log.debug('BatchWriteItem retry', { table: this.tableName, attempt: attempts, reason });
-      }
+        return pending.length;
+      },
+      { ...this.policy(deadline), again: (left) => left > 0, onRetry: (i) => this.logRetry('BatchWriteItem', i) },
+    );
+    if (out.ok) return [];
+    // One bad item (e.g. a key too long) fails the whole batch: isolate it so the others land.
+    if (out.stop === 'not-retryable' && (out.error as Error)?.name === 'ValidationException' && pending.length > 1) {
+      const singles = await mapLimit(pending, this.concurrency, (w) => this.writeBatch([w], deadline));
+      return singles.flat();
     }
-    return pending.map((write) => ({ write, reason: `${reason} (gave up after ${attempts} attempts)` }));
+    const reason = this.failureReason('BatchWriteItem', out);
+    return pending.map((write) => ({ write, reason }));
+  }
+
+  /** The store's retry policy for one call (shared/retry.ts). */
+  private policy<T = number>(deadline: number): RetryOptions<T> {
+    return { attempts: this.maxAttempts, baseMs: this.retryBaseMs, attemptTimeoutMs: this.callTimeoutMs, deadline };
+  }
+
+  private logRetry(op: string, i: { attempt: number; error?: unknown }) {
+    const reason = i.error === undefined ? 'unprocessed items (throttled)' : describeError(i.error);
+    this.log.debug(`${op} retry`, { table: this.tableName, attempt: i.attempt, reason });
+  }
+
+  /** `BatchWriteItem: TimeoutError: no answer within 3000ms (gave up after 5 attempts)`. */
+  private failureReason(op: string, out: Exclude<RetryOutcome<number>, { ok: true }>): string {
+    const what = out.error === undefined ? `unprocessed by ${op} (throttled)` : `${op}: ${describeError(out.error)}`;
+    return out.stop === 'not-retryable' ? what : `${what} (${describeStop(out)})`;
   }
 }

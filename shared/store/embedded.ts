@@ -19,9 +19,9 @@ import { silentLog, type Log } from '../log';
 import type { CheckResult } from '../types';
 import { ensureTable } from './create-table';
 import { DynamoResultStore, type DynamoResultStoreOptions } from './dynamo-store';
-import { describeError } from './retry';
+import { describeError } from '../retry';
 import { historyKey, TABLE } from './table';
-import type { WriteReport } from './types';
+import type { WriteOptions, WriteReport } from './types';
 
 export interface EmbeddedStoreOptions {
   /** LevelDB directory (created when missing). @default ".watchpost/db" */
@@ -86,8 +86,8 @@ class EmbeddedResultStore extends DynamoResultStore {
     this.logger = opts.log;
   }
 
-  override async writeResults(results: readonly CheckResult[]): Promise<WriteReport> {
-    const report = await super.writeResults(results);
+  override async writeResults(results: readonly CheckResult[], opts?: WriteOptions): Promise<WriteReport> {
+    const report = await super.writeResults(results, opts);
     const now = Date.now();
     const due = [...new Set(results.map((r) => r?.checkId).filter((id): id is string => typeof id === 'string' && !!id))].filter(
       (id) => (this.lastPrune.get(id) ?? Number.NEGATIVE_INFINITY) + HOUR <= now,

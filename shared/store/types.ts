@@ -22,9 +22,14 @@ export interface WriteReport {
   failed: Array<{ result: CheckResult; reason: string }>;
 }
 
+export interface WriteOptions {
+  /** ms since epoch by which the write is over: what is not stored by then comes back in `failed`. @default none */
+  deadline?: number;
+}
+
 export interface ResultStore {
   /** Stores each result as one history item (idempotent key) and updates the latest state per check and region. */
-  writeResults(results: readonly CheckResult[]): Promise<WriteReport>;
+  writeResults(results: readonly CheckResult[], opts?: WriteOptions): Promise<WriteReport>;
   /** Stored runs of a check, newest first, across regions unless one is given. */
   history(checkId: string, opts?: { limit?: number; region?: string }): Promise<CheckResult[]>;
   /** Latest state of every check (or of the given ones) in every region. */

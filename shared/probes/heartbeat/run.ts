@@ -5,7 +5,7 @@
  */
 import type { ValidatedCheck } from '../../config/types';
 import { formatDuration, ms } from '../../duration';
-import { describeError } from '../../store/retry';
+import { describeError } from '../../retry';
 import type { CheckError } from '../../types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { MIN_TOKEN_LENGTH } from './endpoint';

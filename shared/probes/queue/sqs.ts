@@ -9,6 +9,7 @@
  */
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { awsClient } from '../../aws-clients';
 import type { CheckError } from '../../types';
 import { round1, type QueueRead } from './reading';
 import type { SqsQueue } from './types';
@@ -47,7 +48,7 @@ function sqsClient(region: string, queueUrl: string): SQSClient {
   const key = `${region}|${endpoint ?? ''}`;
   let c = sqsClients.get(key);
   if (!c) {
-    c = new SQSClient({ region, maxAttempts: 2, ...(endpoint ? { endpoint } : {}) });
+    c = awsClient(SQSClient, { region, maxAttempts: 2, endpoint });
     sqsClients.set(key, c);
   }
   return c;
@@ -57,7 +58,7 @@ function cwClient(region: string): CloudWatchClient {
   const key = `${region}|${process.env.AWS_ENDPOINT_URL_CLOUDWATCH ?? process.env.AWS_ENDPOINT_URL ?? ''}`;
   let c = cwClients.get(key);
   if (!c) {
-    c = new CloudWatchClient({ region, maxAttempts: 2 });
+    c = awsClient(CloudWatchClient, { region, maxAttempts: 2 });
     cwClients.set(key, c);
   }
   return c;
