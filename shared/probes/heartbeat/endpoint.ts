@@ -47,7 +47,7 @@ export interface PingDeps {
   checks: ReadonlyMap<string, string>;
   /** Reads a token by secret name; wrap it in {@link cachedSecrets} (Secrets Manager costs per call). */
   secrets: SecretResolver;
-  store: Pick<PingStore, 'record'>;
+  store: Pick<PingStore, 'record'> & Partial<Pick<PingStore, 'markShortToken'>>;
   /** Rate limits per source and per check, checked before authentication. @default none */
   limits?: PingLimits;
   log?: Log;
@@ -173,6 +173,8 @@ async function handle(req: PingRequest, deps: PingDeps): Promise<PingResponse> {
         minimum: MIN_TOKEN_LENGTH,
         hint: 'store a token of 16+ characters, e.g. openssl rand -hex 16',
       });
+      // The runner never reads tokens (least privilege): the check learns of it from the ping state.
+      await deps.store.markShortToken?.(id, token.length).catch(() => {});
       return notFound();
     }
     expected = digest(token);

@@ -43,6 +43,11 @@ export interface PingState {
   pings?: number;
   /** When the check first looked for pings: a new check waits `period + grace` from here before it fails. */
   watchedSince?: number;
+  /**
+   * Length of the stored token when the endpoint last refused a ping because the token is shorter
+   * than the minimum (the runner never reads tokens: the endpoint tells it through here).
+   */
+  shortTokenLength?: number;
 }
 
 /** One stored ping, newest first from {@link PingStore.events}. */
@@ -77,6 +82,7 @@ export interface PingStoreOptions {
 }
 
 const STATE_FIELDS = [
+  'shortTokenLength',
   'lastSignal',
   'lastSignalAt',
   'lastSuccessAt',
@@ -121,7 +127,7 @@ export class PingStore {
     opts: { at?: number; body?: Uint8Array | string; abortSignal?: AbortSignal } = {},
   ): Promise<{ state: PingState; durationMs?: number }> {
     const at = opts.at ?? Date.now();
-    const names: Record<string, string> = { '#sig': 'lastSignal', '#sigAt': 'lastSignalAt', '#pings': 'pings', '#id': 'checkId', '#open': 'openStartAt' };
+    const names: Record<string, string> = { '#sig': 'lastSignal', '#sigAt': 'lastSignalAt', '#pings': 'pings', '#id': 'checkId', '#open': 'openStartAt', '#short': 'shortTokenLength' };
     const values: Record<string, unknown> = { ':sig': signal, ':at': at, ':one': 1, ':id': checkId };
     const set = ['#sig = :sig', '#sigAt = :at', '#id = :id'];
     let remove = '';
@@ -137,7 +143,8 @@ export class PingStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: pingStateKey(checkId),
-        UpdateExpression: `SET ${set.join(', ')} ADD #pings :one${remove}`,
+        // An accepted ping proves the token is long enough now: clear a refusal mark.
+        UpdateExpression: `SET ${set.join(', ')} ADD #pings :one REMOVE ${remove ? '#open, ' : ''}#short`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
@@ -196,6 +203,23 @@ export class PingStore {
     if (start > at) return false;
     const ended = state.lastRunEndedAt;
     return ended === undefined || start > ended;
+  }
+
+  /**
+   * Marks (length) or clears (undefined) a refused short token, so the check can say why no
+   * ping arrives. One small write per refused ping; the endpoint's limits bound how many.
+   */
+  async markShortToken(checkId: string, length: number | undefined): Promise<void> {
+    const set = length === undefined ? 'REMOVE #s' : 'SET #s = :len, #id = :id';
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: pingStateKey(checkId),
+        UpdateExpression: set,
+        ExpressionAttributeNames: length === undefined ? { '#s': 'shortTokenLength' } : { '#s': 'shortTokenLength', '#id': 'checkId' },
+        ...(length === undefined ? {} : { ExpressionAttributeValues: { ':len': length, ':id': checkId } }),
+      }),
+    );
   }
 
   /** The state of a check, or `undefined` when it never pinged. Strongly consistent read. */

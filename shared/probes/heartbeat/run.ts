@@ -157,21 +157,6 @@ export async function runHeartbeat(check: ValidatedCheck<HeartbeatCheck>, ctx: P
       error: { code: 'INTERNAL', message: 'a heartbeat check reads its pings from the results table, and the runner was given none (ProbeContext.table)' },
       timings: { total: 0 },
     };
-  // The runner resolved the token: one the endpoint refuses means no ping can ever arrive.
-  const token = (check as { token?: unknown }).token;
-  if (typeof token === 'string' && token.length < MIN_TOKEN_LENGTH) {
-    const ref = ctx.config?.checks.find((c) => c.id === check.id) as { token?: { secret?: string } } | undefined;
-    const where = ref?.token?.secret ? ` (secret "${ref.token.secret}")` : '';
-    return {
-      error: {
-        code: 'TOKEN_TOO_SHORT',
-        message:
-          `the token of ${check.id}${where} has ${token.length} characters; the ping endpoint refuses tokens ` +
-          `shorter than ${MIN_TOKEN_LENGTH} — store a longer one, e.g. openssl rand -hex 16`,
-      },
-      timings: { total: elapsed() },
-    };
-  }
   let state: PingState | undefined;
   try {
     state = await new PingStore({ client: ctx.table.client, tableName: ctx.table.tableName }).stateWatched(check.id, Date.now(), ctx.signal);
@@ -181,6 +166,20 @@ export async function runHeartbeat(check: ValidatedCheck<HeartbeatCheck>, ctx: P
     return { error: { code: 'STORE', message: `cannot read the pings of ${check.id} from ${ctx.table.tableName}: ${describeError(e)}` }, timings: { total } };
   }
   const read = elapsed();
+  // The endpoint refused a ping because the stored token is too short: no ping can ever arrive.
+  if (state.shortTokenLength !== undefined) {
+    const ref = check as { token?: { secret?: string } };
+    const where = ref.token?.secret ? ` (secret "${ref.token.secret}")` : '';
+    return {
+      error: {
+        code: 'TOKEN_TOO_SHORT',
+        message:
+          `the token of ${check.id}${where} has ${state.shortTokenLength} characters; the ping endpoint refuses ` +
+          `tokens shorter than ${MIN_TOKEN_LENGTH} — store a longer one, e.g. openssl rand -hex 16`,
+      },
+      timings: { read, total: elapsed() },
+    };
+  }
   const j = judgeHeartbeat(check, state, Date.now());
   const outcome: ProbeOutcome = {
     timings: { read, total: elapsed() },
