@@ -8,12 +8,12 @@ export interface PublishReport {
 }
 
 export interface PublishOptions {
-  /** The heartbeat's value: false (0) when the pass could not store its results. @default true */
+  /** The runner health metric's value: false (0) when the pass could not store its results. @default true */
   runnerHealthy?: boolean;
 }
 
 /** Where metrics go: CloudWatch in the home region, or nowhere/in-memory locally. */
 export interface MetricSink {
-  /** Publishes Failed, Duration and kind figures of every result, plus the region's runner heartbeat. */
+  /** Publishes Failed, Duration and kind figures of every result, plus the region's runner health. */
   publish(results: readonly CheckResult[], region: string, at: Date, opts?: PublishOptions): Promise<PublishReport>;
 }

@@ -117,7 +117,9 @@ export function findSpec(config: ValidatedConfig, event: AlarmStateChangeEvent, 
   const specs = [...byName.values()];
   if (word === 'RUNNER') return specs.find((s) => s.type === 'runner' && s.region === region);
   if (!checkId) return undefined;
-  const key = word === 'DOWN' ? `down:${checkId}` : word === 'SLOW' ? `degraded:${checkId}` : `kind:${checkId}:${word.toLowerCase()}`;
+  // `SLOW` is the name this alarm had before 0.2.0: a deployed one still pages until its stack is redeployed.
+  const degraded = word === 'DEGRADED' || word === 'SLOW';
+  const key = word === 'DOWN' ? `down:${checkId}` : degraded ? `degraded:${checkId}` : `kind:${checkId}:${word.toLowerCase()}`;
   return specs.find((s) => s.key === key);
 }
 

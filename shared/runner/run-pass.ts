@@ -117,7 +117,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   });
 
   const report: PassReport = { results, written: 0, writeFailures: 0, published: 0, publishFailures: 0 };
-  // Store first: the heartbeat published next tells whether this pass stored its results.
+  // Store first: the runner health published next tells whether this pass stored its results.
   if (!opts.storeEachResult) await store(results);
   const published = await opts.metrics
     ?.publish(results, opts.region, new Date(opts.tick), { runnerHealthy: stored.failed.length === 0 })
