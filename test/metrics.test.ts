@@ -104,7 +104,7 @@ describe('CloudWatchMetricSink', () => {
   });
 
   it('publishes a kind metric with the unit its kind declares, None when undeclared', async () => {
-    const transit: KindMetric = { name: 'TransitTime', unit: 'Milliseconds', description: 'mail transit' };
+    const transit: KindMetric = { name: 'TransitTime', unit: 'Milliseconds' };
     const kinds = new Map([['email', { metrics: [transit] }]]);
     const sink = new CloudWatchMetricSink({ client: client(), project: 'shop', kinds });
     await sink.publish(
