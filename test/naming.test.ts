@@ -19,7 +19,9 @@ const config = parseConfig({
 const alarm = (alarmName: string, dimensions: Record<string, string>): AlarmStateChangeEvent => ({
   detail: {
     alarmName,
-    configuration: { metrics: [{ id: 'x0', metricStat: { metric: { namespace: 'Watchpost', name: 'Duration', dimensions } } }] },
+    configuration: {
+      metrics: [{ id: 'x0', metricStat: { metric: { namespace: 'Watchpost', name: 'Duration', dimensions } } }],
+    },
   },
 });
 
@@ -42,7 +44,8 @@ describe('one word per concept', () => {
   });
 
   it('publishes the runner liveness as RunnerHealth; the RUNNER alarm reads it and the pre-0.2.0 name', () => {
-    expect(runnerHealthDatum('shop', 'us-east-1', new Date(0), false)).toMatchObject({ name: 'RunnerHealth', value: 0 });
+    const datum = runnerHealthDatum('shop', 'us-east-1', new Date(0), false);
+    expect(datum).toMatchObject({ name: 'RunnerHealth', value: 0 });
     const runner = alarmSpecs(config).find((s) => s.key === 'runner:us-east-1')!;
     expect(runner.metrics.map((m) => m.metricName)).toEqual(['RunnerHealth', 'RunnerHeartbeat']);
     expect(runner.expression).toBe('MAX([h0,h1])');

@@ -184,7 +184,11 @@ export function checkAlarmSpecs(config: ValidatedConfig, check: ValidatedCheck, 
       key: `degraded:${check.id}`,
       type: 'degraded',
       // One word for this alarm on every surface: its name, its page and the docs say DEGRADED.
-      name: fit(`${config.project} DEGRADED ${short} ${DEGRADED_STATISTIC} > ${check.degradedAfter} ${where}`, target, MAX_NAME),
+      name: fit(
+        `${config.project} DEGRADED ${short} ${DEGRADED_STATISTIC} > ${check.degradedAfter} ${where}`,
+        target,
+        MAX_NAME,
+      ),
       description: describe(
         [
           `DEGRADED (warning): check ${label}, kind ${check.kind}, target ${target}.`,
@@ -261,7 +265,8 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
       name: `${config.project} RUNNER ${region} no healthy probe pass in ${minutes} - its ${watched} check(s) are unwatched there`,
       description: clip(
         [
-          `RUNNER (critical): the watchpost runner in ${region} did not complete a healthy pass in ${minutes} (${METRIC.runnerHealth} missing or 0).`,
+          `RUNNER (critical): the watchpost runner in ${region} did not complete a healthy pass in ${minutes} ` +
+            `(${METRIC.runnerHealth} missing or 0).`,
           `It stopped being invoked, fails or times out, or lacks a permission (DynamoDB replica in ${region}, cloudwatch:PutMetricData, a secret). Checks in ${region} are not probed or not recorded meanwhile.`,
           `Look at Lambda ${runnerFunctionName(config.project)} in ${region}: its logs and its EventBridge Scheduler schedule. Sends OK when it recovers.`,
         ].join('\n'),

@@ -93,7 +93,9 @@ export class CloudWatchMetricSink implements MetricSink {
         return;
       }
       for (const checkId of call.checkIds) report.failed.push({ checkId, reason });
-      if (call.runnerHealth) this.log.warn('runner health not published', { namespace: this.namespace, region, reason });
+      if (call.runnerHealth) {
+        this.log.warn('runner health not published', { namespace: this.namespace, region, reason });
+      }
     });
     return report;
   }

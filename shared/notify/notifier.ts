@@ -117,9 +117,10 @@ export function findSpec(config: ValidatedConfig, event: AlarmStateChangeEvent, 
   const specs = [...byName.values()];
   if (word === 'RUNNER') return specs.find((s) => s.type === 'runner' && s.region === region);
   if (!checkId) return undefined;
-  // `SLOW` is the name this alarm had before 0.2.0: a deployed one still pages until its stack is redeployed.
+  // `SLOW` is this alarm's name before 0.2.0: a deployed one still pages until its stack is redeployed.
   const degraded = word === 'DEGRADED' || word === 'SLOW';
-  const key = word === 'DOWN' ? `down:${checkId}` : degraded ? `degraded:${checkId}` : `kind:${checkId}:${word.toLowerCase()}`;
+  const kind = `kind:${checkId}:${word.toLowerCase()}`;
+  const key = word === 'DOWN' ? `down:${checkId}` : degraded ? `degraded:${checkId}` : kind;
   return specs.find((s) => s.key === key);
 }
 
