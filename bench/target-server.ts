@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 const delay = Number(process.argv[2] ?? 0);
 const body = JSON.stringify({ status: 'ok', items: [1, 2, 3] });
-const server = createServer((req, res) => {
+const server = createServer((_req, res) => {
   const received = performance.now();
   const answer = () => {
     // The delay as it really was (timers fire late): the bench compares probe timings with it.

@@ -1,6 +1,6 @@
 /**
  * The contracts every part of watchpost shares: the result of one check run, assertions,
- * and stable error codes. See DESIGN.md "CheckResult".
+ * and stable error codes. See docs/architecture.md ("The contracts").
  */
 
 /**

@@ -2,7 +2,7 @@
  * A hung AWS dependency loses nothing: the real runner handler, with DynamoDB, CloudWatch and
  * Secrets Manager endpoints that accept connections and never answer, returns before its
  * Lambda deadline, logs every result whole as one JSON line, and sends (or tries to send) a
- * RunnerHeartbeat of 0. Then DynamoDB Local behind a proxy switched to black-hole between two
+ * RunnerHealth of 0. Then DynamoDB Local behind a proxy switched to black-hole between two
  * passes: the first pass's results are stored, the second's are logged.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -156,7 +156,7 @@ describe('DynamoDB, CloudWatch and Secrets Manager all hang', () => {
     // The heartbeat it tried to publish says 0.
     const puts = cw.requests().filter((r) => r.headers['x-amz-target']?.endsWith('PutMetricData'));
     const datums = puts.flatMap((r) => JSON.parse(r.body).MetricData as Array<{ MetricName: string; Value: number }>);
-    const beats = datums.filter((d) => d.MetricName === 'RunnerHeartbeat');
+    const beats = datums.filter((d) => d.MetricName === 'RunnerHealth');
     expect(beats.length).toBeGreaterThan(0);
     for (const b of beats) expect(b.Value).toBe(0);
   }, 60_000);
@@ -188,7 +188,7 @@ describe('DynamoDB Local that stops answering between two passes', () => {
       cw
         .calls('PutMetricData')
         .flatMap((c) => c.body.MetricData as Array<{ MetricName: string; Value: number }>)
-        .filter((d) => d.MetricName === 'RunnerHeartbeat')
+        .filter((d) => d.MetricName === 'RunnerHealth')
         .map((d) => d.Value);
 
     const before = await invoke(handler, minute(2));

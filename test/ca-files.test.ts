@@ -14,7 +14,7 @@ import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledConfigJson, stageConfig } from '../infra/bundling';
 import { buildWatchpost } from '../infra/watchpost-app';
-import { loadConfig } from '../shared/config/load';
+import { importConfig } from '../shared/config/load';
 import { formatDiagnostic } from '../shared/config/schema';
 import { parseConfig, validateConfig } from '../shared/config/validate';
 import { makeTestCerts, type TestCerts } from './helpers/certs';
@@ -82,7 +82,7 @@ const writeConfig = (name: string, checks: unknown[]) => {
 describe('CA files', () => {
   it('ships the PEM in the staged config of every kind with a ca option, and no path', async () => {
     const file = writeConfig('watchpost.config.json', everyKind(url));
-    const config = await loadConfig(file);
+    const config = parseConfig(await importConfig(file), file);
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     buildWatchpost(app, config, { account: '123456789012', nag: false });
     app.synth();

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { alarmSpecs } from '../shared/alarms/specs';
 import type { ValidatedConfig } from '../shared/config/types';
 import { parseConfig } from '../shared/config/validate';
-import { heartbeatDatum, resultDatums } from '../shared/metrics/datums';
+import { resultDatums, runnerHealthDatum } from '../shared/metrics/datums';
 import { registry } from '../shared/probes/registry';
 import type { CheckResult } from '../shared/types';
 import { buildWatchpost } from '../infra/watchpost-app';
@@ -34,7 +34,7 @@ function synth(project: string): Stacks {
   return stacks;
 }
 
-/** Every metric every alarm of a synthesized project reads; the runner heartbeats as `name{dims}`. */
+/** Every metric every alarm of a synthesized project reads; the runner health series as `name{dims}`. */
 function alarmSeries(stacks: Stacks): { runner: string[]; all: Array<Record<string, string>> } {
   const all: Array<Record<string, string>> = [];
   const runner: string[] = [];
@@ -45,7 +45,7 @@ function alarmSeries(stacks: Stacks): { runner: string[]; all: Array<Record<stri
       for (const m of metrics) {
         const dims = Object.fromEntries(m.Dimensions.map((d: any) => [d.Name, d.Value]));
         all.push(dims);
-        if (m.MetricName === 'RunnerHeartbeat') runner.push(`${m.MetricName}${JSON.stringify(dims)}`);
+        if (m.MetricName === 'RunnerHealth') runner.push(`${m.MetricName}${JSON.stringify(dims)}`);
       }
     }
   }
@@ -75,11 +75,11 @@ describe('metrics are scoped to their project', () => {
     metrics: { DaysToExpiry: 40 },
   };
 
-  it('every datum carries Project, CheckId and Region; the heartbeat Project and Region', () => {
+  it('every datum carries Project, CheckId and Region; the runner health Project and Region', () => {
     const { datums } = resultDatums(result, { project: 'shop', kinds: registry });
     expect(datums.map((d) => d.name).sort()).toEqual(['DaysToExpiry', 'Duration', 'Failed']);
     for (const d of datums) expect(d.dimensions).toEqual([{ name: 'Project', value: 'shop' }, { name: 'CheckId', value: 'home' }, { name: 'Region', value: 'us-east-1' }]);
-    expect(heartbeatDatum('shop', 'us-east-1', new Date()).dimensions).toEqual([{ name: 'Project', value: 'shop' }, { name: 'Region', value: 'us-east-1' }]);
+    expect(runnerHealthDatum('shop', 'us-east-1', new Date()).dimensions).toEqual([{ name: 'Project', value: 'shop' }, { name: 'Region', value: 'us-east-1' }]);
   });
 
   it('every alarm spec reads series of its own project only', () => {
@@ -92,8 +92,8 @@ describe('metrics are scoped to their project', () => {
     const a = alarmSeries(shop);
     const b = alarmSeries(blog);
     expect(a.runner).toHaveLength(2);
-    expect(a.runner).toContain('RunnerHeartbeat{"Project":"shop","Region":"us-east-1"}');
-    expect(b.runner).toContain('RunnerHeartbeat{"Project":"blog","Region":"us-east-1"}');
+    expect(a.runner).toContain('RunnerHealth{"Project":"shop","Region":"us-east-1"}');
+    expect(b.runner).toContain('RunnerHealth{"Project":"blog","Region":"us-east-1"}');
     expect(a.runner.filter((s) => b.runner.includes(s))).toEqual([]);
     expect(a.all.every((d) => d.Project === 'shop')).toBe(true);
     expect(b.all.every((d) => d.Project === 'blog')).toBe(true);

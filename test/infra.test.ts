@@ -253,7 +253,7 @@ describe('watchpost CDK app', () => {
       );
     });
 
-    it('pages critical when a region\'s runner heartbeat goes missing (missing data breaches)', () => {
+    it('pages critical when a region\'s runner health goes missing (missing data breaches)', () => {
       const runnerAlarms = Object.values(home.findResources('AWS::CloudWatch::Alarm')).filter((a: any) => / RUNNER /.test(a.Properties.AlarmName));
       expect(runnerAlarms).toHaveLength(REGIONS.length);
       for (const region of REGIONS)
@@ -265,16 +265,24 @@ describe('watchpost CDK app', () => {
           DatapointsToAlarm: 3,
           TreatMissingData: 'breaching',
           AlarmActions: Match.absent(), // pages go through the notifier, formatted
-          Metrics: [
-            Match.objectLike({
-              ReturnData: true,
-              MetricStat: {
-                Metric: { Namespace: 'Watchpost', MetricName: 'RunnerHeartbeat', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: region }] },
-                Period: 60,
-                Stat: 'Maximum',
-              },
-            }),
-          ],
+          // RunnerHealth, and until 0.3.0 its old name RunnerHeartbeat, so a redeploy does not page.
+          Metrics: Match.arrayWith([
+            Match.objectLike({ Expression: 'MAX([h0,h1])', ReturnData: true }),
+            ...['RunnerHealth', 'RunnerHeartbeat'].map((MetricName) =>
+              Match.objectLike({
+                ReturnData: false,
+                MetricStat: {
+                  Metric: {
+                    Namespace: 'Watchpost',
+                    MetricName,
+                    Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: region }],
+                  },
+                  Period: 60,
+                  Stat: 'Maximum',
+                },
+              }),
+            ),
+          ]),
         });
     });
   });
@@ -310,13 +318,13 @@ describe('watchpost CDK app', () => {
       expect(severityOf('down:search-eu')).toBe('warning');
     });
 
-    it('SLOW: regions whose p90 duration is above degradedAfter, quorum threshold, to warning', () => {
+    it('DEGRADED: regions whose p90 duration is above degradedAfter, quorum threshold, to warning', () => {
       const props = alarmProps(stacks, 'degraded:shop-home');
       expect(expressionOf(props)).toBe('IF(FILL(d0,0) > 2000, 1, 0)+IF(FILL(d1,0) > 2000, 1, 0)+IF(FILL(d2,0) > 2000, 1, 0)');
       expect(regionMetrics(props).map((m) => [m.name, m.stat, m.dims.Region])).toEqual(REGIONS.map((r) => ['Duration', 'p90', r]));
       expect(props).toMatchObject({ Threshold: 2, DatapointsToAlarm: 2, EvaluationPeriods: 3 });
       expect(severityOf('degraded:shop-home')).toBe('warning');
-      expect(() => alarmProps(stacks, 'degraded:shop-cart')).toThrow(); // no degradedAfter, no SLOW alarm
+      expect(() => alarmProps(stacks, 'degraded:shop-cart')).toThrow(); // no degradedAfter, no DEGRADED alarm
     });
 
     it("renders the kinds' own alarms through the seam (tls expiry across regions; a metric anomaly pages only as DOWN)", () => {
@@ -397,9 +405,9 @@ describe('watchpost CDK app', () => {
     expect(description(stacks)).toContain(sha256(beforeJson).slice(0, 16));
     expect(description(after)).toContain(sha256(afterJson).slice(0, 16));
     expect(description(after)).not.toBe(description(stacks));
-    // Alarms: the SLOW threshold and both names follow.
+    // Alarms: the DEGRADED threshold and both names follow.
     expect(expressionOf(alarmProps(after, 'degraded:shop-home'))).toContain('> 3000');
-    expect(alarmProps(after, 'degraded:shop-home').AlarmName).toBe('shop SLOW shop-home (Shop: home page) p90 > 3s in >=2 of 3 regions - GET https://shop.example.com/v2/');
+    expect(alarmProps(after, 'degraded:shop-home').AlarmName).toBe('shop DEGRADED shop-home (Shop: home page) p90 > 3s in >=2 of 3 regions - GET https://shop.example.com/v2/');
     expect(alarmProps(after, 'down:shop-home').AlarmName).toContain('https://shop.example.com/v2/');
     // Another check's alarm is untouched.
     expect(alarmProps(after, 'down:shop-cart')).toEqual(alarmProps(stacks, 'down:shop-cart'));

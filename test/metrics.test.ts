@@ -61,7 +61,7 @@ afterEach(() => {
 afterAll(() => cw.close());
 
 describe('CloudWatchMetricSink', () => {
-  it('publishes Failed, Duration and the heartbeat with exact names, dimensions, values, units and timestamps', async () => {
+  it('publishes Failed, Duration and the runner health with exact names, dimensions, values, units and timestamps', async () => {
     const sink = new CloudWatchMetricSink({ client: client(), project: 'shop' });
     const report = await sink.publish([result('shop-home'), result('shop-api', 'fail', { durationMs: 10_000 }), result('blog', 'degraded', { durationMs: 1_500 })], 'us-east-1', PASS_AT);
     expect(report).toEqual({ published: 6, failed: [] });
@@ -78,10 +78,10 @@ describe('CloudWatchMetricSink', () => {
     expect(byKey.get('Failed/shop-api')).toMatchObject({ Value: 1, Unit: 'Count' });
     expect(byKey.get('Failed/blog')).toMatchObject({ Value: 0, Unit: 'Count' });
     expect(byKey.get('Duration/shop-home')).toMatchObject({ Value: 231, Unit: 'Milliseconds' });
-    // A failed run publishes no Duration: an outage pages as DOWN, not also as SLOW.
+    // A failed run publishes no Duration: an outage pages as DOWN, not also as DEGRADED.
     expect(byKey.has('Duration/shop-api')).toBe(false);
     expect(byKey.get('Duration/blog')).toMatchObject({ Value: 1_500, Unit: 'Milliseconds' });
-    for (const d of sent.filter((x) => x.MetricName !== 'RunnerHeartbeat')) {
+    for (const d of sent.filter((x) => x.MetricName !== 'RunnerHealth')) {
       // Exactly Project, CheckId and Region, nothing else.
       expect(d.Dimensions.map((x) => x.Name).sort()).toEqual(['CheckId', 'Project', 'Region']);
       expect(dims(d).Project).toBe('shop');
@@ -90,21 +90,21 @@ describe('CloudWatchMetricSink', () => {
       expect(d.Timestamp * 1000).toBe(Date.parse('2030-05-01T10:00:12.000Z'));
     }
 
-    const beats = sent.filter((d) => d.MetricName === 'RunnerHeartbeat');
-    expect(beats).toHaveLength(1);
-    expect(beats[0]).toMatchObject({ Value: 1, Unit: 'Count', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'us-east-1' }] });
-    expect(beats[0]!.Timestamp * 1000).toBe(PASS_AT.getTime());
+    const health = sent.filter((d) => d.MetricName === 'RunnerHealth');
+    expect(health).toHaveLength(1);
+    expect(health[0]).toMatchObject({ Value: 1, Unit: 'Count', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'us-east-1' }] });
+    expect(health[0]!.Timestamp * 1000).toBe(PASS_AT.getTime());
   });
 
-  it('publishes the heartbeat alone when no check was due', async () => {
+  it('publishes the runner health alone when no check was due', async () => {
     const report = await new CloudWatchMetricSink({ client: client(), project: 'shop', namespace: 'Custom/Ns' }).publish([], 'ap-southeast-2', PASS_AT);
     expect(report).toEqual({ published: 1, failed: [] });
     expect(cw.calls('PutMetricData')[0]!.body.Namespace).toBe('Custom/Ns');
-    expect(datums()).toEqual([{ MetricName: 'RunnerHeartbeat', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'ap-southeast-2' }], Timestamp: PASS_AT.getTime() / 1000, Value: 1, Unit: 'Count' }]);
+    expect(datums()).toEqual([{ MetricName: 'RunnerHealth', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'ap-southeast-2' }], Timestamp: PASS_AT.getTime() / 1000, Value: 1, Unit: 'Count' }]);
   });
 
   it('publishes a kind metric with the unit its kind declares, None when undeclared', async () => {
-    const transit: KindMetric = { name: 'TransitTime', unit: 'Milliseconds', description: 'mail transit' };
+    const transit: KindMetric = { name: 'TransitTime', unit: 'Milliseconds' };
     const kinds = new Map([['email', { metrics: [transit] }]]);
     const sink = new CloudWatchMetricSink({ client: client(), project: 'shop', kinds });
     await sink.publish(
@@ -135,7 +135,7 @@ describe('CloudWatchMetricSink', () => {
   it('splits 1,200 results into calls of at most 1,000 datums, each result within one call', async () => {
     const results = Array.from({ length: 1_200 }, (_, i) => result(`check-${i}`, i % 10 ? 'pass' : 'fail'));
     const report = await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish(results, 'us-east-1', PASS_AT);
-    // 1,080 passing results × (Failed + Duration) + 120 failed × Failed + the heartbeat.
+    // 1,080 passing results × (Failed + Duration) + 120 failed × Failed + the runner health.
     expect(report).toEqual({ published: 2_281, failed: [] });
 
     const calls = cw.calls('PutMetricData');
@@ -149,7 +149,7 @@ describe('CloudWatchMetricSink', () => {
 
     const sent = datums();
     expect(sent).toHaveLength(2_281);
-    expect(sent.filter((d) => d.MetricName === 'RunnerHeartbeat')).toHaveLength(1);
+    expect(sent.filter((d) => d.MetricName === 'RunnerHealth')).toHaveLength(1);
     expect(sent.filter((d) => d.MetricName === 'Failed' && d.Value === 1)).toHaveLength(120);
     for (const c of calls) {
       const ids = new Set((c.body.MetricData as WireDatum[]).map((d) => dims(d).CheckId).filter(Boolean));
@@ -212,8 +212,8 @@ describe('CloudWatchMetricSink', () => {
     expect(report.failed[0]!.reason).toMatch(/ECONNREFUSED|connect/i);
   });
 
-  it('publishes a heartbeat of 0 when the pass could not store its results', async () => {
+  it('publishes a runner health of 0 when the pass could not store its results', async () => {
     await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish([result('a')], 'us-east-1', PASS_AT, { runnerHealthy: false });
-    expect(datums().find((d) => d.MetricName === 'RunnerHeartbeat')).toMatchObject({ Value: 0, Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'us-east-1' }] });
+    expect(datums().find((d) => d.MetricName === 'RunnerHealth')).toMatchObject({ Value: 0, Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'us-east-1' }] });
   });
 });

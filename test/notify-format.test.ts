@@ -97,7 +97,7 @@ const cases: Array<{ name: string; incident: () => Incident; sms: string | RegEx
     sms: 'OK shop-cart after 12m',
   },
   {
-    name: 'recovery from SLOW says what it was',
+    name: 'recovery from DEGRADED says what it was',
     incident: () => alarm('degraded:shop-home', [], { state: 'OK', previousState: 'ALARM', at: '2026-03-01T15:10:00Z', previousAt: AT }),
     sms: 'OK shop-home after 1h 5m (was DEGRADED)',
   },

@@ -94,7 +94,7 @@ it('runs the checks due in its region, stores every result and publishes metrics
   const failed = datums.filter((d) => d.MetricName === 'Failed');
   expect(failed.map((d) => [d.Dimensions.find((x) => x.Name === 'CheckId')!.Value, d.Value]).sort()).toEqual([['api', 0], ['down', 1]]);
   for (const d of failed) expect(d.Dimensions.find((x) => x.Name === 'Region')!.Value).toBe('us-east-1');
-  expect(datums.filter((d) => d.MetricName === 'RunnerHeartbeat')).toHaveLength(1);
+  expect(datums.filter((d) => d.MetricName === 'RunnerHealth')).toHaveLength(1);
   expect(JSON.stringify(cw.calls())).not.toContain(TOKEN);
 
   // Re-delivery of the same scheduled event (EventBridge is at-least-once) stores nothing twice.

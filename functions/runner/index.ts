@@ -139,7 +139,7 @@ export async function handler(event: { time?: string } | undefined, context: Pic
     writeFailures: report.writeFailures,
     published: report.published,
     publishFailures: report.publishFailures,
-    // The RunnerHeartbeat value this pass sent: 0 when any result was not stored.
+    // The RunnerHealth value this pass sent: 0 when any result was not stored.
     heartbeat: report.runnerHealthy ? 1 : 0,
   };
   logger.info('runner pass done', summary);

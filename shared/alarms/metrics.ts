@@ -8,13 +8,14 @@
  * Per result of a check (dimensions Project, CheckId, Region):
  * - `Failed` (Count): 1 when the run failed (after retries), 0 otherwise.
  * - `Duration` (Milliseconds): wall time of a run that did not fail. Failed runs publish no
- *   duration, so an outage pages as DOWN and not also as SLOW.
+ *   duration, so an outage pages as DOWN and not also as DEGRADED.
  * - a kind's own metrics (`ProbeKind.metrics`), same dimensions.
  *
  * Per runner pass (dimensions Project, Region):
- * - `RunnerHeartbeat` (Count): 1 when the pass ran and stored and published every result, 0
+ * - `RunnerHealth` (Count): 1 when the pass ran and stored and published every result, 0
  *   when anything failed (a write, a publish). Missing means the runner did not run or could
- *   not publish at all; the runner health alarm treats both as breaching.
+ *   not publish at all; the runner health alarm treats both as breaching. (Named
+ *   `RunnerHeartbeat` before 0.2.0; "heartbeat" is the probe kind for cron jobs' pings.)
  */
 import { METRIC_NAMESPACE } from '../store/table';
 
@@ -23,8 +24,15 @@ export { METRIC_NAMESPACE };
 export const METRIC = {
   failed: 'Failed',
   duration: 'Duration',
-  heartbeat: 'RunnerHeartbeat',
+  runnerHealth: 'RunnerHealth',
 } as const;
+
+/**
+ * The runner health metric's name before 0.2.0. The RUNNER alarm reads it beside
+ * {@link METRIC.runnerHealth} so that it stays quiet while `cdk deploy --all` updates the home
+ * stack and the probe stacks one after the other. Remove in 0.3.0.
+ */
+export const LEGACY_RUNNER_HEALTH_METRIC = 'RunnerHeartbeat';
 
 export const DIMENSION = {
   project: 'Project',
@@ -37,7 +45,7 @@ export function checkDimensions(project: string, checkId: string, region: string
   return { [DIMENSION.project]: project, [DIMENSION.checkId]: checkId, [DIMENSION.region]: region };
 }
 
-/** Dimensions of a region's runner heartbeat of `project`. */
+/** Dimensions of a region's runner health metric of `project`. */
 export function runnerDimensions(project: string, region: string): Record<string, string> {
   return { [DIMENSION.project]: project, [DIMENSION.region]: region };
 }

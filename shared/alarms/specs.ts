@@ -1,6 +1,6 @@
 /**
  * The alarm seam: a pure function from a validated config (and the probe registry) to the
- * alarms watchpost keeps — per check DOWN (quorum of regions failing), SLOW (p90 duration
+ * alarms watchpost keeps — per check DOWN (quorum of regions failing), DEGRADED (p90 duration
  * above `degradedAfter` in a quorum of regions) and the kind's own alarms, plus one RUNNER
  * health alarm per probe region. The CDK app renders these specs as CloudWatch alarms in the
  * home region; a notifier can read the same specs to explain a page. Names and descriptions
@@ -11,7 +11,7 @@ import { formatDuration, ms } from '../duration';
 import { registry as defaultRegistry } from '../probes/registry';
 import type { KindAlarm, ProbeKind } from '../probes/types';
 import { tableName } from '../store/table';
-import { checkDimensions, METRIC, METRIC_NAMESPACE, runnerDimensions } from './metrics';
+import { checkDimensions, LEGACY_RUNNER_HEALTH_METRIC, METRIC, METRIC_NAMESPACE, runnerDimensions } from './metrics';
 import { dashboardName, runnerFunctionName } from './names';
 import { MAX_EVALUATION_SECONDS, resolveAlarmSettings } from './settings';
 
@@ -65,7 +65,7 @@ export interface AlarmSpec {
 
 /** Runner health: a healthy pass in 3 of every 5 minutes or it pages. */
 export const RUNNER_HEALTH = { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 } as const;
-/** The duration statistic the SLOW alarm compares with `degradedAfter`. */
+/** The duration statistic the DEGRADED alarm compares with `degradedAfter`. */
 export const DEGRADED_STATISTIC = 'p90';
 
 const MAX_NAME = 255;
@@ -183,10 +183,15 @@ export function checkAlarmSpecs(config: ValidatedConfig, check: ValidatedCheck, 
       ...common,
       key: `degraded:${check.id}`,
       type: 'degraded',
-      name: fit(`${config.project} SLOW ${short} ${DEGRADED_STATISTIC} > ${check.degradedAfter} ${where}`, target, MAX_NAME),
+      // One word for this alarm on every surface: its name, its page and the docs say DEGRADED.
+      name: fit(
+        `${config.project} DEGRADED ${short} ${DEGRADED_STATISTIC} > ${check.degradedAfter} ${where}`,
+        target,
+        MAX_NAME,
+      ),
       description: describe(
         [
-          `SLOW (warning): check ${label}, kind ${check.kind}, target ${target}.`,
+          `DEGRADED (warning): check ${label}, kind ${check.kind}, target ${target}.`,
           `Fires when the ${DEGRADED_STATISTIC} run duration is above degradedAfter ${check.degradedAfter} in ${quorumText(regions, quorum)} in ${window}. Sends OK when it recovers.`,
         ],
         footer(config, check),
@@ -260,7 +265,8 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
       name: `${config.project} RUNNER ${region} no healthy probe pass in ${minutes} - its ${watched} check(s) are unwatched there`,
       description: clip(
         [
-          `RUNNER (critical): the watchpost runner in ${region} did not complete a healthy pass in ${minutes} (heartbeat ${METRIC.heartbeat} missing or 0).`,
+          `RUNNER (critical): the watchpost runner in ${region} did not complete a healthy pass in ${minutes} ` +
+            `(${METRIC.runnerHealth} missing or 0).`,
           `It stopped being invoked, fails or times out, or lacks a permission (DynamoDB replica in ${region}, cloudwatch:PutMetricData, a secret). Checks in ${region} are not probed or not recorded meanwhile.`,
           `Look at Lambda ${runnerFunctionName(config.project)} in ${region}: its logs and its EventBridge Scheduler schedule. Sends OK when it recovers.`,
         ].join('\n'),
@@ -268,7 +274,15 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
       ),
       severity: 'critical',
       namespace: METRIC_NAMESPACE,
-      metrics: [{ id: 'h0', metricName: METRIC.heartbeat, dimensions: runnerDimensions(config.project, region), statistic: 'Maximum', region }],
+      metrics: [METRIC.runnerHealth, LEGACY_RUNNER_HEALTH_METRIC].map((metricName, i) => ({
+        id: `h${i}`,
+        metricName,
+        dimensions: runnerDimensions(config.project, region),
+        statistic: 'Maximum',
+        region,
+      })),
+      // Either name healthy is a healthy pass: runners of before and after 0.2.0 both count.
+      expression: 'MAX([h0,h1])',
       label: `Healthy passes in ${region}`,
       periodSeconds,
       comparison: 'LessThanThreshold',

@@ -1,12 +1,10 @@
-/** Loads a config file (`.ts`, `.js`, `.mjs`, `.json`) and validates it. */
+/** Loads a config file (`.ts`, `.js`, `.mjs`, `.json`); callers validate it (`parseConfig`). */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseJsonWithPosition } from './json-errors';
 import { tsImport } from 'tsx/esm/api';
-import type { ValidatedConfig } from './types';
-import { ConfigError, parseConfig } from './validate';
 
 export const DEFAULT_CONFIG_FILE = 'watchpost.config.ts';
 
@@ -63,10 +61,3 @@ function describeLoadError(e: unknown, file: string, path: string): string {
   if (at) return `${file}:${at[1]}:${at[2]}: ${message}`;
   return `cannot load config ${file}: ${message}`;
 }
-
-/** Imports and validates; throws ConfigError (with every diagnostic) or ConfigLoadError. */
-export async function loadConfig(file = DEFAULT_CONFIG_FILE): Promise<ValidatedConfig> {
-  return parseConfig(await importConfig(file), file);
-}
-
-export { ConfigError };

@@ -13,7 +13,7 @@ import type { ProbeKind } from '../probes/types';
 import { describeError, describeStop, mapLimit, retry } from '../retry';
 import { METRIC_NAMESPACE } from '../store/table';
 import type { CheckResult } from '../types';
-import { heartbeatDatum, resultDatums, type Datum } from './datums';
+import { resultDatums, runnerHealthDatum, type Datum } from './datums';
 import type { MetricSink, PublishOptions, PublishReport } from './types';
 
 export interface CloudWatchMetricSinkOptions {
@@ -49,7 +49,7 @@ interface Call {
   bytes: number;
   /** Check ids whose datums are in this call (a result's datums never span two calls). */
   checkIds: Set<string>;
-  heartbeat: boolean;
+  runnerHealth: boolean;
 }
 
 const toMetricDatum = (d: Datum): MetricDatum => ({
@@ -99,22 +99,24 @@ export class CloudWatchMetricSink implements MetricSink {
         return;
       }
       for (const checkId of call.checkIds) report.failed.push({ checkId, reason });
-      if (call.heartbeat) this.log.warn('runner heartbeat not published', { namespace: this.namespace, region, reason });
+      if (call.runnerHealth) {
+        this.log.warn('runner health not published', { namespace: this.namespace, region, reason });
+      }
     });
     return report;
   }
 
-  /** Packs datums into calls: heartbeat first, then each result's datums together. */
+  /** Packs datums into calls: runner health first, then each result's datums together. */
   private plan(results: readonly CheckResult[], region: string, at: Date, healthy: boolean): Call[] {
-    const heartbeat = toMetricDatum(heartbeatDatum(this.project, region, at, healthy));
-    const calls: Call[] = [{ datums: [heartbeat], bytes: sizeOf(heartbeat), checkIds: new Set(), heartbeat: true }];
+    const health = toMetricDatum(runnerHealthDatum(this.project, region, at, healthy));
+    const calls: Call[] = [{ datums: [health], bytes: sizeOf(health), checkIds: new Set(), runnerHealth: true }];
     for (const r of results) {
       const { datums, skipped } = resultDatums(r, { project: this.project, kinds: this.kinds });
       if (skipped.length) this.log.warn('metric values that are not finite numbers were not published', { checkId: r.checkId, metrics: skipped });
       const wire = datums.map(toMetricDatum);
       const bytes = wire.reduce((n, d) => n + sizeOf(d), 0);
       const next = () => {
-        const c: Call = { datums: [], bytes: 0, checkIds: new Set(), heartbeat: false };
+        const c: Call = { datums: [], bytes: 0, checkIds: new Set(), runnerHealth: false };
         calls.push(c);
         return c;
       };

@@ -3,9 +3,9 @@
  * Names come from the metric contract in `shared/alarms/metrics.ts`, which the alarms read.
  *
  * Per result: `Failed` (Count, 1 when the status is fail), `Duration` (Milliseconds, only for runs
- * that did not fail: an outage pages as DOWN, not also as SLOW) and each of the result's `metrics`
+ * that did not fail: an outage pages as DOWN, not also as DEGRADED) and each of the result's `metrics`
  * with the unit its kind declares (`None` when undeclared); dimensions `Project` + `CheckId` +
- * `Region`. Per publish: `RunnerHeartbeat` (Count, dimensions `Project` + `Region`): 1 for a
+ * `Region`. Per publish: `RunnerHealth` (Count, dimensions `Project` + `Region`): 1 for a
  * healthy pass, 0 when results could not be stored.
  */
 import { checkDimensions, METRIC, runnerDimensions } from '../alarms/metrics';
@@ -51,10 +51,10 @@ export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datu
   return { datums, skipped };
 }
 
-/** The runner's heartbeat for one publish: lets an alarm notice a region whose runner stopped. */
-export function heartbeatDatum(project: string, region: string, at: Date, healthy = true): Datum {
+/** The runner's health for one publish: lets an alarm notice a region whose runner stopped. */
+export function runnerHealthDatum(project: string, region: string, at: Date, healthy = true): Datum {
   return {
-    name: METRIC.heartbeat,
+    name: METRIC.runnerHealth,
     dimensions: asList(runnerDimensions(project, region)),
     value: healthy ? 1 : 0,
     unit: 'Count',

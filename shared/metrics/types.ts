@@ -8,7 +8,7 @@ export interface PublishReport {
 }
 
 export interface PublishOptions {
-  /** The heartbeat's value: false (0) when the pass could not store its results. @default true */
+  /** The runner health metric's value: false (0) when the pass could not store its results. @default true */
   runnerHealthy?: boolean;
   /** ms since epoch by which publishing is over: what is not accepted by then comes back in `failed`. @default none */
   deadline?: number;
@@ -16,6 +16,6 @@ export interface PublishOptions {
 
 /** Where metrics go: CloudWatch in the home region, or nowhere/in-memory locally. */
 export interface MetricSink {
-  /** Publishes Failed, Duration and kind figures of every result, plus the region's runner heartbeat. */
+  /** Publishes Failed, Duration and kind figures of every result, plus the region's runner health. */
   publish(results: readonly CheckResult[], region: string, at: Date, opts?: PublishOptions): Promise<PublishReport>;
 }

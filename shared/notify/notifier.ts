@@ -128,7 +128,10 @@ export function findSpec(config: ValidatedConfig, event: AlarmStateChangeEvent, 
   const specs = [...byName.values()];
   if (word === 'RUNNER') return specs.find((s) => s.type === 'runner' && s.region === region);
   if (!checkId) return undefined;
-  const key = word === 'DOWN' ? `down:${checkId}` : word === 'SLOW' ? `degraded:${checkId}` : `kind:${checkId}:${word.toLowerCase()}`;
+  // `SLOW` is this alarm's name before 0.2.0: a deployed one still pages until its stack is redeployed.
+  const degraded = word === 'DEGRADED' || word === 'SLOW';
+  const kind = `kind:${checkId}:${word.toLowerCase()}`;
+  const key = word === 'DOWN' ? `down:${checkId}` : degraded ? `degraded:${checkId}` : kind;
   return specs.find((s) => s.key === key);
 }
 

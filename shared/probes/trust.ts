@@ -32,8 +32,3 @@ export function trustContext(ca?: string): tls.SecureContext {
   }
   return ctx;
 }
-
-/** Forgets cached CA files (tests that rewrite a file at the same path). */
-export function clearTrustCache(): void {
-  contexts.clear();
-}

@@ -15,7 +15,6 @@ export interface KindMetric {
   /** PascalCase noun, e.g. `TransitTime`. */
   name: string;
   unit: 'Milliseconds' | 'Count' | 'None' | 'Seconds' | 'Percent';
-  description: string;
 }
 
 /**
@@ -125,8 +124,6 @@ export interface RunnerPermission {
 
 export interface ProbeKind<C = any> {
   kind: string;
-  /** One line for docs and `watchpost validate --kinds`. */
-  description: string;
   /** The kind's own config fields (besides the common ones). */
   fields: Shape;
   /** Assertion sources the kind can answer. */

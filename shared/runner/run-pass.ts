@@ -62,7 +62,7 @@ export interface PassReport {
   writeFailures: number;
   published: number;
   publishFailures: number;
-  /** The RunnerHeartbeat value sent: false (0) when any result was not stored. */
+  /** The RunnerHealth value sent: false (0) when any result was not stored. */
   runnerHealthy: boolean;
 }
 
@@ -169,7 +169,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
     publishFailures: 0,
     runnerHealthy: true,
   };
-  // Store first: the heartbeat published next tells whether this pass stored its results.
+  // Store first: the runner health published next tells whether this pass stored its results.
   if (!opts.storeEachResult) await store(results);
   const publishDeadline = opts.publishDeadline ?? Number.POSITIVE_INFINITY;
   const publishFailure = (reason: string) => ({

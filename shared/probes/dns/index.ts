@@ -28,9 +28,9 @@ const serverSchema: Schema<string> = {
   },
 };
 
+/** DNS lookup (A, AAAA, CNAME, MX, TXT, NS) through a chosen resolver, with assertions on answers and rcode. */
 export const dnsKind: ProbeKind<DnsCheck> = {
   kind: 'dns',
-  description: 'DNS lookup (A, AAAA, CNAME, MX, TXT, NS) through a chosen resolver, with assertions on answers and rcode',
   fields: {
     name: s.string({ pattern: NAME_RE, expected: 'a domain name such as "shop.example.com"', patternHint: 'no scheme, port or path; labels of letters, digits, "-" and "_"' }),
     type: s.optional(s.literalUnion(RECORD_TYPES), 'A'),

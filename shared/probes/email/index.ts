@@ -43,9 +43,9 @@ export function transitThresholdMs(check: Pick<EmailCheck, 'transitAfter'> & { t
   return check.transitAfter !== undefined ? ms(check.transitAfter) : Math.round(ms(check.timeout) / 2);
 }
 
+/** Email round trip: SMTP send → IMAP IDLE arrival, with transit time, Received hops and SPF/DKIM/DMARC verdicts. */
 export const emailKind: ProbeKind<EmailCheck> = {
   kind: 'email',
-  description: 'Email round trip: SMTP send → IMAP IDLE arrival, with transit time, Received hops and SPF/DKIM/DMARC verdicts',
   fields: {
     smtp: s.object({
       host,
@@ -75,8 +75,10 @@ export const emailKind: ProbeKind<EmailCheck> = {
   // route more with e.g. `frequency: '5m', timeout: '3m'`.
   defaultTimeout: '1m',
   metrics: [
-    { name: 'TransitTime', unit: 'Milliseconds', description: 'ms from the SMTP server accepting the message to the IMAP server announcing it' },
-    { name: 'SmtpAcceptTime', unit: 'Milliseconds', description: 'ms from the end of DATA to the SMTP server’s 250 reply' },
+    // ms from the SMTP server accepting the message to the IMAP server announcing it
+    { name: 'TransitTime', unit: 'Milliseconds' },
+    // ms from the end of DATA to the SMTP server’s 250 reply
+    { name: 'SmtpAcceptTime', unit: 'Milliseconds' },
   ],
   validate(check, path, issues) {
     const timeout = check.timeout === undefined ? undefined : parseDuration(check.timeout);

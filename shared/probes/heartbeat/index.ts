@@ -41,9 +41,12 @@ const tokenSchema: Schema<SecretRef> = {
 /** Seconds of an alarm period that sees at least one run: the frequency rounded up to whole minutes. */
 export const alarmPeriodSeconds = (frequency: string): number => Math.max(60, Math.ceil(ms(frequency) / 60_000) * 60);
 
+/**
+ * Push check for cron jobs: the job pings /ping/<id> (start, fail); fails when a ping is missing, the job failed or
+ * ran too long.
+ */
 export const heartbeatKind: ProbeKind<HeartbeatCheck> = {
   kind: 'heartbeat',
-  description: 'Push check for cron jobs: the job pings /ping/<id> (start, fail); fails when a ping is missing, the job failed or ran too long',
   fields: {
     period: s.duration({ min: 1_000, max: 31 * DAY }),
     grace: s.duration({ min: 0, max: 31 * DAY }),
@@ -56,8 +59,10 @@ export const heartbeatKind: ProbeKind<HeartbeatCheck> = {
   numericSources: ['sinceLastPing', 'jobDuration'],
   defaultTimeout: '5s',
   metrics: [
-    { name: 'SinceLastPing', unit: 'Seconds', description: 'Seconds since the last good ping (/ping/<id>); not published before the first one' },
-    { name: 'JobDuration', unit: 'Milliseconds', description: 'Duration of the last run that called /start and then ended' },
+    // Seconds since the last good ping (/ping/<id>); not published before the first one
+    { name: 'SinceLastPing', unit: 'Seconds' },
+    // Duration of the last run that called /start and then ended
+    { name: 'JobDuration', unit: 'Milliseconds' },
   ],
   validate(check, path, issues) {
     // It judges stored pings, not a network target: running it in N regions would only multiply cost and alarms.

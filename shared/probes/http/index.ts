@@ -11,9 +11,9 @@ export type { HttpCheck } from './types';
 export const AUTH_HINT =
   'write auth: { username: "…", password: { secret: "name" } } (and query: { key: { secret: "name" } } for a token in the query)';
 
+/** HTTP/API request with assertions on status, headers, body and JSON, and per-phase timings. */
 export const httpKind: ProbeKind<HttpCheck> = {
   kind: 'http',
-  description: 'HTTP/API request with assertions on status, headers, body and JSON, and per-phase timings',
   fields: {
     url: s.url(['http:', 'https:'], AUTH_HINT),
     method: s.optional(s.literalUnion(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const), 'GET'),

@@ -13,9 +13,12 @@ const jsonPath = s.refine(s.string({ minLength: 1, expected: 'a JSON path such a
   if ('error' in parsed) issues.add(path, parsed.error);
 });
 
+/**
+ * Business figure from a JSON endpoint, published as Value; fails below min, above max, or far from its trailing
+ * average.
+ */
 export const metricKind: ProbeKind<MetricCheck> = {
   kind: 'metric',
-  description: 'Business figure from a JSON endpoint, published as Value; fails below min, above max, or far from its trailing average',
   fields: {
     url: s.url(),
     path: jsonPath,
@@ -32,7 +35,8 @@ export const metricKind: ProbeKind<MetricCheck> = {
   },
   assertionSources: ['value', 'status', 'latency', 'json'],
   numericSources: ['value', 'status', 'latency'],
-  metrics: [{ name: 'Value', unit: 'None', description: 'The figure read at `path`' }],
+  // The figure read at `path`
+  metrics: [{ name: 'Value', unit: 'None' }],
   validate(check, path, issues) {
     if (typeof check.min === 'number' && typeof check.max === 'number' && check.min > check.max)
       issues.add(joinKey(path, 'max'), `${check.max} is below min ${check.min}`, 'min must not be above max');

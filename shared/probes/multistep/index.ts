@@ -138,9 +138,12 @@ function validateSteps(check: MultistepCheck, path: string, issues: Issues): voi
   });
 }
 
+/**
+ * Ordered HTTP steps that pass values along (log in, add to cart, read the cart), with per-step assertions and
+ * timings.
+ */
 export const multistepKind: ProbeKind<MultistepCheck> = {
   kind: 'multistep',
-  description: 'Ordered HTTP steps that pass values along (log in, add to cart, read the cart), with per-step assertions and timings',
   fields: {
     steps: s.array(stepSchema, { min: 1, max: MAX_STEPS }),
     cookies: s.optional(s.boolean(), true),

@@ -60,9 +60,9 @@ const rabbitSchema = s.object({
   }),
 });
 
+/** Depth and oldest-message age of an Amazon SQS or RabbitMQ queue; limits make it degraded or failed. */
 export const queueKind: ProbeKind<QueueCheck> = {
   kind: 'queue',
-  description: 'Depth and oldest-message age of an Amazon SQS or RabbitMQ queue; limits make it degraded or failed',
   fields: {
     sqs: s.optional(sqsSchema),
     rabbitmq: s.optional(rabbitSchema),
@@ -81,7 +81,8 @@ export const queueKind: ProbeKind<QueueCheck> = {
   },
   assertionSources: ['depth', 'age', 'inFlight', 'latency'],
   numericSources: ['depth', 'age', 'inFlight', 'latency'],
-  metrics: [{ name: 'QueueDepth', unit: 'Count', description: 'Messages waiting (SQS ApproximateNumberOfMessagesVisible, RabbitMQ messages_ready)' }],
+  // Messages waiting (SQS ApproximateNumberOfMessagesVisible, RabbitMQ messages_ready)
+  metrics: [{ name: 'QueueDepth', unit: 'Count' }],
   // A warn depth pages in AWS too: its own word and the depth (QUEUE-DEPTH), never as slowness.
   // Age has no alarm: it is not published as a metric (cost); a warn age pages locally only.
   alarms(check): KindAlarm[] {

@@ -26,9 +26,9 @@ const tlsField: Schema<boolean | TcpTlsOptions> = {
   },
 };
 
+/** TCP connect (optionally TLS), optionally send a line and expect a reply (SMTP banner, Redis PONG). */
 export const tcpKind: ProbeKind<TcpCheck> = {
   kind: 'tcp',
-  description: 'TCP connect (optionally TLS), optionally send a line and expect a reply (SMTP banner, Redis PONG)',
   fields: {
     host: hostSchema,
     port: portSchema,

@@ -10,9 +10,12 @@ export type { TlsCheck } from './types';
 
 const days = s.number({ integer: true, min: 0, max: 3650 });
 
+/**
+ * TLS certificate a host presents: days to expiry (warn/fail thresholds and alarms), chain trust, host name,
+ * protocol, issuer.
+ */
 export const tlsKind: ProbeKind<TlsCheck> = {
   kind: 'tls',
-  description: 'TLS certificate a host presents: days to expiry (warn/fail thresholds and alarms), chain trust, host name, protocol, issuer',
   fields: {
     host: hostSchema,
     port: s.optional(portSchema, 443),
@@ -23,7 +26,8 @@ export const tlsKind: ProbeKind<TlsCheck> = {
   },
   assertionSources: ['daysToExpiry', 'issuer', 'subject', 'protocol', 'latency'],
   numericSources: ['daysToExpiry', 'latency'],
-  metrics: [{ name: 'DaysToExpiry', unit: 'None', description: 'Days until the certificate expires (negative once expired)' }],
+  // Days until the certificate expires (negative once expired)
+  metrics: [{ name: 'DaysToExpiry', unit: 'None' }],
   validate(check, path, issues) {
     const warn = check.warnDays ?? 21;
     const fail = check.failDays ?? 7;
