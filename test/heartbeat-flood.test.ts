@@ -205,7 +205,7 @@ describe('a token shorter than 16 characters', () => {
       region: 'eu-central-1',
       secrets,
       config,
-      table: { client: embedded.client, tableName: embedded.tableName },
+      state: { table: { client: embedded.client, tableName: embedded.tableName } },
     });
     expect(r.status).toBe('fail');
     expect(r.error).toEqual({

@@ -227,7 +227,7 @@ function validateCheck(
   // field that is itself wrong would only mislead), whatever else is wrong with the check.
   const kindReady = Object.keys(kind.fields).every((k) => raw[k] === undefined || Object.hasOwn(fields, k)) && ['regions', 'timeout'].every(known);
   try {
-    if (kindReady) kind.validate?.(check, path, issues);
+    if (kindReady) kind.validate?.(check as ValidatedCheck, path, issues);
   } catch (e) {
     // A rule may still assume more than that; when something is invalid, its problem is already reported.
     if (valid) throw e;

@@ -7,7 +7,7 @@ import { evaluateAssertions } from '../assertions/evaluate';
 import type { ValidatedCheck, ValidatedConfig } from '../config/types';
 import { formatDuration, ms } from '../duration';
 import { probeKind } from '../probes/registry';
-import type { ProbeContext, ProbeOutcome } from '../probes/types';
+import type { ProbeContext, ProbeKind, ProbeOutcome, ProbeState } from '../probes/types';
 import { redact, resolveSecrets, SecretError, secretNames, SecretSet, type SecretResolver } from '../secrets';
 import type { CheckResult, CheckStatus, DegradedReason } from '../types';
 
@@ -20,10 +20,17 @@ export interface RunCheckOptions {
   secrets: SecretResolver;
   config?: ValidatedConfig;
   lookup?: ProbeContext['lookup'];
-  history?: ProbeContext['history'];
-  table?: ProbeContext['table'];
+  /** The stored state the runner has; a kind gets the parts it declares in `state`. @default none */
+  state?: Partial<ProbeState>;
   /** Aborts the run at once (e.g. `watchpost dev` stopping): the probe gets the abort like a timeout. */
   signal?: AbortSignal;
+}
+
+/** Only the stored state a kind declares: a kind that declares none reads nothing stored. */
+function stateFor(kind: ProbeKind, state: Partial<ProbeState> | undefined): Partial<ProbeState> {
+  const out: Partial<ProbeState> = {};
+  for (const need of kind.state ?? []) if (state?.[need]) Object.assign(out, { [need]: state[need] });
+  return out;
 }
 
 const sleep = (msv: number) => new Promise((r) => setTimeout(r, msv));
@@ -137,8 +144,7 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     region: opts.region,
     config: opts.config,
     lookup: opts.lookup,
-    history: opts.history,
-    table: opts.table,
+    state: stateFor(probeKind(check.kind), opts.state),
     secret: (v: string) => void secretValues.add(v),
   };
   const timeout = ms(check.timeout);
