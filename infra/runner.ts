@@ -36,7 +36,7 @@ import { runnerFunctionName, runnerLogGroupName } from '../shared/alarms/names';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ms } from '../shared/duration';
 import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
-import { registry } from '../shared/probes/registry';
+import { kindOf } from '../shared/probes/registry';
 import { runSecretNames } from '../shared/runner/run-check';
 import { METRIC_NAMESPACE, tableName } from '../shared/store/table';
 
@@ -122,7 +122,7 @@ export class Runner extends Construct {
     // What the enabled checks' kinds need beyond that (e.g. reading an SQS queue), through the seam.
     const kindPerms = config.checks
       .filter((c) => c.enabled && c.regions.includes(region))
-      .flatMap((c) => registry.get(c.kind)?.runnerPermissions?.(c as never) ?? []);
+      .flatMap((c) => kindOf(c)?.runnerPermissions?.(c) ?? []);
     const byActions = new Map<string, { actions: string[]; resources: Set<string>; why?: string }>();
     for (const p of kindPerms) {
       const key = [...p.actions].sort().join(',');

@@ -53,7 +53,7 @@ let config: ValidatedConfig;
 let embedded: EmbeddedStore;
 let server: PingServer;
 const check = (id: string): ValidatedCheck => config.checks.find((c) => c.id === id)!;
-const run = (id: string, table = { client: embedded.client, tableName: embedded.tableName }) => runCheck(check(id), { region: 'eu-central-1', secrets, config, table });
+const run = (id: string, table = { client: embedded.client, tableName: embedded.tableName }) => runCheck(check(id), { region: 'eu-central-1', secrets, config, state: { table } });
 
 async function ping(path: string, token: string | undefined, init: { method?: string; body?: string } = {}) {
   const res = await fetch(`${server.url}${path}`, {
@@ -250,7 +250,7 @@ describe('heartbeat failures are coded results inside the timeout', () => {
       maxAttempts: 1,
     });
     const c = parseConfig({ ...raw, checks: [{ ...raw.checks[0], timeout: '1s' }] }).checks[0]!;
-    const hung = await runCheck(c, { region: 'eu-central-1', secrets, config, table: { client, tableName: 't' } });
+    const hung = await runCheck(c, { region: 'eu-central-1', secrets, config, state: { table: { client, tableName: 't' } } });
     expect(hung.error).toMatchObject({ code: 'TIMEOUT' });
     client.destroy();
     for (const s of sockets) s.destroy();
@@ -261,7 +261,7 @@ describe('heartbeat failures are coded results inside the timeout', () => {
     const broken: SecretResolver = async () => {
       throw new Error('secret store down');
     };
-    const r = await runCheck(check('nightly'), { region: 'eu-central-1', secrets: broken, config, table: { client: embedded.client, tableName: embedded.tableName } });
+    const r = await runCheck(check('nightly'), { region: 'eu-central-1', secrets: broken, config, state: { table: { client: embedded.client, tableName: embedded.tableName } } });
     expect(r.error?.code).not.toBe('SECRET');
     expect(r.attempts).toBe(1);
     const res = await handlePing(
@@ -360,7 +360,7 @@ describe.runIf(hasJava)('ping store on DynamoDB Local (the reference implementat
       const events = await store.events('nightly');
       expect(events.map((e) => [e.signal, e.durationMs])).toEqual([['fail', undefined], ['success', 1_500], ['start', undefined]]);
       const c = parseConfig({ ...raw, checks: [raw.checks[0]] }).checks[0]!;
-      const r = await runCheck(c, { region: 'eu-central-1', secrets, table: { client: ddb.client, tableName: 'pings' } });
+      const r = await runCheck(c, { region: 'eu-central-1', secrets, state: { table: { client: ddb.client, tableName: 'pings' } } });
       expect(r.error).toMatchObject({ code: 'JOB_FAILED' });
     } finally {
       await ddb.stop();

@@ -67,7 +67,9 @@ const run = (fields: Record<string, unknown>, history?: number[]) =>
   runCheck(metricCheck(fields), {
     region: 'eu-central-1',
     secrets,
-    history: history && (async (_id, limit) => history.slice(0, limit).map((v, i) => ({ scheduledAt: new Date(Date.now() - (i + 1) * 60_000).toISOString(), metrics: { Value: v } }))),
+    state: {
+      history: history && (async (_id, limit) => history.slice(0, limit).map((v, i) => ({ scheduledAt: new Date(Date.now() - (i + 1) * 60_000).toISOString(), metrics: { Value: v } }))),
+    },
   });
 
 describe('metric config', () => {

@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ValidatedCheck, WatchpostConfig } from '../shared/config/types';
+import type { WatchpostConfig } from '../shared/config/types';
 import { parseConfig, validateConfig } from '../shared/config/validate';
-import { tlsKind } from '../shared/probes/tls';
-import type { TlsCheck } from '../shared/probes/tls/types';
+import { tlsKind, type ValidatedTlsCheck } from '../shared/probes/tls';
 import { runCheck } from '../shared/runner/run-check';
 import type { SecretResolver } from '../shared/secrets';
 import { loopbackLookup, startDnsServer } from './helpers/dns-server';
@@ -252,14 +251,14 @@ describe('tls kind: a misbehaving target', () => {
 
 describe('tls kind: alarms through the seam', () => {
   it('DaysToExpiry below warnDays → warning, below failDays → critical, worst region decides', () => {
-    const check = tlsCheck({ port: 8443 }) as ValidatedCheck<TlsCheck>;
+    const check = tlsCheck({ port: 8443 }) as ValidatedTlsCheck;
     const alarms = tlsKind.alarms!(check);
     expect(alarms).toEqual([
       expect.objectContaining({ metric: 'DaysToExpiry', comparison: 'LessThanThreshold', threshold: 21, severity: 'warning', acrossRegions: 'min', statistic: 'Minimum' }),
       expect.objectContaining({ metric: 'DaysToExpiry', comparison: 'LessThanThreshold', threshold: 7, severity: 'critical', acrossRegions: 'min', statistic: 'Minimum' }),
     ]);
     expect(alarms[0]!.description).toContain('127.0.0.1:8443');
-    const own = tlsKind.alarms!(tlsCheck({ warnDays: 30, failDays: 10 }) as ValidatedCheck<TlsCheck>);
+    const own = tlsKind.alarms!(tlsCheck({ warnDays: 30, failDays: 10 }) as ValidatedTlsCheck);
     expect(own.map((a) => a.threshold)).toEqual([30, 10]);
     expect(tlsKind.metrics!.map((m) => m.name)).toEqual(['DaysToExpiry']);
   });

@@ -8,7 +8,7 @@
  */
 import type { Severity, ValidatedCheck, ValidatedConfig } from '../config/types';
 import { formatDuration, ms } from '../duration';
-import { registry as defaultRegistry } from '../probes/registry';
+import { registry as defaultRegistry, kindOf } from '../probes/registry';
 import type { KindAlarm, ProbeKind } from '../probes/types';
 import { tableName } from '../store/table';
 import { checkDimensions, LEGACY_RUNNER_HEALTH_METRIC, METRIC, METRIC_NAMESPACE, runnerDimensions } from './metrics';
@@ -133,8 +133,8 @@ function describe(lines: string[], tail: string): string {
 /** The alarms of one check (none when it is disabled). */
 export function checkAlarmSpecs(config: ValidatedConfig, check: ValidatedCheck, kinds: Kinds = defaultRegistry): AlarmSpec[] {
   if (!check.enabled) return [];
-  const kind = kinds.get(check.kind);
-  const target = clean(kind ? kind.target(check as never) : check.kind);
+  const kind = kindOf(check, kinds);
+  const target = clean(kind ? kind.target(check) : check.kind);
   const { quorum, datapoints, periods, periodSeconds } = resolveAlarmSettings(check);
   const regions = check.regions;
   const label = checkLabel(check);
@@ -206,7 +206,7 @@ export function checkAlarmSpecs(config: ValidatedConfig, check: ValidatedCheck, 
     });
   }
 
-  for (const ka of kind?.alarms?.(check as never) ?? []) {
+  for (const ka of kind?.alarms?.(check) ?? []) {
     const values = series('k', ka.metric, ka.statistic);
     const fn = ka.acrossRegions === 'max' ? 'MAX' : 'MIN';
     const worst = ka.acrossRegions === 'max' ? 'highest' : 'lowest';

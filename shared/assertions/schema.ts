@@ -63,7 +63,7 @@ function regexReason(e: Error): string {
  * @param kind the kind's name, for messages ("not a source http checks offer")
  */
 export function assertionSchema(sources: readonly string[], numericSources: readonly string[] = [], kind?: string): Schema<Assertion> {
-  const base = s.object<Assertion>(
+  const base: Schema<Assertion> = s.object(
     {
       source: sourceSchema(sources, kind),
       property: s.optional(s.string({ minLength: 1 })),

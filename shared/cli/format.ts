@@ -1,6 +1,7 @@
 /** Terminal output for the CLI: status words, colours (only on a TTY), tables. */
 import { formatDuration } from '../duration';
-import { registry } from '../probes/registry';
+import { kindOf } from '../probes/registry';
+import type { ValidatedCheck } from '../config/types';
 import { redact, redactText } from '../redact';
 import { codeWord, type CheckResult, type CheckStatus, type DegradedReason } from '../types';
 
@@ -51,10 +52,9 @@ export function resultNote(r: CheckResult, ctx: NoteContext = {}): string {
 }
 
 /** The note context of a check (for `run` and `dev`). */
-export function noteContext(check: { kind: string; degradedAfter?: string } | undefined): NoteContext {
+export function noteContext(check: ValidatedCheck | undefined): NoteContext {
   if (!check) return {};
-  const kind = registry.get(check.kind);
-  return { degradedAfter: check.degradedAfter, target: kind?.target(check as never) };
+  return { degradedAfter: check.degradedAfter, target: kindOf(check)?.target(check) };
 }
 
 export function resultRow(r: CheckResult, ctx: NoteContext = {}): string[] {

@@ -39,21 +39,65 @@ export const joinIndex = (path: string, i: number): string => `${path}[${i}]`;
 export const INVALID: unique symbol = Symbol('invalid');
 export type Checked<T> = T | typeof INVALID;
 
-export interface Schema<T = unknown> {
+/**
+ * Checks a value and returns it as `T` (defaults applied). `I` is the type a user writes (what
+ * {@link Infer} reads): it differs from `T` only for objects whose optional fields have defaults.
+ */
+export interface Schema<T = unknown, I = T> {
   /** How the expected value reads in a message: "a string", "a duration such as \"30s\"". */
   readonly expected: string;
   check(value: unknown, path: string, issues: Issues): Checked<T>;
+  /** Type only, never set: carries the input type for {@link Infer}. */
+  readonly __input?: I;
 }
 
-/** A field of an object schema: optional fields may carry a default. */
-export interface Field<T = unknown> {
-  schema: Schema<T>;
+/** A field of an object schema: optional fields may carry a default (`D` says whether it has one). */
+export interface Field<T = unknown, I = T, D extends boolean = boolean> {
+  schema: Schema<T, I>;
   optional: boolean;
   default?: T;
+  /** Type only, never set: whether validation fills the field in. */
+  readonly __hasDefault?: D;
 }
 
-type AnyField = Schema<unknown> | Field<unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: any schema at all, whatever its types
+type AnyField = Schema<any, any> | Field<any, any, boolean>;
 export type Shape = Record<string, AnyField>;
+
+/** Flattens an intersection so types read (and compare) as one object. */
+export type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type OptionalKey<S, K extends keyof S> = S[K] extends Field<unknown, unknown, boolean> ? K : never;
+type DefaultedKey<S, K extends keyof S> = S[K] extends Field<unknown, unknown, true> ? K : never;
+type InputOf<F> = F extends Field<unknown, infer I, boolean> ? I : F extends Schema<unknown, infer I> ? I : never;
+type OutputOf<F> = F extends Field<infer T, unknown, boolean> ? T : F extends Schema<infer T, unknown> ? T : never;
+
+/** What a user writes for a shape: fields made optional with `s.optional` are optional. */
+export type Infer<S extends Shape> = Simplify<
+  { -readonly [K in keyof S as K extends OptionalKey<S, K> ? never : K]: InputOf<S[K]> } & {
+    -readonly [K in keyof S as K extends OptionalKey<S, K> ? K : never]?: InputOf<S[K]>;
+  }
+>;
+
+/** Optional fields without a default: the only ones a validated value may lack. */
+type BareKey<S, K extends keyof S> = K extends OptionalKey<S, K> ? (K extends DefaultedKey<S, K> ? never : K) : never;
+
+/** What validation returns for a shape: fields with a default are always there. */
+export type Output<S extends Shape> = Simplify<
+  { -readonly [K in keyof S as K extends OptionalKey<S, K> ? DefaultedKey<S, K> : K]: OutputOf<S[K]> } & {
+    -readonly [K in keyof S as BareKey<S, K>]?: OutputOf<S[K]>;
+  }
+>;
+
+/** `true` when A and B have the same keys and each is assignable to the other. */
+export type SameType<A, B> = [keyof A] extends [keyof B]
+  ? [keyof B] extends [keyof A]
+    ? [A] extends [B]
+      ? [B] extends [A]
+        ? true
+        : false
+      : false
+    : false
+  : false;
 
 /** How a value reads in a message: `"200"`, `number 42`, `an array`, `null`. */
 export function describe(v: unknown): string {
@@ -125,6 +169,10 @@ function durationHint(v: string): string | undefined {
 }
 
 const isField = (f: AnyField): f is Field<unknown> => 'schema' in f && 'optional' in f;
+
+function optional<T, I>(schema: Schema<T, I>, defaultValue?: T): Field<T, I, boolean> {
+  return { schema, optional: true, default: defaultValue };
+}
 
 /** Schema builders. */
 export const s = {
@@ -277,7 +325,7 @@ export const s = {
     };
   },
 
-  array<T>(item: Schema<T>, opts: { min?: number; max?: number; expected?: string } = {}): Schema<T[]> {
+  array<T, I = T>(item: Schema<T, I>, opts: { min?: number; max?: number; expected?: string } = {}): Schema<T[], I[]> {
     const expected = opts.expected ?? `a list of ${item.expected}`;
     return {
       expected,
@@ -304,7 +352,7 @@ export const s = {
   },
 
   /** A map with free keys (headers, tags). */
-  record<T>(value: Schema<T>): Schema<Record<string, T>> {
+  record<T, I = T>(value: Schema<T, I>): Schema<Record<string, T>, Record<string, I>> {
     const expected = `an object whose values are each ${value.expected}`;
     return {
       expected,
@@ -324,7 +372,7 @@ export const s = {
   },
 
   /** Any of several schemas; the first that accepts wins (issues of the failed tries are dropped). */
-  oneOf<T>(expected: string, ...options: Schema<T>[]): Schema<T> {
+  oneOf<T, I = T>(expected: string, ...options: Schema<T, I>[]): Schema<T, I> {
     return {
       expected,
       check(v, path, issues) {
@@ -339,29 +387,31 @@ export const s = {
   },
 
   /** A strict object: unknown keys are errors, required keys must be there, defaults fill in. */
-  object<T = Record<string, unknown>>(shape: Shape, opts: { expected?: string } = {}): Schema<T> & { shape: Shape } {
+  object<S extends Shape>(shape: S, opts: { expected?: string } = {}): Schema<Output<S>, Infer<S>> & { shape: S } {
     const expected = opts.expected ?? 'an object';
     return {
       expected,
       shape,
       check(v, path, issues) {
         if (typeof v !== 'object' || v === null || Array.isArray(v)) return expect(issues, path, expected, v);
-        return checkShape(shape, v as Record<string, unknown>, path, issues) as Checked<T>;
+        return checkShape(shape, v as Record<string, unknown>, path, issues) as Checked<Output<S>>;
       },
     };
   },
 
-  optional<T>(schema: Schema<T>, defaultValue?: T): Field<T> {
-    return { schema, optional: true, default: defaultValue };
+  /** An optional field; with a default, validation fills it in (and the validated type has it). */
+  optional: optional as {
+    <T, I>(schema: Schema<T, I>): Field<T, I, false>;
+    <T, I>(schema: Schema<T, I>, defaultValue: NoInfer<T>): Field<T, I, true>;
   },
 
-  /** Any JSON-ish value, no checks (request bodies). */
-  any(expected = 'any value'): Schema<unknown> {
-    return { expected, check: (v) => v };
+  /** Any JSON-ish value, no checks (request bodies); `T` is only what the type says. */
+  any<T = unknown>(expected = 'any value'): Schema<T> {
+    return { expected, check: (v) => v as T };
   },
 
   /** Wraps a schema with a further check that may add issues (cross-field rules). */
-  refine<T>(schema: Schema<T>, rule: (value: T, path: string, issues: Issues) => void): Schema<T> {
+  refine<T, I = T>(schema: Schema<T, I>, rule: (value: T, path: string, issues: Issues) => void): Schema<T, I> {
     return {
       expected: schema.expected,
       check(v, path, issues) {
@@ -399,7 +449,7 @@ export function checkShape(
     }
   }
   for (const [key, f] of Object.entries(shape)) {
-    const field: Field<unknown> = isField(f) ? f : { schema: f, optional: false };
+    const field: Field<unknown> = isField(f) ? f : { schema: f as Schema<unknown>, optional: false };
     const v = Object.hasOwn(value, key) ? value[key] : undefined;
     if (v === undefined) {
       if (!field.optional) {

@@ -9,8 +9,9 @@ import { checkMaintenance, maintenanceWindowSchema } from '../alarms/maintenance
 import { alarmSettingsSchema, checkAlarmSettings, mergeAlarmSettings } from '../alarms/settings';
 import { notifySettingsShape } from '../notify/config';
 import { inlineCaFiles } from './ca-files';
-import { checkShape, closest, describe, formatDiagnostic, INVALID, Issues, joinIndex, joinKey, s, type Diagnostic, type Shape } from './schema';
-import type { ValidatedCheck, ValidatedConfig } from './types';
+import { checkShape, closest, describe, formatDiagnostic, INVALID, Issues, joinIndex, joinKey, s, type Diagnostic, type Infer, type SameType, type Shape } from './schema';
+import type { Assertion } from '../types';
+import type { CheckCommon, CheckDefaults, ValidatedCheck, ValidatedConfig } from './types';
 
 export const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
 const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -22,7 +23,7 @@ const notifyTargets = s.object({
 const severity = s.literalUnion(['critical', 'warning'] as const);
 const tags = s.record(s.string());
 
-const defaultsShape: Shape = {
+const defaultsShape = {
   frequency: s.optional(s.duration({ min: 1_000 })),
   timeout: s.optional(s.duration({ min: 1 })),
   retries: s.optional(s.number({ integer: true, min: 0, max: 5 })),
@@ -31,7 +32,9 @@ const defaultsShape: Shape = {
   regions: s.optional(s.array(region, { min: 1 })),
   tags: s.optional(tags),
   alarm: s.optional(alarmSettingsSchema),
-};
+} satisfies Shape;
+// The documented types (JSDoc for defineConfig) and these shapes agree: a compile error otherwise.
+true satisfies SameType<Infer<typeof defaultsShape>, CheckDefaults>;
 
 /** Top-level keys; other issues add theirs here (e.g. `maintenance`). */
 export const configShape: Shape = {
@@ -46,7 +49,7 @@ export const configShape: Shape = {
 };
 
 /** Fields common to every check. */
-const commonShape: Shape = {
+const commonShape = {
   id: s.string({ pattern: SLUG_RE, expected: 'an id (lower-case letters, digits and dashes, at most 64)', patternHint: 'e.g. "shop-cart"' }),
   kind: s.string(),
   name: s.optional(s.string({ minLength: 1 })),
@@ -60,8 +63,10 @@ const commonShape: Shape = {
   runbook: s.optional(s.url()),
   alarm: s.optional(alarmSettingsSchema),
   enabled: s.optional(s.boolean()),
-  assertions: s.optional(s.any('a list of assertions')),
-};
+  // Checked against the kind's sources in validateCheck.
+  assertions: s.optional(s.any<Assertion[]>('a list of assertions')),
+} satisfies Shape;
+true satisfies SameType<Infer<typeof commonShape>, CheckCommon>;
 
 const SCHEDULE_HINT = 'use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)';
 /** A frequency the one-minute schedule can keep: a divisor of a minute or whole minutes. */
@@ -229,7 +234,7 @@ function validateCheck(
   // field that is itself wrong would only mislead), whatever else is wrong with the check.
   const kindReady = Object.keys(kind.fields).every((k) => raw[k] === undefined || Object.hasOwn(fields, k)) && ['regions', 'timeout'].every(known);
   try {
-    if (kindReady) kind.validate?.(check, path, issues);
+    if (kindReady) kind.validate?.(check as ValidatedCheck, path, issues);
   } catch (e) {
     // A rule may still assume more than that; when something is invalid, its problem is already reported.
     if (valid) throw e;

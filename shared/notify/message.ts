@@ -7,7 +7,7 @@ import { dashboardName } from '../alarms/names';
 import { alarmSpecs, type AlarmSpec, type AlarmType } from '../alarms/specs';
 import type { Severity, ValidatedCheck, ValidatedConfig } from '../config/types';
 import { formatDuration, ms } from '../duration';
-import { registry as defaultRegistry } from '../probes/registry';
+import { registry as defaultRegistry, kindOf } from '../probes/registry';
 import type { ProbeKind } from '../probes/types';
 import type { LatestState } from '../store/types';
 import { codeWord, type CheckError, type CheckResult, type CheckStatus, type DegradedReason } from '../types';
@@ -237,10 +237,10 @@ export function problemWord(type: AlarmType | 'test', key = ''): string {
 }
 
 function incidentCheck(check: ValidatedCheck, kinds: Kinds): IncidentCheck {
-  const kind = kinds.get(check.kind);
+  const kind = kindOf(check, kinds);
   let target: string = check.kind;
   try {
-    target = kind ? oneLine(kind.target(check as never)) : check.kind;
+    target = kind ? oneLine(kind.target(check)) : check.kind;
   } catch {
     /* a kind's target() on an odd check: the kind name will do */
   }
@@ -345,7 +345,7 @@ export function incidentFromAlarm(input: AlarmIncidentInput): Incident {
     const a = assess(spec.type, regions, ic);
     ({ affected, headline, detail, since } = a);
     if (spec.type === 'kind') {
-      const ka = check ? kinds.get(check.kind)?.alarms?.(check as never).find((k) => `kind:${check.id}:${k.name}` === spec.key) : undefined;
+      const ka = check ? kindOf(check, kinds)?.alarms?.(check).find((k) => `kind:${check.id}:${k.name}` === spec.key) : undefined;
       detail = ka ? oneLine(ka.description) : undefined;
       headline = undefined;
       // The results' own reason (`expires in 14d (warnDays 21)`) beats the alarm's generic description.

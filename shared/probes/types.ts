@@ -6,8 +6,8 @@
 import type { LookupFunction } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Issues, Shape } from '../config/schema';
-import type { ValidatedCheck, ValidatedConfig } from '../config/types';
+import type { Infer, Issues, Output, SameType, Shape, Simplify } from '../config/schema';
+import type { CheckCommon, ValidatedCheck, ValidatedConfig } from '../config/types';
 import type { CheckError, DegradedReason } from '../types';
 
 /** A metric a kind publishes besides `Failed` and `Duration` (keep them few: each costs money). */
@@ -87,6 +87,14 @@ export interface ProbeOutcome {
   degraded?: DegradedReason;
 }
 
+/** Stored state a kind may read instead of (or besides) a network target. */
+export interface ProbeState {
+  /** The check's stored runs in this region, newest first (metric judges a figure against its past). */
+  history(checkId: string, limit: number): Promise<Array<{ scheduledAt: string; metrics: Record<string, number> }>>;
+  /** The results table (heartbeat judges the pings stored there). */
+  table: { client: DynamoDBClient | DynamoDBDocumentClient; tableName: string };
+}
+
 /** Everything a probe may use besides its check. */
 export interface ProbeContext {
   /** Aborts at the attempt's timeout or the runner's deadline, whichever is first. */
@@ -98,10 +106,11 @@ export interface ProbeContext {
   config?: ValidatedConfig;
   /** Name lookup; tests point it at a DNS server on loopback. @default dns.lookup */
   lookup?: LookupFunction;
-  /** Stored history for kinds that judge a figure against its past (metric). */
-  history?: (checkId: string, limit: number) => Promise<Array<{ scheduledAt: string; metrics: Record<string, number> }>>;
-  /** The results table, for kinds that judge state stored there instead of a network target (heartbeat reads its pings). */
-  table?: { client: DynamoDBClient | DynamoDBDocumentClient; tableName: string };
+  /**
+   * Stored state, backed by the runner's store: only the parts the kind declares in
+   * {@link ProbeKind.state}, and only those the runner has (none in a bare `watchpost run`).
+   */
+  state?: Partial<ProbeState>;
   /**
    * Marks a value the probe learned during the run as secret (a multistep session token marked
    * `secret: true`): it is scrubbed from this run's result in all its forms, like a config secret.
@@ -122,18 +131,24 @@ export interface RunnerPermission {
   why?: string;
 }
 
-export interface ProbeKind<C = any> {
+/**
+ * A probe kind, for checks of type `C` (validated: common fields and the kind's defaults set).
+ * Define one with {@link defineKind}, which derives `C` from the kind's `fields`.
+ */
+export interface ProbeKind<C = ValidatedCheck> {
   kind: string;
   /** The kind's own config fields (besides the common ones). */
   fields: Shape;
+  /** Stored state the runner must supply in {@link ProbeContext.state}. @default none */
+  state?: readonly (keyof ProbeState)[];
   /** Assertion sources the kind can answer. */
   assertionSources: readonly string[];
   /** Sources whose target must be a number for lessThan/greaterThan. */
   numericSources?: readonly string[];
-  /** Cross-field rules the schema cannot express. */
+  /** Cross-field rules the schema cannot express; runs once the kind's own fields are valid. */
   validate?(check: C, path: string, issues: Issues): void;
   /** What it probes, for tables and alarm descriptions (no secrets). */
-  target(check: ValidatedCheck<C>): string;
+  target(check: C): string;
   /** @default "10s" */
   defaultTimeout?: string;
   metrics?: readonly KindMetric[];
@@ -145,9 +160,37 @@ export interface ProbeKind<C = any> {
    */
   runReadsSecrets?: boolean;
   /** IAM the runner needs in AWS for this check, beyond the table, metrics and secrets. */
-  runnerPermissions?(check: ValidatedCheck<C>): RunnerPermission[];
+  runnerPermissions?(check: C): RunnerPermission[];
   /** Extra alarms through the alarm seam. */
-  alarms?(check: ValidatedCheck<C>): KindAlarm[];
+  alarms?(check: C): KindAlarm[];
   /** Runs one attempt. Never throws for a misbehaving target: that is `error` in the outcome. */
-  run(check: ValidatedCheck<C>, ctx: ProbeContext): Promise<ProbeOutcome>;
+  run(check: C, ctx: ProbeContext): Promise<ProbeOutcome>;
 }
+
+/** The documented fields of `C` its kind's schema must declare: its own, and common ones it overrides. */
+type KindFields<C, S> = Simplify<Pick<C, Exclude<keyof C, keyof CheckCommon> | (keyof S & keyof C)>>;
+
+/**
+ * A validated check of documented type `C` whose kind fields are `S`: the fields with a default
+ * are always set (probes never restate a default).
+ */
+export type KindCheck<C extends CheckCommon, S extends Shape> = Simplify<Omit<ValidatedCheck<C>, keyof S> & Output<S>>;
+
+/**
+ * Defines a kind: its check type is derived from its `fields`, and the documented input type
+ * `C` (what users write, with JSDoc) must match those fields exactly — a compile error otherwise.
+ * @example export const tlsKind = defineKind<TlsCheck>()({ kind: 'tls', fields: tlsFields, … })
+ */
+export function defineKind<C extends CheckCommon>() {
+  return <S extends Shape>(
+    kind: ProbeKind<KindCheck<C, S>> & { kind: C['kind']; fields: S } & FieldsMatch<C, S>,
+  ): ProbeKind<KindCheck<C, S>> & { fields: S } => kind;
+}
+
+type FieldsMatch<C, S extends Shape> =
+  SameType<Infer<S>, KindFields<C, S>> extends true
+    ? unknown
+    : { 'the fields do not match the documented check type': { schema: Infer<S>; documented: KindFields<C, S> } };
+
+/** Every registered kind, for code that handles checks of any kind (narrow with `kindOf`). */
+export type AnyKind = ProbeKind;

@@ -9,7 +9,7 @@ import { evaluateAssertions } from '../assertions/evaluate';
 import type { ValidatedCheck, ValidatedConfig } from '../config/types';
 import { formatDuration, ms } from '../duration';
 import { probeKind } from '../probes/registry';
-import type { ProbeContext, ProbeOutcome } from '../probes/types';
+import type { ProbeContext, ProbeKind, ProbeOutcome, ProbeState } from '../probes/types';
 import { beforeDeadline, retry, TimeoutError } from '../retry';
 import { redact, resolveSecrets, SecretError, secretNames, SecretSet, type SecretResolver } from '../secrets';
 import type { CheckResult, CheckStatus, DegradedReason } from '../types';
@@ -23,14 +23,21 @@ export interface RunCheckOptions {
   secrets: SecretResolver;
   config?: ValidatedConfig;
   lookup?: ProbeContext['lookup'];
-  history?: ProbeContext['history'];
-  table?: ProbeContext['table'];
+  /** The stored state the runner has; a kind gets the parts it declares in `state`. @default none */
+  state?: Partial<ProbeState>;
   /** Aborts the run at once (e.g. `watchpost dev` stopping): the probe gets the abort like a timeout. */
   signal?: AbortSignal;
 }
 
 /** Backoff between a check's attempts (shared/retry.ts): 250 ms, 500 ms, 1 s, 2 s… capped at 2 s, no jitter. */
 export const CHECK_BACKOFF = { baseMs: 250, capMs: 2_000, factor: 2, jitter: 'none' } as const;
+
+/** Only the stored state a kind declares: a kind that declares none reads nothing stored. */
+function stateFor(kind: ProbeKind, state: Partial<ProbeState> | undefined): Partial<ProbeState> {
+  const out: Partial<ProbeState> = {};
+  for (const need of kind.state ?? []) if (state?.[need]) Object.assign(out, { [need]: state[need] });
+  return out;
+}
 
 /** How long past the deadline a secret resolver may take to report its own failure. */
 const SECRET_GRACE_MS = 250;
@@ -172,8 +179,7 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     region: opts.region,
     config: opts.config,
     lookup: opts.lookup,
-    history: opts.history,
-    table: opts.table,
+    state: stateFor(probeKind(check.kind), opts.state),
     secret: (v: string) => void secretValues.add(v),
   };
   const timeout = ms(check.timeout);

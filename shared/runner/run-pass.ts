@@ -7,7 +7,7 @@
 import type { ValidatedConfig } from '../config/types';
 import type { Log } from '../log';
 import type { MetricSink } from '../metrics/types';
-import type { ProbeContext } from '../probes/types';
+import type { ProbeContext, ProbeState } from '../probes/types';
 import { beforeDeadline } from '../retry';
 import type { SecretResolver } from '../secrets';
 import type { ResultStore, WriteReport } from '../store/types';
@@ -41,7 +41,7 @@ export interface PassOptions extends ScheduleOptions {
   log: Log;
   lookup?: ProbeContext['lookup'];
   /** The results table for kinds that read stored state (heartbeat pings). */
-  table?: ProbeContext['table'];
+  table?: ProbeState['table'];
   /**
    * Store each result as soon as it is ready instead of all at the end (`watchpost dev`, whose
    * passes span a whole minute: the dashboard should not lag). The Lambda batches. @default false
@@ -116,9 +116,15 @@ function crashed(run: DueRun, region: string, e: unknown): CheckResult {
 export async function runPass(opts: PassOptions): Promise<PassReport> {
   const runs = opts.runs ?? dueRuns(opts.config, opts.region, opts.tick, opts);
   const results: CheckResult[] = [];
-  const history: ProbeContext['history'] = opts.store
-    ? async (checkId, limit) => (await opts.store!.history(checkId, { limit, region: opts.region })).map((r) => ({ scheduledAt: r.scheduledAt, metrics: r.metrics }))
-    : undefined;
+  // One store-backed state for every kind; each gets the parts it declares (ProbeKind.state).
+  const resultStore = opts.store;
+  const state: Partial<ProbeState> = { table: opts.table };
+  if (resultStore)
+    state.history = async (checkId, limit) =>
+      (await resultStore.history(checkId, { limit, region: opts.region })).map((r) => ({
+        scheduledAt: r.scheduledAt,
+        metrics: r.metrics,
+      }));
 
   const storeFailure = (e: Error, batch: CheckResult[]) => ({ written: 0, failed: batch.map((result) => ({ result, reason: e.message })) });
   const stored: WriteReport = { written: 0, failed: [] };
@@ -147,8 +153,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
       secrets: opts.secrets,
       config: opts.config,
       lookup: opts.lookup,
-      history,
-      table: opts.table,
+      state,
       signal: opts.signal,
     }).catch((e: unknown) => crashed(run, opts.region, e));
     if (opts.signal?.aborted) return;

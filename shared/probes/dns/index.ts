@@ -1,6 +1,6 @@
 /** The `dns` probe kind: resolve a name through a chosen resolver, assert on answers and rcode. */
 import { closest, INVALID, joinIndex, joinKey, s, type Schema } from '../../config/schema';
-import type { ProbeKind } from '../types';
+import { defineKind, type KindCheck } from '../types';
 import { runDns } from './run';
 import { parseServer } from './server';
 import type { DnsCheck, DnsRecordType } from './types';
@@ -28,25 +28,31 @@ const serverSchema: Schema<string> = {
   },
 };
 
+/** The fields of {@link DnsCheck}, with the defaults validation applies. */
+const fields = {
+  name: s.string({ pattern: NAME_RE, expected: 'a domain name such as "shop.example.com"', patternHint: 'no scheme, port or path; labels of letters, digits, "-" and "_"' }),
+  type: s.optional(s.literalUnion(RECORD_TYPES), 'A'),
+  server: s.optional(serverSchema),
+};
+
+/** A validated dns check: the fields with a default are set. */
+export type ValidatedDnsCheck = KindCheck<DnsCheck, typeof fields>;
+
 /** DNS lookup (A, AAAA, CNAME, MX, TXT, NS) through a chosen resolver, with assertions on answers and rcode. */
-export const dnsKind: ProbeKind<DnsCheck> = {
+export const dnsKind = defineKind<DnsCheck>()({
   kind: 'dns',
-  fields: {
-    name: s.string({ pattern: NAME_RE, expected: 'a domain name such as "shop.example.com"', patternHint: 'no scheme, port or path; labels of letters, digits, "-" and "_"' }),
-    type: s.optional(s.literalUnion(RECORD_TYPES), 'A'),
-    server: s.optional(serverSchema),
-  },
+  fields,
   assertionSources: ['answer', 'answerCount', 'rcode', 'latency'],
   numericSources: ['answerCount', 'latency'],
   metrics: [],
   validate(check, path, issues) {
     // A typo in an rcode would make an assertion that can never pass.
-    (check.assertions ?? []).forEach((a, i) => {
+    check.assertions.forEach((a, i) => {
       if (a.source !== 'rcode' || typeof a.target !== 'string' || (RCODES as readonly string[]).includes(a.target)) return;
       const near = closest(a.target, RCODES);
       issues.add(joinKey(joinIndex(joinKey(path, 'assertions'), i), 'target'), `"${a.target}" is not a response code (${RCODES.join(', ')})`, near ? `did you mean "${near}"?` : undefined);
     });
   },
-  target: (check) => `${check.name} ${check.type ?? 'A'}${check.server ? ` @${check.server}` : ''}`,
+  target: (check) => `${check.name} ${check.type}${check.server ? ` @${check.server}` : ''}`,
   run: runDns,
-};
+});

@@ -1,9 +1,9 @@
 /** One attempt of a `dns` check: one query through node's resolver (c-ares), rcode from its error codes. */
 import { promises as dnsPromises } from 'node:dns';
-import type { ValidatedCheck } from '../../config/types';
+import type { ValidatedDnsCheck } from './index';
 import type { CheckError } from '../../types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
-import type { DnsCheck, DnsRecordType } from './types';
+import type { DnsRecordType } from './types';
 
 const now = () => performance.now();
 const round = (msv: number): number => Math.round(msv * 10) / 10;
@@ -42,8 +42,8 @@ async function query(resolver: dnsPromises.Resolver, name: string, type: DnsReco
   }
 }
 
-export async function runDns(check: ValidatedCheck<DnsCheck>, ctx: ProbeContext): Promise<ProbeOutcome> {
-  const type = check.type ?? 'A';
+export async function runDns(check: ValidatedDnsCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
+  const type = check.type;
   // Two tries (UDP loses packets); c-ares doubles the wait on the retry, so 3 × per-try fits the timeout.
   const resolver = new dnsPromises.Resolver({ timeout: Math.max(50, Math.floor(ctx.timeoutMs / 3)), tries: 2 });
   if (check.server) resolver.setServers([check.server]);

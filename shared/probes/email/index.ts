@@ -5,7 +5,7 @@
  */
 import { INVALID, joinKey, s, type Checked, type Schema } from '../../config/schema';
 import { formatDuration, ms, parseDuration } from '../../duration';
-import type { ProbeKind } from '../types';
+import { defineKind, type KindCheck } from '../types';
 import type { EmailCheck } from './types';
 
 /** Set by the Lambda bundling to the email probe's own file (shared/bundle-shims LAZY_EMAIL); unset when running the sources. */
@@ -43,32 +43,38 @@ export function transitThresholdMs(check: Pick<EmailCheck, 'transitAfter'> & { t
   return check.transitAfter !== undefined ? ms(check.transitAfter) : Math.round(ms(check.timeout) / 2);
 }
 
+/** The fields of {@link EmailCheck}, with the defaults validation applies. */
+const fields = {
+  smtp: s.object({
+    host,
+    port,
+    secure: s.optional(s.boolean()),
+    starttls: s.optional(starttls),
+    auth: s.optional(auth),
+    tls: s.optional(tls),
+  }),
+  imap: s.object({
+    host,
+    port,
+    secure: s.optional(s.boolean()),
+    starttls: s.optional(starttls),
+    auth,
+    mailbox: s.optional(s.string({ minLength: 1 }), 'INBOX'),
+    tls: s.optional(tls),
+  }),
+  from: address,
+  to: address,
+  acceptAfter: s.optional(s.duration({ min: 1 })),
+  transitAfter: s.optional(s.duration({ min: 1 })),
+};
+
+/** A validated email check: the fields with a default are set. */
+export type ValidatedEmailCheck = KindCheck<EmailCheck, typeof fields>;
+
 /** Email round trip: SMTP send → IMAP IDLE arrival, with transit time, Received hops and SPF/DKIM/DMARC verdicts. */
-export const emailKind: ProbeKind<EmailCheck> = {
+export const emailKind = defineKind<EmailCheck>()({
   kind: 'email',
-  fields: {
-    smtp: s.object({
-      host,
-      port,
-      secure: s.optional(s.boolean()),
-      starttls: s.optional(starttls),
-      auth: s.optional(auth),
-      tls: s.optional(tls),
-    }),
-    imap: s.object({
-      host,
-      port,
-      secure: s.optional(s.boolean()),
-      starttls: s.optional(starttls),
-      auth,
-      mailbox: s.optional(s.string({ minLength: 1 }), 'INBOX'),
-      tls: s.optional(tls),
-    }),
-    from: address,
-    to: address,
-    acceptAfter: s.optional(s.duration({ min: 1 })),
-    transitAfter: s.optional(s.duration({ min: 1 })),
-  },
+  fields,
   assertionSources: ['transit', 'smtpAccept', 'total', 'hops', 'header', 'subject', 'body', 'auth'],
   numericSources: ['transit', 'smtpAccept', 'total', 'hops'],
   // Fits the default one-minute frequency (a run ends before the next is due); give a slower
@@ -116,4 +122,4 @@ export const emailKind: ProbeKind<EmailCheck> = {
   },
   // Loaded on first use: the mail libraries are most of the runner bundle and most configs have no email check.
   run: async (check, ctx) => (await loadProbe()).runEmail(check, ctx),
-};
+});

@@ -4,8 +4,8 @@
  * dead runs left. Everything ends inside the attempt's timeout: NOT_DELIVERED when it is the
  * wait for arrival that ran out, TIMEOUT when anything else stalled.
  */
+import type { ValidatedEmailCheck } from './index';
 import type { ConnectionOptions } from 'node:tls';
-import type { ValidatedCheck } from '../../config/types';
 import { formatDuration, ms } from '../../duration';
 import type { CheckError } from '../../types';
 import { trustContext } from '../trust';
@@ -14,7 +14,7 @@ import { imapError, smtpError } from './errors';
 import { ImapWatcher, type Found } from './imap';
 import { bodyText, composeMessage, headerValues, parseAuthResults, parseHeaders, parseReceived } from './message';
 import { SmtpSession, type Accepted } from './smtp';
-import type { EmailCheck, EmailTls } from './types';
+import type { EmailTls } from './types';
 
 /** Stale probe messages are those older than this many timeouts (and at least STALE_MIN_MS). */
 export const STALE_TIMEOUTS = 3;
@@ -99,10 +99,10 @@ export function reserveMs(timeoutMs: number): number {
   return Math.round(Math.min(1_000, Math.max(150, timeoutMs * 0.02)));
 }
 
-export async function runEmail(check: ValidatedCheck<EmailCheck>, ctx: ProbeContext): Promise<ProbeOutcome> {
+export async function runEmail(check: ValidatedEmailCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
   const t0 = Date.now();
   const budget = new Budget(t0 + ctx.timeoutMs - reserveMs(ctx.timeoutMs), ctx.signal);
-  const mailbox = check.imap.mailbox ?? 'INBOX';
+  const mailbox = check.imap.mailbox;
   const smtpEnd = { host: check.smtp.host, port: check.smtp.port };
   const imapEnd = { host: check.imap.host, port: check.imap.port };
   const smtpCtx = { ...smtpEnd, user: check.smtp.auth?.user, from: check.from, to: check.to };

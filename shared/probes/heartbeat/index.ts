@@ -6,7 +6,7 @@
 import { INVALID, joinKey, s, type Schema } from '../../config/schema';
 import { ms } from '../../duration';
 import { isSecretRef, type SecretRef } from '../../types';
-import type { KindAlarm, ProbeKind } from '../types';
+import { defineKind, type KindAlarm, type KindCheck } from '../types';
 import { runHeartbeat } from './run';
 import type { HeartbeatCheck } from './types';
 
@@ -41,22 +41,30 @@ const tokenSchema: Schema<SecretRef> = {
 /** Seconds of an alarm period that sees at least one run: the frequency rounded up to whole minutes. */
 export const alarmPeriodSeconds = (frequency: string): number => Math.max(60, Math.ceil(ms(frequency) / 60_000) * 60);
 
+/** The fields of {@link HeartbeatCheck}, with the defaults validation applies. */
+const fields = {
+  period: s.duration({ min: 1_000, max: 31 * DAY }),
+  grace: s.duration({ min: 0, max: 31 * DAY }),
+  maxRuntime: s.optional(s.duration({ min: 1_000, max: 31 * DAY })),
+  token: tokenSchema,
+};
+
+/** A validated heartbeat check: the fields with a default are set. */
+export type ValidatedHeartbeatCheck = KindCheck<HeartbeatCheck, typeof fields>;
+
 /**
  * Push check for cron jobs: the job pings /ping/<id> (start, fail); fails when a ping is missing, the job failed or
  * ran too long.
  */
-export const heartbeatKind: ProbeKind<HeartbeatCheck> = {
+export const heartbeatKind = defineKind<HeartbeatCheck>()({
   kind: 'heartbeat',
-  fields: {
-    period: s.duration({ min: 1_000, max: 31 * DAY }),
-    grace: s.duration({ min: 0, max: 31 * DAY }),
-    maxRuntime: s.optional(s.duration({ min: 1_000, max: 31 * DAY })),
-    token: tokenSchema,
-  },
+  fields,
   // The token is the endpoint's business: a run only reads stored pings.
   runReadsSecrets: false,
   assertionSources: ['sinceLastPing', 'jobDuration', 'lastSignal'],
   numericSources: ['sinceLastPing', 'jobDuration'],
+  // Judges the pings the endpoint stored in the results table.
+  state: ['table'],
   defaultTimeout: '5s',
   metrics: [
     // Seconds since the last good ping (/ping/<id>); not published before the first one
@@ -95,4 +103,4 @@ export const heartbeatKind: ProbeKind<HeartbeatCheck> = {
     ];
   },
   run: runHeartbeat,
-};
+});

@@ -3,14 +3,13 @@
  * has no network target; its "target misbehaving" is a job that stops pinging, fails, or runs
  * too long.
  */
-import type { ValidatedCheck } from '../../config/types';
+import type { ValidatedHeartbeatCheck } from './index';
 import { formatDuration, ms } from '../../duration';
 import { describeError } from '../../retry';
 import type { CheckError } from '../../types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { MIN_TOKEN_LENGTH } from './endpoint';
 import { PingStore, type PingState } from './ping-store';
-import type { HeartbeatCheck } from './types';
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
 const round1 = (v: number) => Math.round(v * 10) / 10;
@@ -37,7 +36,7 @@ export interface HeartbeatJudgement {
  * 4. the last measured run took longer than `maxRuntime` → degraded;
  * 5. otherwise pass (`late` when past `period` but within `grace`).
  */
-export function judgeHeartbeat(check: ValidatedCheck<HeartbeatCheck>, state: PingState | undefined, now: number): HeartbeatJudgement {
+export function judgeHeartbeat(check: ValidatedHeartbeatCheck, state: PingState | undefined, now: number): HeartbeatJudgement {
   const period = ms(check.period);
   const grace = ms(check.grace);
   const maxRuntime = check.maxRuntime !== undefined ? ms(check.maxRuntime) : undefined;
@@ -149,21 +148,25 @@ class HeartbeatObservations implements Observations {
 }
 
 /** Runs one attempt: a strongly consistent read of the check's ping state, then the judgement. */
-export async function runHeartbeat(check: ValidatedCheck<HeartbeatCheck>, ctx: ProbeContext): Promise<ProbeOutcome> {
+export async function runHeartbeat(check: ValidatedHeartbeatCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
   const started = performance.now();
   const elapsed = () => round1(performance.now() - started);
-  if (!ctx.table)
+  const table = ctx.state?.table;
+  if (!table)
     return {
-      error: { code: 'INTERNAL', message: 'a heartbeat check reads its pings from the results table, and the runner was given none (ProbeContext.table)' },
+      error: {
+        code: 'INTERNAL',
+        message: 'a heartbeat check reads its pings from the results table, and the runner was given none (ProbeContext.state.table)',
+      },
       timings: { total: 0 },
     };
   let state: PingState | undefined;
   try {
-    state = await new PingStore({ client: ctx.table.client, tableName: ctx.table.tableName }).stateWatched(check.id, Date.now(), ctx.signal);
+    state = await new PingStore({ client: table.client, tableName: table.tableName }).stateWatched(check.id, Date.now(), ctx.signal);
   } catch (e) {
     const total = elapsed();
     if (ctx.signal.aborted) return { error: { code: 'TIMEOUT', message: `reading the pings of ${check.id} took longer than ${ctx.timeoutMs}ms` }, timings: { total } };
-    return { error: { code: 'STORE', message: `cannot read the pings of ${check.id} from ${ctx.table.tableName}: ${describeError(e)}` }, timings: { total } };
+    return { error: { code: 'STORE', message: `cannot read the pings of ${check.id} from ${table.tableName}: ${describeError(e)}` }, timings: { total } };
   }
   const read = elapsed();
   // The endpoint refused a ping because the stored token is too short: no ping can ever arrive.

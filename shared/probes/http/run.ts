@@ -6,19 +6,18 @@
  * Assertions are not evaluated here: the probe only offers observations.
  */
 import * as dns from 'node:dns';
+import type { ValidatedHttpCheck } from './index';
 import type { LookupFunction } from 'node:net';
 import type { SecureContext } from 'node:tls';
 // The Client module alone: the runner bundle need not carry fetch, WebSocket and the rest of undici.
 import Client from 'undici/lib/dispatcher/client.js';
 import { parseJsonPath, readJsonPath } from '../../assertions/json-path';
-import type { ValidatedCheck } from '../../config/types';
 import type { CheckError } from '../../types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { trustContext } from '../trust';
 import { openConnection, targetOf, type HopState, type Target } from './connect';
 import { displayUrl } from './display-url';
 import { bytesWithUnit, fail, HopError, responseError, round, timeoutError, type Phase } from './errors';
-import type { HttpCheck } from './types';
 
 export const USER_AGENT = 'watchpost/0.1';
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -310,7 +309,7 @@ class HttpObservations implements Observations {
 }
 
 /** Runs one attempt of an http check. Never throws for anything the target does. */
-export async function runHttp(check: ValidatedCheck<HttpCheck>, ctx: ProbeContext): Promise<ProbeOutcome> {
+export async function runHttp(check: ValidatedHttpCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
   const start = now();
   let url: URL;
   try {
@@ -324,14 +323,14 @@ export async function runHttp(check: ValidatedCheck<HttpCheck>, ctx: ProbeContex
     timings: { total: 0 },
   });
   // Query values given apart (secret references): appended as is, the URL's own query untouched.
-  for (const [k, v] of Object.entries(check.query ?? {})) {
+  for (const [k, v] of Object.entries(check.query)) {
     if (typeof v !== 'string') return unresolved(`query parameter "${k}"`);
     const pair = `${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
     url.search = url.search ? `${url.search}&${pair}` : `?${pair}`;
   }
-  let method: string = check.method ?? 'GET';
+  let method: string = check.method;
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(check.headers ?? {})) {
+  for (const [k, v] of Object.entries(check.headers)) {
     if (typeof v !== 'string') return unresolved(`header "${k}"`);
     headers[k] = v;
   }
@@ -353,12 +352,12 @@ export async function runHttp(check: ValidatedCheck<HttpCheck>, ctx: ProbeContex
   const env: HopEnv = {
     signal: ctx.signal,
     timeoutMs: ctx.timeoutMs,
-    maxBodyBytes: check.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    follow: check.followRedirects ?? true,
+    maxBodyBytes: check.maxBodyBytes,
+    follow: check.followRedirects,
     lookup: ctx.lookup ?? (dns.lookup as unknown as LookupFunction),
     insecure: check.tls?.insecure === true,
   };
-  const maxRedirects = check.maxRedirects ?? 5;
+  const maxRedirects = check.maxRedirects;
   const redirects: string[] = [];
   const chain: string[] = [displayUrl(url)];
   const seen = new Set<string>([url.href.replace(/#.*$/, '')]);

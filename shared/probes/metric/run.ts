@@ -3,12 +3,11 @@
  * timings, byte cap and error codes), read the number at `path`, publish it as `Value`, judge
  * it by `min`/`max` and against the trailing average of its stored history.
  */
-import type { ValidatedCheck } from '../../config/types';
+import type { ValidatedMetricCheck } from './index';
 import type { CheckError } from '../../types';
 import { runHttp } from '../http/run';
-import type { HttpCheck } from '../http/types';
+import type { ValidatedHttpCheck } from '../http';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
-import type { MetricCheck } from './types';
 
 /** A figure endpoint answers with a small document; anything bigger is a misconfigured URL. */
 export const METRIC_MAX_BODY_BYTES = 1024 * 1024;
@@ -70,10 +69,10 @@ class MetricObservations implements Observations {
   }
 }
 
-export async function runMetric(check: ValidatedCheck<MetricCheck>, ctx: ProbeContext): Promise<ProbeOutcome> {
-  const headers: Record<string, string | { secret: string }> = { accept: 'application/json', ...(check.headers ?? {}) };
-  if (Object.keys(check.headers ?? {}).some((k) => k.toLowerCase() === 'accept')) delete headers.accept;
-  const httpCheck = {
+export async function runMetric(check: ValidatedMetricCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
+  const headers: Record<string, string | { secret: string }> = { accept: 'application/json', ...check.headers };
+  if (Object.keys(check.headers).some((k) => k.toLowerCase() === 'accept')) delete headers.accept;
+  const httpCheck: ValidatedHttpCheck = {
     id: check.id,
     kind: 'http',
     name: check.name,
@@ -88,10 +87,11 @@ export async function runMetric(check: ValidatedCheck<MetricCheck>, ctx: ProbeCo
     url: check.url,
     method: 'GET',
     headers,
+    query: {},
     followRedirects: true,
     maxRedirects: 5,
     maxBodyBytes: METRIC_MAX_BODY_BYTES,
-  } as ValidatedCheck<HttpCheck>;
+  };
 
   const http = await runHttp(httpCheck, ctx);
   const details: Record<string, unknown> = { ...(http.details ?? {}), path: check.path };
@@ -123,13 +123,13 @@ export async function runMetric(check: ValidatedCheck<MetricCheck>, ctx: ProbeCo
     return done({ error: { code: 'ABOVE_MAX', message: `${check.path} is ${value}, above the maximum ${check.max}` } });
 
   if (check.anomaly) {
-    const limit = check.anomaly.deviationPercent ?? ANOMALY_DEFAULTS.deviationPercent;
-    const samples = check.anomaly.samples ?? ANOMALY_DEFAULTS.samples;
+    const { deviationPercent: limit, samples } = check.anomaly;
+    const history = ctx.state?.history;
     let j: AnomalyJudgement;
-    if (!ctx.history) j = { state: 'no-history', samples: 0, limitPercent: limit, anomalous: false, reason: 'no result store' };
+    if (!history) j = { state: 'no-history', samples: 0, limitPercent: limit, anomalous: false, reason: 'no result store' };
     else {
       try {
-        const past = (await ctx.history(check.id, samples)).map((r) => r.metrics?.Value).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+        const past = (await history(check.id, samples)).map((r) => r.metrics?.Value).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
         j = judgeAnomaly(value, past, limit);
       } catch (e) {
         // History is a nicety of this run; its absence must not fail the figure itself.

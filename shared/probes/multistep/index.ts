@@ -4,10 +4,10 @@ import { parseJsonPath } from '../../assertions/json-path';
 import { closest, INVALID, URL_CREDENTIALS, joinIndex, joinKey, s, type Issues, type Schema } from '../../config/schema';
 import { AUTH_HINT, httpKind } from '../http';
 import { displayUrl } from '../http/display-url';
-import type { ProbeKind } from '../types';
+import { defineKind, type KindCheck } from '../types';
 import { runMultistep } from './run';
 import { refsIn, TEMPLATE_RE } from './template';
-import type { MultistepCheck, MultistepExtract, MultistepStep } from './types';
+import type { MultistepCheck, MultistepExtract } from './types';
 
 export type { MultistepCheck, MultistepExtract, MultistepRequest, MultistepStep } from './types';
 
@@ -57,10 +57,10 @@ const extractObject = s.object(
 const extractEntry: Schema<string | MultistepExtract> = {
   expected: 'a JSON path such as "$.token", or { path: "$.token", secret: true }',
   check: (v, path, issues) =>
-    typeof v === 'string' ? jsonPath.check(v, path, issues) : (extractObject.check(v, path, issues) as never),
+    typeof v === 'string' ? jsonPath.check(v, path, issues) : extractObject.check(v, path, issues),
 };
 
-const stepSchema = s.object<MultistepStep>(
+const stepSchema = s.object(
   {
     name: s.string({ pattern: STEP_NAME_RE, expected: 'a step name (letters, digits, "-", "_"; at most 64)', patternHint: 'e.g. "add-to-cart"' }),
     // The request is an http check's fields: one request machinery, one set of options.
@@ -80,7 +80,7 @@ function stringsIn(value: unknown, path: string, out: Array<[string, string]>): 
 }
 
 /** Step names unique; extract names valid; every `{{…}}` parses and refers only to earlier steps and variables. */
-function validateSteps(check: MultistepCheck, path: string, issues: Issues): void {
+function validateSteps(check: ValidatedMultistepCheck, path: string, issues: Issues): void {
   const stepsPath = joinKey(path, 'steps');
   const names = check.steps.map((st) => st.name);
   const extractedBy = new Map<string, number>();
@@ -98,8 +98,8 @@ function validateSteps(check: MultistepCheck, path: string, issues: Issues): voi
 
     const reqPath = joinKey(sp, 'request');
     const texts: Array<[string, string]> = [[joinKey(reqPath, 'url'), step.request.url]];
-    for (const [k, v] of Object.entries(step.request.headers ?? {})) if (typeof v === 'string') texts.push([joinKey(joinKey(reqPath, 'headers'), k), v]);
-    for (const [k, v] of Object.entries(step.request.query ?? {}))
+    for (const [k, v] of Object.entries(step.request.headers)) if (typeof v === 'string') texts.push([joinKey(joinKey(reqPath, 'headers'), k), v]);
+    for (const [k, v] of Object.entries(step.request.query))
       if (typeof v === 'string') texts.push([joinKey(joinKey(reqPath, 'query'), k), v]);
     if (step.request.body !== undefined) stringsIn(step.request.body, joinKey(reqPath, 'body'), texts);
 
@@ -129,7 +129,7 @@ function validateSteps(check: MultistepCheck, path: string, issues: Issues): voi
       }
     }
 
-    for (const v of Object.keys(step.extract ?? {})) {
+    for (const v of Object.keys(step.extract)) {
       if (!VAR_NAME_RE.test(v))
         issues.add(joinKey(joinKey(sp, 'extract'), v), `"${v}" is not a variable name (letters, digits, "_"; not starting with a digit)`, 'e.g. cartId or cart_id');
       earlierVars.add(v);
@@ -138,16 +138,22 @@ function validateSteps(check: MultistepCheck, path: string, issues: Issues): voi
   });
 }
 
+/** The fields of {@link MultistepCheck}, with the defaults validation applies. */
+const fields = {
+  steps: s.array(stepSchema, { min: 1, max: MAX_STEPS }),
+  cookies: s.optional(s.boolean(), true),
+};
+
+/** A validated multistep check: the fields with a default are set. */
+export type ValidatedMultistepCheck = KindCheck<MultistepCheck, typeof fields>;
+
 /**
  * Ordered HTTP steps that pass values along (log in, add to cart, read the cart), with per-step assertions and
  * timings.
  */
-export const multistepKind: ProbeKind<MultistepCheck> = {
+export const multistepKind = defineKind<MultistepCheck>()({
   kind: 'multistep',
-  fields: {
-    steps: s.array(stepSchema, { min: 1, max: MAX_STEPS }),
-    cookies: s.optional(s.boolean(), true),
-  },
+  fields,
   // Per-step assertions carry the http sources; the check's own assertions look at the whole flow.
   assertionSources: ['latency'],
   numericSources: ['latency'],
@@ -165,4 +171,4 @@ export const multistepKind: ProbeKind<MultistepCheck> = {
     return `${check.steps.length} step${check.steps.length === 1 ? '' : 's'} from ${origin}`;
   },
   run: runMultistep,
-};
+});

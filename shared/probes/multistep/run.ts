@@ -5,15 +5,14 @@
  * failing step stops the flow and names the result's error.
  */
 import { evaluateAssertions } from '../../assertions/evaluate';
-import type { ValidatedCheck } from '../../config/types';
+import type { ValidatedMultistepCheck } from './index';
 import type { AssertionResult, CheckError } from '../../types';
 import { displayUrl } from '../http/display-url';
 import { runHttp } from '../http/run';
-import type { HttpCheck } from '../http/types';
+import type { HttpCheck, ValidatedHttpCheck } from '../http';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { CookieJar } from './cookies';
 import { fillJson, fillString, TemplateError, type TemplateScope } from './template';
-import type { MultistepCheck, MultistepStep } from './types';
 
 const now = () => performance.now();
 const round = (msv: number): number => Math.round(msv * 10) / 10;
@@ -33,7 +32,15 @@ export interface StepDetail {
 }
 
 /** The step's request with templates filled, as a complete http check for runHttp. */
-function httpCheckFor(check: ValidatedCheck<MultistepCheck>, step: MultistepStep, scope: TemplateScope, jar: CookieJar | undefined): { http: ValidatedCheck<HttpCheck>; url: URL } {
+/** A validated step: its request's defaults set, assertions and extract too. */
+type Step = ValidatedMultistepCheck['steps'][number];
+
+function httpCheckFor(
+  check: ValidatedMultistepCheck,
+  step: Step,
+  scope: TemplateScope,
+  jar: CookieJar | undefined,
+): { http: ValidatedHttpCheck; url: URL } {
   const req = step.request;
   const urlText = fillString(req.url, scope);
   let url: URL;
@@ -46,9 +53,9 @@ function httpCheckFor(check: ValidatedCheck<MultistepCheck>, step: MultistepStep
     throw new TemplateError({ code: 'ASSERTION', message: `the URL "${urlText.slice(0, 200)}" is not http or https once its {{…}} are filled` });
   const headers: Record<string, string> = {};
   // Secret references were resolved by the runner before the probe ran.
-  for (const [k, v] of Object.entries(req.headers ?? {})) headers[k] = fillString(String(v), scope);
+  for (const [k, v] of Object.entries(req.headers)) headers[k] = fillString(String(v), scope);
   const query: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.query ?? {})) query[k] = fillString(String(v), scope);
+  for (const [k, v] of Object.entries(req.query)) query[k] = fillString(String(v), scope);
   const cookie = jar?.header(url.host);
   if (cookie && !Object.keys(headers).some((k) => k.toLowerCase() === 'cookie')) headers.cookie = cookie;
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? fillString(req.body, scope) : (fillJson(req.body, scope) as HttpCheck['body']);
@@ -65,20 +72,20 @@ function httpCheckFor(check: ValidatedCheck<MultistepCheck>, step: MultistepStep
     enabled: true,
     assertions: [],
     url: url.href,
-    method: req.method ?? 'GET',
+    method: req.method,
     headers,
     query,
     ...(req.auth !== undefined ? { auth: req.auth } : {}),
     ...(body !== undefined ? { body } : {}),
-    ...(req.followRedirects !== undefined ? { followRedirects: req.followRedirects } : {}),
-    ...(req.maxRedirects !== undefined ? { maxRedirects: req.maxRedirects } : {}),
+    followRedirects: req.followRedirects,
+    maxRedirects: req.maxRedirects,
     ...(req.tls !== undefined ? { tls: req.tls } : {}),
-    ...(req.maxBodyBytes !== undefined ? { maxBodyBytes: req.maxBodyBytes } : {}),
-  } as ValidatedCheck<HttpCheck>;
+    maxBodyBytes: req.maxBodyBytes,
+  } as ValidatedHttpCheck;
   return { http, url };
 }
 
-export async function runMultistep(check: ValidatedCheck<MultistepCheck>, ctx: ProbeContext): Promise<ProbeOutcome> {
+export async function runMultistep(check: ValidatedMultistepCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
   const t0 = now();
   const timings: Record<string, number> = {};
   const steps: StepDetail[] = check.steps.map((s) => ({ name: s.name, status: 'skipped' }));
@@ -122,14 +129,14 @@ export async function runMultistep(check: ValidatedCheck<MultistepCheck>, ctx: P
     const obs = outcome.observations;
 
     // The one evaluator, on this step's observations.
-    const evaluated = evaluateAssertions(step.assertions ?? [], obs);
+    const evaluated = evaluateAssertions(step.assertions, obs);
     detail.assertions = evaluated.results;
     if (evaluated.error) {
       failStep(evaluated.error);
       break;
     }
 
-    for (const [name, spec] of Object.entries(step.extract ?? {})) {
+    for (const [name, spec] of Object.entries(step.extract)) {
       const { path, secret } = typeof spec === 'string' ? { path: spec, secret: false } : spec;
       const r = obs.read('json', path);
       if (r.error) {

@@ -2,7 +2,7 @@
 import { INVALID, joinKey, s, type Issues, type Schema } from '../../config/schema';
 import { parseDuration } from '../../duration';
 import { displayUrl } from '../http/display-url';
-import type { KindAlarm, ProbeKind, RunnerPermission } from '../types';
+import { defineKind, type KindAlarm, type KindCheck, type RunnerPermission } from '../types';
 import { rabbitQueueUrl } from './rabbitmq';
 import { levels, runQueue } from './run';
 import { sqsQueueNameOf, sqsRegionOf } from './sqs';
@@ -18,7 +18,8 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
  */
 function limitSchema<T>(value: Schema<T>, toNumber: (v: T) => number, example: string): Schema<QueueLimit<T>> {
   const expected = `${value.expected}, or { warn?, fail? } of those`;
-  const obj = s.object<{ warn?: T; fail?: T }>({ warn: s.optional(value), fail: s.optional(value) });
+  // A generic shape's inferred type stays deferred: say it (the shape has exactly these two optional fields).
+  const obj = s.object({ warn: s.optional(value), fail: s.optional(value) }) as Schema<{ warn?: T; fail?: T }>;
   return {
     expected,
     check(v, path, issues: Issues) {
@@ -60,15 +61,21 @@ const rabbitSchema = s.object({
   }),
 });
 
+/** The fields of {@link QueueCheck}, with the defaults validation applies. */
+const fields = {
+  sqs: s.optional(sqsSchema),
+  rabbitmq: s.optional(rabbitSchema),
+  maxDepth: s.optional(depthLimit),
+  maxAge: s.optional(ageLimit),
+};
+
+/** A validated queue check: the fields with a default are set. */
+export type ValidatedQueueCheck = KindCheck<QueueCheck, typeof fields>;
+
 /** Depth and oldest-message age of an Amazon SQS or RabbitMQ queue; limits make it degraded or failed. */
-export const queueKind: ProbeKind<QueueCheck> = {
+export const queueKind = defineKind<QueueCheck>()({
   kind: 'queue',
-  fields: {
-    sqs: s.optional(sqsSchema),
-    rabbitmq: s.optional(rabbitSchema),
-    maxDepth: s.optional(depthLimit),
-    maxAge: s.optional(ageLimit),
-  },
+  fields,
   runnerPermissions(check) {
     if (!check.sqs) return [];
     const region = check.sqs.region ?? sqsRegionOf(check.sqs.queueUrl) ?? 'us-east-1';
@@ -112,4 +119,4 @@ export const queueKind: ProbeKind<QueueCheck> = {
   target: (check) =>
     check.sqs ? `sqs ${check.sqs.queueUrl}` : check.rabbitmq ? `rabbitmq ${displayUrl(rabbitQueueUrl(check.rabbitmq))}` : 'queue',
   run: runQueue,
-};
+});

@@ -5,12 +5,14 @@
  * from `head_message_timestamp` (seconds; only when publishers set the `timestamp` property).
  * The management plugin refreshes these figures every `collect_statistics_interval` (5 s by default).
  */
-import type { ValidatedCheck } from '../../config/types';
 import { runHttp } from '../http/run';
-import type { HttpCheck } from '../http/types';
+import type { ValidatedHttpCheck } from '../http';
 import type { ProbeContext } from '../types';
 import { round1, type QueueRead } from './reading';
-import type { RabbitQueue } from './types';
+import type { ValidatedQueueCheck } from './index';
+
+/** A validated RabbitMQ queue: vhost set. */
+type RabbitQueue = NonNullable<ValidatedQueueCheck['rabbitmq']>;
 
 /** A single queue's JSON is a few KiB; a huge answer is not the management API. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -18,14 +20,14 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** The management API URL of a queue: `<base>/api/queues/<vhost>/<queue>` (both encoded; "/" is `%2F`). */
 export function rabbitQueueUrl(q: RabbitQueue): string {
   const base = q.url.replace(/\/+$/, '');
-  return `${base}/api/queues/${encodeURIComponent(q.vhost ?? '/')}/${encodeURIComponent(q.queue)}`;
+  return `${base}/api/queues/${encodeURIComponent(q.vhost)}/${encodeURIComponent(q.queue)}`;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 export async function readRabbit(q: RabbitQueue, ctx: ProbeContext): Promise<QueueRead> {
   const url = rabbitQueueUrl(q);
-  const vhost = q.vhost ?? '/';
+  const vhost = q.vhost;
   const where = `RabbitMQ queue "${q.queue}" in vhost "${vhost}"`;
   const details: Record<string, unknown> = { provider: 'rabbitmq', queue: q.queue, vhost };
   const password = q.auth.password;
@@ -41,8 +43,9 @@ export async function readRabbit(q: RabbitQueue, ctx: ProbeContext): Promise<Que
     followRedirects: false,
     maxRedirects: 0,
     maxBodyBytes: MAX_BODY_BYTES,
+    query: {},
     assertions: [],
-  } as unknown as ValidatedCheck<HttpCheck>;
+  } as unknown as ValidatedHttpCheck;
   const http = await runHttp(check, ctx);
   const timings = http.timings;
   if (http.error || !http.observations) return { ok: false, error: http.error ?? { code: 'INTERNAL', message: `no response from ${url}` }, timings, details };

@@ -1,5 +1,5 @@
 /** One run of a `queue` check: read depth and age from the provider, then apply the limits. */
-import type { ValidatedCheck } from '../../config/types';
+import type { ValidatedQueueCheck } from './index';
 import { formatDuration, ms } from '../../duration';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { readRabbit } from './rabbitmq';
@@ -67,7 +67,7 @@ class QueueObservations implements Observations {
   }
 }
 
-export async function runQueue(check: ValidatedCheck<QueueCheck>, ctx: ProbeContext): Promise<ProbeOutcome> {
+export async function runQueue(check: ValidatedQueueCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
   const wantAge = check.maxAge !== undefined || check.assertions.some((a) => a.source === 'age');
   let read;
   let where: string;

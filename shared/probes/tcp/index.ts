@@ -1,7 +1,7 @@
 /** The `tcp` probe kind: connect to host:port, optionally (TLS and) send a line and expect a reply. */
 import { INVALID, joinKey, s, type Schema } from '../../config/schema';
 import type { SecretRef } from '../../types';
-import type { ProbeKind } from '../types';
+import { defineKind, type KindCheck } from '../types';
 import { hostPort } from './net';
 import { runTcp } from './run';
 import { hostSchema, portSchema } from './schema';
@@ -9,7 +9,7 @@ import type { TcpCheck, TcpTlsOptions } from './types';
 
 export type { TcpCheck, TcpTlsOptions } from './types';
 
-const tlsObject = s.object<TcpTlsOptions>({
+const tlsObject: Schema<TcpTlsOptions> = s.object({
   servername: s.optional(hostSchema),
   ca: s.optional(s.string({ minLength: 1, expected: 'a PEM text or a path to a PEM file' })),
   insecure: s.optional(s.boolean()),
@@ -26,16 +26,22 @@ const tlsField: Schema<boolean | TcpTlsOptions> = {
   },
 };
 
+/** The fields of {@link TcpCheck}, with the defaults validation applies. */
+const fields = {
+  host: hostSchema,
+  port: portSchema,
+  tls: s.optional(tlsField, false),
+  send: s.optional(s.oneOf<string | SecretRef | Array<string | SecretRef>>('a string, a secret reference { secret: "name" }, or a list of them', s.secretOr(s.string({ minLength: 1 })), s.array(s.secretOr(), { min: 1 }))),
+  expect: s.optional(s.string({ minLength: 1, expected: 'a regular expression such as "^220 "' })),
+};
+
+/** A validated tcp check: the fields with a default are set. */
+export type ValidatedTcpCheck = KindCheck<TcpCheck, typeof fields>;
+
 /** TCP connect (optionally TLS), optionally send a line and expect a reply (SMTP banner, Redis PONG). */
-export const tcpKind: ProbeKind<TcpCheck> = {
+export const tcpKind = defineKind<TcpCheck>()({
   kind: 'tcp',
-  fields: {
-    host: hostSchema,
-    port: portSchema,
-    tls: s.optional(tlsField, false),
-    send: s.optional(s.oneOf<string | SecretRef | Array<string | SecretRef>>('a string, a secret reference { secret: "name" }, or a list of them', s.secretOr(s.string({ minLength: 1 })), s.array(s.secretOr(), { min: 1 }))),
-    expect: s.optional(s.string({ minLength: 1, expected: 'a regular expression such as "^220 "' })),
-  },
+  fields,
   assertionSources: ['response', 'latency'],
   numericSources: ['latency'],
   metrics: [],
@@ -52,4 +58,4 @@ export const tcpKind: ProbeKind<TcpCheck> = {
   },
   target: (check) => `${check.tls ? 'tls' : 'tcp'}://${hostPort(check.host, check.port)}`,
   run: runTcp,
-};
+});

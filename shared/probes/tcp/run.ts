@@ -1,7 +1,7 @@
 /** One attempt of a `tcp` check: connect, (TLS,) send a line, wait for the expected reply. */
 import { isIP, type Socket } from 'node:net';
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
-import type { ValidatedCheck } from '../../config/types';
+import type { ValidatedTcpCheck } from './index';
 import type { CheckError } from '../../types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { trustContext } from '../trust';
@@ -72,7 +72,7 @@ function exchange(socket: Socket, send: string | undefined, expect: RegExp | und
   });
 }
 
-export async function runTcp(check: ValidatedCheck<TcpCheck>, ctx: ProbeContext): Promise<ProbeOutcome> {
+export async function runTcp(check: ValidatedTcpCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
   const t0 = now();
   const where = hostPort(check.host, check.port);
   const details: Record<string, unknown> = { host: check.host, port: check.port, tls: !!check.tls };

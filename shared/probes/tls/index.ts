@@ -1,6 +1,6 @@
 /** The `tls` probe kind: the certificate a host presents — expiry, trust, host name, protocol, issuer. */
 import { joinKey, s } from '../../config/schema';
-import type { ProbeKind } from '../types';
+import { defineKind, type KindCheck } from '../types';
 import { hostPort } from '../tcp/net';
 import { hostSchema, portSchema } from '../tcp/schema';
 import { runTls } from './run';
@@ -10,27 +10,32 @@ export type { TlsCheck } from './types';
 
 const days = s.number({ integer: true, min: 0, max: 3650 });
 
+/** The fields of {@link TlsCheck}, with the defaults validation applies. */
+const fields = {
+  host: hostSchema,
+  port: s.optional(portSchema, 443),
+  servername: s.optional(hostSchema),
+  ca: s.optional(s.string({ minLength: 1, expected: 'a PEM text or a path to a PEM file' })),
+  warnDays: s.optional(days, 21),
+  failDays: s.optional(days, 7),
+};
+
+/** A validated tls check: port, warnDays and failDays set. */
+export type ValidatedTlsCheck = KindCheck<TlsCheck, typeof fields>;
+
 /**
  * TLS certificate a host presents: days to expiry (warn/fail thresholds and alarms), chain trust, host name,
  * protocol, issuer.
  */
-export const tlsKind: ProbeKind<TlsCheck> = {
+export const tlsKind = defineKind<TlsCheck>()({
   kind: 'tls',
-  fields: {
-    host: hostSchema,
-    port: s.optional(portSchema, 443),
-    servername: s.optional(hostSchema),
-    ca: s.optional(s.string({ minLength: 1, expected: 'a PEM text or a path to a PEM file' })),
-    warnDays: s.optional(days, 21),
-    failDays: s.optional(days, 7),
-  },
+  fields,
   assertionSources: ['daysToExpiry', 'issuer', 'subject', 'protocol', 'latency'],
   numericSources: ['daysToExpiry', 'latency'],
   // Days until the certificate expires (negative once expired)
   metrics: [{ name: 'DaysToExpiry', unit: 'None' }],
   validate(check, path, issues) {
-    const warn = check.warnDays ?? 21;
-    const fail = check.failDays ?? 7;
+    const { warnDays: warn, failDays: fail } = check;
     if (fail >= warn)
       issues.add(
         joinKey(path, 'failDays'),
@@ -39,9 +44,8 @@ export const tlsKind: ProbeKind<TlsCheck> = {
       );
   },
   alarms: (check) => {
-    const where = hostPort(check.host, check.port ?? 443);
-    const warn = check.warnDays ?? 21;
-    const fail = check.failDays ?? 7;
+    const where = hostPort(check.host, check.port);
+    const { warnDays: warn, failDays: fail } = check;
     return [
       {
         name: 'cert-expiring',
@@ -66,6 +70,6 @@ export const tlsKind: ProbeKind<TlsCheck> = {
       },
     ];
   },
-  target: (check) => `tls://${hostPort(check.host, check.port ?? 443)}${check.servername && check.servername !== check.host ? ` (${check.servername})` : ''}`,
+  target: (check) => `tls://${hostPort(check.host, check.port)}${check.servername && check.servername !== check.host ? ` (${check.servername})` : ''}`,
   run: runTls,
-};
+});

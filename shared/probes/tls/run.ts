@@ -5,12 +5,11 @@
  */
 import { isIP } from 'node:net';
 import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
-import type { ValidatedCheck } from '../../config/types';
 import { formatDuration } from '../../duration';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { trustContext } from '../trust';
 import { hostPort, openConnection, round } from '../tcp/net';
-import type { TlsCheck } from './types';
+import type { ValidatedTlsCheck } from './index';
 
 const DAY = 86_400_000;
 const now = () => performance.now();
@@ -54,13 +53,12 @@ const altNamesOf = (cert: PeerCertificate): string[] =>
     .filter(Boolean)
     .map((s) => s.replace(/^(DNS|IP Address):/, ''));
 
-export async function runTls(check: ValidatedCheck<TlsCheck>, ctx: ProbeContext): Promise<ProbeOutcome> {
+export async function runTls(check: ValidatedTlsCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
   const t0 = now();
-  const port = check.port ?? 443;
+  const port = check.port;
   const where = hostPort(check.host, port);
   const name = check.servername ?? check.host;
-  const warnDays = check.warnDays ?? 21;
-  const failDays = check.failDays ?? 7;
+  const { warnDays, failDays } = check;
   const details: Record<string, unknown> = { host: check.host, port, servername: name };
 
   let secureContext: ReturnType<typeof trustContext> | undefined;
