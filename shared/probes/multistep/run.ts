@@ -8,6 +8,7 @@ import { evaluateAssertions } from '../../assertions/evaluate';
 import type { ValidatedCheck } from '../../config/types';
 import type { AssertionResult, CheckError } from '../../types';
 import { displayUrl } from '../http/display-url';
+import { now, round } from '../net';
 import { runHttp } from '../http/run';
 import type { HttpCheck } from '../http/types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
@@ -15,8 +16,6 @@ import { CookieJar } from './cookies';
 import { fillJson, fillString, TemplateError, type TemplateScope } from './template';
 import type { MultistepCheck, MultistepStep } from './types';
 
-const now = () => performance.now();
-const round = (msv: number): number => Math.round(msv * 10) / 10;
 
 export interface StepDetail {
   name: string;

@@ -63,6 +63,8 @@ const TLS_CODE =
  */
 export function errnoCode(errno: string | undefined): ErrorCode | undefined {
   if (!errno) return undefined;
+  // c-ares' "no answer in time" is also what mail and HTTP libraries call their own timeouts.
+  if (errno === 'ETIMEOUT') return 'TIMEOUT';
   if (errno in DNS_REASONS) return 'DNS';
   if (errno in SOCKET) return SOCKET[errno]!.code;
   if (TLS_CODE.test(errno)) return 'TLS';
