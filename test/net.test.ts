@@ -86,7 +86,8 @@ async function viaEveryKind(host: string, port: number, o: { tls?: boolean; ca?:
   return out;
 }
 
-const codes = (r: Record<string, { code?: string }>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.code]));
+const codes = (r: Record<string, { code?: string }>) =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.code]));
 
 describe('one failure, one code in every kind', () => {
   it('a refused port: CONNECT_REFUSED, and one sentence', async () => {
@@ -103,7 +104,11 @@ describe('one failure, one code in every kind', () => {
     const port = await listen(net.createServer());
     const r = await viaEveryKind('127.0.0.1', port);
     const message = `TLS handshake with 127.0.0.1:${port} did not finish within 1000ms`;
-    expect(r).toEqual({ http: { code: 'TIMEOUT', message }, tcp: { code: 'TIMEOUT', message }, tls: { code: 'TIMEOUT', message } });
+    expect(r).toEqual({
+      http: { code: 'TIMEOUT', message },
+      tcp: { code: 'TIMEOUT', message },
+      tls: { code: 'TIMEOUT', message },
+    });
   });
 
   it('an expired certificate: TLS saying when', async () => {
@@ -179,17 +184,25 @@ describe('openConnection', () => {
 
   it('an aborted signal ends the attempt in the phase it is in', async () => {
     const r = await openConnection({ host: 'slow.test', port: 1, signal: AbortSignal.abort(), timeoutMs: 50 });
-    expect(r).toMatchObject({ ok: false, phase: 'dns', error: { code: 'DNS', message: 'name lookup of slow.test did not finish within 50ms' } });
+    expect(r).toMatchObject({
+      ok: false,
+      phase: 'dns',
+      error: { code: 'DNS', message: 'name lookup of slow.test did not finish within 50ms' },
+    });
   });
 
   it('the table and the helpers', () => {
-    expect([errnoCode('ECONNREFUSED'), errnoCode('ENOTFOUND'), errnoCode('EPIPE'), errnoCode('CERT_HAS_EXPIRED')]).toEqual([
-      'CONNECT_REFUSED',
-      'DNS',
-      'RESET',
-      'TLS',
+    expect([
+      errnoCode('ECONNREFUSED'),
+      errnoCode('ENOTFOUND'),
+      errnoCode('EPIPE'),
+      errnoCode('CERT_HAS_EXPIRED'),
+    ]).toEqual(['CONNECT_REFUSED', 'DNS', 'RESET', 'TLS']);
+    expect([errnoCode('ETIMEOUT'), errnoCode('ETIMEDOUT'), errnoCode('EWHATEVER')]).toEqual([
+      'TIMEOUT',
+      'CONNECT_TIMEOUT',
+      undefined,
     ]);
-    expect([errnoCode('ETIMEOUT'), errnoCode('ETIMEDOUT'), errnoCode('EWHATEVER')]).toEqual(['TIMEOUT', 'CONNECT_TIMEOUT', undefined]);
     expect([round(1.26), round(-3)]).toEqual([1.3, 0]);
     const t = phaseTimer();
     expect(t.lap()).toBeGreaterThanOrEqual(0);

@@ -66,7 +66,8 @@ export function smtpError(err: any, ctx: SmtpContext): CheckError {
   const response = err?.response ? oneLine(err.response) : '';
   const where = `SMTP server ${hp(ctx)}`;
   if (has(cs, 'CONNECT_REFUSED')) return { code: 'CONNECT_REFUSED', message: `${where} refused the connection` };
-  if (code === 'EDNS' || has(cs, 'DNS')) return { code: 'DNS', message: `cannot resolve the SMTP host "${ctx.host}": ${oneLine(err?.message)}` };
+  if (code === 'EDNS' || has(cs, 'DNS'))
+    return { code: 'DNS', message: `cannot resolve the SMTP host "${ctx.host}": ${oneLine(err?.message)}` };
   if (code === 'EAUTH' || code === 'ENOAUTH')
     return { code: 'AUTH', message: `SMTP login failed for user ${ctx.user ?? '(none)'} at ${hp(ctx)}${response ? `: ${response}` : ''}` };
   if ((code === 'EENVELOPE' || code === 'EMESSAGE') && err?.responseCode) {
@@ -101,7 +102,8 @@ export function imapError(err: any, ctx: ImapContext): CheckError {
     return { code: 'AUTH', message: `IMAP login failed for user ${ctx.user} at ${hp(ctx)}${said ? `: ${said}` : ''}` };
   }
   if (has(cs, 'CONNECT_REFUSED')) return { code: 'CONNECT_REFUSED', message: `${where} refused the connection` };
-  if (has(cs, 'DNS')) return { code: 'DNS', message: `cannot resolve the IMAP host "${ctx.host}": ${oneLine(err?.message)}` };
+  if (has(cs, 'DNS'))
+    return { code: 'DNS', message: `cannot resolve the IMAP host "${ctx.host}": ${oneLine(err?.message)}` };
   if (err?.tlsFailed || looksLikeTls(err, cs)) return { code: 'TLS', message: `IMAP TLS with ${hp(ctx)} failed: ${tlsReason(err, 'imap')}` };
   if (cs.includes('CONNECT_TIMEOUT')) return { code: 'CONNECT_TIMEOUT', message: `${where}: no connection within the connect timeout` };
   if (cs.some((c) => /^(GREETING_TIMEOUT|UPGRADE_TIMEOUT|ETIMEOUT|ETIMEDOUT)$/.test(c)))

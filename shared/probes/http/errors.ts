@@ -44,7 +44,12 @@ export function timeoutError(
 }
 
 /** undici's words for a connection the server closed under a request. */
-const CLOSED_CODES = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'HPE_INVALID_EOF_STATE']);
+const CLOSED_CODES = new Set([
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'HPE_INVALID_EOF_STATE',
+]);
 
 /** An error undici reported after the connection was handed over: reset, protocol, or anything else. */
 export function responseError(phase: Phase, url: string, err: NodeJS.ErrnoException, bodyBytes: number): CheckError {

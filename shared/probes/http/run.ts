@@ -134,7 +134,9 @@ class HopHandler {
   onError(err: Error): void {
     const { res } = this;
     if (res.st.closed) return;
-    this.settle(err instanceof NetError ? err.check : responseError(res.st.phase, this.req.display, err, res.bodyBytes));
+    const { phase } = res.st;
+    const error = err instanceof NetError ? err.check : responseError(phase, this.req.display, err, res.bodyBytes);
+    this.settle(error);
   }
 }
 

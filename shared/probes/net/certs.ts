@@ -29,7 +29,8 @@ export function certificateNames(subjectaltname: string | undefined, cn: string 
   return cn ? cn : 'no names';
 }
 
-const cnOf = (v: unknown): string | undefined => (Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : undefined);
+const cnOf = (v: unknown): string | undefined =>
+  Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : undefined;
 const dateOf = (s: string | undefined): Date | undefined => {
   const d = s ? new Date(s) : undefined;
   return d && !Number.isNaN(d.getTime()) ? d : undefined;
@@ -50,7 +51,8 @@ export function certFactsOf(sock: TLSSocket): CertFacts {
 }
 
 /** `2026-03-01 14:03 UTC`. */
-const when = (d: Date | undefined): string => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'an unknown date');
+const when = (d: Date | undefined): string =>
+  d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'an unknown date';
 
 function ago(d: Date | undefined): string {
   if (!d) return '';
@@ -97,6 +99,7 @@ export function certificateReason(code: string, facts: CertFacts, caField = 'tls
  */
 export function certificateError(host: string, code: string, facts: CertFacts, caField = 'tls.ca'): CheckError {
   // "certificate is for a.test not b.test" reads better without "of b.test" first.
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { code: 'TLS', message: `certificate is for ${facts.names} not ${host}` };
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return { code: 'TLS', message: `certificate is for ${facts.names} not ${host}` };
   return { code: 'TLS', message: `certificate of ${host} ${certificateReason(code, facts, caField)}` };
 }

@@ -165,7 +165,9 @@ export function connect(o: ConnectOptions): Connection {
     sockets.push(sock);
     const at = where(label, remoteAddress);
     sock.on('error', (e) => failWith(handshakeError(at, e)));
-    sock.once('close', () => failWith(fail('TLS', `TLS handshake with ${at} failed: the server closed the connection`)));
+    sock.once('close', () =>
+      failWith(fail('TLS', `TLS handshake with ${at} failed: the server closed the connection`)),
+    );
     sock.once('secureConnect', () => {
       if (settled) return;
       timings.tls = round(now() - mark);

@@ -20,7 +20,8 @@ export class NetError extends Error {
 }
 
 /** `host:port`, with brackets around an IPv6 address. */
-export const hostPort = (host: string, port: number): string => (isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`);
+export const hostPort = (host: string, port: number): string =>
+  isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 
 /** `shop.test:443 (10.0.0.7)`: the label, with the address when the label is a name. */
 export function where(label: string, address: string | undefined): string {
@@ -54,8 +55,10 @@ const SOCKET: Record<string, { code: ErrorCode; says: string }> = {
 };
 
 /** Node and OpenSSL codes of a failed handshake or certificate check. */
-const TLS_CODE =
-  /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE|EPROTO$)/;
+const TLS_CODE = new RegExp(
+  '^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|' +
+    'HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE|EPROTO$)',
+);
 
 /**
  * The stable code for an OS/OpenSSL error code, or undefined when it is none of ours.
@@ -123,8 +126,10 @@ export function connectError(at: string, e: unknown): CheckError {
 export function handshakeError(at: string, e: unknown): CheckError {
   const code = errCode(e);
   const msg = errMessage(e);
-  if (code === 'ECONNRESET' || code === 'EPIPE') return fail('TLS', `TLS handshake with ${at} failed: the server reset the connection`);
-  if (/socket disconnected|closed/i.test(msg)) return fail('TLS', `TLS handshake with ${at} failed: the server closed the connection`);
+  if (code === 'ECONNRESET' || code === 'EPIPE')
+    return fail('TLS', `TLS handshake with ${at} failed: the server reset the connection`);
+  if (/socket disconnected|closed/i.test(msg))
+    return fail('TLS', `TLS handshake with ${at} failed: the server closed the connection`);
   return fail('TLS', `TLS handshake with ${at} failed: ${msg.replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/i, '')}`);
 }
 

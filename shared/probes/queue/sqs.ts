@@ -106,10 +106,12 @@ export function awsError(e: unknown, what: string, where: string, signal: AbortS
   if (NOT_FOUND.has(name) || NOT_FOUND.has(err.Code ?? '')) return { code: 'QUEUE_NOT_FOUND', message: `${where} does not exist (${what}: ${name})` };
   if (AUTH_ERRORS.has(name) || /credential/i.test(name)) return { code: 'AUTH', message: `${what} for ${where} was not allowed: ${name}: ${msg}` };
   const net = /socket hang up/i.test(msg) ? 'RESET' : errnoCode(code);
-  if (net === 'CONNECT_REFUSED') return { code: net, message: `connection refused by the endpoint of ${where} (${what})` };
+  if (net === 'CONNECT_REFUSED')
+    return { code: net, message: `connection refused by the endpoint of ${where} (${what})` };
   if (net === 'DNS') return { code: net, message: `cannot resolve the endpoint of ${where}: ${msg}` };
   if (net === 'RESET') return { code: net, message: `connection reset by the endpoint of ${where} (${what})` };
-  if (net === 'CONNECT_TIMEOUT') return { code: net, message: `connecting to the endpoint of ${where} timed out (${what})` };
+  if (net === 'CONNECT_TIMEOUT')
+    return { code: net, message: `connecting to the endpoint of ${where} timed out (${what})` };
   if (net === 'TLS') return { code: net, message: `TLS with the endpoint of ${where} failed (${what}): ${msg}` };
   // The SDK names a socket hang-up TimeoutError too; the socket codes above come first.
   if (name === 'TimeoutError') return { code: 'TIMEOUT', message: `${what} for ${where} did not answer in time` };

@@ -103,7 +103,11 @@ export async function runTcp(check: ValidatedCheck<TcpCheck>, ctx: ProbeContext)
       const matched = expect ? expect.test(reply.text) : true;
       if (reply.kind === 'aborted') {
         if (!reply.text)
-          return { error: { code: 'TIMEOUT', message: `no complete reply from ${where} within ${ctx.timeoutMs}ms` }, timings, details };
+          return {
+            error: { code: 'TIMEOUT', message: `no complete reply from ${where} within ${ctx.timeoutMs}ms` },
+            timings,
+            details,
+          };
         if (expect && !matched)
           return { error: { code: 'ASSERTION', message: `reply from ${where} did not match /${check.expect}/ within ${ctx.timeoutMs}ms: got ${shown(reply.text)}` }, timings, details };
         return { error: { code: 'TIMEOUT', message: `reply from ${where} did not end (no line break) within ${ctx.timeoutMs}ms: got ${shown(reply.text)}` }, timings, details };

@@ -99,10 +99,10 @@ export async function runTls(check: ValidatedCheck<TlsCheck>, ctx: ProbeContext)
     const left = notAfter.getTime() - Date.now();
     if (left <= 0) problems.push(`the certificate expired ${formatDuration(-left)} ago (notAfter ${notAfter.toISOString()})`);
     else if (notBefore.getTime() > Date.now()) problems.push(`the certificate is not valid before ${notBefore.toISOString()}`);
-    if (authError && authError !== 'CERT_HAS_EXPIRED' && authError !== 'CERT_NOT_YET_VALID')
-      problems.push(
-        `the certificate ${certificateReason(authError, { issuer: issuer || 'unknown', names: '' }, 'ca')} (${authError})`,
-      );
+    if (authError && authError !== 'CERT_HAS_EXPIRED' && authError !== 'CERT_NOT_YET_VALID') {
+      const why = certificateReason(authError, { issuer: issuer || 'unknown', names: '' }, 'ca');
+      problems.push(`the certificate ${why} (${authError})`);
+    }
     if (identityError) {
       const covers = altNamesOf(cert);
       const cn = [cert.subject?.CN].flat()[0];
