@@ -151,7 +151,7 @@ describe('tls kind: trust and host name', () => {
     const port = await serveCert(certs.unknownCa!);
     const r = await run({ port, ca: ca.cert });
     expect(r.error!.code).toBe('TLS');
-    expect(r.error!.message).toContain('issuer is not trusted');
+    expect(r.error!.message).toContain('issuer that is not trusted');
     expect(r.error!.message).toContain('Somebody Else CA');
   });
 

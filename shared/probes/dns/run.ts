@@ -2,11 +2,10 @@
 import { promises as dnsPromises } from 'node:dns';
 import type { ValidatedDnsCheck } from './index';
 import type { CheckError } from '../../types';
+import { errnoCode, now, round } from '../net';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import type { DnsRecordType } from './types';
 
-const now = () => performance.now();
-const round = (msv: number): number => Math.round(msv * 10) / 10;
 
 /** Response codes c-ares reports as errors. ENODATA is NOERROR with an empty answer. */
 const RCODE_OF: Record<string, string> = {
@@ -65,7 +64,7 @@ export async function runDns(check: ValidatedDnsCheck, ctx: ProbeContext): Promi
     if (code in RCODE_OF) rcode = RCODE_OF[code]!;
     else if (code === 'ETIMEOUT' || code === 'ECANCELLED' || ctx.signal.aborted)
       error = { code: 'TIMEOUT', message: `no answer for ${what} from ${serverLabel} within ${ctx.timeoutMs}ms` };
-    else if (code === 'ECONNREFUSED')
+    else if (errnoCode(code) === 'CONNECT_REFUSED')
       error = { code: 'DNS', message: `cannot reach ${serverLabel} to resolve ${what}: connection refused` };
     else error = { code: 'DNS', message: `resolving ${what} through ${serverLabel} failed: ${(e as Error).message}` };
   } finally {

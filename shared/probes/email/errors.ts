@@ -3,7 +3,8 @@
  * which side, which server and what it answered. Never includes a password: only the user
  * name and the server's own words.
  */
-import type { CheckError } from '../../types';
+import type { CheckError, ErrorCode } from '../../types';
+import { errnoCode } from '../net';
 
 export interface Endpoint {
   host: string;
@@ -12,10 +13,8 @@ export interface Endpoint {
 
 const hp = (e: Endpoint) => `${e.host}:${e.port}`;
 
-/** Node/OpenSSL codes of a failed certificate check or handshake. */
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE|EPROTO$)/;
-const DNS_CODE = /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|ENODATA)$/;
-const RESET_CODE = /^(ECONNRESET|EPIPE|ECONNABORTED)$/;
+/** Whether any of the codes classifies as `net` in the shared network table. */
+const has = (cs: string[], net: ErrorCode): boolean => cs.some((c) => errnoCode(c) === net);
 
 /** The error's own code and the underlying system code, whichever layers set them. */
 function codes(err: any): string[] {
@@ -39,7 +38,7 @@ function oneLine(text: unknown, max = 300): string {
 function tlsReason(err: any, side: 'smtp' | 'imap'): string {
   let text = String(err?.message ?? err);
   for (let e = err, depth = 0; e && depth < 4; e = e.cause ?? e._err, depth++) {
-    if (typeof e.code === 'string' && TLS_CODE.test(e.code)) {
+    if (typeof e.code === 'string' && errnoCode(e.code) === 'TLS') {
       text = String(e.message);
       break;
     }
@@ -53,7 +52,7 @@ function tlsReason(err: any, side: 'smtp' | 'imap'): string {
 }
 
 const looksLikeTls = (err: any, cs: string[]) =>
-  cs.some((c) => TLS_CODE.test(c)) || /certificate|wrong version number|ssl3_|tlsv1 alert|handshake/i.test(String(err?.message ?? ''));
+  has(cs, 'TLS') || /certificate|wrong version number|ssl3_|tlsv1 alert|handshake/i.test(String(err?.message ?? ''));
 
 export interface SmtpContext extends Endpoint {
   user?: string;
@@ -66,8 +65,9 @@ export function smtpError(err: any, ctx: SmtpContext): CheckError {
   const code: string = err?.code ?? '';
   const response = err?.response ? oneLine(err.response) : '';
   const where = `SMTP server ${hp(ctx)}`;
-  if (cs.includes('ECONNREFUSED')) return { code: 'CONNECT_REFUSED', message: `${where} refused the connection` };
-  if (code === 'EDNS' || cs.some((c) => DNS_CODE.test(c))) return { code: 'DNS', message: `cannot resolve the SMTP host "${ctx.host}": ${oneLine(err?.message)}` };
+  if (has(cs, 'CONNECT_REFUSED')) return { code: 'CONNECT_REFUSED', message: `${where} refused the connection` };
+  if (code === 'EDNS' || has(cs, 'DNS'))
+    return { code: 'DNS', message: `cannot resolve the SMTP host "${ctx.host}": ${oneLine(err?.message)}` };
   if (code === 'EAUTH' || code === 'ENOAUTH')
     return { code: 'AUTH', message: `SMTP login failed for user ${ctx.user ?? '(none)'} at ${hp(ctx)}${response ? `: ${response}` : ''}` };
   if ((code === 'EENVELOPE' || code === 'EMESSAGE') && err?.responseCode) {
@@ -82,7 +82,7 @@ export function smtpError(err: any, ctx: SmtpContext): CheckError {
     const connect = err?.timeoutType === 'CONNECT_TIMEOUT';
     return { code: connect ? 'CONNECT_TIMEOUT' : 'TIMEOUT', message: `${where}: ${oneLine(err?.message)}` };
   }
-  if (cs.some((c) => RESET_CODE.test(c)) || code === 'ECONNECTION')
+  if (has(cs, 'RESET') || code === 'ECONNECTION')
     return { code: 'RESET', message: `${where} closed the connection unexpectedly${response ? `: ${response}` : ''}` };
   if (code === 'EPROTOCOL') return { code: 'PROTOCOL', message: `${where} answered something unexpected: ${oneLine(err?.message)}` };
   if (err?.responseCode) return { code: 'REJECTED', message: `${where} refused ${err.command ?? 'a command'}: ${response}` };
@@ -101,15 +101,16 @@ export function imapError(err: any, ctx: ImapContext): CheckError {
     const said = oneLine(err.responseText ?? (typeof err.response === 'string' ? err.response : '') ?? '');
     return { code: 'AUTH', message: `IMAP login failed for user ${ctx.user} at ${hp(ctx)}${said ? `: ${said}` : ''}` };
   }
-  if (cs.includes('ECONNREFUSED')) return { code: 'CONNECT_REFUSED', message: `${where} refused the connection` };
-  if (cs.some((c) => DNS_CODE.test(c))) return { code: 'DNS', message: `cannot resolve the IMAP host "${ctx.host}": ${oneLine(err?.message)}` };
+  if (has(cs, 'CONNECT_REFUSED')) return { code: 'CONNECT_REFUSED', message: `${where} refused the connection` };
+  if (has(cs, 'DNS'))
+    return { code: 'DNS', message: `cannot resolve the IMAP host "${ctx.host}": ${oneLine(err?.message)}` };
   if (err?.tlsFailed || looksLikeTls(err, cs)) return { code: 'TLS', message: `IMAP TLS with ${hp(ctx)} failed: ${tlsReason(err, 'imap')}` };
   if (cs.includes('CONNECT_TIMEOUT')) return { code: 'CONNECT_TIMEOUT', message: `${where}: no connection within the connect timeout` };
   if (cs.some((c) => /^(GREETING_TIMEOUT|UPGRADE_TIMEOUT|ETIMEOUT|ETIMEDOUT)$/.test(c)))
     return { code: 'TIMEOUT', message: `${where}: ${oneLine(err?.message)}` };
   if (err?.mailboxMissing)
     return { code: 'PROTOCOL', message: `mailbox "${ctx.mailbox}" does not exist for IMAP user ${ctx.user} at ${hp(ctx)}` };
-  if (cs.some((c) => RESET_CODE.test(c) || c === 'NoConnection' || c === 'EConnectionClosed'))
+  if (has(cs, 'RESET') || cs.some((c) => c === 'NoConnection' || c === 'EConnectionClosed'))
     return { code: 'RESET', message: `${where} closed the connection unexpectedly` };
   if (err?.responseStatus) {
     const said = oneLine(err.responseText ?? err.response ?? '');

@@ -7,12 +7,12 @@ import type { ValidatedHeartbeatCheck } from './index';
 import { formatDuration, ms } from '../../duration';
 import { describeError } from '../../retry';
 import type { CheckError } from '../../types';
+import { phaseTimer, round } from '../net';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { MIN_TOKEN_LENGTH } from './endpoint';
 import { PingStore, type PingState } from './ping-store';
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
-const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** What the stored pings say, in one word (for details and the docs). */
 export type HeartbeatState = 'new' | 'up' | 'late' | 'down' | 'failed' | 'running' | 'overrun' | 'slow';
@@ -50,7 +50,7 @@ export function judgeHeartbeat(check: ValidatedHeartbeatCheck, state: PingState 
 
   const last = state.lastSuccessAt;
   if (last !== undefined) {
-    values.sinceLastPing = round1(Math.max(0, now - last) / 1000);
+    values.sinceLastPing = round(Math.max(0, now - last) / 1000);
     metrics.SinceLastPing = values.sinceLastPing;
     details.lastPingAt = iso(last);
     details.expectedBy = iso(last + period + grace);
@@ -100,7 +100,7 @@ export function judgeHeartbeat(check: ValidatedHeartbeatCheck, state: PingState 
   if (last === undefined) {
     const since = state.watchedSince ?? now;
     // Published like a ping age, so the alarm (missing data breaches) waits as long as the check.
-    values.sinceLastPing = round1(Math.max(0, now - since) / 1000);
+    values.sinceLastPing = round(Math.max(0, now - since) / 1000);
     metrics.SinceLastPing = values.sinceLastPing;
     details.watchedSince = iso(since);
     details.expectedBy = iso(since + period + grace);
@@ -149,8 +149,7 @@ class HeartbeatObservations implements Observations {
 
 /** Runs one attempt: a strongly consistent read of the check's ping state, then the judgement. */
 export async function runHeartbeat(check: ValidatedHeartbeatCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
-  const started = performance.now();
-  const elapsed = () => round1(performance.now() - started);
+  const elapsed = phaseTimer().total;
   const table = ctx.state?.table;
   if (!table)
     return {

@@ -15,14 +15,14 @@ import { parseJsonPath, readJsonPath } from '../../assertions/json-path';
 import type { CheckError } from '../../types';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { trustContext } from '../trust';
-import { openConnection, targetOf, type HopState, type Target } from './connect';
+import { fail, NetError, now, round } from '../net';
+import { openHopConnection, targetOf, type HopState, type Target } from './connector';
 import { displayUrl } from './display-url';
-import { bytesWithUnit, fail, HopError, responseError, round, timeoutError, type Phase } from './errors';
+import { bytesWithUnit, responseError, timeoutError, type Phase } from './errors';
 
 export const USER_AGENT = 'watchpost/0.1';
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-const now = () => performance.now();
 const noop = () => {};
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Headers that describe a body: dropped with the body when a redirect turns the request into a GET. */
@@ -133,7 +133,9 @@ class HopHandler {
   onError(err: Error): void {
     const { res } = this;
     if (res.st.closed) return;
-    this.settle(err instanceof HopError ? err.check : responseError(res.st.phase, this.req.display, err, res.bodyBytes));
+    const { phase } = res.st;
+    const error = err instanceof NetError ? err.check : responseError(phase, this.req.display, err, res.bodyBytes);
+    this.settle(error);
   }
 }
 
@@ -156,10 +158,9 @@ function runHop(req: HopRequest, env: HopEnv): Promise<HopResult> {
   return new Promise((resolve) => {
     const st: HopState = { phase: 'dns', closed: false, dns: 0, connect: 0, tls: 0, ready: 0 };
     const res: HopResult = { st, chunks: [], bodyBytes: 0 };
-    const connOpts = { lookup: env.lookup, secureContext: env.secureContext, insecure: env.insecure };
     const client = new Client(req.url.origin, {
       ...CLIENT_OPTIONS,
-      connect: (_opts, cb) => openConnection(req.target, connOpts, st, cb),
+      connect: (_opts, cb) => openHopConnection(req.target, env, st, cb),
     });
     const destroy = () => client.destroy(HOP_DONE, noop);
     const settle = (error?: CheckError) => {
@@ -173,7 +174,8 @@ function runHop(req: HopRequest, env: HopEnv): Promise<HopResult> {
       st.cancel?.();
       resolve(res);
     };
-    const onAbort = () => settle(timeoutError(st.phase, req.target.label, req.display, env.timeoutMs, st.remoteAddress, res.bodyBytes));
+    const onAbort = () =>
+      settle(timeoutError(st.phase, req.target, req.display, env.timeoutMs, st.remoteAddress, res.bodyBytes));
     const handler = new HopHandler(res, env, req, settle);
     env.signal.addEventListener('abort', onAbort, { once: true });
     // A signal that fired before this hop (between hops) will not call a new listener.

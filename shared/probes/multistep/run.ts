@@ -8,14 +8,13 @@ import { evaluateAssertions } from '../../assertions/evaluate';
 import type { ValidatedMultistepCheck } from './index';
 import type { AssertionResult, CheckError } from '../../types';
 import { displayUrl } from '../http/display-url';
+import { now, round } from '../net';
 import { runHttp } from '../http/run';
 import type { HttpCheck, ValidatedHttpCheck } from '../http';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { CookieJar } from './cookies';
 import { fillJson, fillString, TemplateError, type TemplateScope } from './template';
 
-const now = () => performance.now();
-const round = (msv: number): number => Math.round(msv * 10) / 10;
 
 export interface StepDetail {
   name: string;

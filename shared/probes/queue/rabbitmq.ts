@@ -8,7 +8,8 @@
 import { runHttp } from '../http/run';
 import type { ValidatedHttpCheck } from '../http';
 import type { ProbeContext } from '../types';
-import { round1, type QueueRead } from './reading';
+import { round } from '../net';
+import type { QueueRead } from './reading';
 import type { ValidatedQueueCheck } from './index';
 
 /** A validated RabbitMQ queue: vhost set. */
@@ -80,7 +81,7 @@ export async function readRabbit(q: RabbitQueue, ctx: ProbeContext): Promise<Que
   const head = num(body.head_message_timestamp);
   if (depth === 0) ageSeconds = 0;
   else if (head !== undefined) {
-    ageSeconds = round1(Date.now() / 1000 - head);
+    ageSeconds = round(Date.now() / 1000 - head);
     details.oldestMessageAt = new Date(head * 1000).toISOString();
   } else ageUnknown = 'RabbitMQ reports no head_message_timestamp: publishers must set the message timestamp property';
 

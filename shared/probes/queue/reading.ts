@@ -15,5 +15,3 @@ export interface QueueReading {
 }
 
 export type QueueRead = { ok: true; reading: QueueReading } | { ok: false; error: CheckError; timings: Record<string, number>; details?: Record<string, unknown> };
-
-export const round1 = (v: number): number => Math.round(Math.max(0, v) * 10) / 10;

@@ -11,7 +11,8 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cl
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsClient } from '../../aws-clients';
 import type { CheckError } from '../../types';
-import { round1, type QueueRead } from './reading';
+import { errnoCode, phaseTimer, round } from '../net';
+import type { QueueRead } from './reading';
 import type { SqsQueue } from './types';
 
 const AWS_HOST = /(^|\.)amazonaws\.com(\.cn)?$/i;
@@ -105,10 +106,14 @@ export function awsError(e: unknown, what: string, where: string, signal: AbortS
   if (signal.aborted || name === 'AbortError') return { code: 'TIMEOUT', message: `${what} for ${where} did not answer within ${timeoutMs}ms` };
   if (NOT_FOUND.has(name) || NOT_FOUND.has(err.Code ?? '')) return { code: 'QUEUE_NOT_FOUND', message: `${where} does not exist (${what}: ${name})` };
   if (AUTH_ERRORS.has(name) || /credential/i.test(name)) return { code: 'AUTH', message: `${what} for ${where} was not allowed: ${name}: ${msg}` };
-  if (code === 'ECONNREFUSED') return { code: 'CONNECT_REFUSED', message: `connection refused by the endpoint of ${where} (${what})` };
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { code: 'DNS', message: `cannot resolve the endpoint of ${where}: ${msg}` };
-  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(msg)) return { code: 'RESET', message: `connection reset by the endpoint of ${where} (${what})` };
-  if (code === 'ETIMEDOUT') return { code: 'CONNECT_TIMEOUT', message: `connecting to the endpoint of ${where} timed out (${what})` };
+  const net = /socket hang up/i.test(msg) ? 'RESET' : errnoCode(code);
+  if (net === 'CONNECT_REFUSED')
+    return { code: net, message: `connection refused by the endpoint of ${where} (${what})` };
+  if (net === 'DNS') return { code: net, message: `cannot resolve the endpoint of ${where}: ${msg}` };
+  if (net === 'RESET') return { code: net, message: `connection reset by the endpoint of ${where} (${what})` };
+  if (net === 'CONNECT_TIMEOUT')
+    return { code: net, message: `connecting to the endpoint of ${where} timed out (${what})` };
+  if (net === 'TLS') return { code: net, message: `TLS with the endpoint of ${where} failed (${what}): ${msg}` };
   // The SDK names a socket hang-up TimeoutError too; the socket codes above come first.
   if (name === 'TimeoutError') return { code: 'TIMEOUT', message: `${what} for ${where} did not answer in time` };
   const status = err.$metadata?.httpStatusCode;
@@ -120,8 +125,7 @@ export function awsError(e: unknown, what: string, where: string, signal: AbortS
 const num = (v: string | undefined): number | undefined => (v !== undefined && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
 
 export async function readSqs(q: SqsQueue, wantAge: boolean, signal: AbortSignal, timeoutMs: number): Promise<QueueRead> {
-  const start = performance.now();
-  const elapsed = () => round1(performance.now() - start);
+  const elapsed = phaseTimer().total;
   const region = q.region ?? sqsRegionOf(q.queueUrl) ?? 'us-east-1';
   const name = sqsQueueNameOf(q.queueUrl) ?? q.queueUrl;
   const where = `SQS queue ${name} (${region})`;
@@ -178,7 +182,7 @@ export async function readSqs(q: SqsQueue, wantAge: boolean, signal: AbortSignal
     } catch (e) {
       return { ok: false, error: awsError(e, 'CloudWatch GetMetricStatistics', where, signal, timeoutMs), timings: { ...timings, total: elapsed() }, details };
     }
-    timings.cloudwatch = round1(elapsed() - sqsMs);
+    timings.cloudwatch = round(elapsed() - sqsMs);
   }
   timings.total = elapsed();
   return { ok: true, reading: { depth, ...(inFlight !== undefined ? { inFlight } : {}), ...(ageSeconds !== undefined ? { ageSeconds } : {}), ...(ageUnknown ? { ageUnknown } : {}), timings, details } };

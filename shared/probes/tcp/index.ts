@@ -2,7 +2,7 @@
 import { INVALID, joinKey, s, type Schema } from '../../config/schema';
 import type { SecretRef } from '../../types';
 import { defineKind, type KindCheck } from '../types';
-import { hostPort } from './net';
+import { hostPort } from '../net';
 import { runTcp } from './run';
 import { hostSchema, portSchema } from './schema';
 import type { TcpCheck, TcpTlsOptions } from './types';

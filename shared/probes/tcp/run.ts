@@ -1,11 +1,10 @@
 /** One attempt of a `tcp` check: connect, (TLS,) send a line, wait for the expected reply. */
-import { isIP, type Socket } from 'node:net';
-import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
+import type { Socket } from 'node:net';
 import type { ValidatedTcpCheck } from './index';
 import type { CheckError } from '../../types';
+import { hostPort, now, openConnection, round, socketError, type TlsStep } from '../net';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { trustContext } from '../trust';
-import { classifySocketError, hostPort, openConnection, round, timeoutError } from './net';
 import type { TcpCheck } from './types';
 
 /** The probe stops reading a reply here. */
@@ -13,24 +12,18 @@ export const MAX_REPLY_BYTES = 64 * 1024;
 /** How much of a reply goes into details and messages. */
 const SHOWN = 200;
 
-const now = () => performance.now();
-
 const shown = (text: string): string => JSON.stringify(text.length > SHOWN ? `${text.slice(0, SHOWN)}…` : text);
 
 /** The line as it goes over the wire: CRLF appended unless it already ends with a line break. */
 export const wireLine = (send: string): string => (/\r?\n$/.test(send) ? send : `${send}\r\n`);
 
-function tlsOptions(check: TcpCheck): ConnectionOptions | undefined {
+function tlsStep(check: TcpCheck): TlsStep | undefined {
   if (!check.tls) return undefined;
   const o = check.tls === true ? {} : check.tls;
-  const servername = o.servername ?? check.host;
   return {
-    // SNI may not carry an IP address (RFC 6066); the identity check still uses it.
-    ...(isIP(servername) ? {} : { servername }),
-    rejectUnauthorized: !o.insecure,
+    servername: o.servername ?? check.host,
+    verify: !o.insecure,
     ...(o.ca !== undefined ? { secureContext: trustContext(o.ca) } : {}),
-    // Node checks the SNI name; without SNI (an IP host) check the name we were given.
-    checkServerIdentity: (_host, cert) => (o.insecure ? undefined : checkServerIdentity(servername, cert)),
   };
 }
 
@@ -67,7 +60,7 @@ function exchange(socket: Socket, send: string | undefined, expect: RegExp | und
     socket.on('data', onData);
     socket.once('end', () => finish({ kind: 'done', text: text(), closed: true }));
     socket.once('close', () => finish({ kind: 'done', text: text(), closed: true }));
-    socket.on('error', (e) => finish({ kind: 'error', error: classifySocketError(e, 'response', where), text: text() }));
+    socket.on('error', (e) => finish({ kind: 'error', error: socketError(where, e), text: text() }));
     if (send !== undefined) socket.write(wireLine(send));
   });
 }
@@ -76,20 +69,21 @@ export async function runTcp(check: ValidatedTcpCheck, ctx: ProbeContext): Promi
   const t0 = now();
   const where = hostPort(check.host, check.port);
   const details: Record<string, unknown> = { host: check.host, port: check.port, tls: !!check.tls };
-  let tls: ConnectionOptions | undefined;
+  let tls: TlsStep | undefined;
   try {
-    tls = tlsOptions(check);
+    tls = tlsStep(check);
   } catch (e) {
     return { error: { code: 'TLS', message: (e as Error).message }, timings: {}, details };
   }
-  const opened = await openConnection({ host: check.host, port: check.port, signal: ctx.signal, timeoutMs: ctx.timeoutMs, lookup: ctx.lookup, tls });
+  const { signal, timeoutMs, lookup } = ctx;
+  const opened = await openConnection({ host: check.host, port: check.port, signal, timeoutMs, lookup, tls });
   if (!opened.ok) return { error: opened.error, timings: { ...opened.timings, total: round(now() - t0) }, details };
 
   const { socket, tlsSocket } = opened;
-  const timings = { ...opened.timings };
-  if (tlsSocket) {
-    details.tlsProtocol = tlsSocket.getProtocol();
-    details.tlsCipher = tlsSocket.getCipher()?.name;
+  const timings: Record<string, number> = { ...opened.timings };
+  if (opened.session) {
+    details.tlsProtocol = opened.session.protocol;
+    details.tlsCipher = opened.session.cipher;
   }
   const io: Socket = tlsSocket ?? socket;
   try {
@@ -108,7 +102,12 @@ export async function runTcp(check: ValidatedTcpCheck, ctx: ProbeContext): Promi
       if (reply.kind === 'error') return { error: reply.error, timings, details };
       const matched = expect ? expect.test(reply.text) : true;
       if (reply.kind === 'aborted') {
-        if (!reply.text) return { error: timeoutError('response', where, ctx.timeoutMs), timings, details };
+        if (!reply.text)
+          return {
+            error: { code: 'TIMEOUT', message: `no complete reply from ${where} within ${ctx.timeoutMs}ms` },
+            timings,
+            details,
+          };
         if (expect && !matched)
           return { error: { code: 'ASSERTION', message: `reply from ${where} did not match /${check.expect}/ within ${ctx.timeoutMs}ms: got ${shown(reply.text)}` }, timings, details };
         return { error: { code: 'TIMEOUT', message: `reply from ${where} did not end (no line break) within ${ctx.timeoutMs}ms: got ${shown(reply.text)}` }, timings, details };

@@ -1,7 +1,7 @@
 /** The `tls` probe kind: the certificate a host presents — expiry, trust, host name, protocol, issuer. */
 import { joinKey, s } from '../../config/schema';
 import { defineKind, type KindCheck } from '../types';
-import { hostPort } from '../tcp/net';
+import { hostPort } from '../net';
 import { hostSchema, portSchema } from '../tcp/schema';
 import { runTls } from './run';
 import type { TlsCheck } from './types';

@@ -3,29 +3,14 @@
  * certificate is what this kind exists to report, so it reads the certificate whatever it is and
  * judges trust (against the system's roots plus `ca`) and the host name itself.
  */
-import { isIP } from 'node:net';
 import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
 import { formatDuration } from '../../duration';
+import { certificateReason, hostPort, now, openConnection, round } from '../net';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { trustContext } from '../trust';
-import { hostPort, openConnection, round } from '../tcp/net';
 import type { ValidatedTlsCheck } from './index';
 
 const DAY = 86_400_000;
-const now = () => performance.now();
-
-/** What OpenSSL's verify codes mean for on-call. */
-const TRUST_REASONS: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'it is self-signed and not trusted',
-  SELF_SIGNED_CERT_IN_CHAIN: 'its chain ends in a self-signed root that is not trusted',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its issuer is not trusted (unknown CA or a missing intermediate certificate)',
-  UNABLE_TO_GET_ISSUER_CERT: 'its issuer is not trusted (unknown CA or a missing intermediate certificate)',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its issuer is not trusted (unknown CA or a missing intermediate certificate)',
-  CERT_SIGNATURE_FAILURE: 'its signature does not verify',
-  CERT_REVOKED: 'it is revoked',
-  INVALID_CA: 'an issuer in its chain is not a valid CA',
-  CERT_UNTRUSTED: 'it is not trusted',
-};
 
 /** `CN=Shop CA, O=Shop` from a certificate name object. */
 export function formatName(name: Record<string, string | string[]> | undefined): string {
@@ -73,13 +58,8 @@ export async function runTls(check: ValidatedTlsCheck, ctx: ProbeContext): Promi
     signal: ctx.signal,
     timeoutMs: ctx.timeoutMs,
     lookup: ctx.lookup,
-    tls: {
-      ...(isIP(name) ? {} : { servername: name }),
-      rejectUnauthorized: false,
-      // Judged below with the name we were given; Node's own check would fold it into `authorized`.
-      checkServerIdentity: () => undefined,
-      ...(secureContext ? { secureContext } : {}),
-    },
+    // Any certificate is accepted: trust, dates and the name are judged below, all at once.
+    tls: { servername: name, verify: false, ...(secureContext ? { secureContext } : {}) },
   });
   if (!opened.ok) return { error: opened.error, timings: { ...opened.timings, total: round(now() - t0) }, details };
   const socket = opened.tlsSocket!;
@@ -117,8 +97,10 @@ export async function runTls(check: ValidatedTlsCheck, ctx: ProbeContext): Promi
     const left = notAfter.getTime() - Date.now();
     if (left <= 0) problems.push(`the certificate expired ${formatDuration(-left)} ago (notAfter ${notAfter.toISOString()})`);
     else if (notBefore.getTime() > Date.now()) problems.push(`the certificate is not valid before ${notBefore.toISOString()}`);
-    if (authError && authError !== 'CERT_HAS_EXPIRED' && authError !== 'CERT_NOT_YET_VALID')
-      problems.push(`the certificate is not trusted: ${TRUST_REASONS[authError] ?? authError} (${authError}; issuer ${issuer || 'unknown'})`);
+    if (authError && authError !== 'CERT_HAS_EXPIRED' && authError !== 'CERT_NOT_YET_VALID') {
+      const why = certificateReason(authError, { issuer: issuer || 'unknown', names: '' }, 'ca');
+      problems.push(`the certificate ${why} (${authError})`);
+    }
     if (identityError) {
       const covers = altNamesOf(cert);
       const cn = [cert.subject?.CN].flat()[0];
