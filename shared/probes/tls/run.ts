@@ -13,11 +13,13 @@ import type { ValidatedTlsCheck } from './index';
 const DAY = 86_400_000;
 
 /** `CN=Shop CA, O=Shop` from a certificate name object. */
-export function formatName(name: Record<string, string | string[]> | undefined): string {
-  if (!name) return '';
+export function formatName(name: object | undefined): string {
+  // node's certificate name objects (subject, issuer) map attribute → value(s).
+  const fields = name as Record<string, string | string[]> | undefined;
+  if (!fields) return '';
   const order = ['CN', 'OU', 'O', 'L', 'ST', 'C'];
-  const keys = [...order.filter((k) => k in name), ...Object.keys(name).filter((k) => !order.includes(k))];
-  return keys.flatMap((k) => [name[k]].flat().map((v) => `${k}=${v}`)).join(', ');
+  const keys = [...order.filter((k) => k in fields), ...Object.keys(fields).filter((k) => !order.includes(k))];
+  return keys.flatMap((k) => [fields[k]].flat().map((v) => `${k}=${v}`)).join(', ');
 }
 
 function chainOf(cert: DetailedPeerCertificate): string[] {
@@ -26,7 +28,7 @@ function chainOf(cert: DetailedPeerCertificate): string[] {
   const seen = new Set<string>();
   while (c && Object.keys(c).length && !seen.has(c.fingerprint256)) {
     seen.add(c.fingerprint256);
-    out.push(formatName(c.subject as never));
+    out.push(formatName(c.subject));
     c = c.issuerCertificate;
   }
   return out;
@@ -72,8 +74,8 @@ export async function runTls(check: ValidatedTlsCheck, ctx: ProbeContext): Promi
     const notBefore = new Date(cert.valid_from);
     const daysToExpiry = Math.floor(((notAfter.getTime() - Date.now()) / DAY) * 100) / 100;
     const protocol = socket.getProtocol() ?? undefined;
-    const issuer = formatName(cert.issuer as never);
-    const subject = formatName(cert.subject as never);
+    const issuer = formatName(cert.issuer);
+    const subject = formatName(cert.subject);
     const authError = socket.authorized ? undefined : String((socket.authorizationError as unknown as { code?: string })?.code ?? socket.authorizationError ?? 'CERT_UNTRUSTED');
     const identityError = checkServerIdentity(name, cert);
     Object.assign(details, {
