@@ -5,7 +5,7 @@
  * checks it runs; a grant that cannot fit stops synth naming stack, role and policy; cdk-nag
  * acknowledges each wildcard on its own policy, never the role as a whole.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
