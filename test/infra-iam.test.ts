@@ -25,7 +25,10 @@ function synth(config: ValidatedConfig): { stacks: WatchpostStacks; assembly: Cl
   return { stacks, assembly: app.synth() };
 }
 
-/** A policy document as IAM sees it deployed: pseudo parameters at their longest, other resources' values 128 characters. */
+/**
+ * A policy document as IAM sees it deployed: pseudo parameters at their longest, other resources' values 128
+ * characters.
+ */
 function iamChars(doc: unknown): number {
   const render = (v: any): any => {
     if (Array.isArray(v)) return v.map(render);
