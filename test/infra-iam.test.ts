@@ -5,7 +5,7 @@
  * checks it runs; a grant that cannot fit stops synth naming stack, role and policy; cdk-nag
  * acknowledges each wildcard on its own policy, never the role as a whole.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
@@ -25,7 +25,10 @@ function synth(config: ValidatedConfig): { stacks: WatchpostStacks; assembly: Cl
   return { stacks, assembly: app.synth() };
 }
 
-/** A policy document as IAM sees it deployed: pseudo parameters at their longest, other resources' values 128 characters. */
+/**
+ * A policy document as IAM sees it deployed: pseudo parameters at their longest, other resources' values 128
+ * characters.
+ */
 function iamChars(doc: unknown): number {
   const render = (v: any): any => {
     if (Array.isArray(v)) return v.map(render);

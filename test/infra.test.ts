@@ -4,7 +4,7 @@
  * table replicas, subscriptions, mute rules and the dashboard. Bundling is skipped here; the
  * CLI test (infra-cli.test.ts) bundles for real.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';

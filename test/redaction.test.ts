@@ -286,7 +286,7 @@ describe('pages and webhooks', () => {
       const lines: string[] = [];
       const write = process.stderr.write;
       process.stderr.write = ((chunk: string) => lines.push(String(chunk)) > 0) as unknown as typeof process.stderr.write;
-      let outcomes;
+      let outcomes: Awaited<ReturnType<typeof deliverWebhooks>>;
       try {
         outcomes = await deliverWebhooks(requests, { dispatcher: rx.agent, retries: 0, log: jsonLog({ service: 'notifier' }) });
       } finally {

@@ -122,7 +122,10 @@ describe('retry', () => {
       ({ signal, attempt }) =>
         attempt < 3
           ? new Promise<never>((_, reject) =>
-              signal.addEventListener('abort', () => (reasons.push(signal.reason), reject(signal.reason))),
+              signal.addEventListener('abort', () => {
+                reasons.push(signal.reason);
+                reject(signal.reason);
+              }),
             )
           : Promise.resolve('answered'),
       { attempts: 3, baseMs: 1, attemptTimeoutMs: 30 },

@@ -37,7 +37,7 @@ export function readJsonPath(root: unknown, segments: PathSegment[]): { found: b
       cur = cur[i];
     } else if (seg === 'length' && (Array.isArray(cur) || typeof cur === 'string')) {
       cur = cur.length;
-    } else if (typeof cur === 'object' && !Array.isArray(cur) && Object.prototype.hasOwnProperty.call(cur, seg)) {
+    } else if (typeof cur === 'object' && !Array.isArray(cur) && Object.hasOwn(cur, seg)) {
       cur = (cur as Record<string, unknown>)[seg];
     } else {
       return { found: false };

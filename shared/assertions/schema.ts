@@ -1,5 +1,5 @@
 /** Config schema for assertions, shared by every kind (each passes its own sources). */
-import { closest, describe, INVALID, Issues, joinKey, s, type Schema } from '../config/schema';
+import { closest, describe, INVALID, type Issues, joinKey, s, type Schema } from '../config/schema';
 import { parseDuration } from '../duration';
 import { COMPARISONS, type Assertion } from '../types';
 import { parseJsonPath } from './json-path';
@@ -9,7 +9,12 @@ const targetSchema = s.oneOf<string | number | boolean | null>(
   s.string(),
   s.number(),
   s.boolean(),
-  { expected: 'null', check: (v, p, i) => (v === null ? null : (i.add(p, 'not null'), INVALID)) },
+  { expected: 'null', check: (v, p, i) => {
+      if (v === null) return null;
+      i.add(p, 'not null');
+      return INVALID;
+    },
+  },
 );
 
 /** Sources that take a property, and what it is. */

@@ -175,7 +175,10 @@ async function sendTest(configFile: string, severity: Severity, withWebhooks: bo
     out(`${c.green('✓')} test page published to ${arn}${messageId ? ` (message ${messageId})` : ''}`);
     out(`  SMS:   ${m.sms}`);
     out(`  email: ${m.email.subject}`);
-    out(c.dim(`  expected at: ${[...targets.sms, ...targets.email].join(', ') || 'nobody in notify.' + severity} (email subscriptions must be confirmed; new accounts send SMS only to verified numbers while in the SMS sandbox)`));
+    const expected = [...targets.sms, ...targets.email].join(', ') || `nobody in notify.${severity}`;
+    const note =
+      '(email subscriptions must be confirmed; new accounts send SMS only to verified numbers while in the SMS sandbox)';
+    out(c.dim(`  expected at: ${expected} ${note}`));
 
     if (!withWebhooks) return EXIT.ok;
     const hooks = webhooksFor(config, severity);

@@ -90,7 +90,10 @@ export function firstJsonError(text: string): { at: number; message: string } | 
         else fail('"," or "]"');
       }
     }
-    if (ch === '"') return str();
+    if (ch === '"') {
+      str();
+      return;
+    }
     const lit = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 400));
     if (!lit) fail('a value (a string in double quotes, number, true, false, null, object or array)');
     i += lit![0].length;

@@ -165,7 +165,7 @@ export class ImapWatcher {
       this.busy = { command: 'fetch', since: started };
       const msg = await this.client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
       const fetchMs = Date.now() - started;
-      if (!msg || !msg.source) continue;
+      if (msg === false || !msg?.source) continue;
       if (!isOurs(msg.source, wanted)) {
         notOurs.add(uid);
         continue;

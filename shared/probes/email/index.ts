@@ -8,7 +8,10 @@ import { formatDuration, ms, parseDuration } from '../../duration';
 import { defineKind, type KindCheck } from '../types';
 import type { EmailCheck } from './types';
 
-/** Set by the Lambda bundling to the email probe's own file (shared/bundle-shims LAZY_EMAIL); unset when running the sources. */
+/**
+ * Set by the Lambda bundling to the email probe's own file (shared/bundle-shims LAZY_EMAIL); unset when running the
+ * sources.
+ */
 declare const WATCHPOST_EMAIL_PROBE: string | undefined;
 const loadProbe = (): Promise<typeof import('./probe')> =>
   typeof WATCHPOST_EMAIL_PROBE === 'string' ? import(WATCHPOST_EMAIL_PROBE) : import('./probe');

@@ -15,7 +15,7 @@
  * Nothing else in the table starts with `PING#`, so result queries (`RUN#`, `LATEST#`) never see these.
  */
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { redactText } from '../../redact';
 import { TABLE } from '../../store/table';
@@ -189,7 +189,7 @@ export class PingStore {
       [TABLE.ttlAttribute]: Math.floor((at + this.retentionMs) / 1000),
     };
     if (durationMs !== undefined) event.durationMs = durationMs;
-    if (bodyBuf && bodyBuf.length) event.body = redactText(bodyBuf.subarray(0, STORED_BODY_BYTES).toString('utf8'));
+    if (bodyBuf?.length) event.body = redactText(bodyBuf.subarray(0, STORED_BODY_BYTES).toString('utf8'));
     await this.doc.send(new PutCommand({ TableName: this.tableName, Item: event }), { abortSignal: opts.abortSignal });
     return durationMs === undefined ? { state } : { state, durationMs };
   }

@@ -4,7 +4,7 @@
  * where it happens, so a message can say "certificate of shop.example.com expired on …" rather
  * than "fetch failed".
  */
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { connect, fail, NetError, now, type CertFacts, type TlsSession } from '../net';
 import type { Phase } from './errors';
@@ -82,7 +82,10 @@ function tlsDetailsOf(session: TlsSession | undefined, cert: CertFacts | undefin
  * Times and the phase are written into `st` as the connection goes.
  */
 export function openHopConnection(target: Target, opts: HopConnectOptions, st: HopState, cb: ConnectCallback): void {
-  if (st.closed) return cb(new NetError(fail('TIMEOUT', 'aborted')), null);
+  if (st.closed) {
+    cb(new NetError(fail('TIMEOUT', 'aborted')), null);
+    return;
+  }
   const conn = connect({
     host: target.host,
     port: target.port,

@@ -74,7 +74,7 @@ const stepSchema = s.object(
 /** Every string in a JSON value with its path (templates may sit anywhere in a body). */
 function stringsIn(value: unknown, path: string, out: Array<[string, string]>): Array<[string, string]> {
   if (typeof value === 'string') out.push([path, value]);
-  else if (Array.isArray(value)) value.forEach((v, i) => stringsIn(v, joinIndex(path, i), out));
+  else if (Array.isArray(value)) value.forEach((v, i) => { stringsIn(v, joinIndex(path, i), out); });
   else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) stringsIn(v, joinKey(path, k), out);
   return out;
 }

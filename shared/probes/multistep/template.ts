@@ -61,7 +61,7 @@ export class TemplateError extends Error {
   }
 }
 
-function valueOf(ref: TemplateRef, scope: TemplateScope): unknown {
+function refValue(ref: TemplateRef, scope: TemplateScope): unknown {
   if (ref.kind === 'var') {
     if (!(ref.name in scope.vars)) throw new TemplateError({ code: 'ASSERTION', message: `${ref.text} has no value: no earlier step extracted "${ref.name}"` });
     return scope.vars[ref.name];
@@ -82,7 +82,7 @@ export function fillString(text: string, scope: TemplateScope): string {
   return text.replace(TEMPLATE_RE, (_all, inner: string) => {
     const ref = parseRef(inner);
     if ('error' in ref) throw new TemplateError({ code: 'ASSERTION', message: ref.error });
-    return asText(valueOf(ref, scope));
+    return asText(refValue(ref, scope));
   });
 }
 
@@ -93,7 +93,7 @@ export function fillJson(value: unknown, scope: TemplateScope): unknown {
     if (whole) {
       const ref = parseRef(whole[1]!);
       if ('error' in ref) throw new TemplateError({ code: 'ASSERTION', message: ref.error });
-      return valueOf(ref, scope);
+      return refValue(ref, scope);
     }
     return fillString(value, scope);
   }

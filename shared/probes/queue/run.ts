@@ -3,7 +3,7 @@ import type { ValidatedQueueCheck } from './index';
 import { formatDuration, ms } from '../../duration';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { readRabbit } from './rabbitmq';
-import type { QueueReading } from './reading';
+import type { QueueRead, QueueReading } from './reading';
 import { readSqs } from './sqs';
 import type { QueueCheck, QueueLimit } from './types';
 
@@ -69,7 +69,7 @@ class QueueObservations implements Observations {
 
 export async function runQueue(check: ValidatedQueueCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
   const wantAge = check.maxAge !== undefined || check.assertions.some((a) => a.source === 'age');
-  let read;
+  let read: QueueRead;
   let where: string;
   if (check.sqs) {
     read = await readSqs(check.sqs, wantAge, ctx.signal, ctx.timeoutMs);
