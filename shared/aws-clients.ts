@@ -89,13 +89,17 @@ export function awsClientConfig(opts: AwsClientOptions = {}): AwsClientConfig {
 export function awsClient<C>(Client: new (config: AwsClientConfig) => C, opts: AwsClientOptions = {}): C {
   const { retry, ...rest } = opts;
   const client = new Client(awsClientConfig(retry ? { ...rest, maxAttempts: 1 } : rest));
-  return retry ? retryingSends(client, retry) : client;
+  return retry ? withRetries(client, retry) : client;
 }
 
 type Send = (command: unknown, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
 
-/** The same client, its `send` retried (each try aborted at its own limit or the deadline). */
-function retryingSends<C>(client: C, policy: SendRetry): C {
+/**
+ * The same client, its `send` retried by shared/retry.ts (each try aborted at its own limit or
+ * the deadline). For a client built on another one (`DynamoDBDocumentClient.from(ddb)` sends
+ * through its own `send`), wrap that one; its base client should make 1 SDK attempt.
+ */
+export function withRetries<C>(client: C, policy: SendRetry): C {
   const target = client as unknown as { send: Send };
   const send = target.send.bind(target);
   const { deadline, ...rest } = policy;

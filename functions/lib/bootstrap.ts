@@ -14,8 +14,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsClient, type SendRetry } from '../../shared/aws-clients';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { awsClient, withRetries, type SendRetry } from '../../shared/aws-clients';
 import type { ValidatedConfig } from '../../shared/config/types';
 import { parseConfig } from '../../shared/config/validate';
 import type { Log } from '../../shared/log';
@@ -104,6 +106,15 @@ export function secretsManager(region: string, deadline?: () => number): SecretR
     }
     return p;
   });
+}
+
+/**
+ * A DynamoDB document client whose sends are retried by shared/retry.ts (1 SDK attempt each):
+ * for code without a loop of its own (ping reads and writes).
+ */
+export function retryingDocumentClient(region: string | undefined, policy: SendRetry): DynamoDBDocumentClient {
+  const base = awsClient(DynamoDBClient, region ? { region } : {});
+  return withRetries(DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }), policy);
 }
 
 /** Cold start: environment, config, logger, secrets. Throws a clear error when any is unusable. */

@@ -14,6 +14,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { AWS_CALL_RETRY, awsClient } from '../../shared/aws-clients';
 import type { ValidatedConfig } from '../../shared/config/types';
@@ -25,14 +26,14 @@ import { runPass } from '../../shared/runner/run-pass';
 import { RUNNER_ENV } from '../../shared/runtime-env';
 import type { SecretResolver } from '../../shared/secrets';
 import { DynamoResultStore } from '../../shared/store/dynamo-store';
-import { bootstrap } from '../lib/bootstrap';
+import { bootstrap, retryingDocumentClient } from '../lib/bootstrap';
 
 /** The probes' deadline of the pass in progress (secret reads may not outlive it). */
 let probesDeadline = Number.POSITIVE_INFINITY;
 
 interface Runtime {
   config: ValidatedConfig;
-  table: { client: DynamoDBClient; tableName: string };
+  table: { client: DynamoDBDocumentClient; tableName: string };
   region: string;
   store: DynamoResultStore;
   metrics: CloudWatchMetricSink;
@@ -59,7 +60,7 @@ export function init(): Runtime {
     // Kinds that read stored state (heartbeat pings) have no loop of their own: shared/retry.ts
     // retries their reads, within the probes' phase.
     table: {
-      client: awsClient(DynamoDBClient, { region, retry: { ...AWS_CALL_RETRY, deadline: () => probesDeadline } }),
+      client: retryingDocumentClient(region, { ...AWS_CALL_RETRY, deadline: () => probesDeadline }),
       tableName,
     },
     // The store and the sink retry themselves (shared/retry.ts): 1 SDK attempt, so retries do not stack.
