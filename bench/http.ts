@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Pool } from 'undici';
 import { parseConfig } from '../shared/config/validate';
+import { mapLimit } from '../shared/retry';
 import { runCheck } from '../shared/runner/run-check';
-import { pool } from '../shared/runner/run-pass';
 import { envSecrets } from '../shared/secrets';
 import { fmt, median, startTarget, type Figure } from './lib';
 
@@ -32,7 +32,7 @@ export function httpCheck(url: string, extra: Record<string, unknown> = {}) {
 async function rate(total: number, concurrency: number, fn: () => Promise<unknown>): Promise<number> {
   const items = Array.from({ length: total }, (_, i) => i);
   const t0 = performance.now();
-  await pool(items, concurrency, async () => {
+  await mapLimit(items, concurrency, async () => {
     await fn();
   });
   return total / ((performance.now() - t0) / 1000);

@@ -9,8 +9,11 @@
  * @example
  * const ddb = awsClient(DynamoDBClient, { region });
  * await ddb.send(cmd, { abortSignal: attempt.signal });
+ * // A caller with no loop of its own: every send retried by shared/retry.ts.
+ * const sns = awsClient(SNSClient, { region, retry: AWS_CALL_RETRY });
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { retryOrThrow, type RetryOptions } from './retry';
 
 /** Timeouts every client gets unless told otherwise. */
 export const AWS_TIMEOUTS = {
@@ -31,11 +34,27 @@ export interface AwsClientOptions {
    * @default 1
    */
   maxAttempts?: number;
+  /**
+   * Wraps the client's `send` in `shared/retry.ts` (the SDK then makes 1 attempt per try): for
+   * callers that have no loop of their own. A send still takes `{ abortSignal }`. It throws the
+   * SDK's error when it is not retryable, else a `RetryError` (the last error as its cause).
+   * @default none (every send is one SDK attempt)
+   */
+  retry?: SendRetry;
   /** @default AWS_TIMEOUTS.connectMs */
   connectTimeoutMs?: number;
   /** @default AWS_TIMEOUTS.requestMs */
   requestTimeoutMs?: number;
 }
+
+/** The retries of a client whose callers have no loop of their own (see {@link AwsClientOptions.retry}). */
+export interface SendRetry extends Pick<RetryOptions<unknown>, 'attempts' | 'baseMs' | 'capMs' | 'attemptTimeoutMs'> {
+  /** ms since epoch that no attempt may run past, read at each send (e.g. a pass's deadline). @default none */
+  deadline?: () => number;
+}
+
+/** Three attempts, 100 ms then 200 ms apart (with jitter): a call that has no loop of its own. */
+export const AWS_CALL_RETRY: SendRetry = { attempts: 3, baseMs: 100 };
 
 /** What every SDK v3 client constructor accepts of ours. */
 export interface AwsClientConfig {
@@ -68,5 +87,27 @@ export function awsClientConfig(opts: AwsClientOptions = {}): AwsClientConfig {
  * @example const sm = awsClient(SecretsManagerClient, { region: home });
  */
 export function awsClient<C>(Client: new (config: AwsClientConfig) => C, opts: AwsClientOptions = {}): C {
-  return new Client(awsClientConfig(opts));
+  const { retry, ...rest } = opts;
+  const client = new Client(awsClientConfig(retry ? { ...rest, maxAttempts: 1 } : rest));
+  return retry ? withRetries(client, retry) : client;
+}
+
+type Send = (command: unknown, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
+
+/**
+ * The same client, its `send` retried by shared/retry.ts (each try aborted at its own limit or
+ * the deadline). For a client built on another one (`DynamoDBDocumentClient.from(ddb)` sends
+ * through its own `send`), wrap that one; its base client should make 1 SDK attempt.
+ */
+export function withRetries<C>(client: C, policy: SendRetry): C {
+  const target = client as unknown as { send: Send };
+  const send = target.send.bind(target);
+  const { deadline, ...rest } = policy;
+  target.send = (command, options = {}) =>
+    retryOrThrow(({ signal }) => send(command, { ...options, abortSignal: signal }), {
+      ...rest,
+      ...(deadline ? { deadline: deadline() } : {}),
+      ...(options.abortSignal ? { signal: options.abortSignal } : {}),
+    });
+  return client;
 }

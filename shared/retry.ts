@@ -95,6 +95,11 @@ export interface RetryOptions<T> extends Backoff {
   again?: (value: T) => boolean;
   /** Ends everything early (the caller is stopping). */
   signal?: AbortSignal;
+  /**
+   * The wait before the next attempt when the last one asks for its own (a `Retry-After`);
+   * `undefined` keeps the backoff. @default the backoff
+   */
+  delayFor?: (last: { error?: unknown; value?: T }) => number | undefined;
   /** Called before each wait. */
   onRetry?: (info: { attempt: number; delayMs: number; error?: unknown }) => void;
   /** Random source for jitter (tests). @default Math.random */
@@ -146,7 +151,8 @@ export async function retry<T>(
   for (let n = 1; n <= attempts; n++) {
     if (opts.signal?.aborted) return fail('aborted', n - 1);
     if (n > 1) {
-      const delayMs = backoffDelay(n - 1, opts, opts.random);
+      const asked = opts.delayFor?.(last.hasValue ? { value: last.value } : { error: last.error });
+      const delayMs = asked ?? backoffDelay(n - 1, opts, opts.random);
       // Never sleep into the deadline: a retry that could not run is not worth waiting for.
       if (Date.now() + delayMs + (opts.minAttemptMs ?? 0) >= deadline) return fail('deadline', n - 1);
       opts.onRetry?.({ attempt: n - 1, delayMs, error: last.error });
@@ -220,6 +226,35 @@ async function runAttempt<T>(
   }
 }
 
+/**
+ * A call that kept failing with retryable errors (or ran into its deadline): the last error as
+ * `cause`, and why it stopped. Its message is the one line for a log or a failure reason.
+ */
+export class RetryError extends Error {
+  readonly stop: RetryStop;
+  readonly attempts: number;
+  constructor(out: { stop: RetryStop; attempts: number; error?: unknown }) {
+    super(out.error === undefined ? describeStop(out) : `${describeError(out.error)} (${describeStop(out)})`, {
+      cause: out.error,
+    });
+    this.name = 'RetryError';
+    this.stop = out.stop;
+    this.attempts = out.attempts;
+  }
+}
+
+/**
+ * {@link retry} for callers that expect a throw: the value, or the last error itself when it was
+ * not retryable (so `e.name` checks such as `ConditionalCheckFailedException` keep working),
+ * else a {@link RetryError}.
+ */
+export async function retryOrThrow<T>(fn: (ctx: AttemptContext) => Promise<T>, opts: RetryOptions<T> = {}): Promise<T> {
+  const out = await retry(fn, opts);
+  if (out.ok) return out.value;
+  if (out.stop === 'not-retryable' && out.error !== undefined) throw out.error;
+  throw new RetryError(out);
+}
+
 /** `gave up after 3 attempts`, `stopped at the deadline after 2 attempts`… for a failure reason. */
 export function describeStop(out: { stop: RetryStop; attempts: number }): string {
   const tries = `${out.attempts} attempt${out.attempts === 1 ? '' : 's'}`;
@@ -281,6 +316,7 @@ export function isRetryable(e: unknown): boolean {
 
 /** One line for a log or a failure reason: `ThrottlingException: Rate exceeded (HTTP 400)`. */
 export function describeError(e: unknown): string {
+  if (e instanceof RetryError) return e.message;
   const err = (e ?? {}) as AwsLikeError;
   const name = err.name && err.name !== 'Error' ? err.name : err.code;
   const status = err.$metadata?.httpStatusCode;

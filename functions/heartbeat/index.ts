@@ -5,54 +5,30 @@
  * Bundle root: `index.mjs` and `watchpost.config.json` (the validated config; it holds secret
  * references, never values). Environment: see `HEARTBEAT_ENV`.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { awsClient } from '../../shared/aws-clients';
-import type { ValidatedConfig } from '../../shared/config/types';
-import { jsonLog } from '../../shared/log';
-import {
-  cachedSecrets,
-  handlePing,
-  heartbeatTokens,
-  MAX_PING_BODY_BYTES,
-  type PingDeps,
-} from '../../shared/probes/heartbeat/endpoint';
-import { PingLimits } from '../../shared/probes/heartbeat/limits';
+import { AWS_CALL_RETRY } from '../../shared/aws-clients';
+import { handlePing, heartbeatTokens, MAX_PING_BODY_BYTES, type PingDeps } from '../../shared/probes/heartbeat/endpoint';
 import { HEARTBEAT_ENV } from '../../shared/probes/heartbeat/lambda-env';
+import { PingLimits } from '../../shared/probes/heartbeat/limits';
 import { PingStore } from '../../shared/probes/heartbeat/ping-store';
-import { BUNDLED_CONFIG_FILE } from '../../shared/runtime-env';
-import { SecretError, trackSecrets, type SecretResolver } from '../../shared/secrets';
+import { bootstrap, retryingDocumentClient } from '../lib/bootstrap';
 
-/** The token secret's value is the token itself (plain text). */
-export function secretsManagerResolver(client: SecretsManagerClient): SecretResolver {
-  return async (name) => {
-    const res = await client.send(new GetSecretValueCommand({ SecretId: name }));
-    if (typeof res.SecretString !== 'string' || res.SecretString === '') throw new SecretError(name, `secret "${name}" has no string value`);
-    return res.SecretString;
-  };
-}
-
+/** Cold start (functions/lib/bootstrap.ts): the validated config's heartbeat checks, tokens, ping store. */
 function init(): PingDeps {
-  const tableName = process.env[HEARTBEAT_ENV.table];
-  if (!tableName) throw new Error(`${HEARTBEAT_ENV.table} is not set`);
-  const file = join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), process.env[HEARTBEAT_ENV.configFile] ?? BUNDLED_CONFIG_FILE);
-  const config = JSON.parse(readFileSync(file, 'utf8')) as ValidatedConfig;
+  const boot = bootstrap({ service: 'watchpost-heartbeat', env: [HEARTBEAT_ENV.table] });
   const days = Number(process.env[HEARTBEAT_ENV.retentionDays] ?? '30');
   return {
-    checks: heartbeatTokens(config),
-    // Secrets Manager is billed per call: a warm instance keeps tokens 5 minutes (the delay for a rotation).
-    secrets: cachedSecrets(trackSecrets(secretsManagerResolver(awsClient(SecretsManagerClient, { maxAttempts: 2 }))), 300_000),
+    checks: heartbeatTokens(boot.config),
+    // A token's secret value is the token itself (plain text), cached like every secret (bootstrap).
+    secrets: boot.secrets,
     store: new PingStore({
-      client: awsClient(DynamoDBClient, { maxAttempts: 3 }),
-      tableName,
+      client: retryingDocumentClient(boot.region, AWS_CALL_RETRY),
+      tableName: boot.env[HEARTBEAT_ENV.table],
       retentionMs: (Number.isFinite(days) && days > 0 ? days : 30) * 86_400_000,
     }),
     // Per instance; reserved concurrency caps the instances, so it caps the rates too.
     limits: new PingLimits(),
-    log: jsonLog({ service: 'watchpost-heartbeat' }),
+    log: boot.log,
   };
 }
 

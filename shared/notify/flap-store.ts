@@ -5,6 +5,7 @@
  * may be handled at once) and `expiresAt` (TTL, a day after the window has passed).
  */
 import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { retry } from '../retry';
 import { TABLE } from '../store/table';
 import type { ResolvedFlapping } from './config';
 import { decideFlapping, undoChange, type FlapChange, type FlapDecision, type FlapRecord, type FlapStore } from './flapping';
@@ -18,7 +19,8 @@ export const notifyKey = (scope: string, alarmKey: string) => ({
 });
 
 const DAY = 86_400_000;
-const MAX_ATTEMPTS = 8;
+/** A lost write race is tried again after a short random wait (the racer is another copy of this notifier). */
+const RACE = { attempts: 8, baseMs: 5, capMs: 50, jitter: 'full' } as const;
 
 interface Stored {
   record: FlapRecord;
@@ -79,21 +81,31 @@ export class DynamoFlapStore implements FlapStore {
 
   async apply(scope: string, alarmKey: string, change: FlapChange, settings: ResolvedFlapping): Promise<FlapDecision> {
     const key = this.key(scope, alarmKey);
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const stored = await this.read(key);
-      const decision = decideFlapping(stored?.record, change, settings);
-      if (decision.action === 'duplicate') return decision;
-      if (await this.write(key, decision.record, stored?.version, settings.windowMs)) return decision;
-    }
-    throw new Error(`flap record ${alarmKey} kept changing under us (${MAX_ATTEMPTS} attempts)`);
+    // Read, decide, write if nobody wrote in between; a lost race reads again (shared/retry.ts).
+    const out = await retry(
+      async () => {
+        const stored = await this.read(key);
+        const decision = decideFlapping(stored?.record, change, settings);
+        if (decision.action === 'duplicate') return { decision, written: true };
+        return { decision, written: await this.write(key, decision.record, stored?.version, settings.windowMs) };
+      },
+      { ...RACE, retryable: () => false, again: (v) => !v.written },
+    );
+    if (out.ok) return out.value.decision;
+    if (out.error !== undefined) throw out.error;
+    throw new Error(`flap record ${alarmKey} kept changing under us (${out.attempts} attempts)`);
   }
 
   async release(scope: string, alarmKey: string, change: FlapChange, wasFlapping: boolean): Promise<void> {
     const key = this.key(scope, alarmKey);
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const stored = await this.read(key);
-      if (!stored) return;
-      if (await this.write(key, undoChange(stored.record, change, wasFlapping), stored.version, DAY)) return;
-    }
+    const out = await retry(
+      async () => {
+        const stored = await this.read(key);
+        if (!stored) return true;
+        return this.write(key, undoChange(stored.record, change, wasFlapping), stored.version, DAY);
+      },
+      { ...RACE, retryable: () => false, again: (written) => !written },
+    );
+    if (!out.ok && out.error !== undefined) throw out.error;
   }
 }

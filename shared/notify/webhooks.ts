@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import type { NotifyWebhook } from '../config/types';
 import { silentLog, type Log } from '../log';
+import { retry } from '../retry';
 import { addSecret, redact, SecretError, type SecretResolver } from '../secrets';
 import { isSecretRef, type MaybeSecret } from '../types';
 import { DEFAULT_WEBHOOK_URL, type WebhookFormat } from './config';
@@ -247,8 +248,6 @@ export interface DeliverOptions {
   log?: Log;
 }
 
-const sleep = (msValue: number) => new Promise((r) => setTimeout(r, msValue));
-
 function origin(url: string): string {
   try {
     return new URL(url).origin;
@@ -293,11 +292,46 @@ function excerpt(text: string, secrets: ReadonlySet<string>, max = 300): string 
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
-/** Posts one request with timeout and retries; never throws. */
+/** Statuses worth another try: the receiver is busy or broken, not refusing this page. */
+const retryableStatus = (status: number) => status === 429 || status === 408 || status >= 500;
+
+/** One POST; never throws. `retryAfterMs` when the receiver asked for a wait (at most 5 s). */
+async function postOnce(
+  req: WebhookRequest,
+  body: string,
+  attempt: number,
+  opts: DeliverOptions & { timeoutMs: number; secrets: ReadonlySet<string> },
+): Promise<WebhookOutcome & { again?: boolean; retryAfterMs?: number }> {
+  const base = { name: req.name, action: req.action, attempts: attempt };
+  try {
+    const res = await request(req.url, {
+      method: 'POST',
+      headers: req.headers,
+      body,
+      dispatcher: opts.dispatcher,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      signal: AbortSignal.timeout(opts.timeoutMs),
+    });
+    const { text } = await readCapped(res.body);
+    if (res.statusCode >= 200 && res.statusCode < 300) return { ...base, ok: true, status: res.statusCode };
+    const error = `HTTP ${res.statusCode}: ${excerpt(text, opts.secrets)}`;
+    const after = Number(res.headers['retry-after']);
+    const retryAfterMs = Number.isFinite(after) && after >= 0 ? Math.min(5_000, after * 1000) : undefined;
+    return { ...base, ok: false, status: res.statusCode, error, again: retryableStatus(res.statusCode), retryAfterMs };
+  } catch (e) {
+    const err = e as Error & { code?: string; cause?: { code?: string; message?: string } };
+    const why =
+      err.name === 'TimeoutError' || err.name === 'AbortError'
+        ? `no answer within ${opts.timeoutMs} ms`
+        : `${err.code ?? err.cause?.code ?? err.name}: ${err.cause?.message ?? err.message}`;
+    return { ...base, ok: false, error: redact(why, opts.secrets), again: true };
+  }
+}
+
+/** Posts one request with timeout and retries (shared/retry.ts: ×4 backoff, no jitter); never throws. */
 export async function deliverWebhook(req: WebhookRequest, opts: DeliverOptions = {}): Promise<WebhookOutcome> {
   const timeoutMs = opts.timeoutMs ?? 5_000;
-  const retries = Math.max(0, opts.retries ?? 2);
-  const backoff = opts.backoffMs ?? 250;
   const secrets = opts.secrets ?? new Set<string>();
   const log = opts.log ?? silentLog;
   let last: WebhookOutcome = { name: req.name, action: req.action, ok: false, attempts: 0 };
@@ -311,37 +345,32 @@ export async function deliverWebhook(req: WebhookRequest, opts: DeliverOptions =
     last = { ...last, error: 'the webhook URL is not an https:// URL' };
   } else {
     const body = JSON.stringify(req.body);
-    for (let attempt = 1; attempt <= retries + 1; attempt++) {
-      let wait = backoff * 4 ** (attempt - 1);
-      try {
-        const res = await request(req.url, {
-          method: 'POST',
-          headers: req.headers,
-          body,
-          dispatcher: opts.dispatcher,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        const { text } = await readCapped(res.body);
-        if (res.statusCode >= 200 && res.statusCode < 300) return { name: req.name, action: req.action, ok: true, status: res.statusCode, attempts: attempt };
-        const error = `HTTP ${res.statusCode}: ${excerpt(text, secrets)}`;
-        last = { name: req.name, action: req.action, ok: false, status: res.statusCode, attempts: attempt, error };
-        if (res.statusCode !== 429 && res.statusCode !== 408 && res.statusCode < 500) break;
-        const after = Number(res.headers['retry-after']);
-        if (Number.isFinite(after) && after >= 0) wait = Math.min(5_000, after * 1000);
-      } catch (e) {
-        const err = e as Error & { code?: string; cause?: { code?: string; message?: string } };
-        const why = err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `${err.code ?? err.cause?.code ?? err.name}: ${err.cause?.message ?? err.message}`;
-        last = { name: req.name, action: req.action, ok: false, attempts: attempt, error: redact(why, secrets) };
-      }
-      if (attempt <= retries) {
-        log.debug('webhook retry', { webhook: req.name, origin: origin(req.url), attempt, error: last.error });
-        await sleep(wait);
-      }
-    }
+    let tried: WebhookOutcome | undefined;
+    const post = async (attempt: number) => (tried = await postOnce(req, body, attempt, { ...opts, timeoutMs, secrets }));
+    const out = await retry(({ attempt }) => post(attempt), {
+      attempts: Math.max(0, opts.retries ?? 2) + 1,
+      baseMs: opts.backoffMs ?? 250,
+      factor: 4,
+      capMs: Number.POSITIVE_INFINITY,
+      jitter: 'none',
+      again: (o) => !o.ok && o.again === true,
+      delayFor: ({ value }) => value?.retryAfterMs,
+      onRetry: ({ attempt }) =>
+        log.debug('webhook retry', { webhook: req.name, origin: origin(req.url), attempt, error: tried?.error }),
+    });
+    const { again: _again, retryAfterMs: _after, ...outcome } = out.value!;
+    if (outcome.ok) return outcome;
+    last = outcome;
   }
-  log.warn('webhook not delivered', { webhook: req.name, format: req.format, action: req.action, origin: parsed ? parsed.origin : '(invalid URL)', status: last.status, attempts: last.attempts, error: last.error });
+  log.warn('webhook not delivered', {
+    webhook: req.name,
+    format: req.format,
+    action: req.action,
+    origin: parsed ? parsed.origin : '(invalid URL)',
+    status: last.status,
+    attempts: last.attempts,
+    error: last.error,
+  });
   return last;
 }
 

@@ -8,7 +8,7 @@ import type { ValidatedConfig } from '../config/types';
 import type { Log } from '../log';
 import type { MetricSink } from '../metrics/types';
 import type { ProbeContext, ProbeState } from '../probes/types';
-import { beforeDeadline } from '../retry';
+import { beforeDeadline, mapLimit, sleep } from '../retry';
 import type { SecretResolver } from '../secrets';
 import type { ResultStore, WriteReport } from '../store/types';
 import type { CheckResult } from '../types';
@@ -66,28 +66,6 @@ export interface PassReport {
   runnerHealthy: boolean;
 }
 
-/** Sleeps `msv`, or less when the signal aborts. */
-function abortableSleep(msv: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, msv);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Runs `fn` over items with at most `limit` in flight. */
-export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
-
 /**
  * The store and the sink stop at their deadlines themselves (and say why); the pass stops
  * waiting for them this much later, only for one that does not (then its log line may follow).
@@ -140,10 +118,10 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
     stored.failed.push(...r.failed);
   };
 
-  await pool(runs, opts.concurrency ?? 64, async (run) => {
+  await mapLimit(runs, opts.concurrency ?? 64, async (run) => {
     if (opts.waitForSchedule !== false) {
       const wait = Math.min(run.scheduledAt, opts.deadline) - Date.now();
-      if (wait > 0 && !opts.signal?.aborted) await abortableSleep(wait, opts.signal);
+      if (wait > 0 && !opts.signal?.aborted) await sleep(wait, opts.signal);
     }
     if (opts.signal?.aborted) return;
     const r = await runCheck(run.check, {

@@ -10,7 +10,7 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { sleep } from './retry';
+import { sleep } from '../retry';
 import { TABLE } from './table';
 
 export interface EnsureTableReport {
