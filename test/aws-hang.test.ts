@@ -195,7 +195,8 @@ describe('DynamoDB Local that stops answering between two passes', () => {
         .filter((d) => d.MetricName === 'RunnerHealth')
         .map((d) => d.Value);
 
-    const before = await invoke(handler, minute(2));
+    const first = minute(2);
+    const before = await invoke(handler, first);
     expect(before.out).toMatchObject({ checks: 2, written: 2, writeFailures: 0, heartbeat: 1 });
     expect(notStored(before.lines)).toEqual([]);
     expect(heartbeats()).toEqual([1]);
@@ -217,7 +218,7 @@ describe('DynamoDB Local that stops answering between two passes', () => {
     const store = new DynamoResultStore({ client: real.client, tableName: TABLE, retentionMs: 86_400_000 });
     for (const id of ['home', 'cart']) {
       const history = await store.history(id, { limit: 5 });
-      expect(history.map((r) => r.scheduledAt.slice(0, 16))).toEqual([minute(2).toISOString().slice(0, 16)]);
+      expect(history.map((r) => r.scheduledAt.slice(0, 16))).toEqual([first.toISOString().slice(0, 16)]);
     }
   }, 90_000);
 });
