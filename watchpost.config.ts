@@ -47,7 +47,12 @@ export default defineConfig({
       name: 'Shop: log in and read the cart',
       kind: 'multistep',
       steps: [
-        { name: 'login', request: { url: `${demo}/api/login`, method: 'POST', body: { user: 'probe@example.com' } }, assertions: [status.equals(200)], extract: { token: '$.token' } },
+        {
+          name: 'login',
+          request: { url: `${demo}/api/login`, method: 'POST', body: { user: 'probe@example.com' } },
+          assertions: [status.equals(200)],
+          extract: { token: '$.token' },
+        },
         {
           name: 'cart',
           request: { url: `${demo}/api/cart`, headers: { authorization: 'Bearer {{vars.token}}' } },

@@ -41,7 +41,12 @@ function check(mail: MailSystem) {
         kind: 'email',
         timeout: '20s',
         smtp: { ...mail.submission, auth: { user: u.user, pass: { secret: 'probe' } }, tls: { ca: mail.caFile } },
-        imap: { ...mail.imaps, secure: true, auth: { user: u.user, pass: { secret: 'probe' } }, tls: { ca: mail.caFile } },
+        imap: {
+          ...mail.imaps,
+          secure: true,
+          auth: { user: u.user, pass: { secret: 'probe' } },
+          tls: { ca: mail.caFile },
+        },
         from: u.user,
         to: u.user,
       },
@@ -119,10 +124,15 @@ export async function benchEmail(): Promise<EmailFigure[]> {
         value: Object.entries(seenBy)
           .map(([k, v]) => `${k} ${v}`)
           .join(' · '),
-        baseline: 'IDLE = announced on the IDLE connection; EXISTS = with a command\'s answer; SEARCH = safety re-search',
+        baseline:
+          "IDLE = announced on the IDLE connection; EXISTS = with a command's answer; SEARCH = safety re-search",
       },
       { name: 'email SMTP accept (end of DATA → 250) p50 / p95', value: p50p95(accept) },
-      { name: 'email smtpConnect / imapConnect p50', value: `${msText(pct(smtpConnect, 50))} / ${msText(pct(imapConnect, 50))}`, baseline: 'in parallel; STARTTLS+AUTH / IMAPS+LOGIN+SELECT' },
+      {
+        name: 'email smtpConnect / imapConnect p50',
+        value: `${msText(pct(smtpConnect, 50))} / ${msText(pct(imapConnect, 50))}`,
+        baseline: 'in parallel; STARTTLS+AUTH / IMAPS+LOGIN+SELECT',
+      },
     ];
   } finally {
     await mail.stop();
@@ -131,5 +141,8 @@ export async function benchEmail(): Promise<EmailFigure[]> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const figures = await benchEmail();
-  for (const f of figures) console.log(`${f.name.padEnd(52)} ${f.value.padEnd(22)} ${f.baseline ?? ''}${f.target ? `  [target ${f.target}]` : ''}`);
+  for (const f of figures)
+    console.log(
+      `${f.name.padEnd(52)} ${f.value.padEnd(22)} ${f.baseline ?? ''}${f.target ? `  [target ${f.target}]` : ''}`,
+    );
 }

@@ -60,7 +60,10 @@ async function blackboxRate(targetUrl: string, total: number): Promise<number | 
   if (!bin) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'wp-bb-'));
   const cfg = join(dir, 'blackbox.yml');
-  writeFileSync(cfg, 'modules:\n  http_2xx:\n    prober: http\n    timeout: 10s\n    http:\n      preferred_ip_protocol: ip4\n');
+  writeFileSync(
+    cfg,
+    'modules:\n  http_2xx:\n    prober: http\n    timeout: 10s\n    http:\n      preferred_ip_protocol: ip4\n',
+  );
   const port = await freePort();
   const child = spawn(bin, [`--config.file=${cfg}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   try {
@@ -141,7 +144,16 @@ export async function benchHttp(): Promise<Figure[]> {
     const curlErrors: number[] = [];
     if (curl) {
       for (let i = 0; i < 30; i++) {
-        const { stdout } = await promisify(execFile)(curl, ['-s', '-D', '-', '-o', '/dev/null', '-w', '\n%{time_pretransfer} %{time_starttransfer}', `http://127.0.0.1:${slow.port}/`]);
+        const { stdout } = await promisify(execFile)(curl, [
+          '-s',
+          '-D',
+          '-',
+          '-o',
+          '/dev/null',
+          '-w',
+          '\n%{time_pretransfer} %{time_starttransfer}',
+          `http://127.0.0.1:${slow.port}/`,
+        ]);
         const heldMs = Number(/x-server-delay-ms: ([\d.]+)/i.exec(stdout)?.[1]);
         const [pre, start] = stdout.trim().split('\n').pop()!.split(' ').map(Number);
         curlErrors.push(Math.abs((start! - pre!) * 1000 - heldMs));

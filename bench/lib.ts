@@ -18,7 +18,8 @@ export const percentile = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 };
 export const median = (xs: number[]) => percentile(xs, 50);
-export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export interface Target {
   port: number;
@@ -42,6 +43,10 @@ export async function startTarget(delayMs = 0): Promise<Target> {
   return {
     port,
     child,
-    stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill(); }),
+    stop: () =>
+      new Promise<void>((r) => {
+        child.once('exit', () => r());
+        child.kill();
+      }),
   };
 }

@@ -15,7 +15,10 @@ const config = parseConfig({
     kind: 'http',
     url: `http://127.0.0.1:${port}/item/${i}`,
     timeout: '10s',
-    assertions: [{ source: 'status', comparison: 'equals', target: 200 }, { source: 'json', property: '$.items.length', comparison: 'equals', target: 3 }],
+    assertions: [
+      { source: 'status', comparison: 'equals', target: 200 },
+      { source: 'json', property: '$.items.length', comparison: 'equals', target: 3 },
+    ],
   })),
 });
 let peak = process.memoryUsage().rss;

@@ -10,11 +10,27 @@ export async function benchPass(): Promise<Figure[]> {
   const CONCURRENCY = 64;
   const target = await startTarget(DELAY);
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./pass-child.ts', import.meta.url)), String(target.port), String(N), String(CONCURRENCY)], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      maxBuffer: 1 << 20,
-    });
-    const r = JSON.parse(stdout.trim().split('\n').pop()!) as { wallMs: number; peakRss: number; failed: number; results: number };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./pass-child.ts', import.meta.url)),
+        String(target.port),
+        String(N),
+        String(CONCURRENCY),
+      ],
+      {
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        maxBuffer: 1 << 20,
+      },
+    );
+    const r = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      wallMs: number;
+      peakRss: number;
+      failed: number;
+      results: number;
+    };
     const ideal = Math.ceil(N / CONCURRENCY) * DELAY;
     const ratio = r.wallMs / ideal;
     return [

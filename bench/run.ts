@@ -17,7 +17,9 @@ const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : Object.keys(groups);
 const unknown = names.filter((n) => !groups[n]);
 if (unknown.length) {
-  console.error(`unknown bench group ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${Object.keys(groups).join(', ')})`);
+  console.error(
+    `unknown bench group ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${Object.keys(groups).join(', ')})`,
+  );
   process.exit(2);
 }
 const load = loadavg()[0]!;
@@ -32,11 +34,26 @@ for (const name of names) {
 }
 
 const cols = ['', 'figure', 'watchpost', 'baseline (same run)', 'target'];
-const table = rows.map((r) => [r.ok === undefined ? ' ' : r.ok ? '✓' : '✗', r.name, r.value, r.baseline ?? '', r.target ?? '']);
+const table = rows.map((r) => [
+  r.ok === undefined ? ' ' : r.ok ? '✓' : '✗',
+  r.name,
+  r.value,
+  r.baseline ?? '',
+  r.target ?? '',
+]);
 const widths = cols.map((c, i) => Math.max(c.length, ...table.map((t) => t[i]!.length)));
-const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-console.log(`\nwatchpost bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores, load average ${load.toFixed(2)} at start\n`);
-if (load > cpus().length * 0.5) console.log(`note: the machine was busy when the bench started (load ${load.toFixed(2)}): rates and times are pessimistic\n`);
+const line = (cells: string[]) =>
+  cells
+    .map((c, i) => c.padEnd(widths[i]!))
+    .join('  ')
+    .trimEnd();
+console.log(
+  `\nwatchpost bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores, load average ${load.toFixed(2)} at start\n`,
+);
+if (load > cpus().length * 0.5)
+  console.log(
+    `note: the machine was busy when the bench started (load ${load.toFixed(2)}): rates and times are pessimistic\n`,
+  );
 console.log(line(cols));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const t of table) console.log(line(t));

@@ -9,7 +9,11 @@ const server = createServer((_req, res) => {
   const answer = () => {
     // The delay as it really was (timers fire late): the bench compares probe timings with it.
     const held = (performance.now() - received).toFixed(3);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-server-delay-ms': held });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'x-server-delay-ms': held,
+    });
     res.end(body);
   };
   if (delay > 0) setTimeout(answer, delay);

@@ -20,7 +20,11 @@ const MISSING: Record<AlarmSpec['treatMissingData'], cloudwatch.TreatMissingData
 };
 
 /** A spec's metric as a CDK metric (label = its region, for graphs). */
-export function specMetric(spec: Pick<AlarmSpec, 'namespace' | 'periodSeconds'>, m: AlarmMetric, opts: { statistic?: string; period?: Duration } = {}): cloudwatch.Metric {
+export function specMetric(
+  spec: Pick<AlarmSpec, 'namespace' | 'periodSeconds'>,
+  m: AlarmMetric,
+  opts: { statistic?: string; period?: Duration } = {},
+): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: spec.namespace,
     metricName: m.metricName,

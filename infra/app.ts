@@ -15,7 +15,9 @@ import { buildWatchpost } from './watchpost-app';
 const app = new App();
 const file = String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG_FILE);
 const minAlarmStacks = Math.max(1, Math.floor(Number(app.node.tryGetContext('alarmStacks') ?? 1)) || 1);
-const alarmActions = !['off', 'false', '0'].includes(String(app.node.tryGetContext('alarmActions') ?? 'on').toLowerCase());
+const alarmActions = !['off', 'false', '0'].includes(
+  String(app.node.tryGetContext('alarmActions') ?? 'on').toLowerCase(),
+);
 
 let config: ValidatedConfig;
 try {

@@ -23,7 +23,9 @@ await build({
   format: 'esm',
   minify: true,
   mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);",
+  },
   alias: aliases,
   logLevel: 'warning',
 });

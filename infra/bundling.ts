@@ -29,7 +29,9 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
  */
 export function bundledConfigJson(config: ValidatedConfig): string {
   const issues = new Issues();
-  const checks = config.checks.map((c, i) => inlineCaFiles(c, `checks[${i}] ${JSON.stringify(c.id)}`, undefined, issues));
+  const checks = config.checks.map((c, i) =>
+    inlineCaFiles(c, `checks[${i}] ${JSON.stringify(c.id)}`, undefined, issues),
+  );
   if (issues.count) throw new ConfigError(issues.list);
   return `${JSON.stringify(checks.every((c, i) => c === config.checks[i]) ? config : { ...config, checks }, null, 2)}\n`;
 }

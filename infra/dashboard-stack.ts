@@ -35,7 +35,12 @@ export function planPages(config: ValidatedConfig, specs: readonly AlarmSpec[]):
   let metrics = 0;
   for (const check of config.checks.filter((c) => c.enabled)) {
     const page = pages[pages.length - 1]!;
-    if (page.length && (page.length >= PAGE_BUDGET.checks || metrics + checkMetrics(check) > PAGE_BUDGET.metrics || bytes + checkBytes(check) > PAGE_BUDGET.bytes)) {
+    if (
+      page.length &&
+      (page.length >= PAGE_BUDGET.checks ||
+        metrics + checkMetrics(check) > PAGE_BUDGET.metrics ||
+        bytes + checkBytes(check) > PAGE_BUDGET.bytes)
+    ) {
       pages.push([]);
       bytes = 0;
       metrics = 0;
@@ -63,7 +68,8 @@ export class DashboardStack extends Stack {
     super(scope, id, props);
     const { config, specs, pages } = props;
     for (const index of props.pageIndexes) {
-      const rows: cloudwatch.IWidget[][] = index === 0 ? overviewWidgets(this, config, specs, pages).map((w) => [w]) : [];
+      const rows: cloudwatch.IWidget[][] =
+        index === 0 ? overviewWidgets(this, config, specs, pages).map((w) => [w]) : [];
       for (const check of pages[index]!) rows.push(checkWidgets(config, check));
       this.dashboards.push(
         new cloudwatch.Dashboard(this, `Dashboard${index + 1}`, {
@@ -77,7 +83,12 @@ export class DashboardStack extends Stack {
 }
 
 /** A header and the status of every alarm, failing ones first. */
-function overviewWidgets(scope: Construct, config: ValidatedConfig, specs: readonly AlarmSpec[], pages: ValidatedCheck[][]): cloudwatch.IWidget[] {
+function overviewWidgets(
+  scope: Construct,
+  config: ValidatedConfig,
+  specs: readonly AlarmSpec[],
+  pages: ValidatedCheck[][],
+): cloudwatch.IWidget[] {
   const checks = pages.reduce((n, p) => n + p.length, 0);
   const alarms = specs.map((s) => cloudwatch.Alarm.fromAlarmName(scope, `Alarm-${s.key}`, s.name));
   const widgets: cloudwatch.IWidget[] = [
@@ -85,7 +96,12 @@ function overviewWidgets(scope: Construct, config: ValidatedConfig, specs: reado
       markdown: [
         `# watchpost: ${config.project}`,
         `${checks} check(s) probed from ${config.regions.join(', ')}; metrics, alarms and the results table live in ${config.homeRegion}.`,
-        pages.length > 1 ? `More checks: ${pages.slice(1).map((_, i) => dashboardName(config.project, i + 1)).join(', ')}.` : '',
+        pages.length > 1
+          ? `More checks: ${pages
+              .slice(1)
+              .map((_, i) => dashboardName(config.project, i + 1))
+              .join(', ')}.`
+          : '',
       ]
         .filter(Boolean)
         .join('\n\n'),
@@ -113,7 +129,14 @@ function overviewWidgets(scope: Construct, config: ValidatedConfig, specs: reado
 export function checkWidgets(config: ValidatedConfig, check: ValidatedCheck): cloudwatch.IWidget[] {
   const period = Duration.seconds(alarmPeriodSeconds(check));
   const metric = (metricName: string, region: string, statistic: string, label: string) =>
-    new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: checkDimensions(config.project, check.id, region), statistic, period, label });
+    new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName,
+      dimensionsMap: checkDimensions(config.project, check.id, region),
+      statistic,
+      period,
+      label,
+    });
   const title = check.name !== check.id ? `${check.id}: ${check.name}` : check.id;
   return [
     new cloudwatch.GraphWidget({
@@ -128,7 +151,15 @@ export function checkWidgets(config: ValidatedConfig, check: ValidatedCheck): cl
       title: `${title} — duration by region (ms)`,
       left: check.regions.flatMap((r) => DURATION_PERCENTILES.map((p) => metric(METRIC.duration, r, p, `${r} ${p}`))),
       leftYAxis: { min: 0, showUnits: false },
-      leftAnnotations: check.degradedAfter ? [{ value: ms(check.degradedAfter), label: `degradedAfter ${check.degradedAfter}`, color: cloudwatch.Color.ORANGE }] : undefined,
+      leftAnnotations: check.degradedAfter
+        ? [
+            {
+              value: ms(check.degradedAfter),
+              label: `degradedAfter ${check.degradedAfter}`,
+              color: cloudwatch.Color.ORANGE,
+            },
+          ]
+        : undefined,
       region: config.homeRegion,
       width: 12,
       height: 6,

@@ -99,7 +99,13 @@ export class HomeStack extends Stack {
     for (const spec of runnerAlarmSpecs(config)) renderAlarm(this, spec, props.alarmActions ?? true);
 
     // Every alarm state change becomes a formatted page (SMS, email, webhooks) through the notifier.
-    this.notifier = new Notifier(this, 'Notifier', { config, table: this.table, topics, topicKey: key, enabled: props.alarmActions ?? true });
+    this.notifier = new Notifier(this, 'Notifier', {
+      config,
+      table: this.table,
+      topics,
+      topicKey: key,
+      enabled: props.alarmActions ?? true,
+    });
 
     // Heartbeat checks need an endpoint their jobs can ping.
     if (hasHeartbeats(config)) this.heartbeat = new HeartbeatEndpoint(this, 'Heartbeat', { config, table: this.table });

@@ -26,8 +26,12 @@ export function templateStats(assembly: CloudAssembly): TemplateStats[] {
 /** One line per template over a limit. */
 export function limitProblems(stats: readonly TemplateStats[]): string[] {
   return stats.flatMap((s) => [
-    ...(s.resources > TEMPLATE_LIMITS.resources ? [`${s.stack}: ${s.resources} resources, CloudFormation allows ${TEMPLATE_LIMITS.resources}`] : []),
-    ...(s.bytes > TEMPLATE_LIMITS.bytes ? [`${s.stack}: template is ${s.bytes} bytes, CloudFormation allows ${TEMPLATE_LIMITS.bytes}`] : []),
+    ...(s.resources > TEMPLATE_LIMITS.resources
+      ? [`${s.stack}: ${s.resources} resources, CloudFormation allows ${TEMPLATE_LIMITS.resources}`]
+      : []),
+    ...(s.bytes > TEMPLATE_LIMITS.bytes
+      ? [`${s.stack}: template is ${s.bytes} bytes, CloudFormation allows ${TEMPLATE_LIMITS.bytes}`]
+      : []),
   ]);
 }
 

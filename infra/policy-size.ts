@@ -106,9 +106,7 @@ export function iamProblems(assembly: CloudAssembly): string[] {
         const trust = policyChars(props.AssumeRolePolicyDocument ?? {}, region);
         const limit = IAM_LIMITS.trustPolicy;
         if (trust > limit)
-          problems.push(
-            `${stack.stackName}: role ${u.path}: trust policy is ${trust} characters, IAM allows ${limit}`,
-          );
+          problems.push(`${stack.stackName}: role ${u.path}: trust policy is ${trust} characters, IAM allows ${limit}`);
         for (const p of (props.Policies ?? []) as Array<{ PolicyName: string; PolicyDocument: unknown }>) {
           u.inline.push({ path: `${u.path} inline ${p.PolicyName}`, chars: policyChars(p.PolicyDocument, region) });
         }

@@ -118,7 +118,11 @@ export function readSecretsStatement(
 ): iam.PolicyStatement | undefined {
   const sorted = [...new Set(names)].sort();
   if (!sorted.length) return undefined;
-  return statementFor(sid, sorted.map((n) => ({ key: n, prefix: false, names: [n] })), region);
+  return statementFor(
+    sid,
+    sorted.map((n) => ({ key: n, prefix: false, names: [n] })),
+    region,
+  );
 }
 
 function statementFor(sid: string, patterns: readonly SecretPattern[], region: string): iam.PolicyStatement {

@@ -54,11 +54,19 @@ export interface Shard {
  * Assigns each check's alarms to a shard. `extraResources(checks)` lets the caller count what
  * else a shard holds per check set (mute rules).
  */
-export function shardAlarms(groups: readonly CheckAlarms[], opts: { minStacks?: number; extraResources?: (checks: CheckAlarms[]) => number } = {}): Shard[] {
+export function shardAlarms(
+  groups: readonly CheckAlarms[],
+  opts: { minStacks?: number; extraResources?: (checks: CheckAlarms[]) => number } = {},
+): Shard[] {
   const total = groups.reduce((n, g) => n + g.specs.length, 0);
   const bytes = groups.reduce((n, g) => n + g.specs.reduce((m, s) => m + estimateAlarmBytes(s), 0), 0);
   // Aim at 75% of the budget so that hashing's unevenness rarely forces another stack.
-  let count = Math.max(1, opts.minStacks ?? 1, Math.ceil(total / (STACK_BUDGET.resources * 0.75)), Math.ceil(bytes / (STACK_BUDGET.bytes * 0.75)));
+  let count = Math.max(
+    1,
+    opts.minStacks ?? 1,
+    Math.ceil(total / (STACK_BUDGET.resources * 0.75)),
+    Math.ceil(bytes / (STACK_BUDGET.bytes * 0.75)),
+  );
   for (;;) {
     const shards: Shard[] = Array.from({ length: count }, () => ({ checks: [], resources: 0, bytes: 0 }));
     for (const g of groups) {

@@ -56,8 +56,12 @@ export function buildWatchpost(app: App, config: ValidatedConfig, opts: BuildOpt
     alarmActions: opts.alarmActions,
   });
 
-  const groups: CheckAlarms[] = config.checks.map((c) => ({ checkId: c.id, specs: checkAlarmSpecs(config, c, kinds) })).filter((g) => g.specs.length);
-  const shards = groups.length ? shardAlarms(groups, { minStacks: opts.minAlarmStacks, extraResources: (checks) => muteRuleCount(config, checks) }) : [];
+  const groups: CheckAlarms[] = config.checks
+    .map((c) => ({ checkId: c.id, specs: checkAlarmSpecs(config, c, kinds) }))
+    .filter((g) => g.specs.length);
+  const shards = groups.length
+    ? shardAlarms(groups, { minStacks: opts.minAlarmStacks, extraResources: (checks) => muteRuleCount(config, checks) })
+    : [];
   const alarms: AlarmsStack[] = [];
   shards.forEach((shard, i) => {
     const stack = new AlarmsStack(app, stackName(config.project, `alarms-${i + 1}`), {

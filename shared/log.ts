@@ -9,11 +9,16 @@ export interface Log {
 }
 
 /** One JSON object a line on stderr, every secret redacted (message, fields, keys). */
-export function jsonLog(base: Record<string, unknown> = {}, minLevel: 'debug' | 'info' | 'warn' | 'error' = 'info'): Log {
+export function jsonLog(
+  base: Record<string, unknown> = {},
+  minLevel: 'debug' | 'info' | 'warn' | 'error' = 'info',
+): Log {
   const order = ['debug', 'info', 'warn', 'error'];
   const write = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     if (order.indexOf(level) < order.indexOf(minLevel)) return;
-    process.stderr.write(`${JSON.stringify({ level: level.toUpperCase(), message, timestamp: new Date().toISOString(), ...base, ...fields }, redactingReplacer)}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: level.toUpperCase(), message, timestamp: new Date().toISOString(), ...base, ...fields }, redactingReplacer)}\n`,
+    );
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

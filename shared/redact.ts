@@ -119,7 +119,9 @@ function pattern(form: string): string {
     .split(/(%[0-9A-Fa-f]{2})/)
     .map((part, i) => {
       if (i % 2 === 0) return part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-      const hex = [...part.slice(1)].map((ch) => (/[A-Za-z]/.test(ch) ? `[${ch.toUpperCase()}${ch.toLowerCase()}]` : ch));
+      const hex = [...part.slice(1)].map((ch) =>
+        /[A-Za-z]/.test(ch) ? `[${ch.toUpperCase()}${ch.toLowerCase()}]` : ch,
+      );
       return `%${hex.join('')}`;
     })
     .join('');

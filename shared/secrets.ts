@@ -60,7 +60,8 @@ export async function resolveSecrets<T>(value: T, resolve: SecretResolver, found
     found.add(v);
     return v as unknown as T;
   }
-  if (Array.isArray(value)) return (await Promise.all(value.map((v) => resolveSecrets(v, resolve, found)))) as unknown as T;
+  if (Array.isArray(value))
+    return (await Promise.all(value.map((v) => resolveSecrets(v, resolve, found)))) as unknown as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = await resolveSecrets(v, resolve, found);

@@ -24,7 +24,13 @@ function passes(actual: Actual, comparison: Comparison, target?: Assertion['targ
   return evaluateAssertions([a], obs(actual)).results[0]!.pass;
 }
 
-type Row = [label: string, actual: Actual, comparison: Comparison, target: Assertion['target'] | undefined, pass: boolean];
+type Row = [
+  label: string,
+  actual: Actual,
+  comparison: Comparison,
+  target: Assertion['target'] | undefined,
+  pass: boolean,
+];
 
 const strings: Row[] = [
   ['equal strings', 'hello world', 'equals', 'hello world', true],
@@ -167,11 +173,37 @@ describe.each([
 
 describe('every comparison is covered', () => {
   it('each comparison appears in the tables with a pass and a fail', () => {
-    const all = [...strings, ...numbers, ...numericStrings, ...arrays, ...objects, ...booleans, ...nulls, ...missing, ...invalidRegex];
-    for (const c of ['equals', 'notEquals', 'lessThan', 'greaterThan', 'contains', 'notContains', 'matches', 'exists', 'notExists'] as Comparison[]) {
+    const all = [
+      ...strings,
+      ...numbers,
+      ...numericStrings,
+      ...arrays,
+      ...objects,
+      ...booleans,
+      ...nulls,
+      ...missing,
+      ...invalidRegex,
+    ];
+    for (const c of [
+      'equals',
+      'notEquals',
+      'lessThan',
+      'greaterThan',
+      'contains',
+      'notContains',
+      'matches',
+      'exists',
+      'notExists',
+    ] as Comparison[]) {
       const rows = all.filter((r) => r[2] === c);
-      expect(rows.some((r) => r[4]), `${c} passes somewhere`).toBe(true);
-      expect(rows.some((r) => !r[4]), `${c} fails somewhere`).toBe(true);
+      expect(
+        rows.some((r) => r[4]),
+        `${c} passes somewhere`,
+      ).toBe(true);
+      expect(
+        rows.some((r) => !r[4]),
+        `${c} fails somewhere`,
+      ).toBe(true);
     }
   });
 
@@ -258,7 +290,11 @@ describe('JSON paths: reading', () => {
 });
 
 describe('evaluateAssertions reports', () => {
-  const a = (x: Partial<Assertion> & Pick<Assertion, 'comparison'>): Assertion => ({ source: 'json', property: '$.x', ...x });
+  const a = (x: Partial<Assertion> & Pick<Assertion, 'comparison'>): Assertion => ({
+    source: 'json',
+    property: '$.x',
+    ...x,
+  });
 
   it('results with actual values, and no error when everything passes', () => {
     const r = evaluateAssertions([a({ comparison: 'equals', target: 3 }), a({ comparison: 'exists' })], obs(3));
@@ -272,21 +308,39 @@ describe('evaluateAssertions reports', () => {
 
   it('ASSERTION naming the first failure and counting the rest', () => {
     const r = evaluateAssertions(
-      [a({ comparison: 'greaterThan', target: 0 }), a({ comparison: 'equals', target: 'x' }), a({ comparison: 'exists' })],
+      [
+        a({ comparison: 'greaterThan', target: 0 }),
+        a({ comparison: 'equals', target: 'x' }),
+        a({ comparison: 'exists' }),
+      ],
       obs(0),
     );
-    expect(r.error).toEqual({ code: 'ASSERTION', message: 'assertion failed: json $.x greaterThan 0, got 0 (and 1 more)' });
+    expect(r.error).toEqual({
+      code: 'ASSERTION',
+      message: 'assertion failed: json $.x greaterThan 0, got 0 (and 1 more)',
+    });
   });
 
   it('"got nothing" for a missing value, which is left out of the result', () => {
-    const r = evaluateAssertions([{ source: 'header', property: 'x-version', comparison: 'equals', target: '2' }], obs(MISSING));
+    const r = evaluateAssertions(
+      [{ source: 'header', property: 'x-version', comparison: 'equals', target: '2' }],
+      obs(MISSING),
+    );
     expect(r.error?.message).toBe('assertion failed: header x-version equals "2", got nothing');
-    expect(r.results[0]).toEqual({ source: 'header', property: 'x-version', comparison: 'equals', target: '2', pass: false });
+    expect(r.results[0]).toEqual({
+      source: 'header',
+      property: 'x-version',
+      comparison: 'equals',
+      target: '2',
+      pass: false,
+    });
     expect('actual' in r.results[0]!).toBe(false);
   });
 
   it("the source's own error (e.g. INVALID_JSON) instead of ASSERTION", () => {
-    const bad: Observations = { read: () => ({ error: { code: 'INVALID_JSON', message: 'response body is not valid JSON: Unexpected token' } }) };
+    const bad: Observations = {
+      read: () => ({ error: { code: 'INVALID_JSON', message: 'response body is not valid JSON: Unexpected token' } }),
+    };
     const r = evaluateAssertions([a({ comparison: 'exists' })], bad);
     expect(r.error).toEqual({ code: 'INVALID_JSON', message: 'response body is not valid JSON: Unexpected token' });
     expect(r.results[0]!.pass).toBe(false);
@@ -300,8 +354,12 @@ describe('evaluateAssertions reports', () => {
 
   it('readable descriptions of assertions', () => {
     expect(describeAssertion({ source: 'status', comparison: 'equals', target: 200 })).toBe('status equals 200');
-    expect(describeAssertion({ source: 'json', property: '$.items.length', comparison: 'greaterThan', target: 0 })).toBe('json $.items.length greaterThan 0');
-    expect(describeAssertion({ source: 'header', property: 'etag', comparison: 'notExists' })).toBe('header etag notExists');
+    expect(
+      describeAssertion({ source: 'json', property: '$.items.length', comparison: 'greaterThan', target: 0 }),
+    ).toBe('json $.items.length greaterThan 0');
+    expect(describeAssertion({ source: 'header', property: 'etag', comparison: 'notExists' })).toBe(
+      'header etag notExists',
+    );
     expect(describeAssertion({ source: 'text', comparison: 'contains', target: 'ok' })).toBe('text contains "ok"');
   });
 });

@@ -38,7 +38,9 @@ function captureLogs() {
   };
   const out = vi.spyOn(process.stdout, 'write').mockImplementation(grab as typeof process.stdout.write);
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(grab as typeof process.stderr.write);
-  return { lines, restore: () => {
+  return {
+    lines,
+    restore: () => {
       out.mockRestore();
       err.mockRestore();
     },

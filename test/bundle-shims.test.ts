@@ -10,9 +10,21 @@ import * as shim from '../shared/bundle-shims/iconv-lite';
 
 const require = createRequire(import.meta.url);
 const iconv = require('iconv-lite') as typeof import('iconv-lite');
-const Encoding = require('encoding-japanese') as { convert(d: Uint8Array, o: object): string; stringToCode(s: string): number[] };
+const Encoding = require('encoding-japanese') as {
+  convert(d: Uint8Array, o: object): string;
+  stringToCode(s: string): number[];
+};
 
-const MAILBOXES = ['INBOX', 'Sent & Archive', 'Entwürfe', '日本語', 'Ünïcødé/Sub & Folder', 'a&b&c', '📬 Probes', '~peter/mail/台北/日本語'];
+const MAILBOXES = [
+  'INBOX',
+  'Sent & Archive',
+  'Entwürfe',
+  '日本語',
+  'Ünïcødé/Sub & Folder',
+  'a&b&c',
+  '📬 Probes',
+  '~peter/mail/台北/日本語',
+];
 
 describe('iconv-lite stand-in', () => {
   it.each(MAILBOXES)('encodes and decodes the mailbox name %s in modified UTF-7 exactly as iconv-lite', (name) => {
@@ -65,7 +77,12 @@ describe('encoding-japanese stand-in', () => {
   ])('converts %s to Unicode like encoding-japanese', (from, label) => {
     const text = '監視テスト、こんにちは';
     const bytes = iconv.encode(text, label === 'iso-2022-jp' ? 'euc-jp' : label);
-    const input = label === 'iso-2022-jp' ? new Uint8Array(Encoding.convert(Uint8Array.from(bytes), { to: 'JIS', from: 'EUCJP' }) as unknown as number[]) : Uint8Array.from(bytes);
-    expect(jpShim.convert(input, { to: 'UNICODE', from, type: 'string' })).toBe(Encoding.convert(input, { to: 'UNICODE', from, type: 'string' }));
+    const input =
+      label === 'iso-2022-jp'
+        ? new Uint8Array(Encoding.convert(Uint8Array.from(bytes), { to: 'JIS', from: 'EUCJP' }) as unknown as number[])
+        : Uint8Array.from(bytes);
+    expect(jpShim.convert(input, { to: 'UNICODE', from, type: 'string' })).toBe(
+      Encoding.convert(input, { to: 'UNICODE', from, type: 'string' }),
+    );
   });
 });

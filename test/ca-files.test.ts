@@ -42,13 +42,27 @@ const everyKind = (url: string) => [
   {
     id: 'mail',
     kind: 'email',
-    smtp: { host: '127.0.0.1', port: 587, tls: { ca: CA_REL }, auth: { user: 'p@example.com', pass: { secret: 'smtp-pass' } } },
-    imap: { host: '127.0.0.1', port: 993, tls: { ca: CA_REL }, auth: { user: 'p@example.com', pass: { secret: 'imap-pass' } } },
+    smtp: {
+      host: '127.0.0.1',
+      port: 587,
+      tls: { ca: CA_REL },
+      auth: { user: 'p@example.com', pass: { secret: 'smtp-pass' } },
+    },
+    imap: {
+      host: '127.0.0.1',
+      port: 993,
+      tls: { ca: CA_REL },
+      auth: { user: 'p@example.com', pass: { secret: 'imap-pass' } },
+    },
     from: 'p@example.com',
     to: 'p@example.com',
   },
   // A `ca` inside a request body is the user's data, not an option.
-  { id: 'flow', kind: 'multistep', steps: [{ name: 'login', request: { url, method: 'POST', body: { ca: CA_REL }, tls: { ca: CA_REL } } }] },
+  {
+    id: 'flow',
+    kind: 'multistep',
+    steps: [{ name: 'login', request: { url, method: 'POST', body: { ca: CA_REL }, tls: { ca: CA_REL } } }],
+  },
 ];
 
 let certs: TestCerts;
@@ -75,7 +89,10 @@ afterAll(async () => {
 
 const writeConfig = (name: string, checks: unknown[]) => {
   const file = join(dir, 'project', name);
-  writeFileSync(file, JSON.stringify({ project: 'intra', homeRegion: 'eu-central-1', regions: ['eu-central-1'], checks }));
+  writeFileSync(
+    file,
+    JSON.stringify({ project: 'intra', homeRegion: 'eu-central-1', regions: ['eu-central-1'], checks }),
+  );
   return file;
 };
 
@@ -101,7 +118,11 @@ describe('CA files', () => {
   }, 120_000);
 
   it('reports a missing CA file with the check and the path, in validate and at synth', async () => {
-    const checks = [{ id: 'ok', kind: 'http', url }, { id: 'other', kind: 'http', url }, { id: 'intranet', kind: 'http', url, tls: { ca: './certs/missing.pem' } }];
+    const checks = [
+      { id: 'ok', kind: 'http', url },
+      { id: 'other', kind: 'http', url },
+      { id: 'intranet', kind: 'http', url, tls: { ca: './certs/missing.pem' } },
+    ];
     const file = writeConfig('missing.config.json', checks);
     const r = validateConfig(JSON.parse(readFileSync(file, 'utf8')), { file });
     expect(r.ok).toBe(false);
@@ -111,19 +132,27 @@ describe('CA files', () => {
 
     const v = await cli(['validate', '--config', file], join(dir, 'elsewhere'));
     expect(v.status).toBe(2);
-    expect(v.stdout).toContain(`checks[2] "intranet".tls.ca: cannot read ./certs/missing.pem (relative to ${file}): no such file`);
+    expect(v.stdout).toContain(
+      `checks[2] "intranet".tls.ca: cannot read ./certs/missing.pem (relative to ${file}): no such file`,
+    );
     expect(v.stdout + v.stderr).not.toMatch(/\n\s+at /);
 
     // A config validated without its file (the construct used inside another app) fails synth the same way.
     const bare = parseConfig(JSON.parse(readFileSync(file, 'utf8')));
-    expect(() => bundledConfigJson(bare)).toThrow(/checks\[2\] "intranet"\.tls\.ca: cannot read \.\/certs\/missing\.pem \(relative to the working directory /);
+    expect(() => bundledConfigJson(bare)).toThrow(
+      /checks\[2\] "intranet"\.tls\.ca: cannot read \.\/certs\/missing\.pem \(relative to the working directory /,
+    );
   }, 60_000);
 
   it('reports a file that holds no certificate', () => {
     writeFileSync(join(dir, 'project', 'certs', 'not-a-cert.pem'), 'hello');
-    const file = writeConfig('garbage.config.json', [{ id: 'intranet', kind: 'tls', host: '127.0.0.1', port: 443, ca: './certs/not-a-cert.pem' }]);
+    const file = writeConfig('garbage.config.json', [
+      { id: 'intranet', kind: 'tls', host: '127.0.0.1', port: 443, ca: './certs/not-a-cert.pem' },
+    ]);
     const r = validateConfig(JSON.parse(readFileSync(file, 'utf8')), { file });
-    expect(r.diagnostics.map(formatDiagnostic)[0]).toMatch(/^checks\[0\] "intranet"\.ca: \.\/certs\/not-a-cert\.pem \(relative to .*\) holds no PEM certificate/);
+    expect(r.diagnostics.map(formatDiagnostic)[0]).toMatch(
+      /^checks\[0\] "intranet"\.ca: \.\/certs\/not-a-cert\.pem \(relative to .*\) holds no PEM certificate/,
+    );
   });
 
   it('watchpost run from another directory trusts the private CA named relative to the config', async () => {

@@ -41,14 +41,23 @@ describe('config files that do not load', () => {
   it('a JSON syntax error: file:line:column and exit 2', async () => {
     write('bad.json', '{\n  "project": "shop",\n  "regions": ["eu-central-1",],\n}\n');
     const out = mistake(await cli(['validate', '--config', 'bad.json'], dir));
-    expect(out).toContain('bad.json:3:30: expected another value after the comma (JSON has no trailing commas), found "]"');
+    expect(out).toContain(
+      'bad.json:3:30: expected another value after the comma (JSON has no trailing commas), found "]"',
+    );
   });
 
   it('a TypeScript config that does not compile, or throws while loading: the file and where', async () => {
     write('broken.ts', 'export default {\n  project: "shop",\n  checks: [ { id: 1 ]\n};\n');
-    expect(mistake(await cli(['run', '--config', 'broken.ts'], dir))).toContain('broken.ts:3:20: Expected "}" but found "]"');
-    write('throws.mjs', 'const token = process.env.NOPE;\nif (!token) throw new Error("set NOPE first");\nexport default {};\n');
-    expect(mistake(await cli(['validate', '--config', 'throws.mjs'], dir))).toContain('throws.mjs:2:19: set NOPE first');
+    expect(mistake(await cli(['run', '--config', 'broken.ts'], dir))).toContain(
+      'broken.ts:3:20: Expected "}" but found "]"',
+    );
+    write(
+      'throws.mjs',
+      'const token = process.env.NOPE;\nif (!token) throw new Error("set NOPE first");\nexport default {};\n',
+    );
+    expect(mistake(await cli(['validate', '--config', 'throws.mjs'], dir))).toContain(
+      'throws.mjs:2:19: set NOPE first',
+    );
   });
 });
 
@@ -56,10 +65,11 @@ describe('validation reports everything at once', () => {
   it('keys named constructor, toString and __proto__ are unknown keys', async () => {
     write(
       'proto.json',
-      JSON.stringify({ ...BASE, constructor: 1, checks: [{ id: 'a', kind: 'http', url: 'http://127.0.0.1:1/', toString: 'x' }] }).replace(
-        '"toString"',
-        '"__proto__":{"retries":9},"toString"',
-      ),
+      JSON.stringify({
+        ...BASE,
+        constructor: 1,
+        checks: [{ id: 'a', kind: 'http', url: 'http://127.0.0.1:1/', toString: 'x' }],
+      }).replace('"toString"', '"__proto__":{"retries":9},"toString"'),
     );
     const r = await cli(['validate', '--config', 'proto.json'], dir);
     expect(r.status).toBe(2);
@@ -107,7 +117,9 @@ describe('flags and commands', () => {
 
   it('did-you-mean for an unknown command and an unknown flag', async () => {
     expect(mistake(await cli(['rnu'], dir))).toContain('unknown command "rnu" — hint: did you mean `watchpost run`?');
-    expect(mistake(await cli(['history', 'x', '--limt', '3'], dir))).toContain('unknown flag --limt for `watchpost history` — hint: did you mean --limit?');
+    expect(mistake(await cli(['history', 'x', '--limt', '3'], dir))).toContain(
+      'unknown flag --limt for `watchpost history` — hint: did you mean --limit?',
+    );
   });
 });
 
@@ -116,7 +128,9 @@ describe('an unusable store', () => {
     write('notadir', 'x');
     write('ok.json', JSON.stringify({ ...BASE, checks: [{ id: 'a', kind: 'http', url: 'http://127.0.0.1:1/' }] }));
     const out = mistake(await cli(['run', '--config', 'ok.json', '--data', 'notadir/sub'], dir));
-    expect(out).toContain('cannot create the local store notadir/sub/db: a part of that path is a file, not a directory');
+    expect(out).toContain(
+      'cannot create the local store notadir/sub/db: a part of that path is a file, not a directory',
+    );
     expect(mistake(await cli(['history', 'a', '--data', 'notadir'], dir))).toContain('notadir/db');
   });
 
@@ -152,10 +166,14 @@ export default { project: 'demo', homeRegion: 'eu-central-1', regions: ['eu-cent
   { id: 'nightly-export', kind: 'heartbeat', period: '1m', grace: '30s', token: { secret: 'demo-job-token' }, frequency: '10s' },
 ] };\n`,
     );
-    const child = spawn(process.execPath, [BIN, 'dev', '--demo', '--config', 'dev.mjs', '--data', data, '--port', '0', '--ping-port', '0'], {
-      cwd: dir,
-      env: { ...env, WATCHPOST_DEMO_PORT: '0' },
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'dev', '--demo', '--config', 'dev.mjs', '--data', data, '--port', '0', '--ping-port', '0'],
+      {
+        cwd: dir,
+        env: { ...env, WATCHPOST_DEMO_PORT: '0' },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -181,7 +199,11 @@ export default { project: 'demo', homeRegion: 'eu-central-1', regions: ['eu-cent
     expect(history.stdout).toMatch(/local\s+PASS/);
     expect(history.stdout).toContain('of shop-health');
     const demoEnv = { WATCHPOST_DEMO_PORT: /demo shop on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]! };
-    const preview = await cli(['notify', '--preview', 'shop-health', '--data', data, '--config', 'dev.mjs'], dir, demoEnv);
+    const preview = await cli(
+      ['notify', '--preview', 'shop-health', '--data', data, '--config', 'dev.mjs'],
+      dir,
+      demoEnv,
+    );
     expect(preview.stdout + preview.stderr).not.toMatch(/^\s+at /m);
     expect(preview.status).toBe(0);
     expect(preview.stdout).toContain('shop-health');

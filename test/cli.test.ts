@@ -14,7 +14,11 @@ import type { CheckResult } from '../shared/types';
 const BIN = join(__dirname, '..', 'bin', 'watchpost.mjs');
 const env = { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 /** Runs the CLI without blocking this process (the test's servers live here). */
-function cli(args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  cwd: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...env, ...extraEnv } });
     let stdout = '';
@@ -60,7 +64,10 @@ export default defineConfig({
   checks: [{ id: 'x', kind: 'http', url: 'not a url', retires: 2 }, { id: 'x', kind: 'htp' }] };\n`,
   );
   // watchpost.config.ts imports 'watchpost': resolve it to this repo, as in a project that installed it.
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'cli-test', type: 'module', dependencies: { watchpost: `file:${join(__dirname, '..')}` } }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'cli-test', type: 'module', dependencies: { watchpost: `file:${join(__dirname, '..')}` } }),
+  );
   const nm = join(dir, 'node_modules');
   mkdirSync(nm, { recursive: true });
   symlinkSync(join(__dirname, '..'), join(nm, 'watchpost'));
@@ -85,7 +92,14 @@ describe('watchpost run', () => {
     expect(r.status).toBe(0);
     const results = JSON.parse(r.stdout) as CheckResult[];
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ checkId: 'good', kind: 'http', region: 'local', status: 'pass', attempts: 1, metrics: {} });
+    expect(results[0]).toMatchObject({
+      checkId: 'good',
+      kind: 'http',
+      region: 'local',
+      status: 'pass',
+      attempts: 1,
+      metrics: {},
+    });
     expect(Object.keys(results[0]!.timings).sort()).toEqual(['connect', 'dns', 'tls', 'total', 'transfer', 'ttfb']);
     expect(results[0]!.assertions.map((a) => a.pass)).toEqual([true, true]);
   });
@@ -157,7 +171,12 @@ describe('watchpost dev (npm start)', () => {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`dev did not show all states in time:\n${out}`)), 60_000);
       const poll = setInterval(() => {
-        if (/PASS\s+shop-health/.test(out) && /SLOW\s+shop-checkout/.test(out) && /FAIL\s+shop-search/.test(out) && /PASS\s+nightly-export/.test(out)) {
+        if (
+          /PASS\s+shop-health/.test(out) &&
+          /SLOW\s+shop-checkout/.test(out) &&
+          /FAIL\s+shop-search/.test(out) &&
+          /PASS\s+nightly-export/.test(out)
+        ) {
           clearTimeout(timer);
           clearInterval(poll);
           resolve();
@@ -166,7 +185,9 @@ describe('watchpost dev (npm start)', () => {
     });
     const dashboard = out.match(/dashboard (http:\/\/127\.0\.0\.1:\d+\/)/)?.[1];
     expect(dashboard).toBeDefined();
-    const state = (await (await fetch(`${dashboard}api/state`)).json()) as { checks: Array<{ id: string; status: string }> };
+    const state = (await (await fetch(`${dashboard}api/state`)).json()) as {
+      checks: Array<{ id: string; status: string }>;
+    };
     expect(Object.fromEntries(state.checks.map((c) => [c.id, c.status]))).toMatchObject({
       'shop-health': 'pass',
       'shop-checkout': 'degraded',
@@ -174,7 +195,9 @@ describe('watchpost dev (npm start)', () => {
       'shop-cart-flow': 'pass',
       'nightly-export': 'pass', // the demo job pinged the local heartbeat endpoint
     });
-    const search = (state.checks as Array<{ id: string; recent?: Array<{ status: string }> }>).find((c) => c.id === 'shop-search')!;
+    const search = (state.checks as Array<{ id: string; recent?: Array<{ status: string }> }>).find(
+      (c) => c.id === 'shop-search',
+    )!;
     expect(search.recent!.map((r) => r.status)).toContain('fail'); // the dashboard's strip of recent runs
     const page = await (await fetch(dashboard!)).text();
     expect(page).toContain('<title>watchpost — local</title>');

@@ -24,18 +24,24 @@ const lines = (d: Diagnostic[]) => d.map(formatDiagnostic);
 
 describe('config: unknown keys', () => {
   it('rejects an unknown check key and suggests the near one', () => {
-    expect(diagnose([http('shop-home', { metod: 'POST' })])).toEqual([{ path: 'checks[0] "shop-home".metod', message: 'unknown key', hint: 'did you mean "method"?' }]);
+    expect(diagnose([http('shop-home', { metod: 'POST' })])).toEqual([
+      { path: 'checks[0] "shop-home".metod', message: 'unknown key', hint: 'did you mean "method"?' },
+    ]);
   });
 
   it('suggests a key it is a clear prefix of', () => {
-    expect(lines(diagnose([http('shop-home', { maxBody: 10 })]))).toEqual(['checks[0] "shop-home".maxBody: unknown key — hint: did you mean "maxBodyBytes"?']);
+    expect(lines(diagnose([http('shop-home', { maxBody: 10 })]))).toEqual([
+      'checks[0] "shop-home".maxBody: unknown key — hint: did you mean "maxBodyBytes"?',
+    ]);
   });
 
   it('lists the known keys when nothing is near', () => {
     const [d] = diagnose([http('shop-home', { color: 'blue' })]);
     expect(d!.path).toBe('checks[0] "shop-home".color');
     expect(d!.message).toBe('unknown key');
-    expect(d!.hint).toMatch(/^known keys: id, kind, name, frequency, timeout, .*url, method, headers, query, auth, body, followRedirects, maxRedirects, tls, maxBodyBytes$/);
+    expect(d!.hint).toMatch(
+      /^known keys: id, kind, name, frequency, timeout, .*url, method, headers, query, auth, body, followRedirects, maxRedirects, tls, maxBodyBytes$/,
+    );
   });
 
   it('rejects unknown keys at the top level and inside nested objects', () => {
@@ -48,11 +54,15 @@ describe('config: unknown keys', () => {
 
 describe('config: required fields and types', () => {
   it('a missing url', () => {
-    expect(diagnose([{ id: 'shop-home', kind: 'http' }])).toEqual([{ path: 'checks[0] "shop-home".url', message: 'is required (an absolute http or https URL)' }]);
+    expect(diagnose([{ id: 'shop-home', kind: 'http' }])).toEqual([
+      { path: 'checks[0] "shop-home".url', message: 'is required (an absolute http or https URL)' },
+    ]);
   });
 
   it('a missing id: the path has no name yet', () => {
-    expect(lines(diagnose([{ kind: 'http', url: URL }]))).toEqual(['checks[0].id: is required (an id (lower-case letters, digits and dashes, at most 64))']);
+    expect(lines(diagnose([{ kind: 'http', url: URL }]))).toEqual([
+      'checks[0].id: is required (an id (lower-case letters, digits and dashes, at most 64))',
+    ]);
   });
 
   it('a number in quotes gets the "without quotes" hint', () => {
@@ -63,13 +73,21 @@ describe('config: required fields and types', () => {
   });
 
   it('an assertion target in quotes for a numeric source', () => {
-    expect(lines(diagnose([http('a', { assertions: [{ source: 'status', comparison: 'equals', target: '200' }] })]))).toEqual([
+    expect(
+      lines(diagnose([http('a', { assertions: [{ source: 'status', comparison: 'equals', target: '200' }] })])),
+    ).toEqual([
       'checks[0] "a".assertions[0].target: expected a number for source "status", got "200" — hint: write 200 without quotes',
     ]);
   });
 
   it('wrong types, each with what was expected and what came', () => {
-    expect(lines(diagnose([http('a', { url: 42, followRedirects: 'yes', headers: { 'x-api': 1 }, tags: ['checkout'], enabled: 1 })]))).toEqual([
+    expect(
+      lines(
+        diagnose([
+          http('a', { url: 42, followRedirects: 'yes', headers: { 'x-api': 1 }, tags: ['checkout'], enabled: 1 }),
+        ]),
+      ),
+    ).toEqual([
       'checks[0] "a".tags: expected an object whose values are each a string, got an array',
       'checks[0] "a".enabled: expected true or false, got number 1',
       'checks[0] "a".url: expected an absolute http or https URL, got number 42',
@@ -79,7 +97,15 @@ describe('config: required fields and types', () => {
   });
 
   it('a URL without a scheme, a scheme the kind does not speak, a lower-case method', () => {
-    expect(lines(diagnose([http('a', { url: 'shop.example.com/health' }), http('b', { url: 'ftp://shop.example.com/' }), http('c', { method: 'get' })]))).toEqual([
+    expect(
+      lines(
+        diagnose([
+          http('a', { url: 'shop.example.com/health' }),
+          http('b', { url: 'ftp://shop.example.com/' }),
+          http('c', { method: 'get' }),
+        ]),
+      ),
+    ).toEqual([
       'checks[0] "a".url: expected an absolute http or https URL, got "shop.example.com/health" — hint: include the scheme, e.g. "https://shop.example.com/health"',
       'checks[1] "b".url: expected an absolute http or https URL, got "ftp://shop.example.com/"',
       'checks[2] "c".method: expected one of "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", got "get" — hint: did you mean "GET"?',
@@ -87,7 +113,13 @@ describe('config: required fields and types', () => {
   });
 
   it('bad secret references', () => {
-    expect(lines(diagnose([http('a', { headers: { authorization: { secret: 'api token!' }, 'x-key': { secret: 'k', env: 'X' } } })]))).toEqual([
+    expect(
+      lines(
+        diagnose([
+          http('a', { headers: { authorization: { secret: 'api token!' }, 'x-key': { secret: 'k', env: 'X' } } }),
+        ]),
+      ),
+    ).toEqual([
       'checks[0] "a".headers.authorization.secret: expected a secret name (letters, digits, / _ + = . @ -), got "api token!"',
       'checks[0] "a".headers["x-key"]: a secret reference has exactly one key, "secret" — hint: write { secret: "name" }',
     ]);
@@ -104,7 +136,9 @@ describe('config: required fields and types', () => {
       'checks[0]: expected a check object with at least id and kind, got number 42',
       'checks[1]: expected a check object with at least id and kind, got null',
     ]);
-    expect(lines(diagnose({ 'shop-home': http('shop-home') }))).toEqual(['checks: expected a list of checks, got an object']);
+    expect(lines(diagnose({ 'shop-home': http('shop-home') }))).toEqual([
+      'checks: expected a list of checks, got an object',
+    ]);
     expect(lines(validateConfig(BASE).diagnostics)).toEqual(['checks: is required (a list of checks)']);
     expect(lines(validateConfig(42).diagnostics)).toEqual(['(config): expected an object, got number 42']);
   });
@@ -113,7 +147,11 @@ describe('config: required fields and types', () => {
 describe('config: ids, kinds, regions', () => {
   it('duplicate ids, reported where the id comes again', () => {
     expect(diagnose([http('shop-home'), http('shop-cart'), http('shop-home')])).toEqual([
-      { path: 'checks[2] "shop-home".id', message: 'duplicate id "shop-home", also used by checks[0]', hint: 'ids must be unique: they name metrics and alarms' },
+      {
+        path: 'checks[2] "shop-home".id',
+        message: 'duplicate id "shop-home", also used by checks[0]',
+        hint: 'ids must be unique: they name metrics and alarms',
+      },
     ]);
   });
 
@@ -140,13 +178,22 @@ describe('config: ids, kinds, regions', () => {
   });
 
   it('a region listed twice', () => {
-    expect(lines(validateConfig({ ...BASE, regions: ['eu-central-1', 'eu-central-1'], checks: [] }).diagnostics)).toEqual(['regions: lists "eu-central-1" more than once']);
+    expect(
+      lines(validateConfig({ ...BASE, regions: ['eu-central-1', 'eu-central-1'], checks: [] }).diagnostics),
+    ).toEqual(['regions: lists "eu-central-1" more than once']);
   });
 });
 
 describe('config: durations and their rules', () => {
   it('bad durations, with a hint where the intent is clear', () => {
-    expect(lines(diagnose([http('a', { frequency: '5 minutes', timeout: 30, degradedAfter: '2x' }), http('b', { timeout: '1 s' })]))).toEqual([
+    expect(
+      lines(
+        diagnose([
+          http('a', { frequency: '5 minutes', timeout: 30, degradedAfter: '2x' }),
+          http('b', { timeout: '1 s' }),
+        ]),
+      ),
+    ).toEqual([
       'checks[0] "a".frequency: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got "5 minutes" — hint: write "5m"',
       'checks[0] "a".timeout: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got number 30 — hint: write "30ms" or "30s": durations carry a unit',
       'checks[0] "a".degradedAfter: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got "2x"',
@@ -163,21 +210,44 @@ describe('config: durations and their rules', () => {
 
   it('a frequency that does not fit the minute', () => {
     const hint = 'use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)';
-    expect(diagnose([http('a', { frequency: '7s' }), http('b', { frequency: '90s' }), http('c', { frequency: '20s', timeout: '5s' }), http('d', { frequency: '5m' })])).toEqual([
+    expect(
+      diagnose([
+        http('a', { frequency: '7s' }),
+        http('b', { frequency: '90s' }),
+        http('c', { frequency: '20s', timeout: '5s' }),
+        http('d', { frequency: '5m' }),
+      ]),
+    ).toEqual([
       { path: 'checks[0] "a".frequency', message: '"7s" does not fit the one-minute schedule', hint },
       { path: 'checks[1] "b".frequency', message: '"90s" does not fit the one-minute schedule', hint },
     ]);
   });
 
   it('a timeout longer than the frequency', () => {
-    expect(lines(diagnose([http('a', { frequency: '1m', timeout: '2m' }), http('b', { frequency: '5m', timeout: '10m' }), http('c', { frequency: '10s', timeout: '30s' })]))).toEqual([
+    expect(
+      lines(
+        diagnose([
+          http('a', { frequency: '1m', timeout: '2m' }),
+          http('b', { frequency: '5m', timeout: '10m' }),
+          http('c', { frequency: '10s', timeout: '30s' }),
+        ]),
+      ),
+    ).toEqual([
       'checks[0] "a".timeout: "2m" is longer than the check\'s frequency "1m" — hint: a run must end before the next one is due',
       'checks[1] "b".timeout: "10m" is longer than the check\'s frequency "5m" — hint: a run must end before the next one is due',
     ]);
   });
 
   it('degradedAfter not below the timeout (equal or longer)', () => {
-    expect(lines(diagnose([http('a', { timeout: '5s', degradedAfter: '5s' }), http('b', { timeout: '5s', degradedAfter: '6s' }), http('c', { timeout: '5s', degradedAfter: '4s' })]))).toEqual([
+    expect(
+      lines(
+        diagnose([
+          http('a', { timeout: '5s', degradedAfter: '5s' }),
+          http('b', { timeout: '5s', degradedAfter: '6s' }),
+          http('c', { timeout: '5s', degradedAfter: '4s' }),
+        ]),
+      ),
+    ).toEqual([
       'checks[0] "a".degradedAfter: "5s" is not below the timeout "5s" — hint: a result can only be degraded before it times out',
       'checks[1] "b".degradedAfter: "6s" is not below the timeout "5s" — hint: a result can only be degraded before it times out',
     ]);
@@ -194,7 +264,13 @@ describe('config: assertions', () => {
   const at = (assertions: unknown[]) => lines(diagnose([http('shop-cart', { assertions })]));
 
   it('a source the kind does not offer, with a hint for what was meant', () => {
-    expect(at([{ source: 'body', comparison: 'contains', target: 'ok' }, { source: 'staus', comparison: 'equals', target: 200 }, { source: 'rcode', comparison: 'exists' }])).toEqual([
+    expect(
+      at([
+        { source: 'body', comparison: 'contains', target: 'ok' },
+        { source: 'staus', comparison: 'equals', target: 200 },
+        { source: 'rcode', comparison: 'exists' },
+      ]),
+    ).toEqual([
       'checks[0] "shop-cart".assertions[0].source: "body" is not a source http checks offer (status, latency, header, text, json) — hint: did you mean "text"?',
       'checks[0] "shop-cart".assertions[1].source: "staus" is not a source http checks offer (status, latency, header, text, json) — hint: did you mean "status"?',
       'checks[0] "shop-cart".assertions[2].source: "rcode" is not a source http checks offer (status, latency, header, text, json)',
@@ -202,7 +278,14 @@ describe('config: assertions', () => {
   });
 
   it('a missing target, a target that is not used, a json assertion without property', () => {
-    expect(at([{ source: 'status', comparison: 'equals' }, { source: 'header', property: 'etag', comparison: 'exists', target: 'x' }, { source: 'json', comparison: 'exists' }, { source: 'header', comparison: 'exists' }])).toEqual([
+    expect(
+      at([
+        { source: 'status', comparison: 'equals' },
+        { source: 'header', property: 'etag', comparison: 'exists', target: 'x' },
+        { source: 'json', comparison: 'exists' },
+        { source: 'header', comparison: 'exists' },
+      ]),
+    ).toEqual([
       'checks[0] "shop-cart".assertions[0].target: is required for comparison "equals"',
       'checks[0] "shop-cart".assertions[1].target: is not used by "exists" — hint: remove it',
       'checks[0] "shop-cart".assertions[2].property: is required for source "json" (a JSON path such as "$.items[0].price")',
@@ -211,14 +294,25 @@ describe('config: assertions', () => {
   });
 
   it('an invalid regular expression and a JSON path it cannot read', () => {
-    expect(at([{ source: 'text', comparison: 'matches', target: '([a-z' }, { source: 'json', property: '$..price', comparison: 'exists' }])).toEqual([
+    expect(
+      at([
+        { source: 'text', comparison: 'matches', target: '([a-z' },
+        { source: 'json', property: '$..price', comparison: 'exists' },
+      ]),
+    ).toEqual([
       'checks[0] "shop-cart".assertions[0].target: "([a-z" is not a valid regular expression: unterminated character class',
       'checks[0] "shop-cart".assertions[1].property: cannot read "$..price" at "..price" — write paths like $.items[0].price',
     ]);
   });
 
   it('numbers where numbers are compared', () => {
-    expect(at([{ source: 'latency', comparison: 'lessThan', target: '800ms' }, { source: 'text', comparison: 'greaterThan', target: 'a' }, { source: 'json', property: '$.n', comparison: 'lessThan', target: '5' }])).toEqual([
+    expect(
+      at([
+        { source: 'latency', comparison: 'lessThan', target: '800ms' },
+        { source: 'text', comparison: 'greaterThan', target: 'a' },
+        { source: 'json', property: '$.n', comparison: 'lessThan', target: '5' },
+      ]),
+    ).toEqual([
       'checks[0] "shop-cart".assertions[0].target: expected a number for source "latency", got "800ms" — hint: latency is compared in milliseconds: write 800',
       'checks[0] "shop-cart".assertions[1].target: expected a number for "greaterThan", got "a"',
       'checks[0] "shop-cart".assertions[2].target: expected a number for "lessThan", got "5"',
@@ -236,8 +330,18 @@ describe('config: assertions', () => {
   });
 
   it('names the check in the path: checks[3] "shop-cart".assertions[0].target', () => {
-    const d = diagnose([http('shop-home'), http('shop-search'), http('shop-login'), http('shop-cart', { assertions: [{ source: 'status', comparison: 'lessThan', target: 'fast' }] })]);
-    expect(d).toEqual([{ path: 'checks[3] "shop-cart".assertions[0].target', message: 'expected a number for source "status", got "fast"' }]);
+    const d = diagnose([
+      http('shop-home'),
+      http('shop-search'),
+      http('shop-login'),
+      http('shop-cart', { assertions: [{ source: 'status', comparison: 'lessThan', target: 'fast' }] }),
+    ]);
+    expect(d).toEqual([
+      {
+        path: 'checks[3] "shop-cart".assertions[0].target',
+        message: 'expected a number for source "status", got "fast"',
+      },
+    ]);
   });
 });
 
@@ -257,17 +361,19 @@ describe('config: several problems at once', () => {
       ],
     });
     expect(r.ok).toBe(false);
-    expect(lines(r.diagnostics)).toEqual([
-      'project: expected a project name (lower-case letters, digits, dashes; at most 31), got "Shop!" — hint: e.g. "shop"',
-      'retention: must be at least 86400000ms, got "1h"',
-      'checks[0] "shop-home".timeout: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got "30" — hint: write "30ms" or "30s": durations carry a unit',
-      'checks[0] "shop-home".assertions[0].target: expected a number for source "status", got "200" — hint: write 200 without quotes',
-      'checks[1] "shop-cart".kind: unknown kind "htp" — hint: did you mean "http"?',
-      'checks[2] "shop-api".metod: unknown key — hint: did you mean "method"?',
-      'checks[2] "shop-api".frequency: "45s" does not fit the one-minute schedule — hint: use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)',
-      'checks[3] "shop-home".id: duplicate id "shop-home", also used by checks[0]',
-      'checks[3] "shop-home".regions[0]: "us-west-2" is not one of the config\'s regions (eu-central-1) — hint: add it to the top-level regions or remove it here',
-    ].map((l) => (l.includes('duplicate id') ? `${l} — hint: ids must be unique: they name metrics and alarms` : l)));
+    expect(lines(r.diagnostics)).toEqual(
+      [
+        'project: expected a project name (lower-case letters, digits, dashes; at most 31), got "Shop!" — hint: e.g. "shop"',
+        'retention: must be at least 86400000ms, got "1h"',
+        'checks[0] "shop-home".timeout: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got "30" — hint: write "30ms" or "30s": durations carry a unit',
+        'checks[0] "shop-home".assertions[0].target: expected a number for source "status", got "200" — hint: write 200 without quotes',
+        'checks[1] "shop-cart".kind: unknown kind "htp" — hint: did you mean "http"?',
+        'checks[2] "shop-api".metod: unknown key — hint: did you mean "method"?',
+        'checks[2] "shop-api".frequency: "45s" does not fit the one-minute schedule — hint: use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)',
+        'checks[3] "shop-home".id: duplicate id "shop-home", also used by checks[0]',
+        'checks[3] "shop-home".regions[0]: "us-west-2" is not one of the config\'s regions (eu-central-1) — hint: add it to the top-level regions or remove it here',
+      ].map((l) => (l.includes('duplicate id') ? `${l} — hint: ids must be unique: they name metrics and alarms` : l)),
+    );
   });
 
   it('parseConfig throws a ConfigError listing all of them', () => {
@@ -321,16 +427,69 @@ describe('config: defaults', () => {
   it('takes config defaults before the built-in ones, and the check before both', () => {
     const config = parseConfig({
       ...BASE,
-      defaults: { frequency: '5m', timeout: '20s', retries: 2, severity: 'warning', regions: ['us-east-1'], tags: { team: 'shop' }, degradedAfter: '2s' },
-      checks: [http('a'), http('b', { frequency: '1m', retries: 0, severity: 'critical', regions: ['eu-central-1'], tags: { tier: '1' }, degradedAfter: '500ms' })],
+      defaults: {
+        frequency: '5m',
+        timeout: '20s',
+        retries: 2,
+        severity: 'warning',
+        regions: ['us-east-1'],
+        tags: { team: 'shop' },
+        degradedAfter: '2s',
+      },
+      checks: [
+        http('a'),
+        http('b', {
+          frequency: '1m',
+          retries: 0,
+          severity: 'critical',
+          regions: ['eu-central-1'],
+          tags: { tier: '1' },
+          degradedAfter: '500ms',
+        }),
+      ],
     });
-    expect(config.checks[0]).toMatchObject({ frequency: '5m', timeout: '20s', retries: 2, severity: 'warning', regions: ['us-east-1'], tags: { team: 'shop' }, degradedAfter: '2s' });
-    expect(config.checks[1]).toMatchObject({ frequency: '1m', timeout: '20s', retries: 0, severity: 'critical', regions: ['eu-central-1'], tags: { team: 'shop', tier: '1' }, degradedAfter: '500ms' });
+    expect(config.checks[0]).toMatchObject({
+      frequency: '5m',
+      timeout: '20s',
+      retries: 2,
+      severity: 'warning',
+      regions: ['us-east-1'],
+      tags: { team: 'shop' },
+      degradedAfter: '2s',
+    });
+    expect(config.checks[1]).toMatchObject({
+      frequency: '1m',
+      timeout: '20s',
+      retries: 0,
+      severity: 'critical',
+      regions: ['eu-central-1'],
+      tags: { team: 'shop', tier: '1' },
+      degradedAfter: '500ms',
+    });
   });
 
   it('keeps what the check sets for http fields', () => {
-    const [check] = parseConfig({ ...BASE, checks: [http('a', { method: 'POST', body: { a: 1 }, followRedirects: false, maxRedirects: 0, maxBodyBytes: 1000, tls: { insecure: true } })] }).checks;
-    expect(check).toMatchObject({ method: 'POST', body: { a: 1 }, followRedirects: false, maxRedirects: 0, maxBodyBytes: 1000, tls: { insecure: true } });
+    const [check] = parseConfig({
+      ...BASE,
+      checks: [
+        http('a', {
+          method: 'POST',
+          body: { a: 1 },
+          followRedirects: false,
+          maxRedirects: 0,
+          maxBodyBytes: 1000,
+          tls: { insecure: true },
+        }),
+      ],
+    }).checks;
+    expect(check).toMatchObject({
+      method: 'POST',
+      body: { a: 1 },
+      followRedirects: false,
+      maxRedirects: 0,
+      maxBodyBytes: 1000,
+      tls: { insecure: true },
+    });
   });
 });
 
@@ -349,7 +508,9 @@ describe('config: every problem in one pass (issue 9)', () => {
 
   it('reports a prototype set with __proto__ in a .ts/.js config object', () => {
     const check = { __proto__: { retries: 9 }, id: 'a', kind: 'http', url: URL };
-    expect(lines(diagnose([check]))).toEqual([expect.stringMatching(/^checks\[0\] "a"(\.__proto__|\["__proto__"\]): unknown key/)]);
+    expect(lines(diagnose([check]))).toEqual([
+      expect.stringMatching(/^checks\[0\] "a"(\.__proto__|\["__proto__"\]): unknown key/),
+    ]);
   });
 
   it('shows cross-field problems beside field problems: heartbeat regions, timeout > frequency', () => {
@@ -364,9 +525,13 @@ describe('config: every problem in one pass (issue 9)', () => {
       }).diagnostics,
     );
     expect(d).toContainEqual(expect.stringMatching(/^checks\[0\] "job"\.colour: unknown key/));
-    expect(d).toContainEqual(expect.stringMatching(/^checks\[0\] "job"\.regions: a heartbeat check runs in exactly one region .* got 3/));
+    expect(d).toContainEqual(
+      expect.stringMatching(/^checks\[0\] "job"\.regions: a heartbeat check runs in exactly one region .* got 3/),
+    );
     expect(d).toContainEqual(expect.stringMatching(/^checks\[1\] "slow"\.retries: expected an integer/));
-    expect(d).toContainEqual('checks[1] "slow".timeout: "2m" is longer than the check\'s frequency "1m" — hint: a run must end before the next one is due');
+    expect(d).toContainEqual(
+      'checks[1] "slow".timeout: "2m" is longer than the check\'s frequency "1m" — hint: a run must end before the next one is due',
+    );
   });
 
   it('reports a bad defaults.frequency once, at its own path, not against the checks', () => {
@@ -379,6 +544,8 @@ describe('config: every problem in one pass (issue 9)', () => {
   });
 
   it('suggests "tcp" for the kind "tpc" (a swap of two letters is one edit)', () => {
-    expect(lines(diagnose([{ id: 'a', kind: 'tpc', host: '127.0.0.1', port: 1 }]))).toEqual(['checks[0] "a".kind: unknown kind "tpc" — hint: did you mean "tcp"?']);
+    expect(lines(diagnose([{ id: 'a', kind: 'tpc', host: '127.0.0.1', port: 1 }]))).toEqual([
+      'checks[0] "a".kind: unknown kind "tpc" — hint: did you mean "tcp"?',
+    ]);
   });
 });

@@ -10,7 +10,15 @@ import { validateConfig } from '../shared/config/validate';
 import { emailKind } from '../shared/probes/email';
 import { smtpError } from '../shared/probes/email/errors';
 import { isOurs } from '../shared/probes/email/imap';
-import { bodyText, composeMessage, makeTag, parseAuthResults, parseHeaders, parseReceived, parseTag } from '../shared/probes/email/message';
+import {
+  bodyText,
+  composeMessage,
+  makeTag,
+  parseAuthResults,
+  parseHeaders,
+  parseReceived,
+  parseTag,
+} from '../shared/probes/email/message';
 import { reserveMs } from '../shared/probes/email/probe';
 import { queueIdOf, SmtpSession } from '../shared/probes/email/smtp';
 import { registry } from '../shared/probes/registry';
@@ -25,7 +33,8 @@ const base = {
 };
 const validate = (check: Record<string, unknown>) =>
   validateConfig({ project: 'shop', homeRegion: 'eu-central-1', regions: ['eu-central-1'], checks: [check] });
-const messages = (r: ReturnType<typeof validate>) => r.diagnostics.map((d) => `${d.path}: ${d.message}${d.hint ? ` — hint: ${d.hint}` : ''}`);
+const messages = (r: ReturnType<typeof validate>) =>
+  r.diagnostics.map((d) => `${d.path}: ${d.message}${d.hint ? ` — hint: ${d.hint}` : ''}`);
 
 describe('email config', () => {
   it('is registered and fills its defaults', () => {
@@ -59,7 +68,14 @@ describe('email config', () => {
   it('collects every other problem with its path', () => {
     const r = validate({
       ...base,
-      smtp: { host: '', port: 70000, secure: true, starttls: 'required', auth: { user: 'u', pass: { secret: 's' } }, tls: { ca: 'x.pem', insecure: true } },
+      smtp: {
+        host: '',
+        port: 70000,
+        secure: true,
+        starttls: 'required',
+        auth: { user: 'u', pass: { secret: 's' } },
+        tls: { ca: 'x.pem', insecure: true },
+      },
       imap: { ...base.imap, starttls: 'sometimes', folder: 'INBOX' },
       to: 'not an address',
     });
@@ -67,12 +83,17 @@ describe('email config', () => {
       expect.arrayContaining([
         expect.stringMatching(/^checks\[0\] "mail"\.smtp\.host: expected a host name or IP address, got ""/),
         expect.stringMatching(/^checks\[0\] "mail"\.smtp\.port: expected an integer from 1 to 65535/),
-        expect.stringMatching(/^checks\[0\] "mail"\.imap\.starttls: expected one of "required", "opportunistic", "off"/),
+        expect.stringMatching(
+          /^checks\[0\] "mail"\.imap\.starttls: expected one of "required", "opportunistic", "off"/,
+        ),
         expect.stringMatching(/^checks\[0\] "mail"\.imap\.folder: unknown key/),
         expect.stringMatching(/^checks\[0\] "mail"\.to: expected an email address/),
       ]),
     );
-    const cross = validate({ ...base, smtp: { ...base.smtp, secure: true, starttls: 'required', tls: { ca: 'x.pem', insecure: true } } });
+    const cross = validate({
+      ...base,
+      smtp: { ...base.smtp, secure: true, starttls: 'required', tls: { ca: 'x.pem', insecure: true } },
+    });
     expect(messages(cross)).toEqual([
       'checks[0] "mail".smtp.starttls: has no effect with secure: true (TLS from the first byte) — hint: remove one of them',
       'checks[0] "mail".smtp.tls: sets both ca and insecure: true — hint: keep ca (verify against it) or insecure (verify nothing)',
@@ -80,9 +101,21 @@ describe('email config', () => {
   });
 
   it('takes assertions on its own sources', () => {
-    expect(validate({ ...base, assertions: [{ source: 'auth', property: 'dkim', comparison: 'equals', target: 'pass' }, { source: 'transit', comparison: 'lessThan', target: 5000 }] }).ok).toBe(true);
-    expect(messages(validate({ ...base, assertions: [{ source: 'transit', comparison: 'lessThan', target: '5s' }] }))[0]).toMatch(/expected a number/);
-    expect(messages(validate({ ...base, assertions: [{ source: 'header', comparison: 'exists' }] }))[0]).toMatch(/property: is required/);
+    expect(
+      validate({
+        ...base,
+        assertions: [
+          { source: 'auth', property: 'dkim', comparison: 'equals', target: 'pass' },
+          { source: 'transit', comparison: 'lessThan', target: 5000 },
+        ],
+      }).ok,
+    ).toBe(true);
+    expect(
+      messages(validate({ ...base, assertions: [{ source: 'transit', comparison: 'lessThan', target: '5s' }] }))[0],
+    ).toMatch(/expected a number/);
+    expect(messages(validate({ ...base, assertions: [{ source: 'header', comparison: 'exists' }] }))[0]).toMatch(
+      /property: is required/,
+    );
   });
 
   it('adds a transit alarm through the alarm seam', () => {
@@ -159,9 +192,27 @@ describe('email message', () => {
     ].join('\r\n');
     const hops = parseReceived(parseHeaders(raw));
     expect(hops).toEqual([
-      { from: 'AM0PR01MB1234.eurprd01.prod.exchangelabs.com', by: 'AM0PR01MB1234.eurprd01.prod.exchangelabs.com', with: 'mapi', at: '2026-11-20T18:00:02.000Z', delayMs: 1_000 },
-      { from: 'EUR05-AM6-obe.outbound.protection.outlook.com', by: 'mail-sor-f41.google.com', with: 'ESMTPS', at: '2026-11-20T18:00:05.000Z', delayMs: 3_000 },
-      { from: 'mail-sor-f41.google.com', by: 'mx.google.com', with: 'SMTPS', at: '2026-11-20T18:00:07.000Z', delayMs: 2_000 },
+      {
+        from: 'AM0PR01MB1234.eurprd01.prod.exchangelabs.com',
+        by: 'AM0PR01MB1234.eurprd01.prod.exchangelabs.com',
+        with: 'mapi',
+        at: '2026-11-20T18:00:02.000Z',
+        delayMs: 1_000,
+      },
+      {
+        from: 'EUR05-AM6-obe.outbound.protection.outlook.com',
+        by: 'mail-sor-f41.google.com',
+        with: 'ESMTPS',
+        at: '2026-11-20T18:00:05.000Z',
+        delayMs: 3_000,
+      },
+      {
+        from: 'mail-sor-f41.google.com',
+        by: 'mx.google.com',
+        with: 'SMTPS',
+        at: '2026-11-20T18:00:07.000Z',
+        delayMs: 2_000,
+      },
     ]);
   });
 
@@ -176,20 +227,29 @@ describe('email message', () => {
       '',
       'x',
     ].join('\r\n');
-    expect(parseAuthResults(parseHeaders(raw))).toEqual({ authservId: 'mx.google.com', dkim: 'pass', spf: 'pass', dmarc: 'pass' });
+    expect(parseAuthResults(parseHeaders(raw))).toEqual({
+      authservId: 'mx.google.com',
+      dkim: 'pass',
+      spf: 'pass',
+      dmarc: 'pass',
+    });
     expect(parseAuthResults(parseHeaders('Subject: x\r\n\r\n'))).toBeUndefined();
   });
 
   it('decodes a body a relay re-encoded', () => {
     const b64 = `Content-Transfer-Encoding: base64\r\n\r\n${Buffer.from('watchpost-nonce: abc\r\n').toString('base64')}\r\n`;
     expect(bodyText(b64)).toContain('watchpost-nonce: abc');
-    expect(bodyText('Content-Transfer-Encoding: quoted-printable\r\n\r\nwatchpost-nonce=3A abc=\r\ndef\r\n')).toContain('watchpost-nonce: abcdef');
+    expect(bodyText('Content-Transfer-Encoding: quoted-printable\r\n\r\nwatchpost-nonce=3A abc=\r\ndef\r\n')).toContain(
+      'watchpost-nonce: abcdef',
+    );
   });
 
   it('finds the queue id in the common servers’ 250 replies', () => {
     expect(queueIdOf('250 2.0.0 Ok: queued as 4F1B2C3D4E')).toBe('4F1B2C3D4E');
     expect(queueIdOf('250 OK id=1tXyZa-000AbC-1d')).toBe('1tXyZa-000AbC-1d');
-    expect(queueIdOf('250 2.0.0 OK  1732096800 a640c23a62f3a-aa4f0f1c0c5si12345 - gsmtp')).toBe('a640c23a62f3a-aa4f0f1c0c5si12345');
+    expect(queueIdOf('250 2.0.0 OK  1732096800 a640c23a62f3a-aa4f0f1c0c5si12345 - gsmtp')).toBe(
+      'a640c23a62f3a-aa4f0f1c0c5si12345',
+    );
     expect(queueIdOf('250 Ok')).toBeUndefined();
   });
 });
@@ -207,9 +267,25 @@ describe('email SMTP side against npm smtp-server', () => {
     return (server.server.address() as net.AddressInfo).port;
   }
 
-  const ctx = (port: number) => ({ host: '127.0.0.1', port, user: 'probe@example.com', from: 'probe@example.com', to: 'inbox@example.com' });
+  const ctx = (port: number) => ({
+    host: '127.0.0.1',
+    port,
+    user: 'probe@example.com',
+    from: 'probe@example.com',
+    to: 'inbox@example.com',
+  });
   const session = (port: number, over: Partial<ConstructorParameters<typeof SmtpSession>[0]> = {}) =>
-    new SmtpSession({ host: '127.0.0.1', port, secure: false, starttls: 'off', user: 'probe@example.com', pass: 'right', tls: {}, budgetMs: 5_000, ...over });
+    new SmtpSession({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      starttls: 'off',
+      user: 'probe@example.com',
+      pass: 'right',
+      tls: {},
+      budgetMs: 5_000,
+      ...over,
+    });
 
   async function attempt(port: number, over: Partial<ConstructorParameters<typeof SmtpSession>[0]> = {}) {
     const s = session(port, over);
@@ -244,7 +320,9 @@ describe('email SMTP side against npm smtp-server', () => {
     const port = await serve({ onAuth: (_a, _s, cb) => cb(new Error('Invalid username or password')) });
     const r = await attempt(port, { pass: 'secret-value' });
     expect(r.error?.code).toBe('AUTH');
-    expect(r.error?.message).toBe(`SMTP login failed for user probe@example.com at 127.0.0.1:${port}: 535 Invalid username or password`);
+    expect(r.error?.message).toBe(
+      `SMTP login failed for user probe@example.com at 127.0.0.1:${port}: 535 Invalid username or password`,
+    );
   });
 
   it('maps a 4xx on RCPT and a 5xx after DATA to REJECTED with the server’s words', async () => {
@@ -273,7 +351,9 @@ describe('email SMTP side against npm smtp-server', () => {
     const port = await serve({ authOptional: true });
     const r = await attempt(port, { user: undefined, starttls: 'required' });
     expect(r.error?.code).toBe('TLS');
-    expect(r.error?.message).toMatch(new RegExp(`^SMTP server 127\\.0\\.0\\.1:${port} does not offer STARTTLS \\(starttls: "required"\\): 5`));
+    expect(r.error?.message).toMatch(
+      new RegExp(`^SMTP server 127\\.0\\.0\\.1:${port} does not offer STARTTLS \\(starttls: "required"\\): 5`),
+    );
   });
 
   it('maps a closed port to CONNECT_REFUSED and TLS on a plain port to TLS with a hint', async () => {
@@ -281,7 +361,10 @@ describe('email SMTP side against npm smtp-server', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const closed = (srv.address() as net.AddressInfo).port;
     await new Promise((r) => srv.close(r));
-    expect((await attempt(closed)).error).toEqual({ code: 'CONNECT_REFUSED', message: `SMTP server 127.0.0.1:${closed} refused the connection` });
+    expect((await attempt(closed)).error).toEqual({
+      code: 'CONNECT_REFUSED',
+      message: `SMTP server 127.0.0.1:${closed} refused the connection`,
+    });
     const plain = await serve({ authOptional: true });
     const r = await attempt(plain, { secure: true, user: undefined });
     expect(r.error?.code).toBe('TLS');

@@ -45,7 +45,8 @@ function emailCheck(over: Record<string, unknown> = {}, user: keyof MailSystem['
     to: u.user,
     ...over,
   };
-  return parseConfig({ project: 'mailtest', homeRegion: 'eu-central-1', regions: ['eu-central-1'], checks: [raw] }).checks[0]!;
+  return parseConfig({ project: 'mailtest', homeRegion: 'eu-central-1', regions: ['eu-central-1'], checks: [raw] })
+    .checks[0]!;
 }
 
 const runIt = (check: ValidatedCheck) => runCheck(check, { region: 'local', secrets: resolve });
@@ -67,7 +68,12 @@ function listMailbox(user: MailUser) {
     if (!c.mailbox || c.mailbox.exists === 0) return out;
     for await (const m of c.fetch('1:*', { uid: true, flags: true, envelope: true, headers: [PROBE_HEADER] })) {
       const probe = /x-watchpost-probe:\s*(\S+)/i.exec(m.headers?.toString() ?? '')?.[1];
-      out.push({ uid: m.uid, flags: [...(m.flags ?? [])].sort(), subject: m.envelope?.subject ?? '', ...(probe ? { probe } : {}) });
+      out.push({
+        uid: m.uid,
+        flags: [...(m.flags ?? [])].sort(),
+        subject: m.envelope?.subject ?? '',
+        ...(probe ? { probe } : {}),
+      });
     }
     return out;
   });
@@ -119,7 +125,12 @@ describe('email round trip against Postfix + Dovecot', () => {
     const r = await runIt(
       emailCheck({
         smtp: { ...mail.smtp, tls: { ca: mail.caPem } },
-        imap: { ...mail.imap, starttls: 'required', auth: { user: mail.users.probe.user, pass: { secret: 'probe' } }, tls: { ca: mail.caFile } },
+        imap: {
+          ...mail.imap,
+          starttls: 'required',
+          auth: { user: mail.users.probe.user, pass: { secret: 'probe' } },
+          tls: { ca: mail.caFile },
+        },
         assertions: [
           { source: 'header', property: 'x-watchpost-probe', comparison: 'matches', target: '^mail-roundtrip\\.' },
           { source: 'hops', comparison: 'equals', target: 1 },
@@ -135,20 +146,41 @@ describe('email round trip against Postfix + Dovecot', () => {
   });
 
   it('wrong SMTP password: AUTH, saying SMTP and the user, never the password', async () => {
-    const r = await runIt(emailCheck({ smtp: { ...mail.submission, auth: { user: mail.users.probe.user, pass: { secret: 'wrong' } }, tls: { ca: mail.caFile } } }));
+    const r = await runIt(
+      emailCheck({
+        smtp: {
+          ...mail.submission,
+          auth: { user: mail.users.probe.user, pass: { secret: 'wrong' } },
+          tls: { ca: mail.caFile },
+        },
+      }),
+    );
     expect(r.status).toBe('fail');
     expect(r.error?.code).toBe('AUTH');
-    expect(r.error?.message).toMatch(new RegExp(`^SMTP login failed for user ${mail.users.probe.user} at 127\\.0\\.0\\.1:${mail.submission.port}: 535`));
+    expect(r.error?.message).toMatch(
+      new RegExp(
+        `^SMTP login failed for user ${mail.users.probe.user} at 127\\.0\\.0\\.1:${mail.submission.port}: 535`,
+      ),
+    );
     expectNoSecrets(r);
   });
 
   it('wrong IMAP password: AUTH, saying IMAP, and nothing was sent', async () => {
     const before = await listMailbox(mail.users.probe);
     const r = await runIt(
-      emailCheck({ imap: { ...mail.imaps, secure: true, auth: { user: mail.users.probe.user, pass: { secret: 'wrong' } }, tls: { ca: mail.caFile } } }),
+      emailCheck({
+        imap: {
+          ...mail.imaps,
+          secure: true,
+          auth: { user: mail.users.probe.user, pass: { secret: 'wrong' } },
+          tls: { ca: mail.caFile },
+        },
+      }),
     );
     expect(r.error?.code).toBe('AUTH');
-    expect(r.error?.message).toMatch(new RegExp(`^IMAP login failed for user ${mail.users.probe.user} at 127\\.0\\.0\\.1:${mail.imaps.port}`));
+    expect(r.error?.message).toMatch(
+      new RegExp(`^IMAP login failed for user ${mail.users.probe.user} at 127\\.0\\.0\\.1:${mail.imaps.port}`),
+    );
     expect(r.timings.smtpAccept).toBeUndefined();
     expectNoSecrets(r);
     expect(await listMailbox(mail.users.probe)).toEqual(before);
@@ -156,14 +188,33 @@ describe('email round trip against Postfix + Dovecot', () => {
 
   it('SMTP down: CONNECT_REFUSED naming SMTP and host:port', async () => {
     const port = await closedPort();
-    const r = await runIt(emailCheck({ smtp: { host: '127.0.0.1', port, auth: { user: mail.users.probe.user, pass: { secret: 'probe' } } } }));
-    expect(r.error).toEqual({ code: 'CONNECT_REFUSED', message: `SMTP server 127.0.0.1:${port} refused the connection` });
+    const r = await runIt(
+      emailCheck({
+        smtp: { host: '127.0.0.1', port, auth: { user: mail.users.probe.user, pass: { secret: 'probe' } } },
+      }),
+    );
+    expect(r.error).toEqual({
+      code: 'CONNECT_REFUSED',
+      message: `SMTP server 127.0.0.1:${port} refused the connection`,
+    });
   });
 
   it('IMAP down: CONNECT_REFUSED naming IMAP and host:port', async () => {
     const port = await closedPort();
-    const r = await runIt(emailCheck({ imap: { host: '127.0.0.1', port, secure: true, auth: { user: mail.users.probe.user, pass: { secret: 'probe' } } } }));
-    expect(r.error).toEqual({ code: 'CONNECT_REFUSED', message: `IMAP server 127.0.0.1:${port} refused the connection` });
+    const r = await runIt(
+      emailCheck({
+        imap: {
+          host: '127.0.0.1',
+          port,
+          secure: true,
+          auth: { user: mail.users.probe.user, pass: { secret: 'probe' } },
+        },
+      }),
+    );
+    expect(r.error).toEqual({
+      code: 'CONNECT_REFUSED',
+      message: `IMAP server 127.0.0.1:${port} refused the connection`,
+    });
   });
 
   it('a recipient the server rejects: REJECTED with the server’s words', async () => {
@@ -177,7 +228,9 @@ describe('email round trip against Postfix + Dovecot', () => {
     // Postfix accepts mail for held@ and puts it on hold.
     const r = await runIt(emailCheck({ timeout: '3s' }, 'held'));
     expect(r.error?.code, JSON.stringify(r)).toBe('NOT_DELIVERED');
-    expect(r.error?.message).toMatch(/^the message was accepted by 127\.0\.0\.1:\d+ \(queue id [0-9A-F]+\) but did not arrive in held@watchpost\.test\/INBOX at 127\.0\.0\.1:\d+ within /);
+    expect(r.error?.message).toMatch(
+      /^the message was accepted by 127\.0\.0\.1:\d+ \(queue id [0-9A-F]+\) but did not arrive in held@watchpost\.test\/INBOX at 127\.0\.0\.1:\d+ within /,
+    );
     expect(r.timings.smtpAccept).toBeGreaterThanOrEqual(0);
     expect(r.timings.transit).toBeUndefined();
     expect(r.metrics).toEqual({ SmtpAcceptTime: r.timings.smtpAccept });
@@ -200,12 +253,22 @@ describe('email round trip against Postfix + Dovecot', () => {
   });
 
   it('an untrusted certificate: TLS, on the SMTP side (STARTTLS) and on the IMAP side (IMAPS)', async () => {
-    const smtp = await runIt(emailCheck({ smtp: { ...mail.submission, auth: { user: mail.users.probe.user, pass: { secret: 'probe' } } } }));
+    const smtp = await runIt(
+      emailCheck({ smtp: { ...mail.submission, auth: { user: mail.users.probe.user, pass: { secret: 'probe' } } } }),
+    );
     expect(smtp.error?.code).toBe('TLS');
-    expect(smtp.error?.message).toMatch(new RegExp(`^SMTP TLS with 127\\.0\\.0\\.1:${mail.submission.port} failed: .*(certificate|issuer)`, 'i'));
-    const imap = await runIt(emailCheck({ imap: { ...mail.imaps, secure: true, auth: { user: mail.users.probe.user, pass: { secret: 'probe' } } } }));
+    expect(smtp.error?.message).toMatch(
+      new RegExp(`^SMTP TLS with 127\\.0\\.0\\.1:${mail.submission.port} failed: .*(certificate|issuer)`, 'i'),
+    );
+    const imap = await runIt(
+      emailCheck({
+        imap: { ...mail.imaps, secure: true, auth: { user: mail.users.probe.user, pass: { secret: 'probe' } } },
+      }),
+    );
     expect(imap.error?.code).toBe('TLS');
-    expect(imap.error?.message).toMatch(new RegExp(`^IMAP TLS with 127\\.0\\.0\\.1:${mail.imaps.port} failed: .*(certificate|issuer)`, 'i'));
+    expect(imap.error?.message).toMatch(
+      new RegExp(`^IMAP TLS with 127\\.0\\.0\\.1:${mail.imaps.port} failed: .*(certificate|issuer)`, 'i'),
+    );
   });
 
   it('cleanup: deletes its own message and stale ones of this check, and leaves everything else as it was', async () => {

@@ -202,10 +202,14 @@ describe('a token shorter than 16 characters', () => {
     expect(MIN_TOKEN_LENGTH).toBe(16);
     const check = config.checks.find((c) => c.id === 'weak')!;
     const run = () =>
-      runCheck(check, { region: 'eu-central-1', secrets, config, state: { table: { client: embedded.client, tableName: embedded.tableName } } });
+      runCheck(check, {
+        region: 'eu-central-1',
+        secrets,
+        config,
+        state: { table: { client: embedded.client, tableName: embedded.tableName } },
+      });
     // The runner never reads heartbeat tokens (least privilege): before a refused ping it cannot know.
     expect((await run()).error?.code).not.toBe('TOKEN_TOO_SHORT');
-
 
     const log = capture();
     const res = await handlePing(

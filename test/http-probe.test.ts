@@ -12,13 +12,26 @@ import { envSecrets } from '../shared/secrets';
 import type { CheckResult } from '../shared/types';
 import { makeTestCerts, type TestCerts } from './helpers/certs';
 import { loopbackLookup, startDnsServer, type DnsServer } from './helpers/dns-server';
-import { closedPort, readBody, startHttpServer, startHttpsServer, startTcpServer, type Handler, type TestServer } from './helpers/http-servers';
+import {
+  closedPort,
+  readBody,
+  startHttpServer,
+  startHttpsServer,
+  startTcpServer,
+  type Handler,
+  type TestServer,
+} from './helpers/http-servers';
 
 const REGION = 'eu-central-1';
 
 /** Validates one http check the way a config file would be, and returns it with defaults. */
 function check(fields: Record<string, unknown>): ValidatedCheck {
-  const config = parseConfig({ project: 'test', homeRegion: REGION, regions: [REGION], checks: [{ id: 'probe', kind: 'http', ...fields }] });
+  const config = parseConfig({
+    project: 'test',
+    homeRegion: REGION,
+    regions: [REGION],
+    checks: [{ id: 'probe', kind: 'http', ...fields }],
+  });
   return config.checks[0]!;
 }
 
@@ -110,7 +123,12 @@ describe('http probe: a working JSON API', () => {
     );
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('pass');
-    expect(seen).toEqual({ method: 'POST', type: 'application/json', length: String(seen.body!.length), body: '{"sku":"A-1","qty":2,"tags":["x"]}' });
+    expect(seen).toEqual({
+      method: 'POST',
+      type: 'application/json',
+      length: String(seen.body!.length),
+      body: '{"sku":"A-1","qty":2,"tags":["x"]}',
+    });
   });
 
   it('sends a string body as is and keeps a content-type the check sets', async () => {
@@ -137,7 +155,13 @@ describe('http probe: a working JSON API', () => {
       res.setHeader('content-length', '1000');
       res.end(req.method === 'HEAD' ? undefined : 'x'.repeat(1000));
     });
-    const r = await run(check({ url: srv.url('/'), method: 'HEAD', assertions: [{ source: 'header', property: 'content-length', comparison: 'equals', target: 1000 }] }));
+    const r = await run(
+      check({
+        url: srv.url('/'),
+        method: 'HEAD',
+        assertions: [{ source: 'header', property: 'content-length', comparison: 'equals', target: 1000 }],
+      }),
+    );
     expect(r.status).toBe('pass');
     expect(r.details!.bodyBytes).toBe(0);
   });
@@ -151,7 +175,9 @@ describe('http probe: a working JSON API', () => {
     }
     servers.push(srv);
     expect(srv.origin).toBe(`http://[::1]:${srv.port}`);
-    const r = await run(check({ url: srv.url('/'), assertions: [{ source: 'text', comparison: 'equals', target: 'v6' }] }));
+    const r = await run(
+      check({ url: srv.url('/'), assertions: [{ source: 'text', comparison: 'equals', target: 'v6' }] }),
+    );
     expect(r.status).toBe('pass');
     expect(r.timings.dns).toBe(0);
     expect(r.details!.remoteAddress).toBe('::1');
@@ -162,7 +188,9 @@ describe('http probe: a working JSON API', () => {
       socket.once('data', () => socket.end('HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\nold server'));
     });
     servers.push(srv);
-    const r = await run(check({ url: srv.url('/'), assertions: [{ source: 'text', comparison: 'equals', target: 'old server' }] }));
+    const r = await run(
+      check({ url: srv.url('/'), assertions: [{ source: 'text', comparison: 'equals', target: 'old server' }] }),
+    );
     expect(r.status).toBe('pass');
     expect(r.details!.httpVersion).toBe('1.0');
   });
@@ -173,7 +201,10 @@ describe('http probe: connection failures', () => {
     const port = await closedPort();
     const r = await run(check({ url: `http://127.0.0.1:${port}/health` }));
     expect(r.status).toBe('fail');
-    expect(r.error).toEqual({ code: 'CONNECT_REFUSED', message: `connection refused by 127.0.0.1:${port}: nothing is listening on that port` });
+    expect(r.error).toEqual({
+      code: 'CONNECT_REFUSED',
+      message: `connection refused by 127.0.0.1:${port}: nothing is listening on that port`,
+    });
     expect(r.assertions).toEqual([]);
   });
 
@@ -187,15 +218,24 @@ describe('http probe: connection failures', () => {
     it('DNS for a name that does not exist (NXDOMAIN)', async () => {
       const r = await run(check({ url: 'http://missing.test/' }), { lookup: loopbackLookup(dns.port) });
       expect(r.status).toBe('fail');
-      expect(r.error).toEqual({ code: 'DNS', message: 'cannot resolve missing.test: the name does not exist (ENOTFOUND)' });
+      expect(r.error).toEqual({
+        code: 'DNS',
+        message: 'cannot resolve missing.test: the name does not exist (ENOTFOUND)',
+      });
       expect(dns.queries.some((q) => q.name === 'missing.test')).toBe(true);
     });
 
     it('resolves a name it knows and times the lookup', async () => {
       const srv = await serve((_req, res) => res.end('hello'));
-      const r = await run(check({ url: `http://shop.test:${srv.port}/`, assertions: [{ source: 'text', comparison: 'equals', target: 'hello' }] }), {
-        lookup: loopbackLookup(dns.port),
-      });
+      const r = await run(
+        check({
+          url: `http://shop.test:${srv.port}/`,
+          assertions: [{ source: 'text', comparison: 'equals', target: 'hello' }],
+        }),
+        {
+          lookup: loopbackLookup(dns.port),
+        },
+      );
       expect(r.status).toBe('pass');
       expect(r.timings.dns).toBeGreaterThan(0);
       expect(r.details!.remoteAddress).toBe('127.0.0.1');
@@ -205,7 +245,9 @@ describe('http probe: connection failures', () => {
       const silent = await startDnsServer({ records: [], silent: true });
       try {
         const t = Date.now();
-        const r = await run(check({ url: 'http://slow.test/', timeout: '1s' }), { lookup: loopbackLookup(silent.port, { timeoutMs: 5_000 }) });
+        const r = await run(check({ url: 'http://slow.test/', timeout: '1s' }), {
+          lookup: loopbackLookup(silent.port, { timeoutMs: 5_000 }),
+        });
         expect(Date.now() - t).toBeLessThan(3_000);
         expect(r.error).toEqual({ code: 'DNS', message: 'name lookup of slow.test did not finish within 1000ms' });
       } finally {
@@ -260,7 +302,11 @@ describe('http probe: misbehaving responses', () => {
     clearInterval(timer);
     expect(Date.now() - t).toBeLessThan(3_000);
     expect(r.error?.code).toBe('TIMEOUT');
-    expect(r.error?.message).toMatch(new RegExp(`^body still arriving after 1000ms \\(\\d+ bytes so far\\) from ${srv.url('/drip').replace(/[.?]/g, '\\$&')}$`));
+    expect(r.error?.message).toMatch(
+      new RegExp(
+        `^body still arriving after 1000ms \\(\\d+ bytes so far\\) from ${srv.url('/drip').replace(/[.?]/g, '\\$&')}$`,
+      ),
+    );
     expect(r.details!.bodyBytes).toBeGreaterThanOrEqual(5);
     expect(r.details!.statusCode).toBe(200);
   });
@@ -272,7 +318,9 @@ describe('http probe: misbehaving responses', () => {
     });
     const r = await run(check({ url: srv.url('/reset') }));
     expect(r.error?.code).toBe('RESET');
-    expect(r.error?.message).toBe(`the connection was reset by the server while the body of ${srv.url('/reset')} was arriving (12 bytes so far)`);
+    expect(r.error?.message).toBe(
+      `the connection was reset by the server while the body of ${srv.url('/reset')} was arriving (12 bytes so far)`,
+    );
   });
 
   it('RESET when the server closes the socket before the body is complete', async () => {
@@ -281,14 +329,20 @@ describe('http probe: misbehaving responses', () => {
       res.write('partial', () => setTimeout(() => req.socket.destroy(), 20));
     });
     const r = await run(check({ url: srv.url('/cut') }));
-    expect(r.error).toEqual({ code: 'RESET', message: `the server closed the connection while the body of ${srv.url('/cut')} was arriving (7 bytes so far)` });
+    expect(r.error).toEqual({
+      code: 'RESET',
+      message: `the server closed the connection while the body of ${srv.url('/cut')} was arriving (7 bytes so far)`,
+    });
   });
 
   it('RESET when the server closes without any response', async () => {
     const srv = await startTcpServer((socket) => socket.once('data', () => socket.end()));
     servers.push(srv);
     const r = await run(check({ url: srv.url('/') }));
-    expect(r.error).toEqual({ code: 'RESET', message: `the server closed the connection before sending response headers for ${srv.url('/')}` });
+    expect(r.error).toEqual({
+      code: 'RESET',
+      message: `the server closed the connection before sending response headers for ${srv.url('/')}`,
+    });
   });
 
   it('PROTOCOL when the answer is not HTTP', async () => {
@@ -324,7 +378,10 @@ describe('http probe: misbehaving responses', () => {
     const big = bigBody(64 * 1024 * 1024);
     const srv = await serve(big.handler);
     const r = await run(check({ url: srv.url('/huge') }));
-    expect(r.error).toEqual({ code: 'BODY_TOO_LARGE', message: `body larger than 1048576 bytes (1 MiB), stopped reading from ${srv.url('/huge')}` });
+    expect(r.error).toEqual({
+      code: 'BODY_TOO_LARGE',
+      message: `body larger than 1048576 bytes (1 MiB), stopped reading from ${srv.url('/huge')}`,
+    });
     await expect.poll(() => big.seen.closedEarly).toBe(true);
     expect(big.seen.written).toBeLessThan(64 * 1024 * 1024);
     expect(r.details!.bodyBytes).toBeGreaterThan(1024 * 1024);
@@ -334,9 +391,18 @@ describe('http probe: misbehaving responses', () => {
     const big = bigBody(64 * 1024 * 1024); // far more than loopback socket buffers hold
     const srv = await serve((req, res) => (req.url === '/exact' ? res.end('x'.repeat(1000)) : big.handler(req, res)));
     const r = await run(check({ url: srv.url('/big'), maxBodyBytes: 1000 }));
-    expect(r.error).toEqual({ code: 'BODY_TOO_LARGE', message: `body larger than 1000 bytes, stopped reading from ${srv.url('/big')}` });
+    expect(r.error).toEqual({
+      code: 'BODY_TOO_LARGE',
+      message: `body larger than 1000 bytes, stopped reading from ${srv.url('/big')}`,
+    });
     await expect.poll(() => big.seen.closedEarly).toBe(true);
-    const ok = await run(check({ url: srv.url('/exact'), maxBodyBytes: 1000, assertions: [{ source: 'text', comparison: 'contains', target: 'xxx' }] }));
+    const ok = await run(
+      check({
+        url: srv.url('/exact'),
+        maxBodyBytes: 1000,
+        assertions: [{ source: 'text', comparison: 'contains', target: 'xxx' }],
+      }),
+    );
     expect(ok.status).toBe('pass');
     expect(ok.details!.bodyBytes).toBe(1000);
   });
@@ -349,10 +415,16 @@ describe('http probe: redirects', () => {
       else if (req.url === '/middle') res.writeHead(302, { location: `${srv.origin}/new?x=1` }).end();
       else res.end(`at ${req.url}`);
     });
-    const r = await run(check({ url: srv.url('/old'), assertions: [{ source: 'text', comparison: 'equals', target: 'at /new?x=1' }] }));
+    const r = await run(
+      check({ url: srv.url('/old'), assertions: [{ source: 'text', comparison: 'equals', target: 'at /new?x=1' }] }),
+    );
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('pass');
-    expect(r.details).toMatchObject({ statusCode: 200, finalUrl: srv.url('/new?x=…'), redirects: [srv.url('/middle'), srv.url('/new?x=…')] });
+    expect(r.details).toMatchObject({
+      statusCode: 200,
+      finalUrl: srv.url('/new?x=…'),
+      redirects: [srv.url('/middle'), srv.url('/new?x=…')],
+    });
     expect(srv.connections).toBe(3); // a fresh connection per hop
     expect(r.timings.total).toBeGreaterThanOrEqual(r.timings.ttfb! + r.timings.connect!);
   });
@@ -420,13 +492,21 @@ describe('http probe: redirects', () => {
   it('REDIRECT_LOOP when a URL comes back', async () => {
     const srv = await serve((req, res) => res.writeHead(302, { location: req.url === '/a' ? '/b' : '/a' }).end());
     const r = await run(check({ url: srv.url('/a') }));
-    expect(r.error).toEqual({ code: 'REDIRECT_LOOP', message: `redirect loop: ${srv.url('/a')} → ${srv.url('/b')} → ${srv.url('/a')}` });
+    expect(r.error).toEqual({
+      code: 'REDIRECT_LOOP',
+      message: `redirect loop: ${srv.url('/a')} → ${srv.url('/b')} → ${srv.url('/a')}`,
+    });
   });
 
   it('TOO_MANY_REDIRECTS beyond maxRedirects', async () => {
-    const srv = await serve((req, res) => res.writeHead(301, { location: `/hop/${Number(req.url!.split('/')[2] ?? 0) + 1}` }).end());
+    const srv = await serve((req, res) =>
+      res.writeHead(301, { location: `/hop/${Number(req.url!.split('/')[2] ?? 0) + 1}` }).end(),
+    );
     const r = await run(check({ url: srv.url('/hop/0'), maxRedirects: 3 }));
-    expect(r.error).toEqual({ code: 'TOO_MANY_REDIRECTS', message: `more than 3 redirects starting at ${srv.url('/hop/0')} (next: ${srv.url('/hop/4')})` });
+    expect(r.error).toEqual({
+      code: 'TOO_MANY_REDIRECTS',
+      message: `more than 3 redirects starting at ${srv.url('/hop/0')} (next: ${srv.url('/hop/4')})`,
+    });
     expect(r.details!.redirects).toEqual([srv.url('/hop/1'), srv.url('/hop/2'), srv.url('/hop/3')]);
   });
 });
@@ -446,7 +526,13 @@ describe('http probe: TLS', () => {
 
   it('accepts a certificate signed by the CA in tls.ca, with TLS timings and certificate details', async () => {
     const srv = await tlsServer(certs.leaf);
-    const r = await run(check({ url: srv.url('/'), tls: { ca: certs.caFile }, assertions: [{ source: 'text', comparison: 'equals', target: 'secure' }] }));
+    const r = await run(
+      check({
+        url: srv.url('/'),
+        tls: { ca: certs.caFile },
+        assertions: [{ source: 'text', comparison: 'equals', target: 'secure' }],
+      }),
+    );
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('pass');
     expect(r.timings.tls).toBeGreaterThan(0);
@@ -464,7 +550,9 @@ describe('http probe: TLS', () => {
     const dns = await startDnsServer({ records: [{ name: 'localhost', type: 'A', data: '127.0.0.1' }] });
     try {
       const srv = await tlsServer(certs.leaf);
-      const r = await run(check({ url: `https://localhost:${srv.port}/`, tls: { ca: certs.caFile } }), { lookup: loopbackLookup(dns.port) });
+      const r = await run(check({ url: `https://localhost:${srv.port}/`, tls: { ca: certs.caFile } }), {
+        lookup: loopbackLookup(dns.port),
+      });
       expect(r.error).toBeUndefined();
       expect(r.status).toBe('pass');
     } finally {
@@ -483,7 +571,11 @@ describe('http probe: TLS', () => {
   it('TLS for a self-signed certificate', async () => {
     const srv = await tlsServer(certs.selfSigned);
     const r = await run(check({ url: srv.url('/') }));
-    expect(r.error).toEqual({ code: 'TLS', message: 'certificate of 127.0.0.1 is self-signed (CN=localhost) and not trusted — set tls.ca to its PEM file to trust it' });
+    expect(r.error).toEqual({
+      code: 'TLS',
+      message:
+        'certificate of 127.0.0.1 is self-signed (CN=localhost) and not trusted — set tls.ca to its PEM file to trust it',
+    });
   });
 
   it('TLS for a certificate from an issuer that is not trusted', async () => {
@@ -503,7 +595,13 @@ describe('http probe: TLS', () => {
   it('accepts any certificate with insecure: true', async () => {
     for (const cert of [certs.selfSigned, certs.expired, certs.wrongHost]) {
       const srv = await tlsServer(cert);
-      const r = await run(check({ url: srv.url('/'), tls: { insecure: true }, assertions: [{ source: 'text', comparison: 'equals', target: 'secure' }] }));
+      const r = await run(
+        check({
+          url: srv.url('/'),
+          tls: { insecure: true },
+          assertions: [{ source: 'text', comparison: 'equals', target: 'secure' }],
+        }),
+      );
       expect(r.error).toBeUndefined();
       expect(r.status).toBe('pass');
     }
@@ -518,12 +616,23 @@ describe('http probe: TLS', () => {
 
 describe('http probe: assertions, status and retries', () => {
   it('INVALID_JSON for a json assertion on a body that is not JSON', async () => {
-    const srv = await serve((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'));
-    const r = await run(check({ url: srv.url('/'), assertions: [{ source: 'json', property: '$.ok', comparison: 'equals', target: true }] }));
+    const srv = await serve((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'),
+    );
+    const r = await run(
+      check({
+        url: srv.url('/'),
+        assertions: [{ source: 'json', property: '$.ok', comparison: 'equals', target: true }],
+      }),
+    );
     expect(r.status).toBe('fail');
     expect(r.error?.code).toBe('INVALID_JSON');
-    expect(r.error?.message).toBe(`response body is not valid JSON: Unexpected token '<' (24 bytes, text/html from ${srv.url('/')})`);
-    expect(r.assertions).toEqual([{ source: 'json', property: '$.ok', comparison: 'equals', target: true, pass: false }]);
+    expect(r.error?.message).toBe(
+      `response body is not valid JSON: Unexpected token '<' (24 bytes, text/html from ${srv.url('/')})`,
+    );
+    expect(r.assertions).toEqual([
+      { source: 'json', property: '$.ok', comparison: 'equals', target: true, pass: false },
+    ]);
   });
 
   it('ASSERTION with a readable message when an assertion fails', async () => {
@@ -538,7 +647,10 @@ describe('http probe: assertions, status and retries', () => {
       }),
     );
     expect(r.status).toBe('fail');
-    expect(r.error).toEqual({ code: 'ASSERTION', message: 'assertion failed: status equals 200, got 503 (and 1 more)' });
+    expect(r.error).toEqual({
+      code: 'ASSERTION',
+      message: 'assertion failed: status equals 200, got 503 (and 1 more)',
+    });
     expect(r.assertions.map((a) => [a.actual, a.pass])).toEqual([
       [503, false],
       [0, false],
@@ -559,7 +671,9 @@ describe('http probe: assertions, status and retries', () => {
       calls++;
       res.writeHead(calls <= 2 ? 502 : 200).end(calls <= 2 ? 'bad gateway' : 'ok');
     });
-    const r = await run(check({ url: srv.url('/'), retries: 2, assertions: [{ source: 'status', comparison: 'equals', target: 200 }] }));
+    const r = await run(
+      check({ url: srv.url('/'), retries: 2, assertions: [{ source: 'status', comparison: 'equals', target: 200 }] }),
+    );
     expect(r.status).toBe('pass');
     expect(r.attempts).toBe(3);
     expect(calls).toBe(3);
@@ -588,7 +702,8 @@ describe('http probe: secrets', () => {
     const srv = await serve((req, res) => {
       const token = String(req.headers.authorization);
       received.push(token);
-      if (req.url!.startsWith('/loop')) return void res.writeHead(302, { location: `/loop?t=${token}&n=${received.length}` }).end();
+      if (req.url!.startsWith('/loop'))
+        return void res.writeHead(302, { location: `/loop?t=${token}&n=${received.length}` }).end();
       res.setHeader('x-echo', token);
       res.setHeader('content-type', 'application/json');
       res.end(req.url === '/json' ? JSON.stringify({ token, note: `you sent ${token}` }) : `${token} is what you sent`);
@@ -609,7 +724,13 @@ describe('http probe: secrets', () => {
       ),
       // a body that starts with the token is not JSON: V8's parse error quotes the first ten
       // characters, a prefix redaction cannot catch, so the probe must not quote it
-      await run(check({ url: srv.url('/text'), headers: auth, assertions: [{ source: 'json', property: '$.x', comparison: 'exists' }] })),
+      await run(
+        check({
+          url: srv.url('/text'),
+          headers: auth,
+          assertions: [{ source: 'json', property: '$.x', comparison: 'exists' }],
+        }),
+      ),
       // echoed into redirect URLs, which end up in details and in the error
       await run(check({ url: srv.url('/loop'), headers: auth, maxRedirects: 2 })),
     ];

@@ -16,7 +16,10 @@ import { jumpHash, shardAlarms, type CheckAlarms } from '../infra/sharding';
 import { stableHash } from '../shared/runner/schedule';
 
 const REGIONS = ['eu-central-1', 'us-east-1', 'ap-southeast-1'];
-const base = (over: Record<string, unknown> = {}, checks: Record<string, unknown>[] = [{ id: 'shop-home', kind: 'http', url: 'https://shop.example.com/' }]) => ({
+const base = (
+  over: Record<string, unknown> = {},
+  checks: Record<string, unknown>[] = [{ id: 'shop-home', kind: 'http', url: 'https://shop.example.com/' }],
+) => ({
   project: 'shop',
   homeRegion: 'eu-central-1',
   regions: REGIONS,
@@ -49,7 +52,7 @@ describe('alarm settings in the config', () => {
     ]);
   });
 
-  it('takes defaults.alarm field by field, capping a default quorum at the check\'s regions', () => {
+  it("takes defaults.alarm field by field, capping a default quorum at the check's regions", () => {
     const c = parseConfig(
       base({ defaults: { alarm: { quorum: 3, periods: 5 } } }, [
         { id: 'a', kind: 'http', url: 'https://shop.example.com/' },
@@ -57,7 +60,11 @@ describe('alarm settings in the config', () => {
         { id: 'c', kind: 'http', url: 'https://shop.example.com/', alarm: { quorum: 1, datapoints: 4 } },
       ]),
     );
-    expect(c.checks.map((ch) => ch.alarm)).toEqual([{ quorum: 3, periods: 5 }, { quorum: 1, periods: 5 }, { quorum: 1, periods: 5, datapoints: 4 }]);
+    expect(c.checks.map((ch) => ch.alarm)).toEqual([
+      { quorum: 3, periods: 5 },
+      { quorum: 1, periods: 5 },
+      { quorum: 1, periods: 5, datapoints: 4 },
+    ]);
   });
 
   it('reports settings CloudWatch would refuse or that could never fire, with paths and hints', () => {
@@ -66,7 +73,14 @@ describe('alarm settings in the config', () => {
         base({}, [
           { id: 'a', kind: 'http', url: 'https://shop.example.com/', alarm: { quorum: 4 } },
           { id: 'b', kind: 'http', url: 'https://shop.example.com/', alarm: { datapoints: 4 } },
-          { id: 'c', kind: 'http', url: 'https://shop.example.com/', frequency: '1h', timeout: '10s', alarm: { periods: 25 } },
+          {
+            id: 'c',
+            kind: 'http',
+            url: 'https://shop.example.com/',
+            frequency: '1h',
+            timeout: '10s',
+            alarm: { periods: 25 },
+          },
           { id: 'd', kind: 'http', url: 'https://shop.example.com/', alarm: { quorum: 0, extra: 1 } },
         ]),
       ),
@@ -80,7 +94,19 @@ describe('alarm settings in the config', () => {
   });
 
   it('refuses a check in more regions than an alarm can read (10)', () => {
-    const regions = ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ap-southeast-1', 'ap-southeast-2'];
+    const regions = [
+      'eu-west-1',
+      'eu-west-2',
+      'eu-west-3',
+      'eu-central-1',
+      'eu-north-1',
+      'us-east-1',
+      'us-east-2',
+      'us-west-1',
+      'us-west-2',
+      'ap-southeast-1',
+      'ap-southeast-2',
+    ];
     expect(problems(base({ regions }))).toEqual([
       'checks[0] "shop-home".regions: runs in 11 regions, but its alarms can read at most 10 (one metric per region) — hint: give this check at most 10 regions',
     ]);
@@ -92,7 +118,13 @@ describe('maintenance windows in the config', () => {
     const c = parseConfig(
       base({
         maintenance: [
-          { name: 'sunday', schedule: '0 2 * * SUN', duration: '30m', timezone: 'Europe/Berlin', checks: ['shop-home'] },
+          {
+            name: 'sunday',
+            schedule: '0 2 * * SUN',
+            duration: '30m',
+            timezone: 'Europe/Berlin',
+            checks: ['shop-home'],
+          },
           { name: 'db', start: '2030-03-01T02:00', duration: '2h' },
         ],
       }),
@@ -131,16 +163,37 @@ describe('maintenance windows in the config', () => {
 
   it('turns windows into mute rule schedules', () => {
     const w = (x: Partial<MaintenanceWindow>) => ({ name: 'w', duration: '1h30m', ...x }) as MaintenanceWindow;
-    expect(muteSchedule(w({ schedule: 'cron(0  2 * * SUN)', timezone: 'Europe/Berlin' }))).toEqual({ expression: 'cron(0 2 * * SUN)', timezone: 'Europe/Berlin', minutes: 90 });
-    expect(muteSchedule(w({ start: '2030-03-01T02:00:00' }))).toEqual({ expression: 'at(2030-03-01T02:00)', timezone: 'UTC', minutes: 90 });
-    expect(muteSchedule(w({ start: '2030-03-01T02:00+02:00' }))).toEqual({ expression: 'at(2030-03-01T00:00)', timezone: 'UTC', minutes: 90 });
+    expect(muteSchedule(w({ schedule: 'cron(0  2 * * SUN)', timezone: 'Europe/Berlin' }))).toEqual({
+      expression: 'cron(0 2 * * SUN)',
+      timezone: 'Europe/Berlin',
+      minutes: 90,
+    });
+    expect(muteSchedule(w({ start: '2030-03-01T02:00:00' }))).toEqual({
+      expression: 'at(2030-03-01T02:00)',
+      timezone: 'UTC',
+      minutes: 90,
+    });
+    expect(muteSchedule(w({ start: '2030-03-01T02:00+02:00' }))).toEqual({
+      expression: 'at(2030-03-01T00:00)',
+      timezone: 'UTC',
+      minutes: 90,
+    });
   });
 });
 
 describe('alarm specs', () => {
   it('keeps names within 255 and descriptions within 1024 characters, without query values from URLs (user:pass@ is rejected at validation)', () => {
     const c = parseConfig(
-      base({}, [{ id: 'long', name: 'N'.repeat(200), kind: 'http', url: `https://shop.example.com/${'x'.repeat(900)}?api_key=pa55word`, degradedAfter: '1s', runbook: 'https://wiki.example.com/rb' }]),
+      base({}, [
+        {
+          id: 'long',
+          name: 'N'.repeat(200),
+          kind: 'http',
+          url: `https://shop.example.com/${'x'.repeat(900)}?api_key=pa55word`,
+          degradedAfter: '1s',
+          runbook: 'https://wiki.example.com/rb',
+        },
+      ]),
     );
     const specs = alarmSpecs(c);
     for (const s of specs) {
@@ -150,7 +203,11 @@ describe('alarm specs', () => {
     }
     const down = specs.find((s) => s.key === 'down:long')!;
     // The name gives way first (the description has it whole), then the target is shortened.
-    expect(down.name.startsWith(`shop DOWN long (${'N'.repeat(57)}...) failing in >=2 of 3 regions - GET https://shop.example.com/x`)).toBe(true);
+    expect(
+      down.name.startsWith(
+        `shop DOWN long (${'N'.repeat(57)}...) failing in >=2 of 3 regions - GET https://shop.example.com/x`,
+      ),
+    ).toBe(true);
     expect(down.description).toContain('N'.repeat(200));
     expect(down.description).toContain('Runbook: https://wiki.example.com/rb');
     expect(down.name.endsWith('...')).toBe(true);
@@ -168,21 +225,61 @@ describe('alarm specs', () => {
         {
           ...registry.get('http')!,
           alarms: () => [
-            { name: 'daily', metric: 'Figure', statistic: 'Maximum', comparison: 'GreaterThanThreshold', threshold: 5, acrossRegions: 'max', severity: 'warning', description: 'figure too high', periodSeconds: 43_200 },
-            { name: 'odd', metric: 'Figure', statistic: 'Average', comparison: 'GreaterThanThreshold', threshold: 0, acrossRegions: 'min', severity: 'critical', description: 'figure unusual', anomalyBand: 2 },
+            {
+              name: 'daily',
+              metric: 'Figure',
+              statistic: 'Maximum',
+              comparison: 'GreaterThanThreshold',
+              threshold: 5,
+              acrossRegions: 'max',
+              severity: 'warning',
+              description: 'figure too high',
+              periodSeconds: 43_200,
+            },
+            {
+              name: 'odd',
+              metric: 'Figure',
+              statistic: 'Average',
+              comparison: 'GreaterThanThreshold',
+              threshold: 0,
+              acrossRegions: 'min',
+              severity: 'critical',
+              description: 'figure unusual',
+              anomalyBand: 2,
+            },
           ],
         },
       ],
     ]);
     const c = parseConfig(base());
     const [, daily, odd] = checkAlarmSpecs(c, c.checks[0]!, kinds);
-    expect(daily).toMatchObject({ key: 'kind:shop-home:daily', periodSeconds: 43_200, evaluationPeriods: 2, datapointsToAlarm: 2, expression: 'MAX([k0,k1,k2])', threshold: 5, severity: 'warning', treatMissingData: 'notBreaching' });
-    expect(odd).toMatchObject({ key: 'kind:shop-home:odd', comparison: 'LessThanLowerOrGreaterThanUpperThreshold', anomalyBand: 2, expression: 'MIN([k0,k1,k2])', severity: 'critical' });
+    expect(daily).toMatchObject({
+      key: 'kind:shop-home:daily',
+      periodSeconds: 43_200,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      expression: 'MAX([k0,k1,k2])',
+      threshold: 5,
+      severity: 'warning',
+      treatMissingData: 'notBreaching',
+    });
+    expect(odd).toMatchObject({
+      key: 'kind:shop-home:odd',
+      comparison: 'LessThanLowerOrGreaterThanUpperThreshold',
+      anomalyBand: 2,
+      expression: 'MIN([k0,k1,k2])',
+      severity: 'critical',
+    });
   });
 });
 
 describe('spreading alarms over stacks', () => {
-  const group = (id: string, n = 2): CheckAlarms => ({ checkId: id, specs: alarmSpecs(parseConfig(base({}, [{ id, kind: 'http', url: 'https://shop.example.com/', degradedAfter: '1s' }]))).slice(0, n) });
+  const group = (id: string, n = 2): CheckAlarms => ({
+    checkId: id,
+    specs: alarmSpecs(
+      parseConfig(base({}, [{ id, kind: 'http', url: 'https://shop.example.com/', degradedAfter: '1s' }])),
+    ).slice(0, n),
+  });
 
   it('jump hash moves keys only into the new bucket when buckets grow', () => {
     for (let key = 0; key < 2_000; key++) {
@@ -199,7 +296,8 @@ describe('spreading alarms over stacks', () => {
 
   it('keeps every check in its stack when an unrelated check is added', () => {
     const groups = Array.from({ length: 400 }, (_, i) => group(`svc-${i}`));
-    const where = (shards: ReturnType<typeof shardAlarms>) => new Map(shards.flatMap((s, i) => s.checks.map((c) => [c.checkId, i] as const)));
+    const where = (shards: ReturnType<typeof shardAlarms>) =>
+      new Map(shards.flatMap((s, i) => s.checks.map((c) => [c.checkId, i] as const)));
     const before = shardAlarms(groups);
     const after = shardAlarms([...groups.slice(0, 200), group('new-check'), ...groups.slice(200)]);
     expect(after.length).toBe(before.length);

@@ -11,9 +11,29 @@ const config = parseConfig({
   homeRegion: 'eu-central-1',
   regions: ['eu-central-1'],
   checks: [
-    { id: 'nightly-export', kind: 'heartbeat', period: '1d', grace: '1h', token: { secret: 'heartbeat/nightly-export' } },
-    { id: 'imports', kind: 'heartbeat', period: '1h', grace: '5m', maxRuntime: '30m', token: { secret: 'heartbeat/imports' } },
-    { id: 'retired', kind: 'heartbeat', period: '1h', grace: '5m', token: { secret: 'heartbeat/retired' }, enabled: false },
+    {
+      id: 'nightly-export',
+      kind: 'heartbeat',
+      period: '1d',
+      grace: '1h',
+      token: { secret: 'heartbeat/nightly-export' },
+    },
+    {
+      id: 'imports',
+      kind: 'heartbeat',
+      period: '1h',
+      grace: '5m',
+      maxRuntime: '30m',
+      token: { secret: 'heartbeat/imports' },
+    },
+    {
+      id: 'retired',
+      kind: 'heartbeat',
+      period: '1h',
+      grace: '5m',
+      token: { secret: 'heartbeat/retired' },
+      enabled: false,
+    },
     { id: 'home', kind: 'http', url: 'https://shop.example.com/', headers: { authorization: { secret: 'shop-api' } } },
   ],
 });
@@ -38,11 +58,26 @@ describe('HeartbeatEndpoint', () => {
       FunctionName: 'shop-watchpost-heartbeat',
       ReservedConcurrentExecutions: 5,
       Timeout: 10,
-      Environment: { Variables: Match.objectLike({ WATCHPOST_TABLE: Match.anyValue(), WATCHPOST_CONFIG_FILE: 'watchpost.config.json', WATCHPOST_PING_RETENTION_DAYS: '30' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          WATCHPOST_TABLE: Match.anyValue(),
+          WATCHPOST_CONFIG_FILE: 'watchpost.config.json',
+          WATCHPOST_PING_RETENTION_DAYS: '30',
+        }),
+      },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/shop-watchpost-heartbeat', RetentionInDays: 30 });
-    template.hasOutput('*', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('HeartbeatFunctionFunctionUrl'), 'FunctionUrl'] } });
-    expect(synth({ reservedConcurrency: 2 }).template.findResources('AWS::Lambda::Function', { Properties: { ReservedConcurrentExecutions: 2 } })).not.toEqual({});
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/lambda/shop-watchpost-heartbeat',
+      RetentionInDays: 30,
+    });
+    template.hasOutput('*', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('HeartbeatFunctionFunctionUrl'), 'FunctionUrl'] },
+    });
+    expect(
+      synth({ reservedConcurrency: 2 }).template.findResources('AWS::Lambda::Function', {
+        Properties: { ReservedConcurrentExecutions: 2 },
+      }),
+    ).not.toEqual({});
   });
 
   it('grants only ping writes on the table and only the enabled heartbeat tokens', () => {

@@ -44,12 +44,17 @@ function iamChars(doc: unknown): number {
 
 type Res = { Type: string; Properties: any };
 const resourcesOf = (assembly: CloudAssembly) =>
-  assembly.stacks.map((s) => ({ name: s.stackName, resources: Object.entries((s.template.Resources ?? {}) as Record<string, Res>) }));
+  assembly.stacks.map((s) => ({
+    name: s.stackName,
+    resources: Object.entries((s.template.Resources ?? {}) as Record<string, Res>),
+  }));
 
 /** Every secret ARN pattern the runner role of a probe stack is granted (`name-??????` or `prefix*`). */
 function runnerSecretPatterns(stack: Stack): string[] {
   const t = Template.fromStack(stack).toJSON();
-  const roleId = Object.entries(t.Resources as Record<string, Res>).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('RunnerRole'))![0];
+  const roleId = Object.entries(t.Resources as Record<string, Res>).find(
+    ([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('RunnerRole'),
+  )![0];
   const onRole = (r: Res) => (r.Properties.Roles ?? []).some((x: any) => x.Ref === roleId);
   const docs = Object.values(t.Resources as Record<string, Res>)
     .filter((r) => (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') && onRole(r))
@@ -62,7 +67,9 @@ function runnerSecretPatterns(stack: Stack): string[] {
 }
 
 const covers = (patterns: string[], name: string) =>
-  patterns.some((p) => (p.endsWith('-??????') ? p === `${name}-??????` : p.endsWith('*') && name.startsWith(p.slice(0, -1))));
+  patterns.some((p) =>
+    p.endsWith('-??????') ? p === `${name}-??????` : p.endsWith('*') && name.startsWith(p.slice(0, -1)),
+  );
 
 describe('600 checks with a secret each in 3 regions', () => {
   const N = 600;
@@ -71,12 +78,15 @@ describe('600 checks with a secret each in 3 regions', () => {
   let assembly: CloudAssembly;
 
   beforeAll(() => {
-    const checks = Array.from({ length: N }, (_, i): CheckConfig => ({
-      id: `api-${String(i).padStart(3, '0')}`,
-      kind: 'http',
-      url: `https://api-${i}.shop.example.com/health`,
-      headers: { authorization: { secret: `shop/api-${String(i).padStart(3, '0')}/token` } },
-    }));
+    const checks = Array.from(
+      { length: N },
+      (_, i): CheckConfig => ({
+        id: `api-${String(i).padStart(3, '0')}`,
+        kind: 'http',
+        url: `https://api-${i}.shop.example.com/health`,
+        headers: { authorization: { secret: `shop/api-${String(i).padStart(3, '0')}/token` } },
+      }),
+    );
     config = parseConfig({ project: 'bigshop', homeRegion: HOME, regions: REGIONS, checks });
     // synth() runs cdk-nag too: it throws on any unacknowledged finding.
     ({ stacks, assembly } = synth(config));
@@ -94,8 +104,10 @@ describe('600 checks with a secret each in 3 regions', () => {
           for (const role of r.Properties.Roles) managedPerRole.set(role.Ref, (managedPerRole.get(role.Ref) ?? 0) + 1);
         }
         if (r.Type === 'AWS::IAM::Policy')
-          for (const role of r.Properties.Roles) inlinePerRole.set(role.Ref, (inlinePerRole.get(role.Ref) ?? 0) + iamChars(r.Properties.PolicyDocument));
-        if (r.Type === 'AWS::IAM::Role') expect(iamChars(r.Properties.AssumeRolePolicyDocument)).toBeLessThanOrEqual(2_048);
+          for (const role of r.Properties.Roles)
+            inlinePerRole.set(role.Ref, (inlinePerRole.get(role.Ref) ?? 0) + iamChars(r.Properties.PolicyDocument));
+        if (r.Type === 'AWS::IAM::Role')
+          expect(iamChars(r.Properties.AssumeRolePolicyDocument)).toBeLessThanOrEqual(2_048);
       }
       for (const [role, chars] of inlinePerRole) expect(chars, `${name} ${role} inline`).toBeLessThanOrEqual(10_240);
       for (const [role, n] of managedPerRole) expect(n, `${name} ${role} managed`).toBeLessThanOrEqual(10);
@@ -116,13 +128,23 @@ describe('600 checks with a secret each in 3 regions', () => {
 
 describe('a grant too large for exact names', () => {
   // 40 checks × 50 header secrets = 2,000 names, all under "vault/team-<n>/".
-  const checks = Array.from({ length: 40 }, (_, i): CheckConfig => ({
-    id: `svc-${i}`,
-    kind: 'http',
-    url: `https://svc-${i}.example.com/`,
-    headers: Object.fromEntries(Array.from({ length: 50 }, (_, j) => [`x-key-${j}`, { secret: `vault/team-${i}/key-${String(j).padStart(2, '0')}` }])),
-  }));
-  const names = checks.flatMap((c) => Object.values((c as { headers: Record<string, { secret: string }> }).headers).map((h) => h.secret));
+  const checks = Array.from(
+    { length: 40 },
+    (_, i): CheckConfig => ({
+      id: `svc-${i}`,
+      kind: 'http',
+      url: `https://svc-${i}.example.com/`,
+      headers: Object.fromEntries(
+        Array.from({ length: 50 }, (_, j) => [
+          `x-key-${j}`,
+          { secret: `vault/team-${i}/key-${String(j).padStart(2, '0')}` },
+        ]),
+      ),
+    }),
+  );
+  const names = checks.flatMap((c) =>
+    Object.values((c as { headers: Record<string, { secret: string }> }).headers).map((h) => h.secret),
+  );
 
   it('groups names by their longest common prefixes, still covering every one, and passes cdk-nag with one acknowledgement per group', () => {
     const { stacks, assembly } = synth(parseConfig({ project: 'vault', homeRegion: HOME, regions: [HOME], checks }));
@@ -137,21 +159,26 @@ describe('a grant too large for exact names', () => {
 
   it('stops synth naming stack, role and policies when even grouping cannot fit', () => {
     // 1,500 names without a common prefix of 4 characters: nothing may be grouped.
-    const spread = Array.from({ length: 30 }, (_, i): CheckConfig => ({
-      id: `spread-${i}`,
-      kind: 'http',
-      url: `https://spread-${i}.example.com/`,
-      headers: Object.fromEntries(
-        Array.from({ length: 50 }, (_, j) => {
-          const code = ((i * 50 + j) * 7919) % 46_656;
-          return [`x-k-${j}`, { secret: `${code.toString(36).padStart(3, '0')}-standalone-secret-name` }];
-        }),
-      ),
-    }));
+    const spread = Array.from(
+      { length: 30 },
+      (_, i): CheckConfig => ({
+        id: `spread-${i}`,
+        kind: 'http',
+        url: `https://spread-${i}.example.com/`,
+        headers: Object.fromEntries(
+          Array.from({ length: 50 }, (_, j) => {
+            const code = ((i * 50 + j) * 7919) % 46_656;
+            return [`x-k-${j}`, { secret: `${code.toString(36).padStart(3, '0')}-standalone-secret-name` }];
+          }),
+        ),
+      }),
+    );
     const { assembly } = synth(parseConfig({ project: 'spread', homeRegion: HOME, regions: [HOME], checks: spread }));
     const problems = assemblyProblems(assembly);
     expect(problems.length).toBeGreaterThan(0);
-    expect(problems.join('\n')).toMatch(/^spread-watchpost-probe-eu-central-1: role spread-watchpost-probe-eu-central-1\/Runner\/Role: \d+ managed policies attached \(.*Runner\/ReferencedSecretsInHomeRegion1.*\), IAM allows 10$/m);
+    expect(problems.join('\n')).toMatch(
+      /^spread-watchpost-probe-eu-central-1: role spread-watchpost-probe-eu-central-1\/Runner\/Role: \d+ managed policies attached \(.*Runner\/ReferencedSecretsInHomeRegion1.*\), IAM allows 10$/m,
+    );
   }, 60_000);
 });
 
@@ -161,10 +188,34 @@ describe('secrets by region', () => {
     homeRegion: HOME,
     regions: REGIONS,
     checks: [
-      { id: 'us-only', kind: 'http', url: 'https://us.example.com/', regions: ['us-east-1'], headers: { authorization: { secret: 'shop/us-token' } } },
-      { id: 'eu-only', kind: 'http', url: 'https://eu.example.com/', regions: ['eu-central-1'], headers: { authorization: { secret: 'shop/eu-token' } } },
-      { id: 'everywhere', kind: 'http', url: 'https://www.example.com/', headers: { authorization: { secret: 'shop/shared-token' } } },
-      { id: 'nightly', kind: 'heartbeat', period: '1d', grace: '1h', regions: [HOME], token: { secret: 'heartbeat/nightly' } },
+      {
+        id: 'us-only',
+        kind: 'http',
+        url: 'https://us.example.com/',
+        regions: ['us-east-1'],
+        headers: { authorization: { secret: 'shop/us-token' } },
+      },
+      {
+        id: 'eu-only',
+        kind: 'http',
+        url: 'https://eu.example.com/',
+        regions: ['eu-central-1'],
+        headers: { authorization: { secret: 'shop/eu-token' } },
+      },
+      {
+        id: 'everywhere',
+        kind: 'http',
+        url: 'https://www.example.com/',
+        headers: { authorization: { secret: 'shop/shared-token' } },
+      },
+      {
+        id: 'nightly',
+        kind: 'heartbeat',
+        period: '1d',
+        grace: '1h',
+        regions: [HOME],
+        token: { secret: 'heartbeat/nightly' },
+      },
     ],
   });
   let stacks: WatchpostStacks;
@@ -173,8 +224,14 @@ describe('secrets by region', () => {
   }, 60_000);
 
   it('grants a runner only the secrets of the checks that run in its region, never heartbeat tokens', () => {
-    expect(runnerSecretPatterns(stacks.probes.get('us-east-1')!).sort()).toEqual(['shop/shared-token-??????', 'shop/us-token-??????']);
-    expect(runnerSecretPatterns(stacks.probes.get('eu-central-1')!).sort()).toEqual(['shop/eu-token-??????', 'shop/shared-token-??????']);
+    expect(runnerSecretPatterns(stacks.probes.get('us-east-1')!).sort()).toEqual([
+      'shop/shared-token-??????',
+      'shop/us-token-??????',
+    ]);
+    expect(runnerSecretPatterns(stacks.probes.get('eu-central-1')!).sort()).toEqual([
+      'shop/eu-token-??????',
+      'shop/shared-token-??????',
+    ]);
     expect(runnerSecretPatterns(stacks.probes.get('ap-southeast-1')!)).toEqual(['shop/shared-token-??????']);
     // The token is the ping endpoint's.
     const home = JSON.stringify(Template.fromStack(stacks.home).findResources('AWS::IAM::Policy'));
@@ -184,13 +241,19 @@ describe('secrets by region', () => {
   it('acknowledges no wildcard for the runner role as a whole: a new one stops synth', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const built = buildWatchpost(app, config, { account: ACCOUNT });
-    built.probes.get('us-east-1')!.runner.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    built.probes
+      .get('us-east-1')!
+      .runner.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
   });
 
   it('acknowledges no wildcard for the notifier role as a whole either', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const withWindows = parseConfig({ ...config, checks: config.checks, maintenance: [{ name: 'nightly', schedule: '0 3 * * *', duration: '15m' }] });
+    const withWindows = parseConfig({
+      ...config,
+      checks: config.checks,
+      maintenance: [{ name: 'nightly', schedule: '0 3 * * *', duration: '15m' }],
+    });
     const built = buildWatchpost(app, withWindows, { account: ACCOUNT });
     built.home.notifier.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);

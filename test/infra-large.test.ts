@@ -14,7 +14,9 @@ import { buildWatchpost, type WatchpostStacks } from '../infra/watchpost-app';
 import { LARGE_CHECKS } from './fixtures/configs/large';
 
 const dashboardBody = (body: string | { 'Fn::Join': [string, unknown[]] }): any =>
-  JSON.parse(typeof body === 'string' ? body : body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'aws')).join(''));
+  JSON.parse(
+    typeof body === 'string' ? body : body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'aws')).join(''),
+  );
 
 describe('a config with 300 checks in 3 regions', () => {
   let config: ValidatedConfig;
@@ -40,28 +42,44 @@ describe('a config with 300 checks in 3 regions', () => {
   });
 
   it('creates every check alarm exactly once across the alarms stacks', () => {
-    const names = stacks.alarms.flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::Alarm')).map((r: any) => r.Properties.AlarmName as string));
-    const expected = alarmSpecs(config).filter((s) => s.type !== 'runner').map((s) => s.name);
+    const names = stacks.alarms.flatMap((s) =>
+      Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::Alarm')).map(
+        (r: any) => r.Properties.AlarmName as string,
+      ),
+    );
+    const expected = alarmSpecs(config)
+      .filter((s) => s.type !== 'runner')
+      .map((s) => s.name);
     expect(expected).toHaveLength(2 * LARGE_CHECKS);
     expect(names.sort()).toEqual(expected.sort());
   });
 
   it('mutes every alarm a window covers, at most 100 per mute rule', () => {
-    const rules = stacks.alarms.flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::AlarmMuteRule')).map((r: any) => r.Properties));
-    const muted = (prefix: string) => rules.filter((r) => r.Name.startsWith(prefix)).flatMap((r) => r.MuteTargets.AlarmNames);
+    const rules = stacks.alarms.flatMap((s) =>
+      Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::AlarmMuteRule')).map(
+        (r: any) => r.Properties,
+      ),
+    );
+    const muted = (prefix: string) =>
+      rules.filter((r) => r.Name.startsWith(prefix)).flatMap((r) => r.MuteTargets.AlarmNames);
     for (const r of rules) expect(r.MuteTargets.AlarmNames.length).toBeLessThanOrEqual(100);
     expect(muted('bigshop-nightly-backup-')).toHaveLength(2 * LARGE_CHECKS);
     expect(muted('bigshop-db-upgrade-')).toHaveLength(2 * 40);
   });
 
   it('puts every check on a dashboard and every alarm in the overview', () => {
-    const bodies = stacks.dashboards.flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::Dashboard')).map((r: any) => dashboardBody(r.Properties.DashboardBody)));
+    const bodies = stacks.dashboards.flatMap((s) =>
+      Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::Dashboard')).map((r: any) =>
+        dashboardBody(r.Properties.DashboardBody),
+      ),
+    );
     const widgets = bodies.flatMap((b) => b.widgets as any[]);
     for (const b of bodies) expect(b.widgets.length).toBeLessThanOrEqual(500);
     const graphed = new Set(widgets.filter((w) => w.type === 'metric').map((w) => w.properties.title.split(':')[0]));
     expect(graphed.size).toBe(LARGE_CHECKS);
     const listed = widgets.filter((w) => w.type === 'alarm').flatMap((w) => w.properties.alarms);
     expect(listed).toHaveLength(2 * LARGE_CHECKS + config.regions.length);
-    for (const w of widgets.filter((x) => x.type === 'alarm')) expect(w.properties.alarms.length).toBeLessThanOrEqual(100);
+    for (const w of widgets.filter((x) => x.type === 'alarm'))
+      expect(w.properties.alarms.length).toBeLessThanOrEqual(100);
   });
 });

@@ -25,8 +25,18 @@ function shopConfig(extra: Record<string, unknown> = {}, notify: Record<string, 
     notify: {
       critical: { sms: ['+4915112345678'] },
       webhooks: [
-        { name: 'pagerduty', format: 'pagerduty', routingKey: { secret: 'watchpost/pagerduty' }, severity: ['critical'] },
-        { name: 'itsm', format: 'generic', url: { secret: 'watchpost/itsm-url' }, headers: { authorization: { secret: 'watchpost/itsm-token' }, 'x-team': 'shop' } },
+        {
+          name: 'pagerduty',
+          format: 'pagerduty',
+          routingKey: { secret: 'watchpost/pagerduty' },
+          severity: ['critical'],
+        },
+        {
+          name: 'itsm',
+          format: 'generic',
+          url: { secret: 'watchpost/itsm-url' },
+          headers: { authorization: { secret: 'watchpost/itsm-token' }, 'x-team': 'shop' },
+        },
       ],
       ...notify,
     },
@@ -40,7 +50,11 @@ function synth(config: ValidatedConfig, props: { enabled?: boolean; dashboardUrl
   const stack = new Stack(app, 'Home', { env: { account: ACCOUNT, region: 'eu-central-1' } });
   const key = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
   const topics = {
-    critical: new sns.Topic(stack, 'Critical', { topicName: 'shop-watchpost-critical', masterKey: key, enforceSSL: true }),
+    critical: new sns.Topic(stack, 'Critical', {
+      topicName: 'shop-watchpost-critical',
+      masterKey: key,
+      enforceSSL: true,
+    }),
     warning: new sns.Topic(stack, 'Warning', { topicName: 'shop-watchpost-warning', masterKey: key, enforceSSL: true }),
   };
   const table = new dynamodb.TableV2(stack, 'Results', {
@@ -55,7 +69,10 @@ function synth(config: ValidatedConfig, props: { enabled?: boolean; dashboardUrl
   return { template: Template.fromStack(stack), stack, notifier, topics, key, table };
 }
 
-const statements = (t: Template) => Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement as any[]);
+const statements = (t: Template) =>
+  Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+    (p: any) => p.Properties.PolicyDocument.Statement as any[],
+  );
 const ref = (stack: Stack, c: any) => stack.resolve(c);
 
 describe('Notifier', () => {
@@ -69,7 +86,12 @@ describe('Notifier', () => {
         'detail-type': ['CloudWatch Alarm State Change'],
         detail: { alarmName: [{ prefix: 'shop ' }], state: { value: ['ALARM', 'OK'] } },
       },
-      Targets: [Match.objectLike({ Arn: ref(stack, notifier.fn.functionArn), RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 900 } })],
+      Targets: [
+        Match.objectLike({
+          Arn: ref(stack, notifier.fn.functionArn),
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 900 },
+        }),
+      ],
     });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
@@ -77,7 +99,11 @@ describe('Notifier', () => {
       FunctionName: ref(stack, notifier.fn.functionArn),
       SourceArn: ref(stack, notifier.rule.ruleArn),
     });
-    expect(synth(shopConfig(), { enabled: false }).template.findResources('AWS::Events::Rule', { Properties: { State: 'DISABLED' } })).not.toEqual({});
+    expect(
+      synth(shopConfig(), { enabled: false }).template.findResources('AWS::Events::Rule', {
+        Properties: { State: 'DISABLED' },
+      }),
+    ).not.toEqual({});
   });
 
   it('runs the bundled handler on arm64 with the newest Node, log retention and the topics in its environment', () => {
@@ -98,8 +124,14 @@ describe('Notifier', () => {
         }),
       },
     });
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 900 });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/shop-watchpost-notifier', RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 900,
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/lambda/shop-watchpost-notifier',
+      RetentionInDays: 30,
+    });
   });
 
   it('grants least privilege: latest and own items of the table, the two topics and their key, exactly the webhook secrets', () => {
@@ -116,36 +148,59 @@ describe('Notifier', () => {
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NOTIFY#*'] } },
     });
-    expect(bySid('PublishPages')).toMatchObject({ Action: 'sns:Publish', Resource: [ref(stack, topics.critical.topicArn), ref(stack, topics.warning.topicArn)] });
-    expect(bySid('EncryptPages')).toMatchObject({ Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: ref(stack, key.keyArn) });
+    expect(bySid('PublishPages')).toMatchObject({
+      Action: 'sns:Publish',
+      Resource: [ref(stack, topics.critical.topicArn), ref(stack, topics.warning.topicArn)],
+    });
+    expect(bySid('EncryptPages')).toMatchObject({
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: ref(stack, key.keyArn),
+    });
 
     expect(JSON.stringify(bySid('WebhookSecrets').Resource)).toContain(':secretsmanager:eu-central-1:');
-    expect((bySid('WebhookSecrets').Resource as unknown[]).map((r) => JSON.stringify(r).match(/secret:([^"]+)-\?{6}/)?.[1]).sort()).toEqual([
-      'watchpost/itsm-token',
-      'watchpost/itsm-url',
-      'watchpost/pagerduty',
-    ]);
+    expect(
+      (bySid('WebhookSecrets').Resource as unknown[])
+        .map((r) => JSON.stringify(r).match(/secret:([^"]+)-\?{6}/)?.[1])
+        .sort(),
+    ).toEqual(['watchpost/itsm-token', 'watchpost/itsm-url', 'watchpost/pagerduty']);
 
     // No wildcard resource without maintenance windows; no write outside the flap items; no secret values.
     expect(all.filter((s) => JSON.stringify(s.Resource) === '"*"')).toEqual([]);
-    expect(all.flatMap((s) => [s.Action].flat()).filter((a: string) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual(['dynamodb:PutItem']);
+    expect(
+      all.flatMap((s) => [s.Action].flat()).filter((a: string) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
+    ).toEqual(['dynamodb:PutItem']);
     expect(JSON.stringify(template.toJSON())).not.toContain(SECRET_VALUE);
   });
 
   it('is checked by cdk-nag: a careless statement on its role stops synth', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Home', { env: { account: ACCOUNT, region: 'eu-central-1' } });
-    const topic = new sns.Topic(stack, 'T', { enforceSSL: true, masterKey: new kms.Key(stack, 'K', { enableKeyRotation: true }) });
-    const table = new dynamodb.TableV2(stack, 'Results', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING }, pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } });
-    const n = new Notifier(stack, 'Notifier', { config: shopConfig(), table, topics: { critical: topic, warning: topic } });
+    const topic = new sns.Topic(stack, 'T', {
+      enforceSSL: true,
+      masterKey: new kms.Key(stack, 'K', { enableKeyRotation: true }),
+    });
+    const table = new dynamodb.TableV2(stack, 'Results', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    });
+    const n = new Notifier(stack, 'Notifier', {
+      config: shopConfig(),
+      table,
+      topics: { critical: topic, warning: topic },
+    });
     n.role.addToPolicy(new iam.PolicyStatement({ actions: ['sns:*'], resources: ['*'] }));
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Action::sns:\*\]/);
   });
 
   it('asks CloudWatch about mute rules only when maintenance windows exist (acknowledged for cdk-nag)', () => {
-    const { template } = synth(shopConfig({ maintenance: [{ name: 'deploys', schedule: '0 2 * * SUN', duration: '30m' }] }));
-    expect(statements(template).find((s) => s.Sid === 'MaintenanceMutes')).toMatchObject({ Action: 'cloudwatch:ListAlarmMuteRules', Resource: '*' });
+    const { template } = synth(
+      shopConfig({ maintenance: [{ name: 'deploys', schedule: '0 2 * * SUN', duration: '30m' }] }),
+    );
+    expect(statements(template).find((s) => s.Sid === 'MaintenanceMutes')).toMatchObject({
+      Action: 'cloudwatch:ListAlarmMuteRules',
+      Resource: '*',
+    });
     // Without webhooks there is no secrets statement at all.
     const bare = synth(shopConfig({}, { webhooks: [] }));
     expect(statements(bare.template).map((s) => s.Sid)).not.toContain('WebhookSecrets');
@@ -172,10 +227,14 @@ describe('Notifier', () => {
       AlarmActions: [ref(stack, topics.critical.topicArn)],
     });
     // Their names do not start with "shop ": the rule never sends them to the notifier itself.
-    for (const a of Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[]) expect(a.Properties.AlarmName.startsWith('shop ')).toBe(false);
+    for (const a of Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[])
+      expect(a.Properties.AlarmName.startsWith('shop ')).toBe(false);
 
     const custom = synth(shopConfig({}, { smsSpendLimitUSD: 20, smsSpendAlarmPercent: 50 }));
-    custom.template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'shop-watchpost-sms-spend', Threshold: 10 });
+    custom.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'shop-watchpost-sms-spend',
+      Threshold: 10,
+    });
   });
 
   it('retries webhook pages through an encrypted SQS queue and alarms on the dead-letter queue, with least privilege', () => {
@@ -188,10 +247,16 @@ describe('Notifier', () => {
       VisibilityTimeout: 360,
       RedrivePolicy: { deadLetterTargetArn: dlqArn, maxReceiveCount: 5 },
     });
-    template.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'shop-watchpost-webhook-given-up', SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'shop-watchpost-webhook-given-up',
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 86_400,
+    });
     // TLS only, on both queues.
     const tlsOnly = Object.values(template.findResources('AWS::SQS::QueuePolicy')).filter((p: any) =>
-      p.Properties.PolicyDocument.Statement.some((st: any) => st.Effect === 'Deny' && st.Condition?.Bool?.['aws:SecureTransport'] === 'false'),
+      p.Properties.PolicyDocument.Statement.some(
+        (st: any) => st.Effect === 'Deny' && st.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+      ),
     );
     expect(tlsOnly).toHaveLength(2);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -221,12 +286,20 @@ describe('Notifier', () => {
     });
 
     // SQS rights: send to both queues, consume only the retry queue, nothing on any other queue.
-    const sqsStatements = statements(template).filter((st) => [st.Action].flat().some((a: string) => a.startsWith('sqs:')));
-    const resourcesOf = (action: string) => sqsStatements.filter((st) => [st.Action].flat().includes(action)).flatMap((st) => [st.Resource].flat());
+    const sqsStatements = statements(template).filter((st) =>
+      [st.Action].flat().some((a: string) => a.startsWith('sqs:')),
+    );
+    const resourcesOf = (action: string) =>
+      sqsStatements.filter((st) => [st.Action].flat().includes(action)).flatMap((st) => [st.Resource].flat());
     expect(resourcesOf('sqs:SendMessage')).toEqual(expect.arrayContaining([retryArn, dlqArn]));
     expect(resourcesOf('sqs:SendMessage')).toHaveLength(2);
-    for (const a of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) expect(resourcesOf(a)).toEqual([retryArn]);
-    expect(sqsStatements.flatMap((st) => [st.Action].flat()).filter((a: string) => a === 'sqs:*' || a === 'sqs:PurgeQueue' || a === 'sqs:DeleteQueue')).toEqual([]);
+    for (const a of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'])
+      expect(resourcesOf(a)).toEqual([retryArn]);
+    expect(
+      sqsStatements
+        .flatMap((st) => [st.Action].flat())
+        .filter((a: string) => a === 'sqs:*' || a === 'sqs:PurgeQueue' || a === 'sqs:DeleteQueue'),
+    ).toEqual([]);
   });
 
   it('is part of the home stack of the whole app, cdk-nag clean', async () => {

@@ -41,7 +41,9 @@ function alarmSeries(stacks: Stacks): { runner: string[]; all: Array<Record<stri
   for (const stack of [stacks.home, ...stacks.alarms]) {
     const alarms = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm');
     for (const a of Object.values(alarms)) {
-      const metrics = (a.Properties.Metrics ?? []).filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
+      const metrics = (a.Properties.Metrics ?? [])
+        .filter((m: any) => m.MetricStat)
+        .map((m: any) => m.MetricStat.Metric);
       for (const m of metrics) {
         const dims = Object.fromEntries(m.Dimensions.map((d: any) => [d.Name, d.Value]));
         all.push(dims);
@@ -78,8 +80,16 @@ describe('metrics are scoped to their project', () => {
   it('every datum carries Project, CheckId and Region; the runner health Project and Region', () => {
     const { datums } = resultDatums(result, { project: 'shop', kinds: registry });
     expect(datums.map((d) => d.name).sort()).toEqual(['DaysToExpiry', 'Duration', 'Failed']);
-    for (const d of datums) expect(d.dimensions).toEqual([{ name: 'Project', value: 'shop' }, { name: 'CheckId', value: 'home' }, { name: 'Region', value: 'us-east-1' }]);
-    expect(runnerHealthDatum('shop', 'us-east-1', new Date()).dimensions).toEqual([{ name: 'Project', value: 'shop' }, { name: 'Region', value: 'us-east-1' }]);
+    for (const d of datums)
+      expect(d.dimensions).toEqual([
+        { name: 'Project', value: 'shop' },
+        { name: 'CheckId', value: 'home' },
+        { name: 'Region', value: 'us-east-1' },
+      ]);
+    expect(runnerHealthDatum('shop', 'us-east-1', new Date()).dimensions).toEqual([
+      { name: 'Project', value: 'shop' },
+      { name: 'Region', value: 'us-east-1' },
+    ]);
   });
 
   it('every alarm spec reads series of its own project only', () => {

@@ -33,7 +33,6 @@ function synth(config: ValidatedConfig): { app: App; stacks: WatchpostStacks } {
   return { app, stacks };
 }
 
-
 /** The alarm of a spec key (e.g. `down:shop-home`) in the alarms stacks. */
 function alarmProps(stacks: WatchpostStacks, key: string): Record<string, any> {
   for (const stack of stacks.alarms) {
@@ -46,7 +45,9 @@ function alarmProps(stacks: WatchpostStacks, key: string): Record<string, any> {
   throw new Error(`no alarm ${key}`);
 }
 
-function regionMetrics(props: Record<string, any>): Array<{ id: string; name: string; stat: string; period: number; dims: Record<string, string> }> {
+function regionMetrics(
+  props: Record<string, any>,
+): Array<{ id: string; name: string; stat: string; period: number; dims: Record<string, string> }> {
   return props.Metrics.filter((m: any) => m.MetricStat).map((m: any) => ({
     id: m.Id,
     name: m.MetricStat.Metric.MetricName,
@@ -58,7 +59,9 @@ function regionMetrics(props: Record<string, any>): Array<{ id: string; name: st
 
 /** A synthesized DashboardBody (a string, or a join with partition tokens) as JSON. */
 function dashboardBody(body: string | { 'Fn::Join': [string, unknown[]] }): any {
-  return JSON.parse(typeof body === 'string' ? body : body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'aws')).join(''));
+  return JSON.parse(
+    typeof body === 'string' ? body : body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'aws')).join(''),
+  );
 }
 
 const expressionOf = (props: Record<string, any>) => props.Metrics.find((m: any) => m.Expression)?.Expression;
@@ -123,22 +126,46 @@ describe('watchpost CDK app', () => {
         },
         LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^RunnerLogs') } },
       });
-      probeUs.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/shop-watchpost-runner', RetentionInDays: 30 });
-      probeUs.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+      probeUs.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: '/aws/lambda/shop-watchpost-runner',
+        RetentionInDays: 30,
+      });
+      probeUs.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 60,
+      });
     });
 
-    it('gives the runner least privilege: its region\'s replica, the Watchpost namespace, the referenced secrets', () => {
-      const runnerPolicies = probeUs.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^RunnerRole') }] } });
+    it("gives the runner least privilege: its region's replica, the Watchpost namespace, the referenced secrets", () => {
+      const runnerPolicies = probeUs.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^RunnerRole') }] },
+      });
       const byId = (prefix: string) => Object.entries(runnerPolicies).find(([id]) => id.startsWith(prefix))![1] as any;
       // The default policy and the metrics statement in a policy of its own (its wildcard is acknowledged there alone).
       expect(Object.keys(runnerPolicies)).toHaveLength(2);
       expect(byId('RunnerRoleDefaultPolicy').Properties.PolicyDocument.Statement).toEqual([
-        { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RunnerLogs/), 'Arn'] } },
+        {
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RunnerLogs/), 'Arn'] },
+        },
         {
           Sid: 'ResultsReplicaInThisRegion',
-          Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+          Action: [
+            'dynamodb:BatchWriteItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:BatchGetItem',
+            'dynamodb:GetItem',
+            'dynamodb:Query',
+          ],
           Effect: 'Allow',
-          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:dynamodb:us-east-1:${ACCOUNT}:table/shop-watchpost-results`]] },
+          Resource: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, `:dynamodb:us-east-1:${ACCOUNT}:table/shop-watchpost-results`],
+            ],
+          },
         },
         {
           // The heartbeat token is the ping endpoint's, not the runner's.
@@ -146,7 +173,16 @@ describe('watchpost CDK app', () => {
           Action: 'secretsmanager:GetSecretValue',
           Effect: 'Allow',
           Resource: {
-            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:secretsmanager:${HOME}:`, { Ref: 'AWS::AccountId' }, ':secret:shop/api-token-??????']],
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                `:secretsmanager:${HOME}:`,
+                { Ref: 'AWS::AccountId' },
+                ':secret:shop/api-token-??????',
+              ],
+            ],
           },
         },
       ]);
@@ -162,10 +198,24 @@ describe('watchpost CDK app', () => {
       // The schedule's role may invoke the runner and nothing else.
       probeUs.hasResourceProperties('AWS::IAM::Policy', {
         Roles: [{ Ref: Match.stringLikeRegexp('^RunnerScheduleRole') }],
-        PolicyDocument: { Statement: [Match.objectLike({ Action: 'lambda:InvokeFunction', Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^RunnerFunction'), 'Arn'] }]) })] },
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Action: 'lambda:InvokeFunction',
+              Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^RunnerFunction'), 'Arn'] }]),
+            }),
+          ],
+        },
       });
       probeUs.hasResourceProperties('AWS::IAM::Role', {
-        AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } })] },
+        AssumeRolePolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            }),
+          ],
+        },
       });
     });
 
@@ -175,13 +225,28 @@ describe('watchpost CDK app', () => {
         homeRegion: HOME,
         regions: REGIONS,
         checks: [
-          { id: 'orders', kind: 'queue', sqs: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/210987654321/orders' }, maxDepth: 500, maxAge: '10m' },
-          { id: 'mails', kind: 'queue', sqs: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/210987654321/mails' }, maxDepth: 100, regions: ['us-east-1'] },
+          {
+            id: 'orders',
+            kind: 'queue',
+            sqs: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/210987654321/orders' },
+            maxDepth: 500,
+            maxAge: '10m',
+          },
+          {
+            id: 'mails',
+            kind: 'queue',
+            sqs: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/210987654321/mails' },
+            maxDepth: 100,
+            regions: ['us-east-1'],
+          },
         ],
       });
       const probe = Template.fromStack(synth(queues).stacks.probes.get('us-east-1')!);
-      const statements = Object.values(probe.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^RunnerRole') }] } }))
-        .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+      const statements = Object.values(
+        probe.findResources('AWS::IAM::Policy', {
+          Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^RunnerRole') }] },
+        }),
+      ).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
       expect(statements).toContainEqual({
         Action: 'sqs:GetQueueAttributes',
         Effect: 'Allow',
@@ -197,9 +262,13 @@ describe('watchpost CDK app', () => {
       const json = bundledConfigJson(config);
       expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(config)));
       expect(json).toContain('"secret": "shop/api-token"');
-      probeUs.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp(`config sha256 ${sha256(json).slice(0, 16)}`) });
+      probeUs.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp(`config sha256 ${sha256(json).slice(0, 16)}`),
+      });
       const fn = Object.values(probeUs.findResources('AWS::Lambda::Function'))[0] as any;
-      expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual([RUNNER_ENV.configFile, RUNNER_ENV.homeRegion, RUNNER_ENV.table, 'NODE_OPTIONS'].sort());
+      expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
+        [RUNNER_ENV.configFile, RUNNER_ENV.homeRegion, RUNNER_ENV.table, 'NODE_OPTIONS'].sort(),
+      );
       for (const stack of [stacks.home, ...stacks.alarms, ...stacks.dashboards, ...stacks.probes.values()])
         expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain(SECRET_VALUE);
     });
@@ -219,31 +288,55 @@ describe('watchpost CDK app', () => {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       });
       expect(table.Properties.Replicas.map((r: any) => r.Region).sort()).toEqual([...REGIONS].sort());
-      for (const r of table.Properties.Replicas) expect(r.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      for (const r of table.Properties.Replicas)
+        expect(r.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(table.DeletionPolicy).toBe('Retain');
     });
 
-    it('has encrypted critical and warning topics that refuse non-TLS publishing and admit this account\'s alarms', () => {
+    it("has encrypted critical and warning topics that refuse non-TLS publishing and admit this account's alarms", () => {
       for (const severity of ['critical', 'warning']) {
-        home.hasResourceProperties('AWS::SNS::Topic', { TopicName: `shop-watchpost-${severity}`, KmsMasterKeyId: Match.anyValue() });
+        home.hasResourceProperties('AWS::SNS::Topic', {
+          TopicName: `shop-watchpost-${severity}`,
+          KmsMasterKeyId: Match.anyValue(),
+        });
         home.hasResourceProperties('AWS::SNS::TopicPolicy', {
           Topics: [{ Ref: Match.stringLikeRegexp(`^Topic${severity}`) }],
           PolicyDocument: {
             Statement: Match.arrayWith([
-              Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-              Match.objectLike({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+              Match.objectLike({
+                Effect: 'Deny',
+                Action: 'sns:Publish',
+                Principal: '*',
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              }),
+              Match.objectLike({
+                Effect: 'Allow',
+                Action: 'sns:Publish',
+                Principal: { Service: 'cloudwatch.amazonaws.com' },
+              }),
             ]),
           },
         });
       }
       home.hasResourceProperties('AWS::KMS::Key', {
         EnableKeyRotation: true,
-        KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            }),
+          ]),
+        },
       });
     });
 
     it('subscribes SMS and email per severity from notify', () => {
-      const subs = Object.values(home.findResources('AWS::SNS::Subscription')).map((r: any) => [r.Properties.Protocol, r.Properties.Endpoint, r.Properties.TopicArn.Ref.replace(/[A-F0-9]{8}$/, '')]);
+      const subs = Object.values(home.findResources('AWS::SNS::Subscription')).map((r: any) => [
+        r.Properties.Protocol,
+        r.Properties.Endpoint,
+        r.Properties.TopicArn.Ref.replace(/[A-F0-9]{8}$/, ''),
+      ]);
       expect(subs.sort()).toEqual(
         [
           ['email', 'oncall@example.com', 'Topiccritical'],
@@ -253,8 +346,10 @@ describe('watchpost CDK app', () => {
       );
     });
 
-    it('pages critical when a region\'s runner health goes missing (missing data breaches)', () => {
-      const runnerAlarms = Object.values(home.findResources('AWS::CloudWatch::Alarm')).filter((a: any) => / RUNNER /.test(a.Properties.AlarmName));
+    it("pages critical when a region's runner health goes missing (missing data breaches)", () => {
+      const runnerAlarms = Object.values(home.findResources('AWS::CloudWatch::Alarm')).filter((a: any) =>
+        / RUNNER /.test(a.Properties.AlarmName),
+      );
       expect(runnerAlarms).toHaveLength(REGIONS.length);
       for (const region of REGIONS)
         home.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -275,7 +370,10 @@ describe('watchpost CDK app', () => {
                   Metric: {
                     Namespace: 'Watchpost',
                     MetricName,
-                    Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: region }],
+                    Dimensions: [
+                      { Name: 'Project', Value: 'shop' },
+                      { Name: 'Region', Value: region },
+                    ],
                   },
                   Period: 60,
                   Stat: 'Maximum',
@@ -292,7 +390,13 @@ describe('watchpost CDK app', () => {
       const props = alarmProps(stacks, 'down:shop-home');
       expect(expressionOf(props)).toBe('FILL(f0,0)+FILL(f1,0)+FILL(f2,0)');
       expect(regionMetrics(props)).toEqual(
-        REGIONS.map((region, i) => ({ id: `f${i}`, name: 'Failed', stat: 'Maximum', period: 60, dims: { Project: 'shop', CheckId: 'shop-home', Region: region } })),
+        REGIONS.map((region, i) => ({
+          id: `f${i}`,
+          name: 'Failed',
+          stat: 'Maximum',
+          period: 60,
+          dims: { Project: 'shop', CheckId: 'shop-home', Region: region },
+        })),
       );
       expect(props).toMatchObject({
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -320,8 +424,12 @@ describe('watchpost CDK app', () => {
 
     it('DEGRADED: regions whose p90 duration is above degradedAfter, quorum threshold, to warning', () => {
       const props = alarmProps(stacks, 'degraded:shop-home');
-      expect(expressionOf(props)).toBe('IF(FILL(d0,0) > 2000, 1, 0)+IF(FILL(d1,0) > 2000, 1, 0)+IF(FILL(d2,0) > 2000, 1, 0)');
-      expect(regionMetrics(props).map((m) => [m.name, m.stat, m.dims.Region])).toEqual(REGIONS.map((r) => ['Duration', 'p90', r]));
+      expect(expressionOf(props)).toBe(
+        'IF(FILL(d0,0) > 2000, 1, 0)+IF(FILL(d1,0) > 2000, 1, 0)+IF(FILL(d2,0) > 2000, 1, 0)',
+      );
+      expect(regionMetrics(props).map((m) => [m.name, m.stat, m.dims.Region])).toEqual(
+        REGIONS.map((r) => ['Duration', 'p90', r]),
+      );
       expect(props).toMatchObject({ Threshold: 2, DatapointsToAlarm: 2, EvaluationPeriods: 3 });
       expect(severityOf('degraded:shop-home')).toBe('warning');
       expect(() => alarmProps(stacks, 'degraded:shop-cart')).toThrow(); // no degradedAfter, no DEGRADED alarm
@@ -330,7 +438,9 @@ describe('watchpost CDK app', () => {
     it("renders the kinds' own alarms through the seam (tls expiry across regions; a metric anomaly pages only as DOWN)", () => {
       const expiring = alarmProps(stacks, 'kind:shop-cert:cert-expiring');
       expect(expressionOf(expiring)).toBe('MIN([k0,k1,k2])');
-      expect(regionMetrics(expiring).map((m) => [m.name, m.stat, m.period])).toEqual(REGIONS.map(() => ['DaysToExpiry', 'Minimum', 3600]));
+      expect(regionMetrics(expiring).map((m) => [m.name, m.stat, m.period])).toEqual(
+        REGIONS.map(() => ['DaysToExpiry', 'Minimum', 3600]),
+      );
       expect(expiring).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: 21 });
       expect(severityOf('kind:shop-cert:cert-expiring')).toBe('warning');
       expect(alarmProps(stacks, 'kind:shop-cert:cert-expiry')).toMatchObject({ Threshold: 7 });
@@ -342,7 +452,9 @@ describe('watchpost CDK app', () => {
 
     it('names and describes each alarm for on-call: check id and name, target, regions, threshold, runbook', () => {
       const props = alarmProps(stacks, 'down:shop-home');
-      expect(props.AlarmName).toBe('shop DOWN shop-home (Shop: home page) failing in >=2 of 3 regions - GET https://shop.example.com/');
+      expect(props.AlarmName).toBe(
+        'shop DOWN shop-home (Shop: home page) failing in >=2 of 3 regions - GET https://shop.example.com/',
+      );
       expect(props.AlarmDescription).toContain('eu-central-1, us-east-1, ap-southeast-1');
       expect(props.AlarmDescription).toContain('Runbook: https://wiki.example.com/runbooks/shop-home');
       expect(props.AlarmDescription).toContain('2 of the last 3 periods of 1m');
@@ -350,9 +462,15 @@ describe('watchpost CDK app', () => {
     });
 
     it('creates no alarm for a disabled check, and every spec exactly once', () => {
-      const names = stacks.alarms.flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::Alarm')).map((r: any) => r.Properties.AlarmName));
+      const names = stacks.alarms.flatMap((s) =>
+        Object.values(Template.fromStack(s).findResources('AWS::CloudWatch::Alarm')).map(
+          (r: any) => r.Properties.AlarmName,
+        ),
+      );
       expect(names.some((n) => n.includes('legacy'))).toBe(false);
-      const expected = alarmSpecs(config).filter((s) => s.type !== 'runner').map((s) => s.name);
+      const expected = alarmSpecs(config)
+        .filter((s) => s.type !== 'runner')
+        .map((s) => s.name);
       expect(names.sort()).toEqual(expected.sort());
     });
 
@@ -361,8 +479,12 @@ describe('watchpost CDK app', () => {
       const rules = Object.values(t.findResources('AWS::CloudWatch::AlarmMuteRule')).map((r: any) => r.Properties);
       expect(rules.map((r) => r.Name).sort()).toEqual(['shop-db-upgrade-1', 'shop-sunday-deploys-1']);
       const sunday = rules.find((r) => r.Name === 'shop-sunday-deploys-1');
-      expect(sunday.Rule).toEqual({ Schedule: { Expression: 'cron(0 2 * * SUN)', Timezone: 'Europe/Berlin', Duration: 'PT30M' } });
-      const cart = stacks.alarms[0]!.getLogicalId(stacks.alarms[0]!.alarms.get('down:shop-cart')!.node.defaultChild as any);
+      expect(sunday.Rule).toEqual({
+        Schedule: { Expression: 'cron(0 2 * * SUN)', Timezone: 'Europe/Berlin', Duration: 'PT30M' },
+      });
+      const cart = stacks.alarms[0]!.getLogicalId(
+        stacks.alarms[0]!.alarms.get('down:shop-cart')!.node.defaultChild as any,
+      );
       expect(sunday.MuteTargets).toEqual({ AlarmNames: [{ Ref: cart }] });
       const db = rules.find((r) => r.Name === 'shop-db-upgrade-1');
       expect(db.Rule).toEqual({ Schedule: { Expression: 'at(2030-03-01T02:00)', Timezone: 'UTC', Duration: 'PT2H' } });
@@ -386,28 +508,43 @@ describe('watchpost CDK app', () => {
     // Two graphs per enabled check.
     expect(metricWidgets).toHaveLength(2 * config.checks.filter((c) => c.enabled).length);
     const alarmWidget = body.widgets.find((w: any) => w.type === 'alarm');
-    const listed = alarmWidget.properties.alarms.map((a: string) => a.replace(/^arn:aws:cloudwatch:[^:]+:\d+:alarm:/, ''));
-    expect(listed.sort()).toEqual(alarmSpecs(config).map((s) => s.name).sort());
+    const listed = alarmWidget.properties.alarms.map((a: string) =>
+      a.replace(/^arn:aws:cloudwatch:[^:]+:\d+:alarm:/, ''),
+    );
+    expect(listed.sort()).toEqual(
+      alarmSpecs(config)
+        .map((s) => s.name)
+        .sort(),
+    );
   });
 
   it('changing a check changes both what its runner probes and its alarm', async () => {
     const raw = (await importConfig('test/fixtures/configs/shop.ts')) as any;
     const changed = parseConfig({
       ...raw,
-      checks: raw.checks.map((c: any) => (c.id === 'shop-home' ? { ...c, url: 'https://shop.example.com/v2/', degradedAfter: '3s' } : c)),
+      checks: raw.checks.map((c: any) =>
+        c.id === 'shop-home' ? { ...c, url: 'https://shop.example.com/v2/', degradedAfter: '3s' } : c,
+      ),
     });
     const after = synth(changed).stacks;
     // Probe data: the bundled config carries the new check, and the function changes with it.
     const beforeJson = bundledConfigJson(config);
     const afterJson = bundledConfigJson(changed);
-    expect(JSON.parse(afterJson).checks.find((c: any) => c.id === 'shop-home')).toMatchObject({ url: 'https://shop.example.com/v2/', degradedAfter: '3s' });
-    const description = (s: WatchpostStacks) => (Object.values(Template.fromStack(s.probes.get('us-east-1')!).findResources('AWS::Lambda::Function'))[0] as any).Properties.Description;
+    expect(JSON.parse(afterJson).checks.find((c: any) => c.id === 'shop-home')).toMatchObject({
+      url: 'https://shop.example.com/v2/',
+      degradedAfter: '3s',
+    });
+    const description = (s: WatchpostStacks) =>
+      (Object.values(Template.fromStack(s.probes.get('us-east-1')!).findResources('AWS::Lambda::Function'))[0] as any)
+        .Properties.Description;
     expect(description(stacks)).toContain(sha256(beforeJson).slice(0, 16));
     expect(description(after)).toContain(sha256(afterJson).slice(0, 16));
     expect(description(after)).not.toBe(description(stacks));
     // Alarms: the DEGRADED threshold and both names follow.
     expect(expressionOf(alarmProps(after, 'degraded:shop-home'))).toContain('> 3000');
-    expect(alarmProps(after, 'degraded:shop-home').AlarmName).toBe('shop DEGRADED shop-home (Shop: home page) p90 > 3s in >=2 of 3 regions - GET https://shop.example.com/v2/');
+    expect(alarmProps(after, 'degraded:shop-home').AlarmName).toBe(
+      'shop DEGRADED shop-home (Shop: home page) p90 > 3s in >=2 of 3 regions - GET https://shop.example.com/v2/',
+    );
     expect(alarmProps(after, 'down:shop-home').AlarmName).toContain('https://shop.example.com/v2/');
     // Another check's alarm is untouched.
     expect(alarmProps(after, 'down:shop-cart')).toEqual(alarmProps(stacks, 'down:shop-cart'));

@@ -15,8 +15,13 @@ const noSecrets: SecretResolver = async (name) => {
 };
 const dnsCheck = (fields: Record<string, unknown>) =>
   parseConfig({ ...base, checks: [{ id: 'probe', kind: 'dns', timeout: '3s', ...fields }] }).checks[0]!;
-const run = (fields: Record<string, unknown>) => runCheck(dnsCheck(fields), { region: 'eu-central-1', secrets: noSecrets });
-const answer = (comparison: string, target?: unknown) => ({ source: 'answer', comparison, ...(target !== undefined ? { target } : {}) });
+const run = (fields: Record<string, unknown>) =>
+  runCheck(dnsCheck(fields), { region: 'eu-central-1', secrets: noSecrets });
+const answer = (comparison: string, target?: unknown) => ({
+  source: 'answer',
+  comparison,
+  ...(target !== undefined ? { target } : {}),
+});
 
 let zone: DnsServer;
 let server: string;
@@ -40,13 +45,27 @@ afterAll(() => zone.close());
 
 describe('dns kind: answers', () => {
   it('A: every address, lookup timing, details with TTLs', async () => {
-    const r = await run({ name: 'shop.test', type: 'A', server, assertions: [answer('contains', '10.0.0.7'), { source: 'answerCount', comparison: 'equals', target: 2 }] });
+    const r = await run({
+      name: 'shop.test',
+      type: 'A',
+      server,
+      assertions: [answer('contains', '10.0.0.7'), { source: 'answerCount', comparison: 'equals', target: 2 }],
+    });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('pass');
     expect(r.assertions.map((a) => a.pass)).toEqual([true, true]);
     expect(r.assertions[0]!.actual).toEqual(['10.0.0.7', '10.0.0.8']);
     expect(Object.keys(r.timings).sort()).toEqual(['lookup', 'total']);
-    expect(r.details).toMatchObject({ name: 'shop.test', type: 'A', server, rcode: 'NOERROR', answers: [{ value: '10.0.0.7', ttl: 60 }, { value: '10.0.0.8', ttl: 60 }] });
+    expect(r.details).toMatchObject({
+      name: 'shop.test',
+      type: 'A',
+      server,
+      rcode: 'NOERROR',
+      answers: [
+        { value: '10.0.0.7', ttl: 60 },
+        { value: '10.0.0.8', ttl: 60 },
+      ],
+    });
   });
 
   it('type defaults to A', async () => {
@@ -97,17 +116,30 @@ describe('dns kind: response codes', () => {
   });
 
   it('asserting rcode NXDOMAIN watches that a name stays gone', async () => {
-    const r = await run({ name: 'gone.shop.test', server, assertions: [{ source: 'rcode', comparison: 'equals', target: 'NXDOMAIN' }] });
+    const r = await run({
+      name: 'gone.shop.test',
+      server,
+      assertions: [{ source: 'rcode', comparison: 'equals', target: 'NXDOMAIN' }],
+    });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('pass');
-    const present = await run({ name: 'shop.test', server, assertions: [{ source: 'rcode', comparison: 'equals', target: 'NXDOMAIN' }] });
+    const present = await run({
+      name: 'shop.test',
+      server,
+      assertions: [{ source: 'rcode', comparison: 'equals', target: 'NXDOMAIN' }],
+    });
     expect(present.error).toMatchObject({ code: 'ASSERTION' });
   });
 
   it('an empty answer (NOERROR, no records) fails with DNS unless asserted on', async () => {
     const r = await run({ name: 'ipv4only.shop.test', type: 'AAAA', server });
     expect(r.error).toMatchObject({ code: 'DNS', message: expect.stringContaining('no AAAA records') });
-    const asserted = await run({ name: 'ipv4only.shop.test', type: 'AAAA', server, assertions: [{ source: 'answerCount', comparison: 'equals', target: 0 }] });
+    const asserted = await run({
+      name: 'ipv4only.shop.test',
+      type: 'AAAA',
+      server,
+      assertions: [{ source: 'answerCount', comparison: 'equals', target: 0 }],
+    });
     expect(asserted.status).toBe('pass');
     expect(asserted.details!.rcode).toBe('NOERROR');
   });
@@ -119,7 +151,11 @@ describe('dns kind: response codes', () => {
         const r = await run({ name: 'shop.test', server: `127.0.0.1:${bad.port}` });
         expect(r.status).toBe('fail');
         expect(r.error).toMatchObject({ code: 'DNS', message: expect.stringContaining(rcode) });
-        const asserted = await run({ name: 'shop.test', server: `127.0.0.1:${bad.port}`, assertions: [{ source: 'rcode', comparison: 'equals', target: rcode }] });
+        const asserted = await run({
+          name: 'shop.test',
+          server: `127.0.0.1:${bad.port}`,
+          assertions: [{ source: 'rcode', comparison: 'equals', target: rcode }],
+        });
         expect(asserted.status).toBe('pass');
       } finally {
         await bad.close();
@@ -164,7 +200,8 @@ describe('dns kind: config diagnostics', () => {
   };
 
   it('accepts resolver addresses with and without a port', () => {
-    for (const server of ['10.0.0.2', '10.0.0.2:53', '[2001:db8::53]:5353', '2001:db8::53']) expect(diagnose({ name: 'shop.test', server })).toEqual([]);
+    for (const server of ['10.0.0.2', '10.0.0.2:53', '[2001:db8::53]:5353', '2001:db8::53'])
+      expect(diagnose({ name: 'shop.test', server })).toEqual([]);
   });
 
   it('rejects a bad name, type, server and rcode with paths and hints', () => {
@@ -179,12 +216,26 @@ describe('dns kind: config diagnostics', () => {
     expect(byPath['checks[0] "probe".type']!.message).toContain('"AAAA"');
     expect(byPath['checks[0] "probe".server']!.hint).toContain('IP address');
     expect(diagnose({ name: 'shop.test', server: '10.0.0.2:99999' })[0]!.path).toBe('checks[0] "probe".server');
-    const rc = diagnose({ name: 'shop.test', assertions: [{ source: 'rcode', comparison: 'equals', target: 'NXDOMIAN' }] });
-    expect(rc).toEqual([expect.objectContaining({ path: 'checks[0] "probe".assertions[0].target', hint: 'did you mean "NXDOMAIN"?' })]);
+    const rc = diagnose({
+      name: 'shop.test',
+      assertions: [{ source: 'rcode', comparison: 'equals', target: 'NXDOMIAN' }],
+    });
+    expect(rc).toEqual([
+      expect.objectContaining({ path: 'checks[0] "probe".assertions[0].target', hint: 'did you mean "NXDOMAIN"?' }),
+    ]);
   });
 
   it('rejects http sources and a string target for answerCount', () => {
-    const d = diagnose({ name: 'shop.test', assertions: [{ source: 'status', comparison: 'equals', target: 200 }, { source: 'answerCount', comparison: 'greaterThan', target: '1' }] });
-    expect(d.map((x) => x.path)).toEqual(['checks[0] "probe".assertions[0].source', 'checks[0] "probe".assertions[1].target']);
+    const d = diagnose({
+      name: 'shop.test',
+      assertions: [
+        { source: 'status', comparison: 'equals', target: 200 },
+        { source: 'answerCount', comparison: 'greaterThan', target: '1' },
+      ],
+    });
+    expect(d.map((x) => x.path)).toEqual([
+      'checks[0] "probe".assertions[0].source',
+      'checks[0] "probe".assertions[1].target',
+    ]);
   });
 });

@@ -53,7 +53,8 @@ let config: ValidatedConfig;
 let embedded: EmbeddedStore;
 let server: PingServer;
 const check = (id: string): ValidatedCheck => config.checks.find((c) => c.id === id)!;
-const run = (id: string, table = { client: embedded.client, tableName: embedded.tableName }) => runCheck(check(id), { region: 'eu-central-1', secrets, config, state: { table } });
+const run = (id: string, table = { client: embedded.client, tableName: embedded.tableName }) =>
+  runCheck(check(id), { region: 'eu-central-1', secrets, config, state: { table } });
 
 async function ping(path: string, token: string | undefined, init: { method?: string; body?: string } = {}) {
   const res = await fetch(`${server.url}${path}`, {
@@ -87,17 +88,35 @@ describe('heartbeat config', () => {
   it('reports every problem with its path, reason and hint', () => {
     const d = diag({ period: 60, grace: '1x', maxRuntime: '0s', token: 'inline-token', every: '1m' });
     const byPath = Object.fromEntries(d.map((x) => [x.path, x]));
-    expect(Object.keys(byPath).sort()).toEqual(['checks[0] "job".every', 'checks[0] "job".grace', 'checks[0] "job".maxRuntime', 'checks[0] "job".period', 'checks[0] "job".token']);
+    expect(Object.keys(byPath).sort()).toEqual([
+      'checks[0] "job".every',
+      'checks[0] "job".grace',
+      'checks[0] "job".maxRuntime',
+      'checks[0] "job".period',
+      'checks[0] "job".token',
+    ]);
     expect(byPath['checks[0] "job".period']!.hint).toMatch(/durations carry a unit/);
     expect(byPath['checks[0] "job".token']!.message).toBe('must be a secret reference, not an inline token');
     expect(diag({ grace: '1m', token: { secret: 'x' } }).map((x) => x.path)).toEqual(['checks[0] "job".period']);
-    expect(diag({ period: '1h', grace: '1m', token: { secret: 'bad name!' } }).map((x) => x.path)).toEqual(['checks[0] "job".token.secret']);
+    expect(diag({ period: '1h', grace: '1m', token: { secret: 'bad name!' } }).map((x) => x.path)).toEqual([
+      'checks[0] "job".token.secret',
+    ]);
   });
 
   it('runs in exactly one region: several are rejected on the check', () => {
     const d = diag({ period: '1h', grace: '1m', token: { secret: 'x' } }, { regions: ['eu-central-1', 'us-east-1'] });
-    expect(d).toEqual([expect.objectContaining({ path: 'checks[0] "job".regions', hint: 'set regions: ["<home region>"] on this check' })]);
-    expect(diag({ period: '1h', grace: '1m', token: { secret: 'x' }, regions: ['eu-central-1'] }, { regions: ['eu-central-1', 'us-east-1'] })).toEqual([]);
+    expect(d).toEqual([
+      expect.objectContaining({
+        path: 'checks[0] "job".regions',
+        hint: 'set regions: ["<home region>"] on this check',
+      }),
+    ]);
+    expect(
+      diag(
+        { period: '1h', grace: '1m', token: { secret: 'x' }, regions: ['eu-central-1'] },
+        { regions: ['eu-central-1', 'us-east-1'] },
+      ),
+    ).toEqual([]);
   });
 
   it('alarms through the seam: SinceLastPing above period + grace, missing data breaching', () => {
@@ -115,7 +134,15 @@ describe('heartbeat config', () => {
       }),
     ]);
     expect(kind.alarms!(check('off'))).toEqual([]);
-    expect(heartbeatTokens(config)).toEqual(new Map([['nightly', 'hb/nightly'], ['import', 'hb/import'], ['quick', 'hb/quick'], ['flood', 'hb/flood'], ['never', 'hb/quick']]));
+    expect(heartbeatTokens(config)).toEqual(
+      new Map([
+        ['nightly', 'hb/nightly'],
+        ['import', 'hb/import'],
+        ['quick', 'hb/quick'],
+        ['flood', 'hb/flood'],
+        ['never', 'hb/quick'],
+      ]),
+    );
   });
 });
 
@@ -159,7 +186,9 @@ describe('heartbeat endpoint and check', () => {
     for (const a of answers) expect(a).toEqual({ status: 404, text: '{"error":"not found"}\n' });
     const state = await new PingStore({ client: embedded.client, tableName: embedded.tableName }).state('nightly');
     expect(state!.pings).toBe(1); // none of those was recorded
-    expect(await new PingStore({ client: embedded.client, tableName: embedded.tableName }).state('off')).toBeUndefined();
+    expect(
+      await new PingStore({ client: embedded.client, tableName: embedded.tableName }).state('off'),
+    ).toBeUndefined();
   });
 
   it('start then end records the run duration (JobDuration); a body is capped and kept as an excerpt', async () => {
@@ -185,7 +214,9 @@ describe('heartbeat endpoint and check', () => {
     expect((await ping('/ping/nightly', TOKENS['hb/nightly'], { body: 'y'.repeat(17 * 1024) })).status).toBe(413);
     expect((await ping('/ping/nightly', TOKENS['hb/nightly'], { method: 'PUT' })).status).toBe(405);
     // A plain ping without a start measures nothing.
-    expect(JSON.parse((await ping('/ping/nightly', TOKENS['hb/nightly'], { method: 'GET' })).text).durationMs).toBeUndefined();
+    expect(
+      JSON.parse((await ping('/ping/nightly', TOKENS['hb/nightly'], { method: 'GET' })).text).durationMs,
+    ).toBeUndefined();
   });
 
   it('a start without an end within maxRuntime fails with RUNTIME_EXCEEDED; the late end leaves it degraded', async () => {
@@ -250,7 +281,12 @@ describe('heartbeat failures are coded results inside the timeout', () => {
       maxAttempts: 1,
     });
     const c = parseConfig({ ...raw, checks: [{ ...raw.checks[0], timeout: '1s' }] }).checks[0]!;
-    const hung = await runCheck(c, { region: 'eu-central-1', secrets, config, state: { table: { client, tableName: 't' } } });
+    const hung = await runCheck(c, {
+      region: 'eu-central-1',
+      secrets,
+      config,
+      state: { table: { client, tableName: 't' } },
+    });
     expect(hung.error).toMatchObject({ code: 'TIMEOUT' });
     client.destroy();
     for (const s of sockets) s.destroy();
@@ -261,20 +297,37 @@ describe('heartbeat failures are coded results inside the timeout', () => {
     const broken: SecretResolver = async () => {
       throw new Error('secret store down');
     };
-    const r = await runCheck(check('nightly'), { region: 'eu-central-1', secrets: broken, config, state: { table: { client: embedded.client, tableName: embedded.tableName } } });
+    const r = await runCheck(check('nightly'), {
+      region: 'eu-central-1',
+      secrets: broken,
+      config,
+      state: { table: { client: embedded.client, tableName: embedded.tableName } },
+    });
     expect(r.error?.code).not.toBe('SECRET');
     expect(r.attempts).toBe(1);
     const res = await handlePing(
       { method: 'POST', path: '/ping/nightly', headers: { Authorization: `Bearer ${TOKENS['hb/nightly']}` } },
-      { checks: heartbeatTokens(config), secrets: broken, store: { record: async () => ({ state: { checkId: 'x' } }) } },
+      {
+        checks: heartbeatTokens(config),
+        secrets: broken,
+        store: { record: async () => ({ state: { checkId: 'x' } }) },
+      },
     );
     expect(res).toMatchObject({ statusCode: 404, body: '{"error":"not found"}\n' });
   });
 
   it('a store that fails to write answers 503 (the job may retry)', async () => {
     const res = await handlePing(
-      { method: 'POST', path: '/ping/nightly/start?rid=1', headers: { authorization: `bearer ${TOKENS['hb/nightly']}` } },
-      { checks: heartbeatTokens(config), secrets: cachedSecrets(secrets), store: { record: async () => Promise.reject(new Error('throttled')) } },
+      {
+        method: 'POST',
+        path: '/ping/nightly/start?rid=1',
+        headers: { authorization: `bearer ${TOKENS['hb/nightly']}` },
+      },
+      {
+        checks: heartbeatTokens(config),
+        secrets: cachedSecrets(secrets),
+        store: { record: async () => Promise.reject(new Error('throttled')) },
+      },
     );
     expect(res.statusCode).toBe(503);
   });
@@ -304,7 +357,13 @@ describe('judgeHeartbeat (the rules, at a given time)', () => {
   it('is late but passing within grace, and down after it', () => {
     const c = check('nightly') as any;
     const last = Date.parse('2026-03-01T02:00:00Z');
-    const state = { checkId: 'nightly', lastSuccessAt: last, lastSignal: 'success' as const, lastSignalAt: last, pings: 5 };
+    const state = {
+      checkId: 'nightly',
+      lastSuccessAt: last,
+      lastSignal: 'success' as const,
+      lastSignalAt: last,
+      pings: 5,
+    };
     expect(judgeHeartbeat(c, state, last + 86_400_000 + 1_000).state).toBe('late');
     expect(judgeHeartbeat(c, state, last + 86_400_000 + 1_000).status).toBeUndefined();
     const down = judgeHeartbeat(c, state, last + 90_000_000 + 1);
@@ -319,7 +378,10 @@ describe('judgeHeartbeat (the rules, at a given time)', () => {
     expect(judgeHeartbeat(c, state, since + 3_600_000).status).toBeUndefined();
     const missing = judgeHeartbeat(c, state, since + 90_000_000 + 1);
     expect(missing.status).toBe('fail');
-    expect(missing.error).toEqual({ code: 'PING_MISSING', message: expect.stringContaining('no good ping from nightly since watching began 1d 1h ago') });
+    expect(missing.error).toEqual({
+      code: 'PING_MISSING',
+      message: expect.stringContaining('no good ping from nightly since watching began 1d 1h ago'),
+    });
     expect(missing.metrics.SinceLastPing).toBe(90_000);
   });
 });
@@ -358,9 +420,17 @@ describe.runIf(hasJava)('ping store on DynamoDB Local (the reference implementat
         pings: 3,
       });
       const events = await store.events('nightly');
-      expect(events.map((e) => [e.signal, e.durationMs])).toEqual([['fail', undefined], ['success', 1_500], ['start', undefined]]);
+      expect(events.map((e) => [e.signal, e.durationMs])).toEqual([
+        ['fail', undefined],
+        ['success', 1_500],
+        ['start', undefined],
+      ]);
       const c = parseConfig({ ...raw, checks: [raw.checks[0]] }).checks[0]!;
-      const r = await runCheck(c, { region: 'eu-central-1', secrets, state: { table: { client: ddb.client, tableName: 'pings' } } });
+      const r = await runCheck(c, {
+        region: 'eu-central-1',
+        secrets,
+        state: { table: { client: ddb.client, tableName: 'pings' } },
+      });
       expect(r.error).toMatchObject({ code: 'JOB_FAILED' });
     } finally {
       await ddb.stop();

@@ -39,9 +39,13 @@ beforeAll(async () => {
         if (req.headers['x-api-key'] !== API_KEY) return json(403, { error: 'bad api key' });
         const creds = JSON.parse(body || '{}');
         if (creds.user !== 'probe') return json(401, { error: 'who are you' });
-        return json(200, { token: 'tok-123', user: { id: 7, name: 'Probe' } }, {
-          'set-cookie': ['sid=abc123; Path=/; HttpOnly', 'theme=dark; Expires=Wed, 21 Oct 2099 07:28:00 GMT; Path=/'],
-        });
+        return json(
+          200,
+          { token: 'tok-123', user: { id: 7, name: 'Probe' } },
+          {
+            'set-cookie': ['sid=abc123; Path=/; HttpOnly', 'theme=dark; Expires=Wed, 21 Oct 2099 07:28:00 GMT; Path=/'],
+          },
+        );
       }
       if (req.method === 'POST' && url.pathname === '/api/cart') {
         if (!authed) return json(401, { error: 'no token' });
@@ -52,7 +56,11 @@ beforeAll(async () => {
       if (req.method === 'GET' && url.pathname.startsWith('/api/cart/')) {
         if (!authed) return json(401, { error: 'no token' });
         const session = /(?:^|; )sid=abc123(?:;|$)/.test(req.headers.cookie ?? '') ? 'yes' : 'no';
-        return json(200, { id: url.pathname.split('/').pop(), items: [{ sku: 'A-1', qty: 1 }] }, { 'x-session': session });
+        return json(
+          200,
+          { id: url.pathname.split('/').pop(), items: [{ sku: 'A-1', qty: 1 }] },
+          { 'x-session': session },
+        );
       }
       if (url.pathname === '/api/not-json') {
         res.writeHead(200, { 'content-type': 'text/html' });
@@ -75,14 +83,24 @@ afterAll(async () => {
 });
 
 const status = (target: number) => ({ source: 'status', comparison: 'equals', target });
-const json = (property: string, comparison: string, target?: unknown) => ({ source: 'json', property, comparison, ...(target !== undefined ? { target } : {}) });
+const json = (property: string, comparison: string, target?: unknown) => ({
+  source: 'json',
+  property,
+  comparison,
+  ...(target !== undefined ? { target } : {}),
+});
 
 /** The flow of the issue: log in, add to cart, read the cart. */
 function cartFlow(over: { sku?: string; readUrl?: string; readAssertions?: unknown[] } = {}) {
   return [
     {
       name: 'login',
-      request: { url: `${shop}/api/login`, method: 'POST', headers: { 'x-api-key': { secret: 'shop-api-key' } }, body: { user: 'probe' } },
+      request: {
+        url: `${shop}/api/login`,
+        method: 'POST',
+        headers: { 'x-api-key': { secret: 'shop-api-key' } },
+        body: { user: 'probe' },
+      },
       assertions: [status(200), json('$.token', 'exists')],
       extract: { token: '$.token' },
     },
@@ -92,27 +110,50 @@ function cartFlow(over: { sku?: string; readUrl?: string; readAssertions?: unkno
         url: `${shop}/api/cart`,
         method: 'POST',
         headers: { authorization: 'Bearer {{vars.token}}' },
-        body: { sku: over.sku ?? 'A-1', qty: '{{steps.login.json.user.id}}', note: 'for user {{steps.login.json.user.name}}' },
+        body: {
+          sku: over.sku ?? 'A-1',
+          qty: '{{steps.login.json.user.id}}',
+          note: 'for user {{steps.login.json.user.name}}',
+        },
       },
       assertions: [status(201), json('$.qtyType', 'equals', 'number')],
     },
     {
       name: 'read-cart',
-      request: { url: over.readUrl ?? `${shop}/api/cart/{{steps.add-to-cart.json.cartId}}`, headers: { authorization: 'Bearer {{steps.login.json.token}}' } },
-      assertions: over.readAssertions ?? [status(200), json('$.items.length', 'equals', 1), { source: 'header', property: 'x-session', comparison: 'equals', target: 'yes' }],
+      request: {
+        url: over.readUrl ?? `${shop}/api/cart/{{steps.add-to-cart.json.cartId}}`,
+        headers: { authorization: 'Bearer {{steps.login.json.token}}' },
+      },
+      assertions: over.readAssertions ?? [
+        status(200),
+        json('$.items.length', 'equals', 1),
+        { source: 'header', property: 'x-session', comparison: 'equals', target: 'yes' },
+      ],
     },
   ];
 }
 
 const flowCheck = (fields: Record<string, unknown>) =>
   parseConfig({ ...base, checks: [{ id: 'shop-cart', kind: 'multistep', timeout: '5s', ...fields }] }).checks[0]!;
-const run = (fields: Record<string, unknown>): Promise<CheckResult> => runCheck(flowCheck(fields), { region: 'eu-central-1', secrets });
-const stepsOf = (r: CheckResult) => r.details!.steps as Array<{ name: string; status: string; error?: { code: string }; assertions?: Array<{ pass: boolean }>; url?: string; statusCode?: number }>;
+const run = (fields: Record<string, unknown>): Promise<CheckResult> =>
+  runCheck(flowCheck(fields), { region: 'eu-central-1', secrets });
+const stepsOf = (r: CheckResult) =>
+  r.details!.steps as Array<{
+    name: string;
+    status: string;
+    error?: { code: string };
+    assertions?: Array<{ pass: boolean }>;
+    url?: string;
+    statusCode?: number;
+  }>;
 
 describe('multistep kind: a healthy flow', () => {
   it('runs every step, passing values along, with per-step and total timings', async () => {
     seen.length = 0;
-    const r = await run({ steps: cartFlow(), assertions: [{ source: 'latency', comparison: 'lessThan', target: 5000 }] });
+    const r = await run({
+      steps: cartFlow(),
+      assertions: [{ source: 'latency', comparison: 'lessThan', target: 5000 }],
+    });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('pass');
     expect(r.kind).toBe('multistep');
@@ -143,7 +184,10 @@ describe('multistep kind: a healthy flow', () => {
     const r = await run({ steps: cartFlow() });
     expect(r.status).toBe('pass');
     expect(JSON.stringify(r)).not.toContain(API_KEY);
-    const bad = await runCheck(flowCheck({ steps: cartFlow() }), { region: 'eu-central-1', secrets: async () => 'wrong-key-value' });
+    const bad = await runCheck(flowCheck({ steps: cartFlow() }), {
+      region: 'eu-central-1',
+      secrets: async () => 'wrong-key-value',
+    });
     expect(bad.error!.message).toMatch(/^step 1 "login": assertion failed: status equals 200, got 403/);
     expect(JSON.stringify(bad)).not.toContain('wrong-key-value');
   });
@@ -173,7 +217,9 @@ describe('multistep kind: a failing step stops the flow and is named', () => {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     const deadPort = (s.address() as AddressInfo).port;
     await new Promise((r) => s.close(r));
-    const r = await run({ steps: cartFlow({ readUrl: `http://127.0.0.1:${deadPort}/api/cart/{{steps.add-to-cart.json.cartId}}` }) });
+    const r = await run({
+      steps: cartFlow({ readUrl: `http://127.0.0.1:${deadPort}/api/cart/{{steps.add-to-cart.json.cartId}}` }),
+    });
     expect(r.error!.code).toBe('CONNECT_REFUSED');
     expect(r.error!.message).toMatch(/^step 3 "read-cart": /);
     expect(stepsOf(r).map((s) => s.status)).toEqual(['pass', 'pass', 'fail']);
@@ -204,7 +250,9 @@ describe('multistep kind: a failing step stops the flow and is named', () => {
   });
 
   it('a body that is not JSON where JSON is asserted: INVALID_JSON', async () => {
-    const r = await run({ steps: [{ name: 'home', request: { url: `${shop}/api/not-json` }, assertions: [json('$.ok', 'equals', true)] }] });
+    const r = await run({
+      steps: [{ name: 'home', request: { url: `${shop}/api/not-json` }, assertions: [json('$.ok', 'equals', true)] }],
+    });
     expect(r.error!.code).toBe('INVALID_JSON');
     expect(r.error!.message).toMatch(/^step 1 "home": /);
   });
@@ -230,22 +278,44 @@ describe('multistep kind: config diagnostics', () => {
     const steps = cartFlow();
     steps[2]!.name = 'login';
     const d = diagnose(steps);
-    expect(d).toContainEqual(expect.objectContaining({ path: `${P}[2].name`, message: 'duplicate step name "login", also used by steps[0]' }));
+    expect(d).toContainEqual(
+      expect.objectContaining({ path: `${P}[2].name`, message: 'duplicate step name "login", also used by steps[0]' }),
+    );
   });
 
   it('templates may only refer to earlier steps and earlier extracted variables', () => {
     const d = diagnose([
       { name: 'a', request: { url: `${shop}/x/{{steps.b.json.id}}`, headers: { h: '{{steps.a.status}}' } } },
-      { name: 'b', request: { url: `${shop}/y`, body: { t: '{{vars.token}}', u: ['{{steps.nope.text}}'] } }, extract: { token: '$.token' } },
+      {
+        name: 'b',
+        request: { url: `${shop}/y`, body: { t: '{{vars.token}}', u: ['{{steps.nope.text}}'] } },
+        extract: { token: '$.token' },
+      },
       { name: 'c', request: { url: `${shop}/z?v={{vars.tokn}}` } },
     ]);
     expect(d).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ path: `${P}[0].request.url`, message: '{{steps.b.json.id}} refers to step "b", which runs later (steps[1])' }),
-        expect.objectContaining({ path: `${P}[0].request.headers.h`, message: '{{steps.a.status}} refers to its own step' }),
-        expect.objectContaining({ path: `${P}[1].request.body.t`, message: '{{vars.token}} is extracted by steps[1] "b", which does not run before this step' }),
-        expect.objectContaining({ path: `${P}[1].request.body.u[0]`, message: expect.stringContaining('no step "nope"') }),
-        expect.objectContaining({ path: `${P}[2].request.url`, message: '{{vars.tokn}}: no earlier step extracts "tokn"', hint: 'did you mean "token"?' }),
+        expect.objectContaining({
+          path: `${P}[0].request.url`,
+          message: '{{steps.b.json.id}} refers to step "b", which runs later (steps[1])',
+        }),
+        expect.objectContaining({
+          path: `${P}[0].request.headers.h`,
+          message: '{{steps.a.status}} refers to its own step',
+        }),
+        expect.objectContaining({
+          path: `${P}[1].request.body.t`,
+          message: '{{vars.token}} is extracted by steps[1] "b", which does not run before this step',
+        }),
+        expect.objectContaining({
+          path: `${P}[1].request.body.u[0]`,
+          message: expect.stringContaining('no step "nope"'),
+        }),
+        expect.objectContaining({
+          path: `${P}[2].request.url`,
+          message: '{{vars.tokn}}: no earlier step extracts "tokn"',
+          hint: 'did you mean "token"?',
+        }),
       ]),
     );
     expect(d).toHaveLength(5);
@@ -254,14 +324,20 @@ describe('multistep kind: config diagnostics', () => {
   it('bad template syntax, extract paths and variable names are reported where they are', () => {
     const d = diagnose([
       { name: 'a', request: { url: `${shop}/x` }, extract: { 'cart-id': '$.id', ok: '$.items[' } },
-      { name: 'b', request: { url: `${shop}/{{steps.a.jsn.id}}`, headers: { x: '{{secret.key}}', y: '{{steps.a.header}}' } } },
+      {
+        name: 'b',
+        request: { url: `${shop}/{{steps.a.jsn.id}}`, headers: { x: '{{secret.key}}', y: '{{steps.a.header}}' } },
+      },
     ]);
     const byPath = Object.fromEntries(d.map((x) => [x.path, x]));
     expect(byPath[`${P}[0].extract.ok`]!.message).toContain('$.items[');
     // The path error stops validation before the cross-step rules; fix it and look again.
     const d2 = diagnose([
       { name: 'a', request: { url: `${shop}/x` }, extract: { 'cart-id': '$.id' } },
-      { name: 'b', request: { url: `${shop}/{{steps.a.jsn.id}}`, headers: { x: '{{secret.key}}', y: '{{steps.a.header}}' } } },
+      {
+        name: 'b',
+        request: { url: `${shop}/{{steps.a.jsn.id}}`, headers: { x: '{{secret.key}}', y: '{{steps.a.header}}' } },
+      },
     ]);
     const by2 = Object.fromEntries(d2.map((x) => [x.path, x]));
     expect(by2[`${P}[0].extract["cart-id"]`]!.message).toContain('not a variable name');
@@ -272,7 +348,14 @@ describe('multistep kind: config diagnostics', () => {
 
   it('step requests and assertions are checked like http checks', () => {
     const d = diagnose([
-      { name: 'a', request: { url: 'shop.test/login', metod: 'POST' }, assertions: [{ source: 'rcode', comparison: 'equals', target: 'NOERROR' }, { source: 'status', comparison: 'equals', target: '200' }] },
+      {
+        name: 'a',
+        request: { url: 'shop.test/login', metod: 'POST' },
+        assertions: [
+          { source: 'rcode', comparison: 'equals', target: 'NOERROR' },
+          { source: 'status', comparison: 'equals', target: '200' },
+        ],
+      },
       { name: 'b b', request: { url: `${shop}/x`, method: 'FETCH' } },
     ]);
     const byPath = Object.fromEntries(d.map((x) => [x.path, x]));

@@ -42,14 +42,27 @@ async function closedPort(): Promise<number> {
 
 describe('queue config', () => {
   it('accepts an SQS queue and a RabbitMQ queue with number or warn/fail limits', () => {
-    const c = queueCheck({ sqs: { queueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/orders' }, maxDepth: { warn: 10, fail: 100 }, maxAge: '5m' });
+    const c = queueCheck({
+      sqs: { queueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/orders' },
+      maxDepth: { warn: 10, fail: 100 },
+      maxAge: '5m',
+    });
     expect(registry.get('queue')!.target(c)).toBe('sqs https://sqs.eu-central-1.amazonaws.com/123456789012/orders');
-    const r = queueCheck({ rabbitmq: { url: 'http://rabbit.internal:15672', queue: 'imports', auth: { username: 'monitor', password: { secret: 'x' } } }, maxDepth: 5 });
+    const r = queueCheck({
+      rabbitmq: {
+        url: 'http://rabbit.internal:15672',
+        queue: 'imports',
+        auth: { username: 'monitor', password: { secret: 'x' } },
+      },
+      maxDepth: 5,
+    });
     expect((r as any).rabbitmq.vhost).toBe('/');
   });
 
   it('reports every problem with its path', () => {
-    expect(diagnostics({})).toEqual([expect.objectContaining({ path: 'checks[0] "q"', message: 'a queue check needs sqs or rabbitmq' })]);
+    expect(diagnostics({})).toEqual([
+      expect.objectContaining({ path: 'checks[0] "q"', message: 'a queue check needs sqs or rabbitmq' }),
+    ]);
     const both = diagnostics({
       sqs: { queueUrl: 'https://sqs.eu-central-1.amazonaws.com/1/a' },
       rabbitmq: { url: 'http://r:15672', queue: 'a', auth: { username: 'u', password: 'p' } },
@@ -66,14 +79,21 @@ describe('queue config', () => {
     expect(paths).toContain('checks[0] "q".maxDepth.warn');
     expect(many.find((d) => d.path === 'checks[0] "q".maxAge')!.hint).toMatch(/"300ms" or "300s"/);
 
-    expect(diagnostics({ sqs: { queueUrl: 'http://127.0.0.1:9/1/orders' } }).map((d) => d.path)).toEqual(['checks[0] "q".sqs.region']);
-    expect(diagnostics({ sqs: { queueUrl: 'https://sqs.eu-central-1.amazonaws.com/' } }).map((d) => d.path)).toEqual(['checks[0] "q".sqs.queueUrl']);
-    expect(diagnostics({ rabbitmq: { url: 'http://r:15672', queue: '', auth: { username: 'u' } }, maxDepth: {} }).map((d) => d.path).sort()).toEqual([
-      'checks[0] "q".maxDepth',
-      'checks[0] "q".rabbitmq.auth.password',
-      'checks[0] "q".rabbitmq.queue',
+    expect(diagnostics({ sqs: { queueUrl: 'http://127.0.0.1:9/1/orders' } }).map((d) => d.path)).toEqual([
+      'checks[0] "q".sqs.region',
     ]);
-    const source = diagnostics({ sqs: { queueUrl: 'https://sqs.eu-central-1.amazonaws.com/1/a' }, assertions: [{ source: 'depht', comparison: 'lessThan', target: 5 }] })[0]!;
+    expect(diagnostics({ sqs: { queueUrl: 'https://sqs.eu-central-1.amazonaws.com/' } }).map((d) => d.path)).toEqual([
+      'checks[0] "q".sqs.queueUrl',
+    ]);
+    expect(
+      diagnostics({ rabbitmq: { url: 'http://r:15672', queue: '', auth: { username: 'u' } }, maxDepth: {} })
+        .map((d) => d.path)
+        .sort(),
+    ).toEqual(['checks[0] "q".maxDepth', 'checks[0] "q".rabbitmq.auth.password', 'checks[0] "q".rabbitmq.queue']);
+    const source = diagnostics({
+      sqs: { queueUrl: 'https://sqs.eu-central-1.amazonaws.com/1/a' },
+      assertions: [{ source: 'depht', comparison: 'lessThan', target: 5 }],
+    })[0]!;
     expect(source.path).toBe('checks[0] "q".assertions[0].source');
     expect(`${source.message} ${source.hint ?? ''}`).toContain('depth');
   });
@@ -83,7 +103,15 @@ describe('queue config', () => {
     const url = 'https://sqs.eu-central-1.amazonaws.com/123456789012/orders';
     expect(kind.alarms!(queueCheck({ sqs: { queueUrl: url }, maxDepth: 100 }))).toEqual([]);
     expect(kind.alarms!(queueCheck({ sqs: { queueUrl: url }, maxDepth: { warn: 10, fail: 100 } }))).toEqual([
-      expect.objectContaining({ name: 'queue-depth', metric: 'QueueDepth', statistic: 'Maximum', comparison: 'GreaterThanThreshold', threshold: 10, severity: 'warning', code: 'QUEUE_DEPTH' }),
+      expect.objectContaining({
+        name: 'queue-depth',
+        metric: 'QueueDepth',
+        statistic: 'Maximum',
+        comparison: 'GreaterThanThreshold',
+        threshold: 10,
+        severity: 'warning',
+        code: 'QUEUE_DEPTH',
+      }),
     ]);
     expect(registry.get('queue')!.metrics!.map((m) => m.name)).toEqual(['QueueDepth']);
   });
@@ -92,7 +120,12 @@ describe('queue config', () => {
 describe('queue on SQS (capture server speaking the SQS/CloudWatch JSON protocol)', () => {
   let cap: CaptureServer;
   const saved: Record<string, string | undefined> = {};
-  const envs = { AWS_ACCESS_KEY_ID: 'AKIDWATCHPOSTTEST', AWS_SECRET_ACCESS_KEY: 'test-secret-key', AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL_CLOUDWATCH: '' };
+  const envs = {
+    AWS_ACCESS_KEY_ID: 'AKIDWATCHPOSTTEST',
+    AWS_SECRET_ACCESS_KEY: 'test-secret-key',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_CLOUDWATCH: '',
+  };
   let queueUrl: string;
 
   beforeAll(async () => {
@@ -117,11 +150,31 @@ describe('queue on SQS (capture server speaking the SQS/CloudWatch JSON protocol
 
   it('reads the depth with GetQueueAttributes, signed for the queue region, and publishes QueueDepth', async () => {
     cap.requests.length = 0;
-    cap.reply(() => sqsAttributes({ ApproximateNumberOfMessages: 42, ApproximateNumberOfMessagesNotVisible: 3, ApproximateNumberOfMessagesDelayed: 1 }));
-    const r = await run(sqs({ assertions: [{ source: 'depth', comparison: 'lessThan', target: 100 }, { source: 'inFlight', comparison: 'equals', target: 3 }] }));
+    cap.reply(() =>
+      sqsAttributes({
+        ApproximateNumberOfMessages: 42,
+        ApproximateNumberOfMessagesNotVisible: 3,
+        ApproximateNumberOfMessagesDelayed: 1,
+      }),
+    );
+    const r = await run(
+      sqs({
+        assertions: [
+          { source: 'depth', comparison: 'lessThan', target: 100 },
+          { source: 'inFlight', comparison: 'equals', target: 3 },
+        ],
+      }),
+    );
     expect(r.status).toBe('pass');
     expect(r.metrics).toEqual({ QueueDepth: 42 });
-    expect(r.details).toMatchObject({ provider: 'sqs', queue: 'orders', region: 'eu-west-1', depth: 42, inFlight: 3, delayed: 1 });
+    expect(r.details).toMatchObject({
+      provider: 'sqs',
+      queue: 'orders',
+      region: 'eu-west-1',
+      depth: 42,
+      inFlight: 3,
+      delayed: 1,
+    });
     expect(r.assertions.every((a) => a.pass)).toBe(true);
 
     expect(cap.requests).toHaveLength(1); // no CloudWatch call: no age needed
@@ -131,9 +184,15 @@ describe('queue on SQS (capture server speaking the SQS/CloudWatch JSON protocol
     expect(req.headers['content-type']).toBe('application/x-amz-json-1.0');
     expect(req.body).toEqual({
       QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
     });
-    expect(String(req.headers.authorization)).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDWATCHPOSTTEST\/\d{8}\/eu-west-1\/sqs\/aws4_request/);
+    expect(String(req.headers.authorization)).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDWATCHPOSTTEST\/\d{8}\/eu-west-1\/sqs\/aws4_request/,
+    );
   });
 
   it('is degraded above warn and fails above fail (QUEUE_DEPTH); equal to a limit is fine', async () => {
@@ -145,7 +204,10 @@ describe('queue on SQS (capture server speaking the SQS/CloudWatch JSON protocol
     expect(degraded.details!.warnings).toEqual(['50 messages, above the warning level 10']);
     const failed = await run(sqs({ maxDepth: 20 }));
     expect(failed.status).toBe('fail');
-    expect(failed.error).toEqual({ code: 'QUEUE_DEPTH', message: 'SQS queue orders holds 50 messages, above the limit 20' });
+    expect(failed.error).toEqual({
+      code: 'QUEUE_DEPTH',
+      message: 'SQS queue orders holds 50 messages, above the limit 20',
+    });
     expect(failed.metrics.QueueDepth).toBe(50);
   });
 
@@ -178,21 +240,35 @@ describe('queue on SQS (capture server speaking the SQS/CloudWatch JSON protocol
 
     newest = 900;
     const failed = await run(sqs({ maxAge: '10m', maxDepth: 100 }));
-    expect(failed.error).toEqual({ code: 'QUEUE_AGE', message: 'the oldest message in SQS queue orders is 15m old, above the limit 10m' });
+    expect(failed.error).toEqual({
+      code: 'QUEUE_AGE',
+      message: 'the oldest message in SQS queue orders is 15m old, above the limit 10m',
+    });
   });
 
   it('does not judge an age CloudWatch does not know, and says why', async () => {
-    cap.reply((req) => (req.target === 'AmazonSQS.GetQueueAttributes' ? sqsAttributes({ ApproximateNumberOfMessages: 3 }) : cloudWatchDatapoints([])));
+    cap.reply((req) =>
+      req.target === 'AmazonSQS.GetQueueAttributes'
+        ? sqsAttributes({ ApproximateNumberOfMessages: 3 })
+        : cloudWatchDatapoints([]),
+    );
     const r = await run(sqs({ maxAge: '1m' }));
     expect(r.status).toBe('pass');
     expect(r.details!.ageUnknown).toMatch(/no ApproximateAgeOfOldestMessage datapoint/);
   });
 
   it('turns every service and network failure into a coded result inside the timeout', async () => {
-    cap.reply(() => ({ error: 'QueueDoesNotExist', message: 'The specified queue does not exist.', queryError: 'AWS.SimpleQueueService.NonExistentQueue;Sender' }));
+    cap.reply(() => ({
+      error: 'QueueDoesNotExist',
+      message: 'The specified queue does not exist.',
+      queryError: 'AWS.SimpleQueueService.NonExistentQueue;Sender',
+    }));
     expect((await run(sqs())).error!.code).toBe('QUEUE_NOT_FOUND');
 
-    cap.reply(() => ({ error: 'AccessDeniedException', message: 'User is not authorized to perform: sqs:getqueueattributes' }));
+    cap.reply(() => ({
+      error: 'AccessDeniedException',
+      message: 'User is not authorized to perform: sqs:getqueueattributes',
+    }));
     expect((await run(sqs())).error).toMatchObject({ code: 'AUTH' });
 
     cap.reply(() => ({ error: 'InternalError', message: 'boom', status: 500 }));
@@ -211,10 +287,17 @@ describe('queue on SQS (capture server speaking the SQS/CloudWatch JSON protocol
     expect(hung.error!.code).toBe('TIMEOUT');
 
     const port = await closedPort();
-    const refused = await runCheck(queueCheck({ sqs: { queueUrl: `http://127.0.0.1:${port}/1/orders`, region: 'eu-west-1' } }), { region: 'eu-central-1', secrets });
+    const refused = await runCheck(
+      queueCheck({ sqs: { queueUrl: `http://127.0.0.1:${port}/1/orders`, region: 'eu-west-1' } }),
+      { region: 'eu-central-1', secrets },
+    );
     expect(refused.error!.code).toBe('CONNECT_REFUSED');
 
-    cap.reply((req) => (req.target === 'AmazonSQS.GetQueueAttributes' ? sqsAttributes({ ApproximateNumberOfMessages: 3 }) : { error: 'AccessDenied', message: 'no cloudwatch:GetMetricStatistics' }));
+    cap.reply((req) =>
+      req.target === 'AmazonSQS.GetQueueAttributes'
+        ? sqsAttributes({ ApproximateNumberOfMessages: 3 })
+        : { error: 'AccessDenied', message: 'no cloudwatch:GetMetricStatistics' },
+    );
     const noCw = await run(sqs({ maxAge: '1m' }));
     expect(noCw.error).toMatchObject({ code: 'AUTH' });
     expect(noCw.error!.message).toContain('CloudWatch GetMetricStatistics');
@@ -224,7 +307,11 @@ describe('queue on SQS (capture server speaking the SQS/CloudWatch JSON protocol
 describe.runIf(rabbitAvailable())('queue on RabbitMQ (real node, management API)', () => {
   let rabbit: RabbitNode;
   const vhost = 'shop/prod';
-  const rmq = (extra: Record<string, unknown> = {}, queue = 'imports', password: unknown = { secret: 'rabbit-monitor' }) => ({
+  const rmq = (
+    extra: Record<string, unknown> = {},
+    queue = 'imports',
+    password: unknown = { secret: 'rabbit-monitor' },
+  ) => ({
     rabbitmq: { url: rabbit.url, vhost, queue, auth: { username: 'monitor', password } },
     ...extra,
   });
@@ -239,18 +326,36 @@ describe.runIf(rabbitAvailable())('queue on RabbitMQ (real node, management API)
     const twoMinutesAgo = Math.floor(Date.now() / 1000) - 120;
     for (let i = 0; i < 3; i++) await rabbit.publish(vhost, 'imports', `order-${i}`, { timestamp: twoMinutesAgo + i });
     await rabbit.publish(vhost, 'untimed', 'no timestamp');
-    await Promise.all([rabbit.waitForReady(vhost, 'imports', 3), rabbit.waitForReady(vhost, 'untimed', 1), rabbit.waitForReady(vhost, 'empty', 0)]);
+    await Promise.all([
+      rabbit.waitForReady(vhost, 'imports', 3),
+      rabbit.waitForReady(vhost, 'untimed', 1),
+      rabbit.waitForReady(vhost, 'empty', 0),
+    ]);
   }, 90_000);
   afterAll(async () => {
     await rabbit?.stop();
   }, 30_000);
 
   it('reads depth and the oldest message age (head_message_timestamp) with a monitoring user', async () => {
-    const r = await run(rmq({ assertions: [{ source: 'depth', comparison: 'equals', target: 3 }, { source: 'age', comparison: 'greaterThan', target: 100 }] }));
+    const r = await run(
+      rmq({
+        assertions: [
+          { source: 'depth', comparison: 'equals', target: 3 },
+          { source: 'age', comparison: 'greaterThan', target: 100 },
+        ],
+      }),
+    );
     expect(r.status).toBe('pass');
     expect(r.error).toBeUndefined();
     expect(r.metrics).toEqual({ QueueDepth: 3 });
-    expect(r.details).toMatchObject({ provider: 'rabbitmq', queue: 'imports', vhost, depth: 3, inFlight: 0, state: 'running' });
+    expect(r.details).toMatchObject({
+      provider: 'rabbitmq',
+      queue: 'imports',
+      vhost,
+      depth: 3,
+      inFlight: 0,
+      state: 'running',
+    });
     expect(r.details!.ageSeconds).toBeGreaterThanOrEqual(100);
     expect(r.timings.total).toBeGreaterThan(0);
     // The password is a secret: never in the result.
@@ -264,7 +369,9 @@ describe.runIf(rabbitAvailable())('queue on RabbitMQ (real node, management API)
     expect(depth.error!.message).toContain('holds 3 messages, above the limit 2');
     const age = await run(rmq({ maxAge: '1m' }));
     expect(age.error).toMatchObject({ code: 'QUEUE_AGE' });
-    expect(age.error!.message).toMatch(/^the oldest message in RabbitMQ queue "imports" is 2m old, above the limit 1m$/);
+    expect(age.error!.message).toMatch(
+      /^the oldest message in RabbitMQ queue "imports" is 2m old, above the limit 1m$/,
+    );
   });
 
   it('an empty queue has depth 0 and age 0; an untimed message leaves the age unjudged', async () => {
@@ -282,7 +389,13 @@ describe.runIf(rabbitAvailable())('queue on RabbitMQ (real node, management API)
     expect(JSON.stringify(auth)).not.toContain('not-the-password-x1');
     expect((await run(rmq({}, 'nope'))).error).toMatchObject({ code: 'QUEUE_NOT_FOUND' });
     const port = await closedPort();
-    const refused = await run({ rabbitmq: { url: `http://127.0.0.1:${port}`, queue: 'imports', auth: { username: 'monitor', password: { secret: 'rabbit-monitor' } } } });
+    const refused = await run({
+      rabbitmq: {
+        url: `http://127.0.0.1:${port}`,
+        queue: 'imports',
+        auth: { username: 'monitor', password: { secret: 'rabbit-monitor' } },
+      },
+    });
     expect(refused.error).toMatchObject({ code: 'CONNECT_REFUSED' });
   });
 });

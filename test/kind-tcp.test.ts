@@ -18,9 +18,11 @@ const noSecrets: SecretResolver = async (name) => {
 };
 
 function tcpCheck(fields: Record<string, unknown>) {
-  return parseConfig({ ...base, checks: [{ id: 'probe', kind: 'tcp', host: '127.0.0.1', timeout: '3s', ...fields }] }).checks[0]!;
+  return parseConfig({ ...base, checks: [{ id: 'probe', kind: 'tcp', host: '127.0.0.1', timeout: '3s', ...fields }] })
+    .checks[0]!;
 }
-const run = (fields: Record<string, unknown>, secrets: SecretResolver = noSecrets) => runCheck(tcpCheck(fields), { region: 'eu-central-1', secrets });
+const run = (fields: Record<string, unknown>, secrets: SecretResolver = noSecrets) =>
+  runCheck(tcpCheck(fields), { region: 'eu-central-1', secrets });
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -75,12 +77,18 @@ async function freePort(): Promise<number> {
 describe('tcp kind: a healthy target', () => {
   it('reads an SMTP banner and matches expect', async () => {
     const port = await serve((s) => s.write('220 mail.shop.test ESMTP ready\r\n'));
-    const r = await run({ port, expect: '^220 ', assertions: [{ source: 'response', comparison: 'contains', target: 'ESMTP' }] });
+    const r = await run({
+      port,
+      expect: '^220 ',
+      assertions: [{ source: 'response', comparison: 'contains', target: 'ESMTP' }],
+    });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('pass');
     expect(r.kind).toBe('tcp');
     expect(Object.keys(r.timings).sort()).toEqual(['connect', 'response', 'total']);
-    expect(r.assertions).toEqual([expect.objectContaining({ source: 'response', pass: true, actual: '220 mail.shop.test ESMTP ready\r\n' })]);
+    expect(r.assertions).toEqual([
+      expect.objectContaining({ source: 'response', pass: true, actual: '220 mail.shop.test ESMTP ready\r\n' }),
+    ]);
     expect(r.details).toMatchObject({ host: '127.0.0.1', port, response: '220 mail.shop.test ESMTP ready\r\n' });
   });
 
@@ -97,7 +105,12 @@ describe('tcp kind: a healthy target', () => {
 
   it('sends a line and expects the reply (Redis PING → PONG)', async () => {
     const port = await serve(redisLike);
-    const r = await run({ port, send: 'PING', expect: '^\\+PONG', assertions: [{ source: 'latency', comparison: 'lessThan', target: 3000 }] });
+    const r = await run({
+      port,
+      send: 'PING',
+      expect: '^\\+PONG',
+      assertions: [{ source: 'latency', comparison: 'lessThan', target: 3000 }],
+    });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('pass');
     expect(r.assertions[0]).toMatchObject({ source: 'latency', pass: true });
@@ -106,9 +119,17 @@ describe('tcp kind: a healthy target', () => {
 
   it('without expect, one line is the reply and assertions judge it', async () => {
     const port = await serve(redisLike);
-    const ok = await run({ port, send: 'PING', assertions: [{ source: 'response', comparison: 'matches', target: '^\\+PONG' }] });
+    const ok = await run({
+      port,
+      send: 'PING',
+      assertions: [{ source: 'response', comparison: 'matches', target: '^\\+PONG' }],
+    });
     expect(ok.status).toBe('pass');
-    const bad = await run({ port, send: 'FLUSHALL', assertions: [{ source: 'response', comparison: 'matches', target: '^\\+PONG' }] });
+    const bad = await run({
+      port,
+      send: 'FLUSHALL',
+      assertions: [{ source: 'response', comparison: 'matches', target: '^\\+PONG' }],
+    });
     expect(bad.status).toBe('fail');
     expect(bad.error).toMatchObject({ code: 'ASSERTION' });
     expect(bad.error!.message).toContain('response matches');
@@ -125,7 +146,11 @@ describe('tcp kind: a healthy target', () => {
     const port = await serve((s) => s.write('220 hi\r\n'));
     const dns = await startDnsServer({ records: [{ name: 'mail.shop.test', type: 'A', data: '127.0.0.1' }] });
     cleanups.push(() => dns.close());
-    const r = await runCheck(tcpCheck({ host: 'mail.shop.test', port, expect: '^220' }), { region: 'eu-central-1', secrets: noSecrets, lookup: loopbackLookup(dns.port) });
+    const r = await runCheck(tcpCheck({ host: 'mail.shop.test', port, expect: '^220' }), {
+      region: 'eu-central-1',
+      secrets: noSecrets,
+      lookup: loopbackLookup(dns.port),
+    });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('pass');
     expect(Object.keys(r.timings).sort()).toEqual(['connect', 'dns', 'response', 'total']);
@@ -144,7 +169,11 @@ describe('tcp kind: a misbehaving target', () => {
   it('an unknown host name: DNS', async () => {
     const dns = await startDnsServer({ records: [{ name: 'mail.shop.test', type: 'A', data: '127.0.0.1' }] });
     cleanups.push(() => dns.close());
-    const r = await runCheck(tcpCheck({ host: 'nowhere.shop.test', port: 25 }), { region: 'eu-central-1', secrets: noSecrets, lookup: loopbackLookup(dns.port) });
+    const r = await runCheck(tcpCheck({ host: 'nowhere.shop.test', port: 25 }), {
+      region: 'eu-central-1',
+      secrets: noSecrets,
+      lookup: loopbackLookup(dns.port),
+    });
     expect(r.status).toBe('fail');
     expect(r.error).toMatchObject({ code: 'DNS', message: expect.stringContaining('nowhere.shop.test') });
   });
@@ -209,9 +238,16 @@ describe('tcp kind: a misbehaving target', () => {
     const fillers: net.Socket[] = [];
     beforeAll(async () => {
       // A listener that never accepts, with a full backlog: the kernel drops further SYNs.
-      py = spawn('python3', ['-c', "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()"], {
-        stdio: ['pipe', 'pipe', 'ignore'],
-      });
+      py = spawn(
+        'python3',
+        [
+          '-c',
+          "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()",
+        ],
+        {
+          stdio: ['pipe', 'pipe', 'ignore'],
+        },
+      );
       port = await new Promise<number>((resolve, reject) => {
         py!.on('error', reject);
         py!.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
@@ -295,8 +331,12 @@ describe('tcp kind over TLS', () => {
 describe('tcp kind: secrets', () => {
   it('a secret send line never shows in the result, even when the server echoes it', async () => {
     const port = await serve(redisLike);
-    const secrets: SecretResolver = async (name) => (name === 'redis-password' ? 's3cr3t-pa55' : Promise.reject(new Error('unknown')));
-    const r = await run({ port, send: ['AUTH ', { secret: 'redis-password' }], expect: '^\\+OK', timeout: '1s' }, secrets);
+    const secrets: SecretResolver = async (name) =>
+      name === 'redis-password' ? 's3cr3t-pa55' : Promise.reject(new Error('unknown'));
+    const r = await run(
+      { port, send: ['AUTH ', { secret: 'redis-password' }], expect: '^\\+OK', timeout: '1s' },
+      secrets,
+    );
     expect(r.error!.code).toBe('ASSERTION');
     expect(JSON.stringify(r)).not.toContain('s3cr3t-pa55');
   });
@@ -317,21 +357,38 @@ describe('tcp kind: config diagnostics', () => {
     const d = diagnose({ host: undefined, port: 70000 });
     expect(d).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ path: 'checks[0] "probe".port', message: expect.stringContaining('from 1 to 65535') }),
+        expect.objectContaining({
+          path: 'checks[0] "probe".port',
+          message: expect.stringContaining('from 1 to 65535'),
+        }),
         expect.objectContaining({ path: 'checks[0] "probe".host', message: expect.stringContaining('required') }),
       ]),
     );
-    expect(diagnose({ host: 'a', port: '25' })[0]).toMatchObject({ path: 'checks[0] "probe".port', hint: 'write 25 without quotes' });
+    expect(diagnose({ host: 'a', port: '25' })[0]).toMatchObject({
+      path: 'checks[0] "probe".port',
+      hint: 'write 25 without quotes',
+    });
   });
 
   it('rejects a URL as host, a bad regular expression, unknown keys and bad tls options', () => {
-    const d = diagnose({ host: 'smtp://mail.shop.test:25', port: 25, expect: '(', tsl: true, tls: { servername: 'x', insecur: true } });
+    const d = diagnose({
+      host: 'smtp://mail.shop.test:25',
+      port: 25,
+      expect: '(',
+      tsl: true,
+      tls: { servername: 'x', insecur: true },
+    });
     const paths = d.map((x) => x.path);
     expect(paths).toEqual(
       expect.arrayContaining(['checks[0] "probe".host', 'checks[0] "probe".tsl', 'checks[0] "probe".tls.insecur']),
     );
     expect(d.find((x) => x.path.endsWith('.host'))!.hint).toContain('mail.shop.test');
-    expect(diagnose({ host: 'a', port: 1, expect: '(' })).toEqual([expect.objectContaining({ path: 'checks[0] "probe".expect', message: expect.stringContaining('regular expression') })]);
+    expect(diagnose({ host: 'a', port: 1, expect: '(' })).toEqual([
+      expect.objectContaining({
+        path: 'checks[0] "probe".expect',
+        message: expect.stringContaining('regular expression'),
+      }),
+    ]);
   });
 
   it('rejects assertion sources the kind does not have', () => {

@@ -22,8 +22,12 @@ const noSecrets: SecretResolver = async (name) => {
   throw new Error(`no secret ${name}`);
 };
 const tlsCheck = (fields: Record<string, unknown>) =>
-  parseConfig({ ...base, checks: [{ id: 'cert', kind: 'tls', host: '127.0.0.1', servername: 'shop.test', timeout: '3s', ...fields }] }).checks[0]!;
-const run = (fields: Record<string, unknown>) => runCheck(tlsCheck(fields), { region: 'eu-central-1', secrets: noSecrets });
+  parseConfig({
+    ...base,
+    checks: [{ id: 'cert', kind: 'tls', host: '127.0.0.1', servername: 'shop.test', timeout: '3s', ...fields }],
+  }).checks[0]!;
+const run = (fields: Record<string, unknown>) =>
+  runCheck(tlsCheck(fields), { region: 'eu-central-1', secrets: noSecrets });
 
 let ca: Pem;
 let otherCa: Pem;
@@ -133,7 +137,11 @@ describe('tls kind: expiry', () => {
     expect(r.error!.code).toBe('TLS');
     expect(r.error!.message).toMatch(/expired 2d ago/);
     expect(r.metrics.DaysToExpiry).toBeLessThan(-1);
-    expect(r.details).toMatchObject({ subject: 'CN=shop.test, O=Shop Test', trusted: false, authorizationError: 'CERT_HAS_EXPIRED' });
+    expect(r.details).toMatchObject({
+      subject: 'CN=shop.test, O=Shop Test',
+      trusted: false,
+      authorizationError: 'CERT_HAS_EXPIRED',
+    });
   });
 });
 
@@ -143,7 +151,11 @@ describe('tls kind: trust and host name', () => {
     const r = await run({ port, ca: ca.cert });
     expect(r.error!.code).toBe('TLS');
     expect(r.error!.message).toContain('self-signed');
-    expect(r.details).toMatchObject({ trusted: false, authorizationError: 'DEPTH_ZERO_SELF_SIGNED_CERT', daysToExpiry: expect.any(Number) });
+    expect(r.details).toMatchObject({
+      trusted: false,
+      authorizationError: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+      daysToExpiry: expect.any(Number),
+    });
     expect(r.metrics.DaysToExpiry).toBeGreaterThan(59);
   });
 
@@ -180,7 +192,10 @@ describe('tls kind: trust and host name', () => {
 
   it('an IP address host is matched against IP subject alternative names', async () => {
     const port = await serveCert(certs.ipOnly!);
-    const ok = await runCheck(tlsCheck({ port, ca: ca.cert, servername: undefined }), { region: 'eu-central-1', secrets: noSecrets });
+    const ok = await runCheck(tlsCheck({ port, ca: ca.cert, servername: undefined }), {
+      region: 'eu-central-1',
+      secrets: noSecrets,
+    });
     expect(ok.error).toBeUndefined();
     expect(ok.status).toBe('pass');
   });
@@ -200,7 +215,11 @@ describe('tls kind: trust and host name', () => {
     const port = await listen(server);
     const dns = await startDnsServer({ records: [{ name: 'shop.test', type: 'A', data: '127.0.0.1' }] });
     cleanups.push(() => dns.close());
-    const r = await runCheck(tlsCheck({ host: 'shop.test', servername: undefined, port, ca: ca.cert }), { region: 'eu-central-1', secrets: noSecrets, lookup: loopbackLookup(dns.port) });
+    const r = await runCheck(tlsCheck({ host: 'shop.test', servername: undefined, port, ca: ca.cert }), {
+      region: 'eu-central-1',
+      secrets: noSecrets,
+      lookup: loopbackLookup(dns.port),
+    });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('pass');
     expect(Object.keys(r.timings).sort()).toEqual(['connect', 'dns', 'tls', 'total']);
@@ -219,7 +238,9 @@ describe('tls kind: trust and host name', () => {
 describe('tls kind: a misbehaving target', () => {
   it('refused: CONNECT_REFUSED', async () => {
     const s = net.createServer();
-    const port = await new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((r) =>
+      s.listen(0, '127.0.0.1', () => r((s.address() as net.AddressInfo).port)),
+    );
     await new Promise((r) => s.close(r));
     const r = await run({ port });
     expect(r.error!.code).toBe('CONNECT_REFUSED');
@@ -254,8 +275,22 @@ describe('tls kind: alarms through the seam', () => {
     const check = tlsCheck({ port: 8443 }) as ValidatedTlsCheck;
     const alarms = tlsKind.alarms!(check);
     expect(alarms).toEqual([
-      expect.objectContaining({ metric: 'DaysToExpiry', comparison: 'LessThanThreshold', threshold: 21, severity: 'warning', acrossRegions: 'min', statistic: 'Minimum' }),
-      expect.objectContaining({ metric: 'DaysToExpiry', comparison: 'LessThanThreshold', threshold: 7, severity: 'critical', acrossRegions: 'min', statistic: 'Minimum' }),
+      expect.objectContaining({
+        metric: 'DaysToExpiry',
+        comparison: 'LessThanThreshold',
+        threshold: 21,
+        severity: 'warning',
+        acrossRegions: 'min',
+        statistic: 'Minimum',
+      }),
+      expect.objectContaining({
+        metric: 'DaysToExpiry',
+        comparison: 'LessThanThreshold',
+        threshold: 7,
+        severity: 'critical',
+        acrossRegions: 'min',
+        statistic: 'Minimum',
+      }),
     ]);
     expect(alarms[0]!.description).toContain('127.0.0.1:8443');
     const own = tlsKind.alarms!(tlsCheck({ warnDays: 30, failDays: 10 }) as ValidatedTlsCheck);
@@ -275,13 +310,21 @@ describe('tls kind: config diagnostics', () => {
   });
 
   it('failDays must be below warnDays', () => {
-    expect(diagnose({ warnDays: 7, failDays: 14 })).toEqual([expect.objectContaining({ path: 'checks[0] "cert".failDays', message: '14 is not below warnDays 7' })]);
-    expect(diagnose({ failDays: 30 })).toEqual([expect.objectContaining({ message: '30 is not below warnDays 21', hint: expect.stringContaining('default 21') })]);
+    expect(diagnose({ warnDays: 7, failDays: 14 })).toEqual([
+      expect.objectContaining({ path: 'checks[0] "cert".failDays', message: '14 is not below warnDays 7' }),
+    ]);
+    expect(diagnose({ failDays: 30 })).toEqual([
+      expect.objectContaining({ message: '30 is not below warnDays 21', hint: expect.stringContaining('default 21') }),
+    ]);
   });
 
   it('rejects a bad port, a URL host and unknown keys, each with its path', () => {
     const d = diagnose({ host: 'https://shop.test', port: 0, warnDay: 3 });
-    expect(d.map((x) => x.path).sort()).toEqual(['checks[0] "cert".host', 'checks[0] "cert".port', 'checks[0] "cert".warnDay']);
+    expect(d.map((x) => x.path).sort()).toEqual([
+      'checks[0] "cert".host',
+      'checks[0] "cert".port',
+      'checks[0] "cert".warnDay',
+    ]);
     expect(d.find((x) => x.path.endsWith('warnDay'))!.hint).toBe('did you mean "warnDays"?');
   });
 });
@@ -292,15 +335,42 @@ describe('the connection kinds in a typed config', () => {
       ...base,
       checks: [
         { id: 'mail', kind: 'tcp', host: 'mail.shop.test', port: 25, expect: '^220 ' },
-        { id: 'redis', kind: 'tcp', host: '10.0.0.5', port: 6379, tls: { servername: 'redis.shop.test' }, send: ['AUTH ', { secret: 'redis-password' }, '\r\nPING'], expect: '^\\+PONG' },
-        { id: 'shop-dns', kind: 'dns', name: 'shop.test', type: 'MX', server: '10.0.0.2:53', assertions: [{ source: 'answer', comparison: 'contains', target: '10 mx1.shop.test' }] },
+        {
+          id: 'redis',
+          kind: 'tcp',
+          host: '10.0.0.5',
+          port: 6379,
+          tls: { servername: 'redis.shop.test' },
+          send: ['AUTH ', { secret: 'redis-password' }, '\r\nPING'],
+          expect: '^\\+PONG',
+        },
+        {
+          id: 'shop-dns',
+          kind: 'dns',
+          name: 'shop.test',
+          type: 'MX',
+          server: '10.0.0.2:53',
+          assertions: [{ source: 'answer', comparison: 'contains', target: '10 mx1.shop.test' }],
+        },
         { id: 'shop-cert', kind: 'tls', host: 'shop.test', warnDays: 30, failDays: 10 },
         {
           id: 'shop-cart',
           kind: 'multistep',
           steps: [
-            { name: 'login', request: { url: 'https://shop.test/api/login', method: 'POST', headers: { 'x-api-key': { secret: 'shop-api-key' } } }, extract: { token: '$.token' } },
-            { name: 'cart', request: { url: 'https://shop.test/api/cart', headers: { authorization: 'Bearer {{vars.token}}' } }, assertions: [{ source: 'status', comparison: 'equals', target: 200 }] },
+            {
+              name: 'login',
+              request: {
+                url: 'https://shop.test/api/login',
+                method: 'POST',
+                headers: { 'x-api-key': { secret: 'shop-api-key' } },
+              },
+              extract: { token: '$.token' },
+            },
+            {
+              name: 'cart',
+              request: { url: 'https://shop.test/api/cart', headers: { authorization: 'Bearer {{vars.token}}' } },
+              assertions: [{ source: 'status', comparison: 'equals', target: 200 }],
+            },
           ],
         },
       ],

@@ -44,11 +44,20 @@ let cw: AwsCapture;
 const clients: CloudWatchClient[] = [];
 /** SDK retries off: the sink's own retries are what is observed. */
 function client(endpoint = cw.endpoint) {
-  const c = new CloudWatchClient({ endpoint, region: HOME, credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' }, maxAttempts: 1 });
+  const c = new CloudWatchClient({
+    endpoint,
+    region: HOME,
+    credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' },
+    maxAttempts: 1,
+  });
   clients.push(c);
   return c;
 }
-const datums = (): WireDatum[] => cw.calls('PutMetricData').filter((c) => c.answer === 'ok').flatMap((c) => c.body.MetricData as WireDatum[]);
+const datums = (): WireDatum[] =>
+  cw
+    .calls('PutMetricData')
+    .filter((c) => c.answer === 'ok')
+    .flatMap((c) => c.body.MetricData as WireDatum[]);
 const dims = (d: WireDatum) => Object.fromEntries(d.Dimensions.map((x) => [x.Name, x.Value]));
 
 beforeAll(async () => {
@@ -63,7 +72,15 @@ afterAll(() => cw.close());
 describe('CloudWatchMetricSink', () => {
   it('publishes Failed, Duration and the runner health with exact names, dimensions, values, units and timestamps', async () => {
     const sink = new CloudWatchMetricSink({ client: client(), project: 'shop' });
-    const report = await sink.publish([result('shop-home'), result('shop-api', 'fail', { durationMs: 10_000 }), result('blog', 'degraded', { durationMs: 1_500 })], 'us-east-1', PASS_AT);
+    const report = await sink.publish(
+      [
+        result('shop-home'),
+        result('shop-api', 'fail', { durationMs: 10_000 }),
+        result('blog', 'degraded', { durationMs: 1_500 }),
+      ],
+      'us-east-1',
+      PASS_AT,
+    );
     expect(report).toEqual({ published: 6, failed: [] });
 
     const calls = cw.calls('PutMetricData');
@@ -92,15 +109,37 @@ describe('CloudWatchMetricSink', () => {
 
     const health = sent.filter((d) => d.MetricName === 'RunnerHealth');
     expect(health).toHaveLength(1);
-    expect(health[0]).toMatchObject({ Value: 1, Unit: 'Count', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'us-east-1' }] });
+    expect(health[0]).toMatchObject({
+      Value: 1,
+      Unit: 'Count',
+      Dimensions: [
+        { Name: 'Project', Value: 'shop' },
+        { Name: 'Region', Value: 'us-east-1' },
+      ],
+    });
     expect(health[0]!.Timestamp * 1000).toBe(PASS_AT.getTime());
   });
 
   it('publishes the runner health alone when no check was due', async () => {
-    const report = await new CloudWatchMetricSink({ client: client(), project: 'shop', namespace: 'Custom/Ns' }).publish([], 'ap-southeast-2', PASS_AT);
+    const report = await new CloudWatchMetricSink({
+      client: client(),
+      project: 'shop',
+      namespace: 'Custom/Ns',
+    }).publish([], 'ap-southeast-2', PASS_AT);
     expect(report).toEqual({ published: 1, failed: [] });
     expect(cw.calls('PutMetricData')[0]!.body.Namespace).toBe('Custom/Ns');
-    expect(datums()).toEqual([{ MetricName: 'RunnerHealth', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'ap-southeast-2' }], Timestamp: PASS_AT.getTime() / 1000, Value: 1, Unit: 'Count' }]);
+    expect(datums()).toEqual([
+      {
+        MetricName: 'RunnerHealth',
+        Dimensions: [
+          { Name: 'Project', Value: 'shop' },
+          { Name: 'Region', Value: 'ap-southeast-2' },
+        ],
+        Timestamp: PASS_AT.getTime() / 1000,
+        Value: 1,
+        Unit: 'Count',
+      },
+    ]);
   });
 
   it('publishes a kind metric with the unit its kind declares, None when undeclared', async () => {
@@ -117,8 +156,17 @@ describe('CloudWatchMetricSink', () => {
       PASS_AT,
     );
     const sent = datums();
-    const find = (name: string, checkId: string) => sent.find((d) => d.MetricName === name && dims(d).CheckId === checkId);
-    expect(find('TransitTime', 'mail')).toMatchObject({ Value: 812, Unit: 'Milliseconds', Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'CheckId', Value: 'mail' }, { Name: 'Region', Value: 'us-east-1' }] });
+    const find = (name: string, checkId: string) =>
+      sent.find((d) => d.MetricName === name && dims(d).CheckId === checkId);
+    expect(find('TransitTime', 'mail')).toMatchObject({
+      Value: 812,
+      Unit: 'Milliseconds',
+      Dimensions: [
+        { Name: 'Project', Value: 'shop' },
+        { Name: 'CheckId', Value: 'mail' },
+        { Name: 'Region', Value: 'us-east-1' },
+      ],
+    });
     expect(find('Unknown', 'mail')).toMatchObject({ Value: 3, Unit: 'None' });
     expect(find('TransitTime', 'web')).toMatchObject({ Value: 5, Unit: 'None' });
     // CloudWatch rejects NaN/Infinity (and with them the whole call): they are left out.
@@ -128,13 +176,21 @@ describe('CloudWatchMetricSink', () => {
   });
 
   it('uses the probe registry for units by default (http declares none)', async () => {
-    await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish([result('web', 'pass', { metrics: { TransitTime: 812 } })], 'us-east-1', PASS_AT);
+    await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish(
+      [result('web', 'pass', { metrics: { TransitTime: 812 } })],
+      'us-east-1',
+      PASS_AT,
+    );
     expect(datums().find((d) => d.MetricName === 'TransitTime')).toMatchObject({ Value: 812, Unit: 'None' });
   });
 
   it('splits 1,200 results into calls of at most 1,000 datums, each result within one call', async () => {
     const results = Array.from({ length: 1_200 }, (_, i) => result(`check-${i}`, i % 10 ? 'pass' : 'fail'));
-    const report = await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish(results, 'us-east-1', PASS_AT);
+    const report = await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish(
+      results,
+      'us-east-1',
+      PASS_AT,
+    );
     // 1,080 passing results × (Failed + Duration) + 120 failed × Failed + the runner health.
     expect(report).toEqual({ published: 2_281, failed: [] });
 
@@ -153,7 +209,10 @@ describe('CloudWatchMetricSink', () => {
     expect(sent.filter((d) => d.MetricName === 'Failed' && d.Value === 1)).toHaveLength(120);
     for (const c of calls) {
       const ids = new Set((c.body.MetricData as WireDatum[]).map((d) => dims(d).CheckId).filter(Boolean));
-      for (const id of ids) expect((c.body.MetricData as WireDatum[]).filter((d) => dims(d).CheckId === id)).toHaveLength(Number(id.split('-')[1]) % 10 ? 2 : 1);
+      for (const id of ids)
+        expect((c.body.MetricData as WireDatum[]).filter((d) => dims(d).CheckId === id)).toHaveLength(
+          Number(id.split('-')[1]) % 10 ? 2 : 1,
+        );
     }
   });
 
@@ -161,7 +220,11 @@ describe('CloudWatchMetricSink', () => {
     const long = (i: number) => `${String(i).padStart(4, '0')}-${'x'.repeat(1_000)}`;
     // 901 datums would fit one call by count, but at ~1.1 KB each not by size.
     const results = Array.from({ length: 450 }, (_, i) => result(long(i)));
-    const report = await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish(results, 'us-east-1', PASS_AT);
+    const report = await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish(
+      results,
+      'us-east-1',
+      PASS_AT,
+    );
     expect(report).toEqual({ published: 901, failed: [] });
     const calls = cw.calls('PutMetricData');
     expect(calls.length).toBe(2);
@@ -195,7 +258,12 @@ describe('CloudWatchMetricSink', () => {
     // Calls run in parallel; the first to arrive fails for good (non-retryable), the others pass.
     cw.failNext(1, 'invalid');
     const results = Array.from({ length: 1_200 }, (_, i) => result(`c${i}`));
-    const report = await new CloudWatchMetricSink({ client: client(), project: 'shop', maxAttempts: 3, retryBaseMs: 1 }).publish(results, 'us-east-1', PASS_AT);
+    const report = await new CloudWatchMetricSink({
+      client: client(),
+      project: 'shop',
+      maxAttempts: 3,
+      retryBaseMs: 1,
+    }).publish(results, 'us-east-1', PASS_AT);
     const calls = cw.calls('PutMetricData');
     expect(calls).toHaveLength(3); // not retried: a 400 that is not throttling fails the same way again
     const failedCall = calls.find((c) => c.answer === 'invalid')!;
@@ -206,14 +274,30 @@ describe('CloudWatchMetricSink', () => {
   });
 
   it('a dead endpoint: every check id in failed, no throw', async () => {
-    const sink = new CloudWatchMetricSink({ client: client(`http://127.0.0.1:${await freePort()}`), project: 'shop', maxAttempts: 2, retryBaseMs: 1 });
+    const sink = new CloudWatchMetricSink({
+      client: client(`http://127.0.0.1:${await freePort()}`),
+      project: 'shop',
+      maxAttempts: 2,
+      retryBaseMs: 1,
+    });
     const report = await sink.publish([result('a'), result('b')], 'us-east-1', PASS_AT);
-    expect(report).toEqual({ published: 0, failed: [expect.objectContaining({ checkId: 'a' }), expect.objectContaining({ checkId: 'b' })] });
+    expect(report).toEqual({
+      published: 0,
+      failed: [expect.objectContaining({ checkId: 'a' }), expect.objectContaining({ checkId: 'b' })],
+    });
     expect(report.failed[0]!.reason).toMatch(/ECONNREFUSED|connect/i);
   });
 
   it('publishes a runner health of 0 when the pass could not store its results', async () => {
-    await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish([result('a')], 'us-east-1', PASS_AT, { runnerHealthy: false });
-    expect(datums().find((d) => d.MetricName === 'RunnerHealth')).toMatchObject({ Value: 0, Dimensions: [{ Name: 'Project', Value: 'shop' }, { Name: 'Region', Value: 'us-east-1' }] });
+    await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish([result('a')], 'us-east-1', PASS_AT, {
+      runnerHealthy: false,
+    });
+    expect(datums().find((d) => d.MetricName === 'RunnerHealth')).toMatchObject({
+      Value: 0,
+      Dimensions: [
+        { Name: 'Project', Value: 'shop' },
+        { Name: 'Region', Value: 'us-east-1' },
+      ],
+    });
   });
 });

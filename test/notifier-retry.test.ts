@@ -52,14 +52,27 @@ const lines: Array<{ level: string; message: string; fields: Record<string, unkn
 
 const retryQueueUrl = () => `${sqs.url}/${ACCOUNT}/shop-watchpost-webhook-retries`;
 const dlqUrl = () => `${sqs.url}/${ACCOUNT}/shop-watchpost-webhook-given-up`;
-const sends = () => sqs.requests.filter((r) => r.target === 'AmazonSQS.SendMessage').map((r) => r.body as { QueueUrl: string; MessageBody: string; DelaySeconds?: number });
+const sends = () =>
+  sqs.requests
+    .filter((r) => r.target === 'AmazonSQS.SendMessage')
+    .map((r) => r.body as { QueueUrl: string; MessageBody: string; DelaySeconds?: number });
 
 function sqsOk(req: CapturedRequest): CaptureReply {
-  return { json: { MessageId: `m-${sqs.requests.length}`, MD5OfMessageBody: createHash('md5').update(String(req.body.MessageBody)).digest('hex') } };
+  return {
+    json: {
+      MessageId: `m-${sqs.requests.length}`,
+      MD5OfMessageBody: createHash('md5').update(String(req.body.MessageBody)).digest('hex'),
+    },
+  };
 }
 
 const sqsEvent = (...bodies: string[]) => ({
-  Records: bodies.map((body, n) => ({ messageId: `rec-${n}-${clock}`, body, eventSource: 'aws:sqs', attributes: { ApproximateReceiveCount: '1' } })),
+  Records: bodies.map((body, n) => ({
+    messageId: `rec-${n}-${clock}`,
+    body,
+    eventSource: 'aws:sqs',
+    attributes: { ApproximateReceiveCount: '1' },
+  })),
 });
 
 function alarmEvent(key: string, at: string): AlarmStateChangeEvent {
@@ -70,7 +83,12 @@ function alarmEvent(key: string, at: string): AlarmStateChangeEvent {
     source: 'aws.cloudwatch',
     time: at,
     region: 'eu-central-1',
-    detail: { alarmName: name, state: { value: 'ALARM', timestamp: at.replace('Z', '+0000') }, previousState: { value: 'OK' }, configuration: { metrics: [] } },
+    detail: {
+      alarmName: name,
+      state: { value: 'ALARM', timestamp: at.replace('Z', '+0000') },
+      previousState: { value: 'OK' },
+      configuration: { metrics: [] },
+    },
   };
 }
 
@@ -95,15 +113,30 @@ const noSecret = (text: string) => {
 
 beforeAll(async () => {
   const certs = makeTestCerts();
-  [ddb, sns, hook, pd] = await Promise.all([startDynamoDbLocal(), startSnsCapture(), startFlakyWebhook(certs), startHttpsReceiver(certs)]);
+  [ddb, sns, hook, pd] = await Promise.all([
+    startDynamoDbLocal(),
+    startSnsCapture(),
+    startFlakyWebhook(certs),
+    startHttpsReceiver(certs),
+  ]);
   agent = pd.agent;
-  secrets = { 'watchpost/itsm-token': `Bearer ${TOKEN}`, 'watchpost/itsm-url': `${hook.url}/itsm?token=${URL_TOKEN}`, 'watchpost/pagerduty': PD_KEY };
+  secrets = {
+    'watchpost/itsm-token': `Bearer ${TOKEN}`,
+    'watchpost/itsm-url': `${hook.url}/itsm?token=${URL_TOKEN}`,
+    'watchpost/pagerduty': PD_KEY,
+  };
   sm = await startCapture((req) => {
     const id = String(req.body.SecretId);
-    return id in secrets ? { json: { Name: id, SecretString: secrets[id] } } : { error: 'ResourceNotFoundException', message: 'not found' };
+    return id in secrets
+      ? { json: { Name: id, SecretString: secrets[id] } }
+      : { error: 'ResourceNotFoundException', message: 'not found' };
   });
   sqs = await startCapture(sqsOk);
-  home = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
+  home = new DynamoDBClient({
+    endpoint: ddb.endpoint,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' },
+  });
   await ensureTable(home, TABLE);
   config = parseConfig({
     project: 'shop',
@@ -112,8 +145,19 @@ beforeAll(async () => {
     notify: {
       critical: { sms: ['+4915112345678'] },
       webhooks: [
-        { name: 'pagerduty', format: 'pagerduty', url: `${pd.url}/pd/v2/enqueue`, routingKey: { secret: 'watchpost/pagerduty' }, severity: ['critical'] },
-        { name: 'itsm', format: 'generic', url: { secret: 'watchpost/itsm-url' }, headers: { authorization: { secret: 'watchpost/itsm-token' } } },
+        {
+          name: 'pagerduty',
+          format: 'pagerduty',
+          url: `${pd.url}/pd/v2/enqueue`,
+          routingKey: { secret: 'watchpost/pagerduty' },
+          severity: ['critical'],
+        },
+        {
+          name: 'itsm',
+          format: 'generic',
+          url: { secret: 'watchpost/itsm-url' },
+          headers: { authorization: { secret: 'watchpost/itsm-token' } },
+        },
       ],
     },
     checks: [
@@ -141,7 +185,10 @@ beforeAll(async () => {
   });
   const mod = await import('../functions/notifier/index');
   const log = Object.fromEntries(
-    (['debug', 'info', 'warn', 'error'] as const).map((level) => [level, (message: string, fields: Record<string, unknown> = {}) => void lines.push({ level, message, fields })]),
+    (['debug', 'info', 'warn', 'error'] as const).map((level) => [
+      level,
+      (message: string, fields: Record<string, unknown> = {}) => void lines.push({ level, message, fields }),
+    ]),
   ) as unknown as NotifierDeps['log'];
   // The production wiring; webhooks trust the test CAs and retry fast, the clock is the test's.
   deps = { ...mod.init(), deliver: { dispatcher: agent, backoffMs: 5 }, now: () => clock, log };
@@ -180,7 +227,13 @@ describe('webhook retries', () => {
     const [first] = sends();
     expect(sends()).toHaveLength(1);
     expect(first).toMatchObject({ QueueUrl: retryQueueUrl(), DelaySeconds: 15 });
-    expect(JSON.parse(first!.MessageBody)).toMatchObject({ v: 1, webhook: 'itsm', action: 'trigger', tries: 1, incident: { dedupKey: 'watchpost/shop/down:shop-cart' } });
+    expect(JSON.parse(first!.MessageBody)).toMatchObject({
+      v: 1,
+      webhook: 'itsm',
+      action: 'trigger',
+      tries: 1,
+      incident: { dedupKey: 'watchpost/shop/down:shop-cart' },
+    });
     noSecret(JSON.stringify(sqs.requests.map((r) => r.body)));
 
     // Back, but answering 503 and echoing the token: tried again, queued with a longer delay.
@@ -189,7 +242,10 @@ describe('webhook retries', () => {
     expect(await handler(sqsEvent(first!.MessageBody))).toEqual({ batchItemFailures: [] });
     const second = sends()[1]!;
     expect(second).toMatchObject({ QueueUrl: retryQueueUrl(), DelaySeconds: 30 });
-    expect(JSON.parse(second.MessageBody)).toMatchObject({ tries: 2, lastError: expect.stringMatching(/^HTTP 503: unavailable for \*\*\*/) });
+    expect(JSON.parse(second.MessageBody)).toMatchObject({
+      tries: 2,
+      lastError: expect.stringMatching(/^HTTP 503: unavailable for \*\*\*/),
+    });
     expect(hook.requests.length).toBeGreaterThan(0);
 
     // Up again: delivered, nothing more queued.
@@ -197,7 +253,11 @@ describe('webhook retries', () => {
     clock += 30_000;
     await handler(sqsEvent(second.MessageBody));
     expect(sends()).toHaveLength(2);
-    expect(hook.requests.at(-1)!.json).toMatchObject({ event: 'trigger', dedupKey: 'watchpost/shop/down:shop-cart', id: JSON.parse(first!.MessageBody).id });
+    expect(hook.requests.at(-1)!.json).toMatchObject({
+      event: 'trigger',
+      dedupKey: 'watchpost/shop/down:shop-cart',
+      id: JSON.parse(first!.MessageBody).id,
+    });
     expect(hook.requests.at(-1)!.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(lines.filter((l) => l.message === 'webhook page delivered on retry')).toHaveLength(1);
 
@@ -219,15 +279,25 @@ describe('webhook retries', () => {
       clock += (last.DelaySeconds ?? 0) * 1000;
       expect(await handler(sqsEvent(last.MessageBody))).toEqual({ batchItemFailures: [] });
     }
-    const delays = sends().filter((s) => s.QueueUrl === retryQueueUrl()).map((s) => s.DelaySeconds);
+    const delays = sends()
+      .filter((s) => s.QueueUrl === retryQueueUrl())
+      .map((s) => s.DelaySeconds);
     expect(delays).toEqual([15, 30, 60, 120, 240, 480, 900]);
     expect(clock - start).toBeGreaterThanOrEqual(30 * 60_000);
     const dead = sends().at(-1)!;
     expect(dead.QueueUrl).toBe(dlqUrl());
-    expect(JSON.parse(dead.MessageBody)).toMatchObject({ webhook: 'itsm', tries: 8, reason: 'not delivered in 8 tries over 30 minutes', incident: { dedupKey: 'watchpost/shop/down:search' } });
+    expect(JSON.parse(dead.MessageBody)).toMatchObject({
+      webhook: 'itsm',
+      tries: 8,
+      reason: 'not delivered in 8 tries over 30 minutes',
+      incident: { dedupKey: 'watchpost/shop/down:search' },
+    });
     const given = lines.filter((l) => l.message === 'webhook page given up');
     expect(given).toHaveLength(1);
-    expect(given[0]).toMatchObject({ level: 'error', fields: { webhook: 'itsm', incident: 'watchpost/shop/down:search', check: 'search', tries: 8 } });
+    expect(given[0]).toMatchObject({
+      level: 'error',
+      fields: { webhook: 'itsm', incident: 'watchpost/shop/down:search', check: 'search', tries: 8 },
+    });
     noSecret(JSON.stringify(lines) + JSON.stringify(sqs.requests.map((r) => r.body)));
   });
 
@@ -239,15 +309,24 @@ describe('webhook retries', () => {
 
   it('puts the page on the dead-letter queue when the retry queue fails, and fails loudly when both do', async () => {
     await hook.down();
-    sqs.reply((req) => (req.body.QueueUrl === retryQueueUrl() ? { error: 'KmsThrottled', message: 'throttled (injected)', status: 400 } : sqsOk(req)));
+    sqs.reply((req) =>
+      req.body.QueueUrl === retryQueueUrl()
+        ? { error: 'KmsThrottled', message: 'throttled (injected)', status: 400 }
+        : sqsOk(req),
+    );
     await store.writeResults([failed('search', '2026-03-01T16:00:00.000Z')]);
     await handler(alarmEvent('down:search', '2026-03-01T16:02:00.000Z'));
-    expect(JSON.parse(sends().at(-1)!.MessageBody)).toMatchObject({ webhook: 'itsm', reason: expect.stringMatching(/^the retry queue cannot be written/) });
+    expect(JSON.parse(sends().at(-1)!.MessageBody)).toMatchObject({
+      webhook: 'itsm',
+      reason: expect.stringMatching(/^the retry queue cannot be written/),
+    });
     expect(sends().at(-1)!.QueueUrl).toBe(dlqUrl());
 
     sqs.reply(() => ({ error: 'KmsThrottled', message: 'throttled (injected)', status: 400 }));
     await store.writeResults([failed('search', '2026-03-01T17:00:00.000Z')]);
-    await expect(handler(alarmEvent('down:search', '2026-03-01T17:02:00.000Z'))).rejects.toThrow(/webhook page lost \(not queued for retry\): itsm/);
+    await expect(handler(alarmEvent('down:search', '2026-03-01T17:02:00.000Z'))).rejects.toThrow(
+      /webhook page lost \(not queued for retry\): itsm/,
+    );
     expect(sns.calls('Publish').length).toBe(2);
     expect(lines.filter((l) => l.message.startsWith('webhook page lost'))).toHaveLength(1);
   });

@@ -49,7 +49,12 @@ let dir: string;
 
 const alarmName = (key: string) => alarmSpecs(config).find((s) => s.key === key)!.name;
 
-function event(key: string, state: 'ALARM' | 'OK', at: string, previous: { value: string; at?: string } = { value: state === 'ALARM' ? 'OK' : 'ALARM' }): AlarmStateChangeEvent {
+function event(
+  key: string,
+  state: 'ALARM' | 'OK',
+  at: string,
+  previous: { value: string; at?: string } = { value: state === 'ALARM' ? 'OK' : 'ALARM' },
+): AlarmStateChangeEvent {
   const cwTime = (iso: string) => iso.replace('Z', '+0000');
   return {
     version: '0',
@@ -62,14 +67,28 @@ function event(key: string, state: 'ALARM' | 'OK', at: string, previous: { value
     resources: [`arn:aws:cloudwatch:eu-central-1:${ACCOUNT}:alarm:${alarmName(key)}`],
     detail: {
       alarmName: alarmName(key),
-      state: { value: state, reason: 'Threshold Crossed: 2 out of the last 3 datapoints were greater than or equal to the threshold (2.0).', timestamp: cwTime(at) },
-      previousState: { value: previous.value, reason: 'earlier', ...(previous.at ? { timestamp: cwTime(previous.at) } : {}) },
+      state: {
+        value: state,
+        reason: 'Threshold Crossed: 2 out of the last 3 datapoints were greater than or equal to the threshold (2.0).',
+        timestamp: cwTime(at),
+      },
+      previousState: {
+        value: previous.value,
+        reason: 'earlier',
+        ...(previous.at ? { timestamp: cwTime(previous.at) } : {}),
+      },
       configuration: { description: 'from the alarm', metrics: [] },
     },
   } as AlarmStateChangeEvent;
 }
 
-function result(checkId: string, region: string, status: CheckStatus, scheduledAt: string, extra: Partial<CheckResult> = {}): CheckResult {
+function result(
+  checkId: string,
+  region: string,
+  status: CheckStatus,
+  scheduledAt: string,
+  extra: Partial<CheckResult> = {},
+): CheckResult {
   return {
     checkId,
     kind: 'http',
@@ -82,7 +101,9 @@ function result(checkId: string, region: string, status: CheckStatus, scheduledA
     timings: { dns: 4, connect: 11, tls: 30, ttfb: 180, total: 238 },
     assertions: [],
     metrics: {},
-    ...(status === 'fail' ? { error: { code: 'ASSERTION', message: 'status is 503, expected 200' }, details: { statusCode: 503 } } : {}),
+    ...(status === 'fail'
+      ? { error: { code: 'ASSERTION', message: 'status is 503, expected 200' }, details: { statusCode: 503 } }
+      : {}),
     ...extra,
   };
 }
@@ -90,20 +111,37 @@ function result(checkId: string, region: string, status: CheckStatus, scheduledA
 /** SQS SendMessage as the SDK checks it: the answer carries the body's MD5. */
 function sqsAnswer(req: { target: string; body: Record<string, unknown> }) {
   if (req.target !== 'AmazonSQS.SendMessage') return { error: 'InvalidAction', message: req.target };
-  return { json: { MessageId: `m-${Math.random()}`, MD5OfMessageBody: createHash('md5').update(String(req.body.MessageBody)).digest('hex') } };
+  return {
+    json: {
+      MessageId: `m-${Math.random()}`,
+      MD5OfMessageBody: createHash('md5').update(String(req.body.MessageBody)).digest('hex'),
+    },
+  };
 }
 
-const published = () => sns.calls('Publish').map((c) => ({ ...c, message: JSON.parse(c.params.Message!) as Record<string, string> }));
+const published = () =>
+  sns.calls('Publish').map((c) => ({ ...c, message: JSON.parse(c.params.Message!) as Record<string, string> }));
 
 beforeAll(async () => {
-  [ddb, sns, cw, rx] = await Promise.all([startDynamoDbLocal(), startSnsCapture(), startAwsCapture(), startHttpsReceiver()]);
+  [ddb, sns, cw, rx] = await Promise.all([
+    startDynamoDbLocal(),
+    startSnsCapture(),
+    startAwsCapture(),
+    startHttpsReceiver(),
+  ]);
   sm = await startCapture((req) => {
     const id = String(req.body.SecretId);
-    return id in SECRETS ? { json: { Name: id, SecretString: SECRETS[id] } } : { error: 'ResourceNotFoundException', message: 'not found' };
+    return id in SECRETS
+      ? { json: { Name: id, SecretString: SECRETS[id] } }
+      : { error: 'ResourceNotFoundException', message: 'not found' };
   });
   sqs = await startCapture(sqsAnswer);
   // DynamoDB Local keeps one database per region (and key): use the home region's, like the notifier.
-  home = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
+  home = new DynamoDBClient({
+    endpoint: ddb.endpoint,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' },
+  });
   await ensureTable(home, TABLE);
   const raw = {
     project: 'shop',
@@ -112,14 +150,37 @@ beforeAll(async () => {
     notify: {
       critical: { sms: ['+4915112345678'], email: ['oncall@example.com'] },
       webhooks: [
-        { name: 'pagerduty', format: 'pagerduty', url: `${rx.url}/pd/v2/enqueue`, routingKey: { secret: 'watchpost/pagerduty' }, severity: ['critical'] },
-        { name: 'opsgenie', format: 'opsgenie', url: `${rx.url}/og/v2/alerts`, apiKey: { secret: 'watchpost/opsgenie' }, severity: ['critical'] },
-        { name: 'itsm', format: 'generic', url: `${rx.url}/itsm`, headers: { authorization: { secret: 'watchpost/itsm' } } },
+        {
+          name: 'pagerduty',
+          format: 'pagerduty',
+          url: `${rx.url}/pd/v2/enqueue`,
+          routingKey: { secret: 'watchpost/pagerduty' },
+          severity: ['critical'],
+        },
+        {
+          name: 'opsgenie',
+          format: 'opsgenie',
+          url: `${rx.url}/og/v2/alerts`,
+          apiKey: { secret: 'watchpost/opsgenie' },
+          severity: ['critical'],
+        },
+        {
+          name: 'itsm',
+          format: 'generic',
+          url: `${rx.url}/itsm`,
+          headers: { authorization: { secret: 'watchpost/itsm' } },
+        },
       ],
     },
     maintenance: [{ name: 'batch-window', schedule: '0 2 * * *', duration: '1h', checks: ['batch'] }],
     checks: [
-      { id: 'shop-cart', name: 'Shop: add to cart', kind: 'http', url: 'https://shop.example.com/cart', runbook: 'https://wiki.example.com/rb/cart' },
+      {
+        id: 'shop-cart',
+        name: 'Shop: add to cart',
+        kind: 'http',
+        url: 'https://shop.example.com/cart',
+        runbook: 'https://wiki.example.com/rb/cart',
+      },
       { id: 'search', kind: 'http', url: 'https://search.example.com/', severity: 'warning' },
       { id: 'batch', kind: 'http', url: 'https://batch.example.com/' },
     ],
@@ -171,7 +232,10 @@ describe('notifier handler', () => {
       result('shop-cart', 'eu-central-1', 'fail', '2026-03-01T14:02:00.000Z'),
       result('shop-cart', 'us-east-1', 'fail', '2026-03-01T14:02:00.000Z'),
       result('shop-cart', 'eu-central-1', 'fail', '2026-03-01T14:03:00.000Z'),
-      result('shop-cart', 'us-east-1', 'fail', '2026-03-01T14:03:00.000Z', { error: { code: 'TIMEOUT', message: 'no answer within 10s' }, details: {} }),
+      result('shop-cart', 'us-east-1', 'fail', '2026-03-01T14:03:00.000Z', {
+        error: { code: 'TIMEOUT', message: 'no answer within 10s' },
+        details: {},
+      }),
     ]);
     const logs = vi.spyOn(process.stdout, 'write');
     let out: any;
@@ -187,11 +251,19 @@ describe('notifier handler', () => {
     // Over the wire: one Publish to the critical topic, JSON per protocol.
     const [p, ...more] = published();
     expect(more).toEqual([]);
-    expect(p!.params).toMatchObject({ TopicArn: TOPIC('critical'), MessageStructure: 'json', Subject: 'DOWN shop-cart 2/2 regions HTTP 503 since 14:02Z [shop]' });
+    expect(p!.params).toMatchObject({
+      TopicArn: TOPIC('critical'),
+      MessageStructure: 'json',
+      Subject: 'DOWN shop-cart 2/2 regions HTTP 503 since 14:02Z [shop]',
+    });
     expect(Object.keys(p!.message).sort()).toEqual(['default', 'email', 'sms']);
-    expect(p!.message.sms).toBe('DOWN shop-cart 2/2 regions HTTP 503 since 14:02Z - status is 503, expected 200 https://wiki.example.com/rb/cart');
+    expect(p!.message.sms).toBe(
+      'DOWN shop-cart 2/2 regions HTTP 503 since 14:02Z - status is 503, expected 200 https://wiki.example.com/rb/cart',
+    );
     expect(isGsm(p!.message.sms!) && gsmLength(p!.message.sms!) <= 160).toBe(true);
-    expect(p!.message.email).toContain('is failing in 2 of 2 regions (eu-central-1, us-east-1) since 14:02Z (3m): HTTP 503.');
+    expect(p!.message.email).toContain(
+      'is failing in 2 of 2 regions (eu-central-1, us-east-1) since 14:02Z (3m): HTTP 503.',
+    );
     expect(p!.message.email).toContain('error:    ASSERTION: status is 503, expected 200');
     expect(p!.message.email).toContain('error:    TIMEOUT: no answer within 10s');
     expect(p!.message.email).toContain('2 failed runs in a row');
@@ -200,14 +272,27 @@ describe('notifier handler', () => {
 
     // Webhooks over HTTPS with their secrets; the secrets were read from Secrets Manager.
     const pd = rx.requests.find((r) => r.path === '/pd/v2/enqueue')!;
-    expect(pd.json).toMatchObject({ routing_key: SECRETS['watchpost/pagerduty'], event_action: 'trigger', dedup_key: 'watchpost/shop/down:shop-cart', payload: { severity: 'critical', component: 'shop-cart' } });
+    expect(pd.json).toMatchObject({
+      routing_key: SECRETS['watchpost/pagerduty'],
+      event_action: 'trigger',
+      dedup_key: 'watchpost/shop/down:shop-cart',
+      payload: { severity: 'critical', component: 'shop-cart' },
+    });
     const og = rx.requests.find((r) => r.path === '/og/v2/alerts')!;
     expect(og.headers.authorization).toBe(`GenieKey ${SECRETS['watchpost/opsgenie']}`);
     expect(og.json).toMatchObject({ alias: 'watchpost/shop/down:shop-cart', priority: 'P1' });
     const itsm = rx.requests.find((r) => r.path === '/itsm')!;
     expect(itsm.headers.authorization).toBe(SECRETS['watchpost/itsm']);
-    expect(itsm.json).toMatchObject({ event: 'trigger', status: 'DOWN', affectedRegions: ['eu-central-1', 'us-east-1'] });
-    expect(sm.requests.map((r) => r.body.SecretId).sort()).toEqual(['watchpost/itsm', 'watchpost/opsgenie', 'watchpost/pagerduty']);
+    expect(itsm.json).toMatchObject({
+      event: 'trigger',
+      status: 'DOWN',
+      affectedRegions: ['eu-central-1', 'us-east-1'],
+    });
+    expect(sm.requests.map((r) => r.body.SecretId).sort()).toEqual([
+      'watchpost/itsm',
+      'watchpost/opsgenie',
+      'watchpost/pagerduty',
+    ]);
 
     // No secret in the page, the logs or the handler's answer.
     expect(logged).toContain('"message":"paged"');
@@ -226,19 +311,37 @@ describe('notifier handler', () => {
   });
 
   it('announces the recovery with how long it lasted and resolves the same incidents', async () => {
-    await store.writeResults([result('shop-cart', 'eu-central-1', 'pass', '2026-03-01T14:16:00.000Z'), result('shop-cart', 'us-east-1', 'pass', '2026-03-01T14:16:00.000Z')]);
-    const out = await handler(event('down:shop-cart', 'OK', '2026-03-01T14:17:00.000Z', { value: 'ALARM', at: '2026-03-01T14:05:00.000Z' }));
+    await store.writeResults([
+      result('shop-cart', 'eu-central-1', 'pass', '2026-03-01T14:16:00.000Z'),
+      result('shop-cart', 'us-east-1', 'pass', '2026-03-01T14:16:00.000Z'),
+    ]);
+    const out = await handler(
+      event('down:shop-cart', 'OK', '2026-03-01T14:17:00.000Z', { value: 'ALARM', at: '2026-03-01T14:05:00.000Z' }),
+    );
     expect(out.action).toBe('notify');
     const [p] = published();
     expect(p!.message.sms).toBe('OK shop-cart after 12m');
     expect(p!.params.Subject).toBe('OK shop-cart after 12m [shop]');
-    expect(rx.requests.find((r) => r.path === '/pd/v2/enqueue')!.json).toEqual({ routing_key: SECRETS['watchpost/pagerduty'], event_action: 'resolve', dedup_key: 'watchpost/shop/down:shop-cart' });
-    expect(rx.requests.find((r) => r.path.startsWith('/og/'))!.path).toBe(`/og/v2/alerts/${encodeURIComponent('watchpost/shop/down:shop-cart')}/close?identifierType=alias`);
-    expect(rx.requests.find((r) => r.path === '/itsm')!.json).toMatchObject({ event: 'resolve', dedupKey: 'watchpost/shop/down:shop-cart', lastedMs: 720_000 });
+    expect(rx.requests.find((r) => r.path === '/pd/v2/enqueue')!.json).toEqual({
+      routing_key: SECRETS['watchpost/pagerduty'],
+      event_action: 'resolve',
+      dedup_key: 'watchpost/shop/down:shop-cart',
+    });
+    expect(rx.requests.find((r) => r.path.startsWith('/og/'))!.path).toBe(
+      `/og/v2/alerts/${encodeURIComponent('watchpost/shop/down:shop-cart')}/close?identifierType=alias`,
+    );
+    expect(rx.requests.find((r) => r.path === '/itsm')!.json).toMatchObject({
+      event: 'resolve',
+      dedupKey: 'watchpost/shop/down:shop-cart',
+      lastedMs: 720_000,
+    });
   });
 
   it('sends one FLAPPING message for a check that goes down and up repeatedly', async () => {
-    await store.writeResults([result('search', 'eu-central-1', 'fail', '2026-03-01T15:00:00.000Z'), result('search', 'us-east-1', 'fail', '2026-03-01T15:00:00.000Z')]);
+    await store.writeResults([
+      result('search', 'eu-central-1', 'fail', '2026-03-01T15:00:00.000Z'),
+      result('search', 'us-east-1', 'fail', '2026-03-01T15:00:00.000Z'),
+    ]);
     const flips: Array<['ALARM' | 'OK', string]> = [
       ['ALARM', '2026-03-01T15:01:00.000Z'],
       ['OK', '2026-03-01T15:04:00.000Z'],
@@ -252,19 +355,29 @@ describe('notifier handler', () => {
     for (const [state, at] of flips) actions.push((await handler(event('down:search', state, at))).action);
     expect(actions).toEqual(['notify', 'notify', 'notify', 'flapping', 'suppress', 'suppress', 'suppress']);
     const sms = published().map((p) => p.message.sms);
-    expect(sms.filter((t) => t!.startsWith('FLAPPING'))).toEqual(['FLAPPING search 4 changes in 30m, now OK - no more pages until it is stable']);
+    expect(sms.filter((t) => t!.startsWith('FLAPPING'))).toEqual([
+      'FLAPPING search 4 changes in 30m, now OK - no more pages until it is stable',
+    ]);
     expect(sms).toHaveLength(4);
     // A warning check: the warning topic, and only the webhook that takes warnings.
     expect(new Set(published().map((p) => p.params.TopicArn))).toEqual(new Set([TOPIC('warning')]));
     expect(new Set(rx.requests.map((r) => r.path))).toEqual(new Set(['/itsm']));
-    expect(rx.requests.at(-1)!.json).toMatchObject({ kind: 'flapping', event: 'trigger', flapping: { changes: 4, state: 'OK' } });
+    expect(rx.requests.at(-1)!.json).toMatchObject({
+      kind: 'flapping',
+      event: 'trigger',
+      flapping: { changes: 4, state: 'OK' },
+    });
   });
 
   it('retries a webhook that answers 503 and logs one that keeps failing, never failing the page', async () => {
     let pdCalls = 0;
     rx.reply((req) => {
-      if (req.path.startsWith('/pd/')) return ++pdCalls === 1 ? { status: 503, json: { message: 'try later' } } : { status: 202, json: { status: 'success' } };
-      if (req.path.startsWith('/og/')) return { status: 422, json: { message: `bad key ${req.headers.authorization}` } };
+      if (req.path.startsWith('/pd/'))
+        return ++pdCalls === 1
+          ? { status: 503, json: { message: 'try later' } }
+          : { status: 202, json: { status: 'success' } };
+      if (req.path.startsWith('/og/'))
+        return { status: 422, json: { message: `bad key ${req.headers.authorization}` } };
       return 'reset';
     });
     await store.writeResults([result('shop-cart', 'eu-central-1', 'fail', '2026-03-01T16:00:00.000Z')]);
@@ -278,12 +391,19 @@ describe('notifier handler', () => {
     // The two that failed wait in the retry queue; nothing secret went with them.
     const queued = sqs.requests.map((r) => JSON.parse(String(r.body.MessageBody)));
     expect(queued.map((m) => m.webhook).sort()).toEqual(['itsm', 'opsgenie']);
-    for (const v of Object.values(SECRETS)) expect(JSON.stringify(sqs.requests.map((r) => r.body))).not.toContain(v.replace('Bearer ', ''));
+    for (const v of Object.values(SECRETS))
+      expect(JSON.stringify(sqs.requests.map((r) => r.body))).not.toContain(v.replace('Bearer ', ''));
   });
 
   it('throws when SNS fails and pages on the retry (the change is released)', async () => {
-    await store.writeResults([result('shop-cart', 'eu-central-1', 'pass', '2026-03-01T16:10:00.000Z'), result('shop-cart', 'us-east-1', 'pass', '2026-03-01T16:10:00.000Z')]);
-    const ok = event('down:shop-cart', 'OK', '2026-03-01T16:11:00.000Z', { value: 'ALARM', at: '2026-03-01T16:02:00.000Z' });
+    await store.writeResults([
+      result('shop-cart', 'eu-central-1', 'pass', '2026-03-01T16:10:00.000Z'),
+      result('shop-cart', 'us-east-1', 'pass', '2026-03-01T16:10:00.000Z'),
+    ]);
+    const ok = event('down:shop-cart', 'OK', '2026-03-01T16:11:00.000Z', {
+      value: 'ALARM',
+      at: '2026-03-01T16:02:00.000Z',
+    });
     sns.failNext(Infinity, 'server-error');
     await expect(handler(ok)).rejects.toThrow();
     sns.failNext(0);
@@ -294,10 +414,20 @@ describe('notifier handler', () => {
   });
 
   it('stays silent while a maintenance window mutes the alarm (asks CloudWatch only for covered checks)', async () => {
-    cw.respond('ListAlarmMuteRules', { AlarmMuteRuleSummaries: [{ AlarmMuteRuleArn: `arn:aws:cloudwatch:eu-central-1:${ACCOUNT}:alarm-mute-rule:shop-batch-window-1`, Status: 'ACTIVE' }] });
+    cw.respond('ListAlarmMuteRules', {
+      AlarmMuteRuleSummaries: [
+        {
+          AlarmMuteRuleArn: `arn:aws:cloudwatch:eu-central-1:${ACCOUNT}:alarm-mute-rule:shop-batch-window-1`,
+          Status: 'ACTIVE',
+        },
+      ],
+    });
     const out = await handler(event('down:batch', 'ALARM', '2026-03-01T02:10:00.000Z'));
     expect(out.action).toBe('muted');
-    expect(cw.calls('ListAlarmMuteRules')[0]!.body).toEqual({ AlarmName: alarmName('down:batch'), Statuses: ['ACTIVE'] });
+    expect(cw.calls('ListAlarmMuteRules')[0]!.body).toEqual({
+      AlarmName: alarmName('down:batch'),
+      Statuses: ['ACTIVE'],
+    });
     expect(sns.calls()).toEqual([]);
 
     cw.respond('ListAlarmMuteRules', { AlarmMuteRuleSummaries: [] });
@@ -310,10 +440,14 @@ describe('notifier handler', () => {
   it('pages a runner alarm and skips what is no page', async () => {
     const runner = await handler(event('runner:us-east-1', 'ALARM', '2026-03-01T18:00:00.000Z'));
     expect(runner.action).toBe('notify');
-    expect(published()[0]!.message.sms).toBe('DOWN runner us-east-1 no healthy probe pass since 18:00Z - 3 checks not probed in us-east-1 meanwhile');
+    expect(published()[0]!.message.sms).toBe(
+      'DOWN runner us-east-1 no healthy probe pass since 18:00Z - 3 checks not probed in us-east-1 meanwhile',
+    );
 
     sns.reset();
-    expect((await handler(event('down:shop-cart', 'OK', '2026-03-01T18:01:00.000Z', { value: 'INSUFFICIENT_DATA' }))).action).toBe('skipped');
+    expect(
+      (await handler(event('down:shop-cart', 'OK', '2026-03-01T18:01:00.000Z', { value: 'INSUFFICIENT_DATA' }))).action,
+    ).toBe('skipped');
     const unknown = event('down:shop-cart', 'ALARM', '2026-03-01T18:02:00.000Z');
     unknown.detail!.alarmName = 'other-project DOWN x';
     expect((await handler(unknown)).action).toBe('skipped');
@@ -323,7 +457,18 @@ describe('notifier handler', () => {
   it('finds a renamed alarm by the CheckId of its metrics', async () => {
     const renamed = event('down:search', 'ALARM', '2026-03-01T19:00:00.000Z');
     renamed.detail!.alarmName = 'shop DOWN search (old name) failing in all 2 regions';
-    renamed.detail!.configuration!.metrics = [{ id: 'f0', metricStat: { metric: { namespace: 'Watchpost', name: 'Failed', dimensions: { Project: 'shop', CheckId: 'search', Region: 'eu-central-1' } } } }];
+    renamed.detail!.configuration!.metrics = [
+      {
+        id: 'f0',
+        metricStat: {
+          metric: {
+            namespace: 'Watchpost',
+            name: 'Failed',
+            dimensions: { Project: 'shop', CheckId: 'search', Region: 'eu-central-1' },
+          },
+        },
+      },
+    ];
     const out = await handler(renamed);
     expect(out).toMatchObject({ key: 'down:search' });
   });

@@ -21,7 +21,11 @@ const PD_KEY = 'pd-routing-key-CLI-4711';
 /** The environment without anything AWS from the machine running the tests. */
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
 
-function cli(args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  cwd: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
@@ -55,7 +59,11 @@ const FAKE = { AWS_ACCESS_KEY_ID: 'fake', AWS_SECRET_ACCESS_KEY: 'fake' };
 beforeAll(async () => {
   certs = makeTestCerts();
   [sns, rx] = await Promise.all([startSnsCapture(), startHttpsReceiver(certs)]);
-  sm = await startCapture((req) => (req.body.SecretId === 'watchpost/pagerduty' ? { json: { SecretString: PD_KEY } } : { error: 'ResourceNotFoundException', message: 'no such secret' }));
+  sm = await startCapture((req) =>
+    req.body.SecretId === 'watchpost/pagerduty'
+      ? { json: { SecretString: PD_KEY } }
+      : { error: 'ResourceNotFoundException', message: 'no such secret' },
+  );
   target = createServer((_req, res) => {
     res.writeHead(503);
     res.end('down for maintenance');
@@ -70,7 +78,14 @@ beforeAll(async () => {
       regions: ['eu-central-1'],
       notify: {
         critical: { sms: ['+4915112345678'], email: ['oncall@example.com'] },
-        webhooks: [{ name: 'pagerduty', format: 'pagerduty', url: `${rx.url}/pd`, routingKey: { secret: 'watchpost/pagerduty' } }],
+        webhooks: [
+          {
+            name: 'pagerduty',
+            format: 'pagerduty',
+            url: `${rx.url}/pd`,
+            routingKey: { secret: 'watchpost/pagerduty' },
+          },
+        ],
       },
       checks: [
         {
@@ -98,11 +113,15 @@ describe('watchpost notify --preview', () => {
   it('prints what SMS, email and each webhook would get for the latest local result', async () => {
     const run = await cli(['run', ...CONFIG], dir);
     expect(run.status).toBe(1); // the target answers 503
-    const p = await cli(['notify', '--preview', 'api', ...CONFIG], dir, { WATCHPOST_SECRET_WATCHPOST_PAGERDUTY: PD_KEY });
+    const p = await cli(['notify', '--preview', 'api', ...CONFIG], dir, {
+      WATCHPOST_SECRET_WATCHPOST_PAGERDUTY: PD_KEY,
+    });
     expect(p.stderr).toBe('');
     expect(p.status).toBe(0);
     expect(p.stdout).toContain('topic cli-watchpost-critical: 1 SMS, 1 email subscription(s); webhooks: pagerduty');
-    expect(p.stdout).toMatch(/── SMS \(\d+ of 160 GSM-7 characters, 1 segment\)\nDOWN api local HTTP 503 since \d\d:\d\dZ - .*https:\/\/wiki\.example\.com\/rb\/api\n/);
+    expect(p.stdout).toMatch(
+      /── SMS \(\d+ of 160 GSM-7 characters, 1 segment\)\nDOWN api local HTTP 503 since \d\d:\d\dZ - .*https:\/\/wiki\.example\.com\/rb\/api\n/,
+    );
     expect(p.stdout).toMatch(/Subject: DOWN api local HTTP 503 since \d\d:\d\dZ \[cli\]/);
     expect(p.stdout).toContain('Runbook:   https://wiki.example.com/rb/api');
     expect(p.stdout).toContain('#alarmsV2:alarm/cli%20DOWN%20api');
@@ -112,8 +131,17 @@ describe('watchpost notify --preview', () => {
 
     const j = await cli(['notify', '--preview', 'api', '--json', ...CONFIG], dir);
     const parsed = JSON.parse(j.stdout);
-    expect(parsed).toMatchObject({ severity: 'critical', topic: 'cli-watchpost-critical', sms: expect.stringMatching(/^DOWN api local HTTP 503/), email: { subject: expect.any(String) } });
-    expect(parsed.webhooks[0]).toMatchObject({ name: 'pagerduty', action: 'trigger', body: { dedup_key: 'watchpost/cli/down:api' } });
+    expect(parsed).toMatchObject({
+      severity: 'critical',
+      topic: 'cli-watchpost-critical',
+      sms: expect.stringMatching(/^DOWN api local HTTP 503/),
+      email: { subject: expect.any(String) },
+    });
+    expect(parsed.webhooks[0]).toMatchObject({
+      name: 'pagerduty',
+      action: 'trigger',
+      body: { dedup_key: 'watchpost/cli/down:api' },
+    });
   });
 
   it('says what is wrong instead of a stack trace', async () => {
@@ -128,7 +156,10 @@ describe('watchpost notify --preview', () => {
 
 describe('watchpost notify --test', () => {
   it('publishes a test page through the deployed topic and opens and resolves a test incident', async () => {
-    sns.setTopics(['arn:aws:sns:eu-central-1:123456789012:other-topic', 'arn:aws:sns:eu-central-1:123456789012:cli-watchpost-critical']);
+    sns.setTopics([
+      'arn:aws:sns:eu-central-1:123456789012:other-topic',
+      'arn:aws:sns:eu-central-1:123456789012:cli-watchpost-critical',
+    ]);
     const t = await cli(['notify', '--test', '--webhooks', ...CONFIG], dir, {
       ...FAKE,
       AWS_ENDPOINT_URL_SNS: sns.endpoint,
@@ -139,11 +170,16 @@ describe('watchpost notify --test', () => {
     expect(t.status).toBe(0);
     expect(sns.calls().map((c) => c.action)).toEqual(['ListTopics', 'Publish']);
     const publish = sns.calls('Publish')[0]!;
-    expect(publish.params).toMatchObject({ TopicArn: 'arn:aws:sns:eu-central-1:123456789012:cli-watchpost-critical', MessageStructure: 'json' });
+    expect(publish.params).toMatchObject({
+      TopicArn: 'arn:aws:sns:eu-central-1:123456789012:cli-watchpost-critical',
+      MessageStructure: 'json',
+    });
     const message = JSON.parse(publish.params.Message!);
     expect(message.sms).toMatch(/^TEST cli critical page from watchpost at \d\d:\d\dZ - no action needed$/);
     expect(message.email).toContain('If you read this, pages reach you.');
-    expect(t.stdout).toContain('✓ test page published to arn:aws:sns:eu-central-1:123456789012:cli-watchpost-critical (message msg-1)');
+    expect(t.stdout).toContain(
+      '✓ test page published to arn:aws:sns:eu-central-1:123456789012:cli-watchpost-critical (message msg-1)',
+    );
     expect(t.stdout).toContain('✓ webhook pagerduty trigger HTTP 202');
     expect(t.stdout).toContain('✓ webhook pagerduty resolve HTTP 202');
     expect(rx.requests.map((r) => r.json.event_action)).toEqual(['trigger', 'resolve']);
@@ -153,9 +189,13 @@ describe('watchpost notify --test', () => {
 
   it('names what is missing when there are no AWS credentials (no stack trace)', async () => {
     sns.reset();
-    const t = await cli(['notify', '--test', '--topic', 'warning', ...CONFIG], dir, { AWS_ENDPOINT_URL_SNS: sns.endpoint });
+    const t = await cli(['notify', '--test', '--topic', 'warning', ...CONFIG], dir, {
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
+    });
     expect(t.status).toBe(1);
-    expect(t.stderr).toContain('error: no AWS credentials found to find topic cli-watchpost-warning in eu-central-1: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
+    expect(t.stderr).toContain(
+      'error: no AWS credentials found to find topic cli-watchpost-warning in eu-central-1: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
+    );
     expect(t.stderr).not.toMatch(/\n\s+at /);
     expect(sns.calls()).toEqual([]);
   });

@@ -12,7 +12,13 @@ import { emailSubject, formatEmail } from '../shared/notify/format-email';
 import { formatSms } from '../shared/notify/format-sms';
 import { decideFlapping, MemoryFlapStore, type FlapAction, type FlapRecord } from '../shared/notify/flapping';
 import { gsmLength, isGsm, toAscii, toGsm, truncateWords } from '../shared/notify/gsm';
-import { incidentFromAlarm, incidentFromStatus, testIncident, type AlarmChange, type Incident } from '../shared/notify/message';
+import {
+  incidentFromAlarm,
+  incidentFromStatus,
+  testIncident,
+  type AlarmChange,
+  type Incident,
+} from '../shared/notify/message';
 import { parseAlarmChange } from '../shared/notify/notifier';
 import { publishInput } from '../shared/notify/sns';
 import { buildWebhookRequest } from '../shared/notify/webhooks';
@@ -28,15 +34,32 @@ const config: ValidatedConfig = parseConfig({
     webhooks: [
       { name: 'pagerduty', format: 'pagerduty', routingKey: { secret: 'watchpost/pagerduty' }, severity: ['critical'] },
       { name: 'opsgenie', format: 'opsgenie', apiKey: { secret: 'watchpost/opsgenie' } },
-      { name: 'itsm', format: 'generic', url: 'https://itsm.example.com/hooks/watchpost', headers: { authorization: { secret: 'watchpost/itsm' } } },
+      {
+        name: 'itsm',
+        format: 'generic',
+        url: 'https://itsm.example.com/hooks/watchpost',
+        headers: { authorization: { secret: 'watchpost/itsm' } },
+      },
     ],
   },
   checks: [
-    { id: 'shop-cart', name: 'Shop: add to cart', kind: 'http', method: 'POST', url: 'https://shop.example.com/api/cart', runbook: 'https://wiki.example.com/rb/cart' },
+    {
+      id: 'shop-cart',
+      name: 'Shop: add to cart',
+      kind: 'http',
+      method: 'POST',
+      url: 'https://shop.example.com/api/cart',
+      runbook: 'https://wiki.example.com/rb/cart',
+    },
     { id: 'shop-home', kind: 'http', url: 'https://shop.example.com/', degradedAfter: '2s' },
     { id: 'api', kind: 'http', url: 'https://api.example.com/health', regions: ['us-east-1'] },
     { id: 'shop-cert', kind: 'tls', host: 'shop.example.com' },
-    { id: `c-${'x'.repeat(60)}`, kind: 'http', url: 'https://x.example.com/', runbook: `https://wiki.example.com/${'very-long-runbook-path/'.repeat(4)}` },
+    {
+      id: `c-${'x'.repeat(60)}`,
+      kind: 'http',
+      url: 'https://x.example.com/',
+      runbook: `https://wiki.example.com/${'very-long-runbook-path/'.repeat(4)}`,
+    },
   ],
 });
 const specs = alarmSpecs(config);
@@ -45,7 +68,12 @@ const spec = (key: string): AlarmSpec => specs.find((s) => s.key === key)!;
 const AT = '2026-03-01T14:05:00.000Z';
 const SINCE = '2026-03-01T14:02:00.000Z';
 
-function state(checkId: string, region: string, status: CheckStatus, opts: { error?: CheckResult['error']; statusCode?: number; durationMs?: number; since?: string } = {}): LatestState {
+function state(
+  checkId: string,
+  region: string,
+  status: CheckStatus,
+  opts: { error?: CheckResult['error']; statusCode?: number; durationMs?: number; since?: string } = {},
+): LatestState {
   const result: CheckResult = {
     checkId,
     kind: 'http',
@@ -61,24 +89,50 @@ function state(checkId: string, region: string, status: CheckStatus, opts: { err
     metrics: {},
     details: opts.statusCode ? { statusCode: opts.statusCode } : {},
   };
-  return { checkId, region, status, since: opts.since ?? SINCE, consecutiveFailures: status === 'fail' ? 3 : 0, lastScheduledAt: result.scheduledAt, lastResult: result };
+  return {
+    checkId,
+    region,
+    status,
+    since: opts.since ?? SINCE,
+    consecutiveFailures: status === 'fail' ? 3 : 0,
+    lastScheduledAt: result.scheduledAt,
+    lastResult: result,
+  };
 }
 
 const http503 = { error: { code: 'ASSERTION', message: 'status is 503, expected 200' }, statusCode: 503 };
-const change = (key: string, c: Partial<AlarmChange> = {}): AlarmChange => ({ name: spec(key).name, state: 'ALARM', previousState: 'OK', at: AT, ...c });
-const alarm = (key: string, latest: LatestState[], c: Partial<AlarmChange> = {}, flapping?: { changes: number; windowMs: number }) =>
-  incidentFromAlarm({ config, spec: spec(key), change: change(key, c), latest, ...(flapping ? { flapping } : {}) });
+const change = (key: string, c: Partial<AlarmChange> = {}): AlarmChange => ({
+  name: spec(key).name,
+  state: 'ALARM',
+  previousState: 'OK',
+  at: AT,
+  ...c,
+});
+const alarm = (
+  key: string,
+  latest: LatestState[],
+  c: Partial<AlarmChange> = {},
+  flapping?: { changes: number; windowMs: number },
+) => incidentFromAlarm({ config, spec: spec(key), change: change(key, c), latest, ...(flapping ? { flapping } : {}) });
 
 const longId = `c-${'x'.repeat(60)}`;
 const cases: Array<{ name: string; incident: () => Incident; sms: string | RegExp }> = [
   {
     name: 'DOWN in every region: what, where, headline, since, then the error and the runbook',
-    incident: () => alarm('down:shop-cart', REGIONS.map((r) => state('shop-cart', r, 'fail', http503))),
+    incident: () =>
+      alarm(
+        'down:shop-cart',
+        REGIONS.map((r) => state('shop-cart', r, 'fail', http503)),
+      ),
     sms: 'DOWN shop-cart 3/3 regions HTTP 503 since 14:02Z - status is 503, expected 200 https://wiki.example.com/rb/cart',
   },
   {
     name: 'DOWN in one of three regions names the region',
-    incident: () => alarm('down:shop-cart', [state('shop-cart', 'us-east-1', 'fail', { error: { code: 'TIMEOUT', message: 'no answer within 10s' } }), state('shop-cart', 'eu-central-1', 'pass')]),
+    incident: () =>
+      alarm('down:shop-cart', [
+        state('shop-cart', 'us-east-1', 'fail', { error: { code: 'TIMEOUT', message: 'no answer within 10s' } }),
+        state('shop-cart', 'eu-central-1', 'pass'),
+      ]),
     sms: 'DOWN shop-cart us-east-1 timeout since 14:02Z - no answer within 10s https://wiki.example.com/rb/cart',
   },
   {
@@ -88,27 +142,50 @@ const cases: Array<{ name: string; incident: () => Incident; sms: string | RegEx
   },
   {
     name: 'DEGRADED: the slowest run against degradedAfter',
-    incident: () => alarm('degraded:shop-home', [state('shop-home', 'eu-central-1', 'degraded', { durationMs: 2_400 }), state('shop-home', 'us-east-1', 'degraded', { durationMs: 2_100 }), state('shop-home', 'ap-southeast-1', 'pass')]),
+    incident: () =>
+      alarm('degraded:shop-home', [
+        state('shop-home', 'eu-central-1', 'degraded', { durationMs: 2_400 }),
+        state('shop-home', 'us-east-1', 'degraded', { durationMs: 2_100 }),
+        state('shop-home', 'ap-southeast-1', 'pass'),
+      ]),
     sms: 'DEGRADED shop-home 2/3 regions 2.4s > 2s since 14:02Z - slowest run 2.4s in eu-central-1',
   },
   {
     name: 'recovery says how long it lasted',
-    incident: () => alarm('down:shop-cart', REGIONS.map((r) => state('shop-cart', r, 'pass')), { state: 'OK', previousState: 'ALARM', at: '2026-03-01T14:17:00Z', previousAt: '2026-03-01T14:05:00.000+0000' }),
+    incident: () =>
+      alarm(
+        'down:shop-cart',
+        REGIONS.map((r) => state('shop-cart', r, 'pass')),
+        { state: 'OK', previousState: 'ALARM', at: '2026-03-01T14:17:00Z', previousAt: '2026-03-01T14:05:00.000+0000' },
+      ),
     sms: 'OK shop-cart after 12m',
   },
   {
     name: 'recovery from DEGRADED says what it was',
-    incident: () => alarm('degraded:shop-home', [], { state: 'OK', previousState: 'ALARM', at: '2026-03-01T15:10:00Z', previousAt: AT }),
+    incident: () =>
+      alarm('degraded:shop-home', [], {
+        state: 'OK',
+        previousState: 'ALARM',
+        at: '2026-03-01T15:10:00Z',
+        previousAt: AT,
+      }),
     sms: 'OK shop-home after 1h 5m (was DEGRADED)',
   },
   {
     name: 'flapping: one message with the count and the state now',
-    incident: () => alarm('down:shop-cart', REGIONS.map((r) => state('shop-cart', r, 'fail', http503)), {}, { changes: 4, windowMs: 1_800_000 }),
+    incident: () =>
+      alarm(
+        'down:shop-cart',
+        REGIONS.map((r) => state('shop-cart', r, 'fail', http503)),
+        {},
+        { changes: 4, windowMs: 1_800_000 },
+      ),
     sms: 'FLAPPING shop-cart 4 changes in 30m, now DOWN 3/3 regions HTTP 503 - no more pages until it is stable https://wiki.example.com/rb/cart',
   },
   {
     name: 'flapping that ends up OK',
-    incident: () => alarm('down:shop-cart', [], { state: 'OK', previousState: 'ALARM' }, { changes: 5, windowMs: 1_800_000 }),
+    incident: () =>
+      alarm('down:shop-cart', [], { state: 'OK', previousState: 'ALARM' }, { changes: 5, windowMs: 1_800_000 }),
     sms: 'FLAPPING shop-cart 5 changes in 30m, now OK - no more pages until it is stable https://wiki.example.com/rb/cart',
   },
   {
@@ -123,31 +200,56 @@ const cases: Array<{ name: string; incident: () => Incident; sms: string | RegEx
   },
   {
     name: 'a problem that began yesterday carries the date',
-    incident: () => alarm('down:shop-cart', REGIONS.map((r) => state('shop-cart', r, 'fail', { ...http503, since: '2026-02-28T09:15:00Z' }))),
+    incident: () =>
+      alarm(
+        'down:shop-cart',
+        REGIONS.map((r) => state('shop-cart', r, 'fail', { ...http503, since: '2026-02-28T09:15:00Z' })),
+      ),
     sms: /^DOWN shop-cart 3\/3 regions HTTP 503 since 02-28 09:15Z /,
   },
   {
     name: 'non-GSM text in an error is replaced, GSM accents stay',
     incident: () =>
-      alarm('down:shop-cart', [state('shop-cart', 'eu-central-1', 'fail', { error: { code: 'ASSERTION', message: 'body says “Größe über Maß” – café naïve 🔥 ½' }, statusCode: 500 })]),
+      alarm('down:shop-cart', [
+        state('shop-cart', 'eu-central-1', 'fail', {
+          error: { code: 'ASSERTION', message: 'body says “Größe über Maß” – café naïve 🔥 ½' },
+          statusCode: 500,
+        }),
+      ]),
     sms: 'DOWN shop-cart eu-central-1 HTTP 500 since 14:02Z - body says "Größe über Maß" - café naive ? 1/2 https://wiki.example.com/rb/cart',
   },
   {
     name: 'a long error is cut at a word, with ...',
     incident: () =>
       alarm('down:shop-cart', [
-        state('shop-cart', 'eu-central-1', 'fail', { error: { code: 'ASSERTION', message: `${'upstream gateway reported unavailability '.repeat(6)}end` }, statusCode: 502 }),
+        state('shop-cart', 'eu-central-1', 'fail', {
+          error: { code: 'ASSERTION', message: `${'upstream gateway reported unavailability '.repeat(6)}end` },
+          statusCode: 502,
+        }),
       ]),
     sms: /^DOWN shop-cart eu-central-1 HTTP 502 since 14:02Z - upstream gateway .*(unavailability|upstream|gateway|reported)\.\.\. https:\/\/wiki\.example\.com\/rb\/cart$/,
   },
   {
     name: 'extension characters count twice',
-    incident: () => alarm('down:shop-cart', [state('shop-cart', 'eu-central-1', 'fail', { error: { code: 'INVALID_JSON', message: `${'{[€]} '.repeat(30)}` } })]),
+    incident: () =>
+      alarm('down:shop-cart', [
+        state('shop-cart', 'eu-central-1', 'fail', {
+          error: { code: 'INVALID_JSON', message: `${'{[€]} '.repeat(30)}` },
+        }),
+      ]),
     sms: /^DOWN shop-cart eu-central-1 invalid JSON since 14:02Z - (\{\[€\]\} )+\{\[€\]\}\.\.\. https:\/\/wiki\.example\.com\/rb\/cart$/,
   },
   {
     name: 'a link that does not fit is left out whole',
-    incident: () => alarm(`down:${longId}`, REGIONS.map((r) => state(longId, r, 'fail', { error: { code: 'CONNECT_REFUSED', message: 'connect ECONNREFUSED 203.0.113.7:443' } }))),
+    incident: () =>
+      alarm(
+        `down:${longId}`,
+        REGIONS.map((r) =>
+          state(longId, r, 'fail', {
+            error: { code: 'CONNECT_REFUSED', message: 'connect ECONNREFUSED 203.0.113.7:443' },
+          }),
+        ),
+      ),
     sms: `DOWN ${longId} 3/3 regions connection refused since 14:02Z - connect ECONNREFUSED 203.0.113.7:443`,
   },
   {
@@ -157,7 +259,14 @@ const cases: Array<{ name: string; incident: () => Incident; sms: string | RegEx
   },
   {
     name: 'locally, a status change without an alarm',
-    incident: () => incidentFromStatus({ config, check: config.checks[0]!, latest: [state('shop-cart', 'local', 'pass')], previous: { status: 'fail', since: '2026-03-01T13:50:00Z' }, at: '2026-03-01T14:02:00Z' }),
+    incident: () =>
+      incidentFromStatus({
+        config,
+        check: config.checks[0]!,
+        latest: [state('shop-cart', 'local', 'pass')],
+        previous: { status: 'fail', since: '2026-03-01T13:50:00Z' },
+        at: '2026-03-01T14:02:00Z',
+      }),
     sms: 'OK shop-cart after 12m',
   },
 ];
@@ -172,16 +281,27 @@ describe('SMS', () => {
   });
 
   it('never cuts a word: every word of a shortened text is a whole word of the original', () => {
-    const message = 'Antidisestablishmentarianism floccinaucinihilipilification pneumonoultramicroscopicsilicovolcanoconiosis '.repeat(4);
-    const text = formatSms(alarm('down:shop-cart', [state('shop-cart', 'eu-central-1', 'fail', { error: { code: 'PROTOCOL', message } })]));
+    const message =
+      'Antidisestablishmentarianism floccinaucinihilipilification pneumonoultramicroscopicsilicovolcanoconiosis '.repeat(
+        4,
+      );
+    const text = formatSms(
+      alarm('down:shop-cart', [state('shop-cart', 'eu-central-1', 'fail', { error: { code: 'PROTOCOL', message } })]),
+    );
     expect(gsmLength(text)).toBeLessThanOrEqual(160);
     const words = new Set(message.split(' '));
-    const detail = text.split(' - ')[1]!.replace(/\.\.\. https:.*$/, '').replace(/ https:.*$/, '');
+    const detail = text
+      .split(' - ')[1]!
+      .replace(/\.\.\. https:.*$/, '')
+      .replace(/ https:.*$/, '');
     for (const w of detail.split(' ')) expect(words.has(w)).toBe(true);
   });
 
   it('fits any segment size it is asked for', () => {
-    const i = alarm('down:shop-cart', REGIONS.map((r) => state('shop-cart', r, 'fail', http503)));
+    const i = alarm(
+      'down:shop-cart',
+      REGIONS.map((r) => state('shop-cart', r, 'fail', http503)),
+    );
     for (const max of [30, 50, 70, 100]) {
       const text = formatSms(i, max);
       expect(gsmLength(text)).toBeLessThanOrEqual(max);
@@ -228,11 +348,16 @@ describe('email', () => {
     const i = alarm('down:shop-cart', [
       state('shop-cart', 'us-east-1', 'fail', http503),
       state('shop-cart', 'eu-central-1', 'pass'),
-      state('shop-cart', 'ap-southeast-1', 'fail', { error: { code: 'TIMEOUT', message: 'no answer within 10s' }, since: '2026-03-01T14:03:00Z' }),
+      state('shop-cart', 'ap-southeast-1', 'fail', {
+        error: { code: 'TIMEOUT', message: 'no answer within 10s' },
+        since: '2026-03-01T14:03:00Z',
+      }),
     ]);
     const { subject, text } = formatEmail(i);
     expect(subject).toBe('DOWN shop-cart 2/3 regions HTTP 503 since 14:02Z [shop]');
-    expect(text).toContain('DOWN: shop-cart (Shop: add to cart) is failing in 2 of 3 regions (us-east-1, ap-southeast-1) since 14:02Z (3m): HTTP 503.');
+    expect(text).toContain(
+      'DOWN: shop-cart (Shop: add to cart) is failing in 2 of 3 regions (us-east-1, ap-southeast-1) since 14:02Z (3m): HTTP 503.',
+    );
     expect(text).toContain('Target:    POST https://shop.example.com/api/cart (http)');
     // Failing regions first with their last error and timings; the passing one last.
     expect(text.indexOf('us-east-1        FAIL')).toBeLessThan(text.indexOf('ap-southeast-1   FAIL'));
@@ -243,12 +368,18 @@ describe('email', () => {
     expect(text).toContain('3 failed runs in a row');
     expect(text).toContain('failing for 3m');
     expect(text).toContain('Runbook:   https://wiki.example.com/rb/cart');
-    expect(text).toMatch(/Dashboard: https:\/\/eu-central-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-central-1#dashboards\/dashboard\/shop-watchpost/);
-    expect(text).toContain(`Alarm:     https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#alarmsV2:alarm/${encodeURIComponent(spec('down:shop-cart').name)}`);
+    expect(text).toMatch(
+      /Dashboard: https:\/\/eu-central-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-central-1#dashboards\/dashboard\/shop-watchpost/,
+    );
+    expect(text).toContain(
+      `Alarm:     https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#alarmsV2:alarm/${encodeURIComponent(spec('down:shop-cart').name)}`,
+    );
   });
 
   it('keeps the subject ASCII and under 100 characters, starting with a letter or punctuation', () => {
-    const long = alarm('down:shop-cart', [state('shop-cart', 'eu-central-1', 'fail', { error: { code: 'ASSERTION', message: 'x' }, statusCode: 503 })]);
+    const long = alarm('down:shop-cart', [
+      state('shop-cart', 'eu-central-1', 'fail', { error: { code: 'ASSERTION', message: 'x' }, statusCode: 503 }),
+    ]);
     for (const i of [long, ...cases.map((c) => c.incident())]) {
       const s = emailSubject(i);
       expect(s.length).toBeLessThan(100);
@@ -257,7 +388,9 @@ describe('email', () => {
   });
 
   it('announces a recovery and flapping in words', () => {
-    const ok = formatEmail(alarm('down:shop-cart', [], { state: 'OK', previousState: 'ALARM', at: '2026-03-01T14:17:00Z', previousAt: AT }));
+    const ok = formatEmail(
+      alarm('down:shop-cart', [], { state: 'OK', previousState: 'ALARM', at: '2026-03-01T14:17:00Z', previousAt: AT }),
+    );
     expect(ok.subject).toBe('OK shop-cart after 12m [shop]');
     expect(ok.text).toContain('recovered at 14:17Z after 12m DOWN');
     const flap = formatEmail(alarm('down:shop-cart', [], {}, { changes: 4, windowMs: 1_800_000 }));
@@ -268,7 +401,10 @@ describe('email', () => {
 
 describe('SNS message', () => {
   it('has a message per protocol and a transactional SMS type', () => {
-    const i = alarm('down:shop-cart', REGIONS.map((r) => state('shop-cart', r, 'fail', http503)));
+    const i = alarm(
+      'down:shop-cart',
+      REGIONS.map((r) => state('shop-cart', r, 'fail', http503)),
+    );
     const input = publishInput('arn:aws:sns:eu-central-1:123456789012:shop-watchpost-critical', i);
     expect(input.MessageStructure).toBe('json');
     const m = JSON.parse(input.Message!);
@@ -281,8 +417,13 @@ describe('SNS message', () => {
 });
 
 describe('webhook payloads', () => {
-  const down = () => alarm('down:shop-cart', REGIONS.map((r) => state('shop-cart', r, 'fail', http503)));
-  const up = () => alarm('down:shop-cart', [], { state: 'OK', previousState: 'ALARM', at: '2026-03-01T14:17:00Z', previousAt: AT });
+  const down = () =>
+    alarm(
+      'down:shop-cart',
+      REGIONS.map((r) => state('shop-cart', r, 'fail', http503)),
+    );
+  const up = () =>
+    alarm('down:shop-cart', [], { state: 'OK', previousState: 'ALARM', at: '2026-03-01T14:17:00Z', previousAt: AT });
   const placeholder = (name: string) => `<${name}>`;
   const hook = (name: string) => config.notify.webhooks!.find((w) => w.name === name)!;
 
@@ -294,28 +435,62 @@ describe('webhook payloads', () => {
       routing_key: '<watchpost/pagerduty>',
       event_action: 'trigger',
       dedup_key: 'watchpost/shop/down:shop-cart',
-      payload: { summary: expect.stringMatching(/^DOWN shop-cart 3\/3 regions HTTP 503 since 14:02Z/), severity: 'critical', source: 'POST https://shop.example.com/api/cart', component: 'shop-cart', group: 'shop', class: 'down', timestamp: SINCE },
+      payload: {
+        summary: expect.stringMatching(/^DOWN shop-cart 3\/3 regions HTTP 503 since 14:02Z/),
+        severity: 'critical',
+        source: 'POST https://shop.example.com/api/cart',
+        component: 'shop-cart',
+        group: 'shop',
+        class: 'down',
+        timestamp: SINCE,
+      },
       links: expect.arrayContaining([{ href: 'https://wiki.example.com/rb/cart', text: 'Runbook' }]),
     });
-    expect(r.body).toEqual({ routing_key: '<watchpost/pagerduty>', event_action: 'resolve', dedup_key: 'watchpost/shop/down:shop-cart' });
+    expect(r.body).toEqual({
+      routing_key: '<watchpost/pagerduty>',
+      event_action: 'resolve',
+      dedup_key: 'watchpost/shop/down:shop-cart',
+    });
   });
 
   it('Opsgenie: create with the alias, close by alias', () => {
     const t = buildWebhookRequest(down(), hook('opsgenie'), placeholder);
     expect(t.headers.authorization).toBe('GenieKey <watchpost/opsgenie>');
     expect(t.url).toBe('https://api.opsgenie.com/v2/alerts');
-    expect(t.body).toMatchObject({ alias: 'watchpost/shop/down:shop-cart', priority: 'P1', entity: 'shop-cart', source: 'watchpost', tags: ['watchpost', 'shop', 'down', 'critical'] });
+    expect(t.body).toMatchObject({
+      alias: 'watchpost/shop/down:shop-cart',
+      priority: 'P1',
+      entity: 'shop-cart',
+      source: 'watchpost',
+      tags: ['watchpost', 'shop', 'down', 'critical'],
+    });
     expect((t.body as { message: string }).message.length).toBeLessThanOrEqual(130);
     const r = buildWebhookRequest(up(), hook('opsgenie'), placeholder);
-    expect(r.url).toBe(`https://api.opsgenie.com/v2/alerts/${encodeURIComponent('watchpost/shop/down:shop-cart')}/close?identifierType=alias`);
+    expect(r.url).toBe(
+      `https://api.opsgenie.com/v2/alerts/${encodeURIComponent('watchpost/shop/down:shop-cart')}/close?identifierType=alias`,
+    );
     expect(r.body).toEqual({ source: 'watchpost', note: 'OK shop-cart after 12m' });
   });
 
   it('generic: watchpost JSON with the secret header', () => {
     const t = buildWebhookRequest(down(), hook('itsm'), placeholder);
     expect(t.headers).toMatchObject({ authorization: '<watchpost/itsm>', 'content-type': 'application/json' });
-    expect(t.body).toMatchObject({ version: 1, event: 'trigger', kind: 'problem', status: 'DOWN', dedupKey: 'watchpost/shop/down:shop-cart', affectedRegions: REGIONS, totalRegions: 3, headline: 'HTTP 503' });
-    expect(buildWebhookRequest(up(), hook('itsm'), placeholder).body).toMatchObject({ event: 'resolve', kind: 'recovery', status: 'OK', lastedMs: 720_000 });
+    expect(t.body).toMatchObject({
+      version: 1,
+      event: 'trigger',
+      kind: 'problem',
+      status: 'DOWN',
+      dedupKey: 'watchpost/shop/down:shop-cart',
+      affectedRegions: REGIONS,
+      totalRegions: 3,
+      headline: 'HTTP 503',
+    });
+    expect(buildWebhookRequest(up(), hook('itsm'), placeholder).body).toMatchObject({
+      event: 'resolve',
+      kind: 'recovery',
+      status: 'OK',
+      lastedMs: 720_000,
+    });
   });
 
   it('routes by severity and lists exactly the referenced secrets', () => {
@@ -337,17 +512,75 @@ describe('flapping', () => {
   };
 
   it.each<[string, Array<[number, 'ALARM' | 'OK']>, FlapAction[]]>([
-    ['a normal outage pages twice', [[0, 'ALARM'], [20, 'OK']], ['notify', 'notify']],
-    ['the 4th change within 30m is one FLAPPING message, then silence', [[0, 'ALARM'], [3, 'OK'], [6, 'ALARM'], [9, 'OK'], [12, 'ALARM'], [15, 'OK']], ['notify', 'notify', 'notify', 'flapping', 'suppress', 'suppress']],
-    ['once calm, pages resume', [[0, 'ALARM'], [3, 'OK'], [6, 'ALARM'], [9, 'OK'], [60, 'ALARM'], [80, 'OK']], ['notify', 'notify', 'notify', 'flapping', 'notify', 'notify']],
-    ['changes spread wider than the window never flap', [[0, 'ALARM'], [11, 'OK'], [22, 'ALARM'], [33, 'OK'], [44, 'ALARM']], ['notify', 'notify', 'notify', 'notify', 'notify']],
-    ['a re-delivered event is a duplicate', [[0, 'ALARM'], [0, 'ALARM']], ['notify', 'duplicate']],
-    ['an older event after a newer one is stale', [[5, 'OK'], [1, 'ALARM']], ['notify', 'stale']],
+    [
+      'a normal outage pages twice',
+      [
+        [0, 'ALARM'],
+        [20, 'OK'],
+      ],
+      ['notify', 'notify'],
+    ],
+    [
+      'the 4th change within 30m is one FLAPPING message, then silence',
+      [
+        [0, 'ALARM'],
+        [3, 'OK'],
+        [6, 'ALARM'],
+        [9, 'OK'],
+        [12, 'ALARM'],
+        [15, 'OK'],
+      ],
+      ['notify', 'notify', 'notify', 'flapping', 'suppress', 'suppress'],
+    ],
+    [
+      'once calm, pages resume',
+      [
+        [0, 'ALARM'],
+        [3, 'OK'],
+        [6, 'ALARM'],
+        [9, 'OK'],
+        [60, 'ALARM'],
+        [80, 'OK'],
+      ],
+      ['notify', 'notify', 'notify', 'flapping', 'notify', 'notify'],
+    ],
+    [
+      'changes spread wider than the window never flap',
+      [
+        [0, 'ALARM'],
+        [11, 'OK'],
+        [22, 'ALARM'],
+        [33, 'OK'],
+        [44, 'ALARM'],
+      ],
+      ['notify', 'notify', 'notify', 'notify', 'notify'],
+    ],
+    [
+      'a re-delivered event is a duplicate',
+      [
+        [0, 'ALARM'],
+        [0, 'ALARM'],
+      ],
+      ['notify', 'duplicate'],
+    ],
+    [
+      'an older event after a newer one is stale',
+      [
+        [5, 'OK'],
+        [1, 'ALARM'],
+      ],
+      ['notify', 'stale'],
+    ],
   ])('%s', (_n, flips, actions) => expect(run(flips)).toEqual(actions));
 
   it('undoes a change whose page could not be sent', async () => {
     const store = new MemoryFlapStore();
-    for (const [m, s] of [[0, 'ALARM'], [3, 'OK'], [6, 'ALARM']] as const) await store.apply('c', 'down:c', { at: m * 60_000, state: s }, settings);
+    for (const [m, s] of [
+      [0, 'ALARM'],
+      [3, 'OK'],
+      [6, 'ALARM'],
+    ] as const)
+      await store.apply('c', 'down:c', { at: m * 60_000, state: s }, settings);
     const d = await store.apply('c', 'down:c', { at: 9 * 60_000, state: 'OK' }, settings);
     expect(d.action).toBe('flapping');
     await store.release('c', 'down:c', { at: 9 * 60_000, state: 'OK' }, d.wasFlapping);
@@ -357,12 +590,30 @@ describe('flapping', () => {
 
 describe('alarm events', () => {
   it.each([
-    ['ALARM from OK is a page', { state: { value: 'ALARM', timestamp: '2026-03-01T14:05:00.123+0000' }, previousState: { value: 'OK' } }, { state: 'ALARM', at: '2026-03-01T14:05:00.123Z' }],
-    ['OK from ALARM is a recovery', { state: { value: 'OK' }, previousState: { value: 'ALARM', timestamp: '2026-03-01T13:50:00.000+0000' } }, { state: 'OK', previousAt: '2026-03-01T13:50:00.000Z' }],
-    ['OK from INSUFFICIENT_DATA is no page', { state: { value: 'OK' }, previousState: { value: 'INSUFFICIENT_DATA' } }, { skip: expect.stringContaining('not a recovery') }],
-    ['INSUFFICIENT_DATA is no page', { state: { value: 'INSUFFICIENT_DATA' }, previousState: { value: 'OK' } }, { skip: expect.stringContaining('not paged') }],
+    [
+      'ALARM from OK is a page',
+      { state: { value: 'ALARM', timestamp: '2026-03-01T14:05:00.123+0000' }, previousState: { value: 'OK' } },
+      { state: 'ALARM', at: '2026-03-01T14:05:00.123Z' },
+    ],
+    [
+      'OK from ALARM is a recovery',
+      { state: { value: 'OK' }, previousState: { value: 'ALARM', timestamp: '2026-03-01T13:50:00.000+0000' } },
+      { state: 'OK', previousAt: '2026-03-01T13:50:00.000Z' },
+    ],
+    [
+      'OK from INSUFFICIENT_DATA is no page',
+      { state: { value: 'OK' }, previousState: { value: 'INSUFFICIENT_DATA' } },
+      { skip: expect.stringContaining('not a recovery') },
+    ],
+    [
+      'INSUFFICIENT_DATA is no page',
+      { state: { value: 'INSUFFICIENT_DATA' }, previousState: { value: 'OK' } },
+      { skip: expect.stringContaining('not paged') },
+    ],
   ])('%s', (_n, detail, expected) => {
-    expect(parseAlarmChange({ time: '2026-03-01T14:05:01Z', detail: { alarmName: 'shop DOWN x', ...detail } })).toMatchObject(expected);
+    expect(
+      parseAlarmChange({ time: '2026-03-01T14:05:01Z', detail: { alarmName: 'shop DOWN x', ...detail } }),
+    ).toMatchObject(expected);
   });
 });
 
@@ -382,18 +633,67 @@ describe('notify config', () => {
   });
 
   it.each([
-    ['a PagerDuty webhook without a routing key', { webhooks: [{ name: 'pd', format: 'pagerduty' }] }, 'notify.webhooks[0].routingKey: is required for format "pagerduty"'],
-    ['a key written inline', { webhooks: [{ name: 'og', format: 'opsgenie', apiKey: 'abc123' }] }, 'notify.webhooks[0].apiKey: the Opsgenie API key must not be written inline'],
-    ['a plain http URL', { webhooks: [{ name: 'x', format: 'generic', url: 'http://itsm.example.com/' }] }, 'notify.webhooks[0].url: expected an absolute https URL, got "http://itsm.example.com/"'],
-    ['a generic webhook without a URL', { webhooks: [{ name: 'x', format: 'generic' }] }, 'notify.webhooks[0].url: is required for format "generic"'],
-    ['an unknown format', { webhooks: [{ name: 'x', format: 'pagerdooty', routingKey: { secret: 'k' } }] }, 'did you mean "pagerduty"?'],
-    ['a routing key on the wrong format', { webhooks: [{ name: 'x', format: 'generic', url: 'https://a.example.com', routingKey: { secret: 'k' } }] }, 'notify.webhooks[0].routingKey: is only used by format "pagerduty"'],
-    ['duplicate names', { webhooks: [{ name: 'x', format: 'generic', url: 'https://a.example.com' }, { name: 'x', format: 'generic', url: 'https://b.example.com' }] }, 'notify.webhooks[1].name: duplicate webhook name "x"'],
-    ['the authorization header of Opsgenie', { webhooks: [{ name: 'og', format: 'opsgenie', apiKey: { secret: 'k' }, headers: { Authorization: 'x' } }] }, 'give the key as apiKey instead'],
-    ['a flapping threshold of 1', { flapping: { changes: 1 } }, 'notify.flapping.changes: expected an integer from 2 to 100'],
+    [
+      'a PagerDuty webhook without a routing key',
+      { webhooks: [{ name: 'pd', format: 'pagerduty' }] },
+      'notify.webhooks[0].routingKey: is required for format "pagerduty"',
+    ],
+    [
+      'a key written inline',
+      { webhooks: [{ name: 'og', format: 'opsgenie', apiKey: 'abc123' }] },
+      'notify.webhooks[0].apiKey: the Opsgenie API key must not be written inline',
+    ],
+    [
+      'a plain http URL',
+      { webhooks: [{ name: 'x', format: 'generic', url: 'http://itsm.example.com/' }] },
+      'notify.webhooks[0].url: expected an absolute https URL, got "http://itsm.example.com/"',
+    ],
+    [
+      'a generic webhook without a URL',
+      { webhooks: [{ name: 'x', format: 'generic' }] },
+      'notify.webhooks[0].url: is required for format "generic"',
+    ],
+    [
+      'an unknown format',
+      { webhooks: [{ name: 'x', format: 'pagerdooty', routingKey: { secret: 'k' } }] },
+      'did you mean "pagerduty"?',
+    ],
+    [
+      'a routing key on the wrong format',
+      { webhooks: [{ name: 'x', format: 'generic', url: 'https://a.example.com', routingKey: { secret: 'k' } }] },
+      'notify.webhooks[0].routingKey: is only used by format "pagerduty"',
+    ],
+    [
+      'duplicate names',
+      {
+        webhooks: [
+          { name: 'x', format: 'generic', url: 'https://a.example.com' },
+          { name: 'x', format: 'generic', url: 'https://b.example.com' },
+        ],
+      },
+      'notify.webhooks[1].name: duplicate webhook name "x"',
+    ],
+    [
+      'the authorization header of Opsgenie',
+      { webhooks: [{ name: 'og', format: 'opsgenie', apiKey: { secret: 'k' }, headers: { Authorization: 'x' } }] },
+      'give the key as apiKey instead',
+    ],
+    [
+      'a flapping threshold of 1',
+      { flapping: { changes: 1 } },
+      'notify.flapping.changes: expected an integer from 2 to 100',
+    ],
     ['an unknown key', { webhook: [] }, 'notify.webhook: unknown key — hint: did you mean "webhooks"?'],
-    ['a local SMTP password inline', { localEmail: { smtp: { host: 'localhost', pass: 'hunter2' }, from: 'a@localhost', to: ['b@localhost'] } }, 'notify.localEmail.smtp.pass: the SMTP password must not be written inline'],
-    ['local email without recipients', { localEmail: { smtp: { host: 'localhost' }, from: 'a@localhost', to: [] } }, 'notify.localEmail.to: needs at least 1 item'],
+    [
+      'a local SMTP password inline',
+      { localEmail: { smtp: { host: 'localhost', pass: 'hunter2' }, from: 'a@localhost', to: ['b@localhost'] } },
+      'notify.localEmail.smtp.pass: the SMTP password must not be written inline',
+    ],
+    [
+      'local email without recipients',
+      { localEmail: { smtp: { host: 'localhost' }, from: 'a@localhost', to: [] } },
+      'notify.localEmail.to: needs at least 1 item',
+    ],
   ])('reports %s', (_n, notify, message) => {
     expect(problems(notify).join('\n')).toContain(message);
   });

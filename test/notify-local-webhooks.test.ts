@@ -23,13 +23,23 @@ beforeAll(async () => {
     project: 'shop',
     homeRegion: 'eu-central-1',
     regions: ['eu-central-1'],
-    notify: { webhooks: [{ name: 'itsm', format: 'generic', url: `${hook.url}/itsm`, headers: { authorization: { secret: 'local-itsm' } } }] },
+    notify: {
+      webhooks: [
+        {
+          name: 'itsm',
+          format: 'generic',
+          url: `${hook.url}/itsm`,
+          headers: { authorization: { secret: 'local-itsm' } },
+        },
+      ],
+    },
     checks: [{ id: 'shop-cart', kind: 'http', url: 'https://shop.example.com/cart' }],
   });
 });
 afterAll(() => hook?.close());
 
-const secrets = async (name: string) => (name === 'local-itsm' ? `Bearer ${TOKEN}` : Promise.reject(new Error(`unknown secret ${name}`)));
+const secrets = async (name: string) =>
+  name === 'local-itsm' ? `Bearer ${TOKEN}` : Promise.reject(new Error(`unknown secret ${name}`));
 /** The notifier's schedule shape (doubling, then given up), in milliseconds instead of minutes. */
 const FAST: RetryPolicy = { delaySeconds: (n) => Math.min(0.08, 0.01 * 2 ** n), giveUpAfterMs: 150 };
 
@@ -65,7 +75,11 @@ describe('local webhook pages', () => {
     };
     // Never given up here: the receiver comes back (delays long enough for it to listen again).
     const policy: RetryPolicy = { delaySeconds: (n) => 0.05 * 2 ** n, giveUpAfterMs: 60_000 };
-    const pages = localPages({ config, out, webhooks: { secrets, deliver: { dispatcher: hook.agent, backoffMs: 1 }, policy } });
+    const pages = localPages({
+      config,
+      out,
+      webhooks: { secrets, deliver: { dispatcher: hook.agent, backoffMs: 1 }, policy },
+    });
     pages.announce(result(2), ok);
     await pages.idle();
     expect(lines.filter((l) => l.includes('not delivered ('))).toEqual([
@@ -73,7 +87,9 @@ describe('local webhook pages', () => {
       expect.stringMatching(/webhook itsm not delivered \(HTTP 503: unavailable\): try 3 in/),
     ]);
     expect(lines).toContain('        webhook itsm delivered on try 3');
-    const delivered = hook.requests.filter((r) => r.headers.authorization === `Bearer ${TOKEN}` && r.json?.event === 'trigger');
+    const delivered = hook.requests.filter(
+      (r) => r.headers.authorization === `Bearer ${TOKEN}` && r.json?.event === 'trigger',
+    );
     expect(new Set(delivered.map((r) => r.json.id)).size).toBe(1);
     expect(lines.join('\n')).not.toContain(TOKEN);
   });
@@ -81,12 +97,18 @@ describe('local webhook pages', () => {
   it('gives a page up loudly when the receiver never comes back', async () => {
     await hook.down();
     const lines: string[] = [];
-    const pages = localPages({ config, out: (s) => lines.push(s), webhooks: { secrets, deliver: { dispatcher: hook.agent, backoffMs: 1 }, policy: FAST } });
+    const pages = localPages({
+      config,
+      out: (s) => lines.push(s),
+      webhooks: { secrets, deliver: { dispatcher: hook.agent, backoffMs: 1 }, policy: FAST },
+    });
     pages.announce(result(10), ok);
     await pages.idle();
     const given = lines.filter((l) => l.includes('WEBHOOK PAGE GIVEN UP'));
     expect(given).toHaveLength(1);
-    expect(given[0]).toMatch(/WEBHOOK PAGE GIVEN UP itsm: DOWN shop-cart \(watchpost\/shop\/down:shop-cart\) not delivered in \d+ tries .* last error: ECONNREFUSED/);
+    expect(given[0]).toMatch(
+      /WEBHOOK PAGE GIVEN UP itsm: DOWN shop-cart \(watchpost\/shop\/down:shop-cart\) not delivered in \d+ tries .* last error: ECONNREFUSED/,
+    );
     // Retried before it was given up, and nothing after.
     expect(lines.findIndex((l) => l.includes('not delivered ('))).toBeGreaterThan(0);
     expect(lines.at(-1)).toBe(given[0]);
@@ -111,7 +133,9 @@ describe('local webhook pages', () => {
     expect(lines.at(-1)).toMatch(/try 2 in 15s$/);
     pages.stop();
     await pages.idle();
-    expect(lines.at(-1)).toBe('        webhook page not delivered itsm: DOWN shop-cart — the monitor stopped before its next try');
+    expect(lines.at(-1)).toBe(
+      '        webhook page not delivered itsm: DOWN shop-cart — the monitor stopped before its next try',
+    );
   });
 
   it('skips a webhook whose secret is not set locally, saying so once', async () => {
@@ -122,9 +146,14 @@ describe('local webhook pages', () => {
     const pages = localPages({ config, out: (s) => lines.push(s) });
     pages.announce(result(30), ok);
     await pages.idle();
-    pages.announce({ ...result(31), status: 'pass', error: undefined } as CheckResult, { status: 'fail', since: result(30).scheduledAt });
+    pages.announce({ ...result(31), status: 'pass', error: undefined } as CheckResult, {
+      status: 'fail',
+      since: result(30).scheduledAt,
+    });
     await pages.idle();
-    expect(lines.filter((l) => l.includes('webhook itsm not sent locally: WATCHPOST_SECRET_LOCAL_ITSM not set'))).toHaveLength(1);
+    expect(
+      lines.filter((l) => l.includes('webhook itsm not sent locally: WATCHPOST_SECRET_LOCAL_ITSM not set')),
+    ).toHaveLength(1);
     expect(hook.requests).toEqual([]);
   });
 });

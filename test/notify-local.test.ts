@@ -30,7 +30,12 @@ beforeAll(async () => {
       let data = '';
       stream.on('data', (c: Buffer) => (data += c.toString('utf8')));
       stream.on('end', () => {
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data, user: session.user as string | undefined });
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          data,
+          user: session.user as string | undefined,
+        });
         cb();
       });
     },
@@ -47,7 +52,11 @@ const configWith = (smtpPort: number): ValidatedConfig =>
     homeRegion: 'eu-central-1',
     regions: ['eu-central-1'],
     notify: {
-      localEmail: { smtp: { host: '127.0.0.1', port: smtpPort, user: 'me', pass: { secret: 'local-smtp' } }, from: 'watchpost@localhost', to: ['me@localhost'] },
+      localEmail: {
+        smtp: { host: '127.0.0.1', port: smtpPort, user: 'me', pass: { secret: 'local-smtp' } },
+        from: 'watchpost@localhost',
+        to: ['me@localhost'],
+      },
       flapping: { changes: 3, window: '10m' },
     },
     checks: [{ id: 'shop-cart', kind: 'http', url: 'https://shop.example.com/cart' }],
@@ -71,12 +80,19 @@ const result = (status: CheckStatus, minute: number): CheckResult => ({
 describe('local pages', () => {
   it('prints the SMS line and emails the page over SMTP', async () => {
     const lines: string[] = [];
-    const pages = localPages({ config: configWith(port), out: (s) => lines.push(s), dashboardUrl: 'http://127.0.0.1:4320/' });
+    const pages = localPages({
+      config: configWith(port),
+      out: (s) => lines.push(s),
+      dashboardUrl: 'http://127.0.0.1:4320/',
+    });
     pages.announce(result('fail', 2), { status: 'pass', since: '2026-03-01T13:00:00.000Z' });
     await pages.idle();
     pages.announce(result('pass', 14), { status: 'fail', since: '2026-03-01T14:02:00.000Z' });
     await pages.idle();
-    expect(lines.filter((l) => l.includes('page'))).toEqual(['        page DOWN shop-cart local connection refused since 14:02Z - connect ECONNREFUSED 127.0.0.1:9', '        page OK shop-cart after 12m']);
+    expect(lines.filter((l) => l.includes('page'))).toEqual([
+      '        page DOWN shop-cart local connection refused since 14:02Z - connect ECONNREFUSED 127.0.0.1:9',
+      '        page OK shop-cart after 12m',
+    ]);
     expect(received).toHaveLength(2);
     expect(received[0]).toMatchObject({ from: 'watchpost@localhost', to: ['me@localhost'], user: 'me' });
     expect(received[0]!.data).toContain('Subject: DOWN shop-cart local connection refused since 14:02Z [shop]');
@@ -97,8 +113,18 @@ describe('local pages', () => {
   it('sends one FLAPPING page, then stays quiet while it flaps', async () => {
     const lines: string[] = [];
     const emails: string[] = [];
-    const pages = localPages({ config: configWith(port), out: (s) => lines.push(s), sendEmail: async (m) => void emails.push(m.subject) });
-    const flips: Array<[CheckStatus, number]> = [['fail', 40], ['pass', 41], ['fail', 42], ['pass', 43], ['fail', 44]];
+    const pages = localPages({
+      config: configWith(port),
+      out: (s) => lines.push(s),
+      sendEmail: async (m) => void emails.push(m.subject),
+    });
+    const flips: Array<[CheckStatus, number]> = [
+      ['fail', 40],
+      ['pass', 41],
+      ['fail', 42],
+      ['pass', 43],
+      ['fail', 44],
+    ];
     let prev: { status: CheckStatus; since: string } = { status: 'pass', since: '2026-03-01T13:00:00.000Z' };
     for (const [status, minute] of flips) {
       const r = result(status, minute);

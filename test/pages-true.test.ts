@@ -92,7 +92,11 @@ beforeAll(async () => {
   slowServer = createHttpServer((_req, res) => setTimeout(() => res.end('ok'), 150));
   await new Promise<void>((r) => slowServer.listen(0, '127.0.0.1', () => r()));
   cap = await startCapture(() => sqsAttributes({ ApproximateNumberOfMessages: 620 }));
-  const env = { AWS_ACCESS_KEY_ID: 'AKIDWATCHPOSTTEST', AWS_SECRET_ACCESS_KEY: 'test-secret-key', AWS_EC2_METADATA_DISABLED: 'true' };
+  const env = {
+    AWS_ACCESS_KEY_ID: 'AKIDWATCHPOSTTEST',
+    AWS_SECRET_ACCESS_KEY: 'test-secret-key',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
   for (const [k, v] of Object.entries(env)) {
     savedEnv[k] = process.env[k];
     process.env[k] = v;
@@ -104,8 +108,18 @@ beforeAll(async () => {
     regions: ['eu-central-1'],
     checks: [
       { id: 'shop-cert', kind: 'tls', host: '127.0.0.1', port: (tlsServer.address() as AddressInfo).port, ca: ca.cert },
-      { id: 'orders-queue', kind: 'queue', sqs: { queueUrl: `${cap.url}/123456789012/orders`, region: 'eu-west-1' }, maxDepth: { warn: 500, fail: 1000 } },
-      { id: 'shop-home', kind: 'http', url: `http://127.0.0.1:${(slowServer.address() as AddressInfo).port}/`, degradedAfter: '50ms' },
+      {
+        id: 'orders-queue',
+        kind: 'queue',
+        sqs: { queueUrl: `${cap.url}/123456789012/orders`, region: 'eu-west-1' },
+        maxDepth: { warn: 500, fail: 1000 },
+      },
+      {
+        id: 'shop-home',
+        kind: 'http',
+        url: `http://127.0.0.1:${(slowServer.address() as AddressInfo).port}/`,
+        degradedAfter: '50ms',
+      },
       {
         id: 'mail',
         kind: 'email',
@@ -146,9 +160,15 @@ describe('a TLS certificate under warnDays', () => {
     expect(s.subject).toMatch(/^CERT-EXPIRING shop-cert local expires in 14d \(warnDays 21\)/);
     expect(s.email).toContain('CERT-EXPIRING: shop-cert: expires in 14d (warnDays 21)');
     expect(s.email).toContain('reason:   CERT-EXPIRING: expires in 14d (warnDays 21)');
-    expect(JSON.parse(s.webhook)).toMatchObject({ status: 'CERT-EXPIRING', reason: { code: 'CERT_EXPIRING', message: 'expires in 14d (warnDays 21)' } });
+    expect(JSON.parse(s.webhook)).toMatchObject({
+      status: 'CERT-EXPIRING',
+      reason: { code: 'CERT_EXPIRING', message: 'expires in 14d (warnDays 21)' },
+    });
     expect(s.table).toMatch(/^WARN\s+shop-cert\s+tls\s+.*CERT-EXPIRING: expires in 14d \(warnDays 21\)$/);
-    expect(JSON.parse(s.dashboard)).toMatchObject({ status: 'degraded', degraded: { code: 'CERT_EXPIRING', word: 'CERT-EXPIRING', message: 'expires in 14d (warnDays 21)' } });
+    expect(JSON.parse(s.dashboard)).toMatchObject({
+      status: 'degraded',
+      degraded: { code: 'CERT_EXPIRING', word: 'CERT-EXPIRING', message: 'expires in 14d (warnDays 21)' },
+    });
     expect(s.pageLine).toContain('page CERT-EXPIRING shop-cert local expires in 14d (warnDays 21)');
     for (const [where, text] of Object.entries(s)) expect(text, where).not.toMatch(/slow/i);
   });
@@ -156,7 +176,12 @@ describe('a TLS certificate under warnDays', () => {
   it("the kind's warn alarm in AWS pages its own word with the result's reason", async () => {
     const r = await runCheck(check('shop-cert'), { region: 'eu-central-1', secrets });
     const spec = alarmSpecs(config).find((x) => x.key === 'kind:shop-cert:cert-expiring')!;
-    const i = incidentFromAlarm({ config, spec, change: { name: spec.name, state: 'ALARM', previousState: 'OK', at: r.scheduledAt }, latest: [latestOf(r)] });
+    const i = incidentFromAlarm({
+      config,
+      spec,
+      change: { name: spec.name, state: 'ALARM', previousState: 'OK', at: r.scheduledAt },
+      latest: [latestOf(r)],
+    });
     expect(formatSms(i)).toMatch(/^CERT-EXPIRING shop-cert eu-central-1 expires in 14d \(warnDays 21\) since /);
     const email = formatEmail(i).text;
     expect(email).toContain('CERT-EXPIRING: shop-cert: expires in 14d (warnDays 21)');
@@ -168,9 +193,14 @@ describe('a queue above its warning depth', () => {
   it('is QUEUE-DEPTH with the depth everywhere, never slow', async () => {
     const r = await runCheck(check('orders-queue'), { region: 'local', secrets });
     expect(r.status).toBe('degraded');
-    expect(r.degraded).toEqual({ code: 'QUEUE_DEPTH', message: 'SQS queue orders: 620 messages, above the warning level 500' });
+    expect(r.degraded).toEqual({
+      code: 'QUEUE_DEPTH',
+      message: 'SQS queue orders: 620 messages, above the warning level 500',
+    });
     const s = await surfaces(r);
-    expect(s.sms).toMatch(/^QUEUE-DEPTH orders-queue local SQS queue orders: 620 messages, above the warning level 500 since /);
+    expect(s.sms).toMatch(
+      /^QUEUE-DEPTH orders-queue local SQS queue orders: 620 messages, above the warning level 500 since /,
+    );
     expect(s.table).toContain('QUEUE-DEPTH: SQS queue orders: 620 messages, above the warning level 500');
     expect(JSON.parse(s.dashboard)).toMatchObject({ degraded: { word: 'QUEUE-DEPTH' } });
     expect(s.pageLine).toContain('QUEUE-DEPTH orders-queue');
@@ -181,8 +211,15 @@ describe('a queue above its warning depth', () => {
     const r = await runCheck(check('orders-queue'), { region: 'eu-central-1', secrets });
     const spec = alarmSpecs(config).find((x) => x.key === 'kind:orders-queue:queue-depth')!;
     expect(spec).toMatchObject({ severity: 'warning', threshold: 500 });
-    const i = incidentFromAlarm({ config, spec, change: { name: spec.name, state: 'ALARM', previousState: 'OK', at: r.scheduledAt }, latest: [latestOf(r)] });
-    expect(formatSms(i)).toMatch(/^QUEUE-DEPTH orders-queue eu-central-1 SQS queue orders: 620 messages, above the warning level 500 since /);
+    const i = incidentFromAlarm({
+      config,
+      spec,
+      change: { name: spec.name, state: 'ALARM', previousState: 'OK', at: r.scheduledAt },
+      latest: [latestOf(r)],
+    });
+    expect(formatSms(i)).toMatch(
+      /^QUEUE-DEPTH orders-queue eu-central-1 SQS queue orders: 620 messages, above the warning level 500 since /,
+    );
   });
 });
 
@@ -210,7 +247,12 @@ describe('slow mail transit', () => {
     expect(s.table).toMatch(/^WARN\s+mail\s+email\s+.*TRANSIT-SLOW: mail took 47s to arrive \(transitAfter 30s\)$/);
     const spec = alarmSpecs(config).find((x) => x.key === 'kind:mail:transit')!;
     const r = result('eu-central-1');
-    const i = incidentFromAlarm({ config, spec, change: { name: spec.name, state: 'ALARM', previousState: 'OK', at: r.scheduledAt }, latest: [latestOf(r)] });
+    const i = incidentFromAlarm({
+      config,
+      spec,
+      change: { name: spec.name, state: 'ALARM', previousState: 'OK', at: r.scheduledAt },
+      latest: [latestOf(r)],
+    });
     expect(formatSms(i)).toMatch(/^TRANSIT mail eu-central-1 mail took 47s to arrive \(transitAfter 30s\) since /);
   });
 });
@@ -219,7 +261,10 @@ describe('slowness is still slowness', () => {
   it('a run above degradedAfter is SLOW and pages DEGRADED with the time', async () => {
     const r = await runCheck(check('shop-home'), { region: 'local', secrets });
     expect(r.status).toBe('degraded');
-    expect(r.degraded).toMatchObject({ code: 'SLOW', message: expect.stringMatching(/^took \d+ms, slower than degradedAfter 50ms$/) });
+    expect(r.degraded).toMatchObject({
+      code: 'SLOW',
+      message: expect.stringMatching(/^took \d+ms, slower than degradedAfter 50ms$/),
+    });
     const s = await surfaces(r);
     expect(s.sms).toMatch(/^DEGRADED shop-home local \d+ms > 50ms since /);
     expect(s.table).toMatch(/^SLOW\s+shop-home/);
@@ -239,12 +284,22 @@ describe('a metric anomaly', () => {
       durationMs: 120,
       status: 'fail',
       attempts: 1,
-      error: { code: 'ANOMALY', message: '$.orders is 20, 90.1% below its trailing average 201.25 of the last 12 runs (limit ±50%)' },
+      error: {
+        code: 'ANOMALY',
+        message: '$.orders is 20, 90.1% below its trailing average 201.25 of the last 12 runs (limit ±50%)',
+      },
       timings: { total: 120 },
       assertions: [],
       metrics: { Value: 20 },
     };
-    const i = incidentFromAlarm({ config, spec: specs[0]!, change: { name: specs[0]!.name, state: 'ALARM', previousState: 'OK', at: '2026-03-01T14:05:00.000Z' }, latest: [latestOf(r)] });
-    expect(formatSms(i)).toMatch(/^DOWN orders-today eu-central-1 ANOMALY since 14:04Z - \$\.orders is 20, 90\.1% below its trailing average/);
+    const i = incidentFromAlarm({
+      config,
+      spec: specs[0]!,
+      change: { name: specs[0]!.name, state: 'ALARM', previousState: 'OK', at: '2026-03-01T14:05:00.000Z' },
+      latest: [latestOf(r)],
+    });
+    expect(formatSms(i)).toMatch(
+      /^DOWN orders-today eu-central-1 ANOMALY since 14:04Z - \$\.orders is 20, 90\.1% below its trailing average/,
+    );
   });
 });

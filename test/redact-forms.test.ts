@@ -26,12 +26,28 @@ describe('secretForms', () => {
   it('for Basic: the base64 payload, the decoded user:pass and the password', () => {
     const payload = Buffer.from('probe:pa ss"w\\rd').toString('base64');
     const forms = secretForms(`Basic ${payload}`);
-    expect(forms).toEqual(expect.arrayContaining([payload, 'probe:pa ss"w\\rd', 'pa ss"w\\rd', 'pa%20ss%22w%5Crd', 'pa+ss%22w%5Crd', 'pa ss\\"w\\\\rd']));
+    expect(forms).toEqual(
+      expect.arrayContaining([
+        payload,
+        'probe:pa ss"w\\rd',
+        'pa ss"w\\rd',
+        'pa%20ss%22w%5Crd',
+        'pa+ss%22w%5Crd',
+        'pa ss\\"w\\\\rd',
+      ]),
+    );
   });
 
   it('for a user:pass pair: the password, its URL user-info form and the Basic payload', () => {
     const forms = secretForms('probe:s3cr3t/x');
-    expect(forms).toEqual(expect.arrayContaining(['s3cr3t/x', 's3cr3t%2Fx', 'probe:s3cr3t%2Fx', Buffer.from('probe:s3cr3t/x').toString('base64')]));
+    expect(forms).toEqual(
+      expect.arrayContaining([
+        's3cr3t/x',
+        's3cr3t%2Fx',
+        'probe:s3cr3t%2Fx',
+        Buffer.from('probe:s3cr3t/x').toString('base64'),
+      ]),
+    );
   });
 
   it('URL-, form- and JSON-encoded forms of a value with spaces, quotes and backslashes', () => {
@@ -66,7 +82,11 @@ describe('redact', () => {
     const text = JSON.stringify(clean);
     for (const e of encodings(token)) expect(text).not.toContain(e);
     expect(text).not.toContain('9f8e');
-    expect(clean.message).toBe(encodings(token).map(() => MASK).join(' | '));
+    expect(clean.message).toBe(
+      encodings(token)
+        .map(() => MASK)
+        .join(' | '),
+    );
     expect(Object.keys(clean)).toEqual(['message', MASK, 'nested']);
   });
 
@@ -103,7 +123,10 @@ describe('process-wide secrets reach the log sink', () => {
     const write = process.stderr.write;
     process.stderr.write = ((chunk: string) => lines.push(String(chunk)) > 0) as unknown as typeof process.stderr.write;
     try {
-      jsonLog({ service: 't' }).warn(`webhook said ${secret}`, { body: `{"${encodeURIComponent(secret)}":1}`, [secret]: true });
+      jsonLog({ service: 't' }).warn(`webhook said ${secret}`, {
+        body: `{"${encodeURIComponent(secret)}":1}`,
+        [secret]: true,
+      });
     } finally {
       process.stderr.write = write;
     }

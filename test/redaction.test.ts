@@ -36,7 +36,16 @@ const env = {
 function encodings(v: string): string[] {
   const json = (s: string) => JSON.stringify(s).slice(1, -1);
   const enc = encodeURIComponent(v);
-  return [v, enc, enc.toLowerCase(), encodeURI(v), enc.replace(/%20/g, '+'), new URLSearchParams({ q: v }).toString().slice(2), json(v), json(json(v))];
+  return [
+    v,
+    enc,
+    enc.toLowerCase(),
+    encodeURI(v),
+    enc.replace(/%20/g, '+'),
+    new URLSearchParams({ q: v }).toString().slice(2),
+    json(v),
+    json(json(v)),
+  ];
 }
 
 function cli(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -63,7 +72,8 @@ function forbidden(): string[] {
 }
 
 function expectClean(text: string, where: string): void {
-  for (const form of forbidden()) if (text.includes(form)) throw new Error(`${where} holds the secret form ${JSON.stringify(form)}`);
+  for (const form of forbidden())
+    if (text.includes(form)) throw new Error(`${where} holds the secret form ${JSON.stringify(form)}`);
 }
 
 const CHECKS = [
@@ -78,16 +88,38 @@ const CHECKS = [
       { source: 'header', property: 'x-echo', comparison: 'equals', target: 'nope' },
     ],
   },
-  { id: 'redirect', kind: 'http', url: '', headers: { authorization: { secret: 'shop/token' } }, assertions: [{ source: 'status', comparison: 'equals', target: 201 }] },
+  {
+    id: 'redirect',
+    kind: 'http',
+    url: '',
+    headers: { authorization: { secret: 'shop/token' } },
+    assertions: [{ source: 'status', comparison: 'equals', target: 201 }],
+  },
   { id: 'loop', kind: 'http', url: '', headers: { authorization: { secret: 'shop/token' } } },
-  { id: 'query', kind: 'http', url: '', query: { api_key: { secret: 'shop/api-key' } }, assertions: [{ source: 'text', comparison: 'equals', target: 'x' }] },
-  { id: 'basic', kind: 'http', url: '', auth: { username: 'probe', password: { secret: 'shop/password' } }, assertions: [{ source: 'text', comparison: 'equals', target: 'x' }] },
+  {
+    id: 'query',
+    kind: 'http',
+    url: '',
+    query: { api_key: { secret: 'shop/api-key' } },
+    assertions: [{ source: 'text', comparison: 'equals', target: 'x' }],
+  },
+  {
+    id: 'basic',
+    kind: 'http',
+    url: '',
+    auth: { username: 'probe', password: { secret: 'shop/password' } },
+    assertions: [{ source: 'text', comparison: 'equals', target: 'x' }],
+  },
   { id: 'inline-query', kind: 'http', url: '', assertions: [{ source: 'status', comparison: 'equals', target: 200 }] },
   {
     id: 'session',
     kind: 'multistep',
     steps: [
-      { name: 'login', request: { url: '', method: 'POST' }, extract: { session: { path: '$.session', secret: true } } },
+      {
+        name: 'login',
+        request: { url: '', method: 'POST' },
+        extract: { session: { path: '$.session', secret: true } },
+      },
       {
         name: 'cart',
         request: { url: '', headers: { 'x-session': '{{vars.session}}' } },
@@ -99,7 +131,14 @@ const CHECKS = [
 
 function configFor(origin: string) {
   const c = structuredClone(CHECKS) as Array<Record<string, any>>;
-  const paths: Record<string, string> = { 'echo-token': '/echo', redirect: '/redirect', loop: '/loop/start', query: '/query?page=2', basic: '/basic', 'inline-query': `/inline?api_key=${INLINE_KEY}` };
+  const paths: Record<string, string> = {
+    'echo-token': '/echo',
+    redirect: '/redirect',
+    loop: '/loop/start',
+    query: '/query?page=2',
+    basic: '/basic',
+    'inline-query': `/inline?api_key=${INLINE_KEY}`,
+  };
   for (const ch of c) if (ch.kind === 'http') ch.url = `${origin}${paths[ch.id]}`;
   const flow = c.find((ch) => ch.id === 'session')!;
   flow.steps[0].request.url = `${origin}/login`;
@@ -130,7 +169,11 @@ beforeAll(async () => {
       const b64 = String(req.headers.authorization ?? '').replace(/^Basic /, '');
       const pair = Buffer.from(b64, 'base64').toString('utf8');
       received.basic!.push(pair);
-      return void res.writeHead(200).end(`header ${req.headers.authorization} pair ${pair} pass ${pair.slice(6)} ${encodeURIComponent(pair.slice(6))}`);
+      return void res
+        .writeHead(200)
+        .end(
+          `header ${req.headers.authorization} pair ${pair} pass ${pair.slice(6)} ${encodeURIComponent(pair.slice(6))}`,
+        );
     }
     if (url.startsWith('/inline')) return void res.writeHead(200).end('ok');
     if (url === '/login') {
@@ -201,7 +244,9 @@ describe('nothing secret leaves (a credential-reflecting server)', () => {
       expect(state).toContain('"echo-token"');
       expectClean(state, 'dashboard /api/state');
       // The target column: no query values, no inline key.
-      const targets = (JSON.parse(state) as { checks: Array<{ id: string; target: string }> }).checks.map((c) => c.target);
+      const targets = (JSON.parse(state) as { checks: Array<{ id: string; target: string }> }).checks.map(
+        (c) => c.target,
+      );
       expect(targets).toContain(`GET ${srv.url('/inline?api_key=…')}`);
     } finally {
       await dash.close();
@@ -227,15 +272,27 @@ describe('secrets in URLs', () => {
       'checks[0] "a".url: must not carry credentials (user:pass@…): they would be shipped in the Lambda asset and shown in alarms' +
         ' — hint: write auth: { username: "…", password: { secret: "name" } } (and query: { key: { secret: "name" } } for a token in the query)',
     ]);
-    const flow = { id: 'f', kind: 'multistep', steps: [{ name: 's', request: { url: 'https://u:p@shop.example.com/{{vars.x}}' } }] };
+    const flow = {
+      id: 'f',
+      kind: 'multistep',
+      steps: [{ name: 's', request: { url: 'https://u:p@shop.example.com/{{vars.x}}' } }],
+    };
     expect(problems([flow])[0]).toMatch(/^checks\[0\] "f"\.steps\[0\]\.request\.url: must not carry credentials/);
-    expect(problems([{ id: 'b', kind: 'http', url: 'https://shop.example.com/', auth: { username: 'u', password: 'inline' } }])).toEqual([
+    expect(
+      problems([
+        { id: 'b', kind: 'http', url: 'https://shop.example.com/', auth: { username: 'u', password: 'inline' } },
+      ]),
+    ).toEqual([
       'checks[0] "b".auth.password: the password must not be written inline — hint: store it in AWS Secrets Manager (locally: WATCHPOST_SECRET_<NAME>) and write { secret: "name" }',
     ]);
   });
 
   it('a multistep extract is a JSON path or { path, secret }, each checked', () => {
-    const flow = (extract: unknown) => ({ id: 'f', kind: 'multistep', steps: [{ name: 's', request: { url: 'https://shop.example.com/' }, extract }] });
+    const flow = (extract: unknown) => ({
+      id: 'f',
+      kind: 'multistep',
+      steps: [{ name: 's', request: { url: 'https://shop.example.com/' }, extract }],
+    });
     expect(problems([flow({ a: '$.a', b: { path: '$.b', secret: true } })])).toEqual([]);
     expect(problems([flow({ t: { path: '$.a[', secret: 'yes' } })])).toEqual([
       'checks[0] "f".steps[0].extract.t.path: cannot read "$.a[" at "[" — write paths like $.items[0].price',
@@ -250,8 +307,17 @@ describe('secrets in URLs', () => {
     const config = parseConfig({
       ...base,
       checks: [
-        { id: 'q', kind: 'http', url: `https://shop.example.com/api?api_key=${INLINE_KEY}&v=2`, query: { token: { secret: 't' } } },
-        { id: 'm', kind: 'multistep', steps: [{ name: 's', request: { url: `https://shop.example.com/x?api_key=${INLINE_KEY}` } }] },
+        {
+          id: 'q',
+          kind: 'http',
+          url: `https://shop.example.com/api?api_key=${INLINE_KEY}&v=2`,
+          query: { token: { secret: 't' } },
+        },
+        {
+          id: 'm',
+          kind: 'multistep',
+          steps: [{ name: 's', request: { url: `https://shop.example.com/x?api_key=${INLINE_KEY}` } }],
+        },
       ],
     });
     expect(probeKind('http').target(config.checks[0]!)).toBe('GET https://shop.example.com/api?api_key=…&v=…');
@@ -272,23 +338,40 @@ describe('pages and webhooks', () => {
     try {
       rx.reply((req) => {
         const sent = String(req.headers.authorization).replace(/^Bearer /, '');
-        return { status: 400, json: { [sent]: 'unknown key', plain: sent, url: `/x/${encodeURIComponent(sent)}`, form: new URLSearchParams({ k: sent }).toString() } };
+        return {
+          status: 400,
+          json: {
+            [sent]: 'unknown key',
+            plain: sent,
+            url: `/x/${encodeURIComponent(sent)}`,
+            form: new URLSearchParams({ k: sent }).toString(),
+          },
+        };
       });
       const config = parseConfig({
         project: 'p',
         homeRegion: 'eu-central-1',
         regions: ['eu-central-1'],
-        notify: { webhooks: [{ name: 'itsm', format: 'generic', url: `${rx.url}/itsm`, headers: { authorization: { secret: 'itsm' } } }] },
+        notify: {
+          webhooks: [
+            { name: 'itsm', format: 'generic', url: `${rx.url}/itsm`, headers: { authorization: { secret: 'itsm' } } },
+          ],
+        },
         checks: [{ id: 'a', kind: 'http', url: 'https://shop.example.com/' }],
       });
       const incident = testIncident(config, 'critical', '2026-03-01T16:00:00.000Z');
       const { requests } = await webhookRequests(incident, config.notify.webhooks!, async () => `Bearer ${hookToken}`);
       const lines: string[] = [];
       const write = process.stderr.write;
-      process.stderr.write = ((chunk: string) => lines.push(String(chunk)) > 0) as unknown as typeof process.stderr.write;
+      process.stderr.write = ((chunk: string) =>
+        lines.push(String(chunk)) > 0) as unknown as typeof process.stderr.write;
       let outcomes: Awaited<ReturnType<typeof deliverWebhooks>>;
       try {
-        outcomes = await deliverWebhooks(requests, { dispatcher: rx.agent, retries: 0, log: jsonLog({ service: 'notifier' }) });
+        outcomes = await deliverWebhooks(requests, {
+          dispatcher: rx.agent,
+          retries: 0,
+          log: jsonLog({ service: 'notifier' }),
+        });
       } finally {
         process.stderr.write = write;
       }

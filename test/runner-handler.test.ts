@@ -45,8 +45,20 @@ beforeAll(async () => {
       homeRegion: 'eu-central-1',
       regions: ['eu-central-1', 'us-east-1'],
       checks: [
-        { id: 'api', kind: 'http', url: `http://127.0.0.1:${port.port}/ok`, headers: { authorization: { secret: 'shop/api-token' } }, assertions: [{ source: 'status', comparison: 'equals', target: 200 }] },
-        { id: 'down', kind: 'http', url: `http://127.0.0.1:${port.port}/down`, headers: { authorization: { secret: 'shop/api-token' } }, assertions: [{ source: 'status', comparison: 'equals', target: 200 }] },
+        {
+          id: 'api',
+          kind: 'http',
+          url: `http://127.0.0.1:${port.port}/ok`,
+          headers: { authorization: { secret: 'shop/api-token' } },
+          assertions: [{ source: 'status', comparison: 'equals', target: 200 }],
+        },
+        {
+          id: 'down',
+          kind: 'http',
+          url: `http://127.0.0.1:${port.port}/down`,
+          headers: { authorization: { secret: 'shop/api-token' } },
+          assertions: [{ source: 'status', comparison: 'equals', target: 200 }],
+        },
         { id: 'eu-only', kind: 'http', url: `http://127.0.0.1:${port.port}/ok`, regions: ['eu-central-1'] },
       ],
     }),
@@ -73,7 +85,10 @@ afterAll(async () => {
 it('runs the checks due in its region, stores every result and publishes metrics to the home region', async () => {
   const { handler } = await import('../functions/runner/index');
   const tick = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000); // a minute already begun: no waiting
-  const out = await handler({ time: tick.toISOString() }, { getRemainingTimeInMillis: () => 30_000, awsRequestId: 'test' });
+  const out = await handler(
+    { time: tick.toISOString() },
+    { getRemainingTimeInMillis: () => 30_000, awsRequestId: 'test' },
+  );
   expect(out).toMatchObject({ checks: 2, failed: 1, written: 2, writeFailures: 0, publishFailures: 0 });
 
   // The secret reached the target, from Secrets Manager in the home region, read once.
@@ -81,18 +96,37 @@ it('runs the checks due in its region, stores every result and publishes metrics
   expect(sm.calls('GetSecretValue')).toHaveLength(1);
   expect(sm.calls('GetSecretValue')[0]!.body).toEqual({ SecretId: 'shop/api-token' });
 
-  const store = new DynamoResultStore({ client: ddb.client, tableName: 'shop-watchpost-results', retentionMs: 86_400_000 });
+  const store = new DynamoResultStore({
+    client: ddb.client,
+    tableName: 'shop-watchpost-results',
+    retentionMs: 86_400_000,
+  });
   const [api] = await store.history('api', { limit: 5 });
-  expect(api).toMatchObject({ checkId: 'api', region: 'us-east-1', status: 'pass', scheduledAt: expect.stringMatching(/^\d{4}-/) });
+  expect(api).toMatchObject({
+    checkId: 'api',
+    region: 'us-east-1',
+    status: 'pass',
+    scheduledAt: expect.stringMatching(/^\d{4}-/),
+  });
   const [down] = await store.history('down', { limit: 5 });
   expect(down!.status).toBe('fail');
   expect(await store.history('eu-only')).toEqual([]); // not in us-east-1
   // The echoed token is not in the stored result.
   expect(JSON.stringify(down)).not.toContain(TOKEN);
 
-  const datums = cw.calls('PutMetricData').flatMap((c) => c.body.MetricData as Array<{ MetricName: string; Value: number; Dimensions: Array<{ Name: string; Value: string }> }>);
+  const datums = cw.calls('PutMetricData').flatMap(
+    (c) =>
+      c.body.MetricData as Array<{
+        MetricName: string;
+        Value: number;
+        Dimensions: Array<{ Name: string; Value: string }>;
+      }>,
+  );
   const failed = datums.filter((d) => d.MetricName === 'Failed');
-  expect(failed.map((d) => [d.Dimensions.find((x) => x.Name === 'CheckId')!.Value, d.Value]).sort()).toEqual([['api', 0], ['down', 1]]);
+  expect(failed.map((d) => [d.Dimensions.find((x) => x.Name === 'CheckId')!.Value, d.Value]).sort()).toEqual([
+    ['api', 0],
+    ['down', 1],
+  ]);
   for (const d of failed) expect(d.Dimensions.find((x) => x.Name === 'Region')!.Value).toBe('us-east-1');
   expect(datums.filter((d) => d.MetricName === 'RunnerHealth')).toHaveLength(1);
   expect(JSON.stringify(cw.calls())).not.toContain(TOKEN);

@@ -20,7 +20,8 @@ const cfg = (checks: unknown[]) => parseConfig({ ...base, checks });
 
 function memoryLog() {
   const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push({ level, message, fields });
+  const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    lines.push({ level, message, fields });
   const log: Log = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
   return { log, lines };
 }
@@ -44,12 +45,19 @@ afterAll(async () => {
 describe('dueRuns', () => {
   const minute = Date.parse('2026-11-21T10:00:00Z');
   const many = cfg(
-    Array.from({ length: 60 }, (_, i) => ({ id: `c-${i}`, kind: 'http', url: 'http://127.0.0.1:9/', frequency: i % 2 ? '5m' : '1m' })),
+    Array.from({ length: 60 }, (_, i) => ({
+      id: `c-${i}`,
+      kind: 'http',
+      url: 'http://127.0.0.1:9/',
+      frequency: i % 2 ? '5m' : '1m',
+    })),
   );
 
   it('runs a 1m check every minute and a 5m check in exactly one minute of five, always the same one', () => {
     const counts = new Map<string, number>();
-    for (let m = 0; m < 10; m++) for (const r of dueRuns(many, 'eu-central-1', minute + m * 60_000)) counts.set(r.check.id, (counts.get(r.check.id) ?? 0) + 1);
+    for (let m = 0; m < 10; m++)
+      for (const r of dueRuns(many, 'eu-central-1', minute + m * 60_000))
+        counts.set(r.check.id, (counts.get(r.check.id) ?? 0) + 1);
     expect(counts.get('c-0')).toBe(10);
     for (let i = 1; i < 60; i += 2) expect(counts.get(`c-${i}`)).toBe(2);
     // Deterministic: a second computation of the same tick gives the same runs.
@@ -64,7 +72,11 @@ describe('dueRuns', () => {
   });
 
   it('runs a 30s check twice a minute, 30 s apart', () => {
-    const runs = dueRuns(cfg([{ id: 'fast', kind: 'http', url: 'http://127.0.0.1:9/', frequency: '30s' }]), 'eu-central-1', minute + 5_000);
+    const runs = dueRuns(
+      cfg([{ id: 'fast', kind: 'http', url: 'http://127.0.0.1:9/', frequency: '30s' }]),
+      'eu-central-1',
+      minute + 5_000,
+    );
     expect(runs).toHaveLength(2);
     expect(runs[1]!.scheduledAt - runs[0]!.scheduledAt).toBe(30_000);
     expect(runs[0]!.scheduledAt).toBeGreaterThanOrEqual(minute);
@@ -77,7 +89,11 @@ describe('dueRuns', () => {
       { id: 'everywhere', kind: 'http', url: 'http://127.0.0.1:9/' },
     ]);
     expect(dueRuns(c, 'us-east-1', minute).map((r) => r.check.id)).toEqual(['everywhere']);
-    expect(dueRuns(c, 'eu-central-1', minute).map((r) => r.check.id).sort()).toEqual(['eu-only', 'everywhere']);
+    expect(
+      dueRuns(c, 'eu-central-1', minute)
+        .map((r) => r.check.id)
+        .sort(),
+    ).toEqual(['eu-only', 'everywhere']);
   });
 });
 
@@ -126,7 +142,11 @@ describe('runPass', () => {
   it('logs every result it could not store or publish, whole, and carries on', async () => {
     const config = cfg([{ id: 'lost-store', kind: 'http', url: `${url}/ok` }]);
     const { log, lines } = memoryLog();
-    const brokenMetrics: MetricSink = { publish: async () => { throw new Error('CloudWatch unreachable'); } };
+    const brokenMetrics: MetricSink = {
+      publish: async () => {
+        throw new Error('CloudWatch unreachable');
+      },
+    };
     const now = Date.now();
     const report = await runPass({
       config,
@@ -136,7 +156,13 @@ describe('runPass', () => {
       runs: config.checks.map((check) => ({ check, scheduledAt: now })),
       waitForSchedule: false,
       secrets: envSecrets,
-      store: { writeResults: async () => { throw new Error('table gone'); }, history: async () => [], latest: async () => [] },
+      store: {
+        writeResults: async () => {
+          throw new Error('table gone');
+        },
+        history: async () => [],
+        latest: async () => [],
+      },
       metrics: brokenMetrics,
       log,
     });
@@ -157,15 +183,27 @@ describe('runPass', () => {
     const slow = createServer((_req, res) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      setTimeout(() => { inFlight--; res.end('ok'); }, 100);
+      setTimeout(() => {
+        inFlight--;
+        res.end('ok');
+      }, 100);
     });
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
     const port = (slow.address() as AddressInfo).port;
-    const config = cfg(Array.from({ length: 12 }, (_, i) => ({ id: `s-${i}`, kind: 'http', url: `http://127.0.0.1:${port}/` })));
+    const config = cfg(
+      Array.from({ length: 12 }, (_, i) => ({ id: `s-${i}`, kind: 'http', url: `http://127.0.0.1:${port}/` })),
+    );
     const now = Date.now();
     const report = await runPass({
-      config, region: 'eu-central-1', tick: now, deadline: now + 20_000, concurrency: 3,
-      runs: config.checks.map((check) => ({ check, scheduledAt: now })), waitForSchedule: false, secrets: envSecrets, log: memoryLog().log,
+      config,
+      region: 'eu-central-1',
+      tick: now,
+      deadline: now + 20_000,
+      concurrency: 3,
+      runs: config.checks.map((check) => ({ check, scheduledAt: now })),
+      waitForSchedule: false,
+      secrets: envSecrets,
+      log: memoryLog().log,
     });
     slow.close();
     expect(report.results.every((r) => r.status === 'pass')).toBe(true);
@@ -173,13 +211,29 @@ describe('runPass', () => {
   });
 
   it('turns a missing secret into a failed result, not a crash', async () => {
-    const config = cfg([{ id: 'needs-secret', kind: 'http', url: `${url}/ok`, headers: { authorization: { secret: 'never-set-anywhere' } } }]);
+    const config = cfg([
+      {
+        id: 'needs-secret',
+        kind: 'http',
+        url: `${url}/ok`,
+        headers: { authorization: { secret: 'never-set-anywhere' } },
+      },
+    ]);
     const now = Date.now();
     const report = await runPass({
-      config, region: 'eu-central-1', tick: now, deadline: now + 5_000,
-      runs: config.checks.map((check) => ({ check, scheduledAt: now })), waitForSchedule: false, secrets: envSecrets, log: memoryLog().log,
+      config,
+      region: 'eu-central-1',
+      tick: now,
+      deadline: now + 5_000,
+      runs: config.checks.map((check) => ({ check, scheduledAt: now })),
+      waitForSchedule: false,
+      secrets: envSecrets,
+      log: memoryLog().log,
     });
     expect(report.results[0]!.status).toBe('fail');
-    expect(report.results[0]!.error).toEqual({ code: 'SECRET', message: 'secret "never-set-anywhere" is not set — hint: export WATCHPOST_SECRET_NEVER_SET_ANYWHERE=…' });
+    expect(report.results[0]!.error).toEqual({
+      code: 'SECRET',
+      message: 'secret "never-set-anywhere" is not set — hint: export WATCHPOST_SECRET_NEVER_SET_ANYWHERE=…',
+    });
   });
 });

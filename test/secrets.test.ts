@@ -16,11 +16,17 @@ describe('secrets', () => {
   });
 
   it('finds every reference and resolves a deep copy, leaving the original alone', async () => {
-    const check = { headers: { a: { secret: 'one' }, b: 'plain' }, steps: [{ request: { headers: { c: { secret: 'two' } } } }] };
+    const check = {
+      headers: { a: { secret: 'one' }, b: 'plain' },
+      steps: [{ request: { headers: { c: { secret: 'two' } } } }],
+    };
     expect([...secretNames(check)].sort()).toEqual(['one', 'two']);
     const found = new Set<string>();
     const resolved = await resolveSecrets(check, async (n) => `v-${n}`, found);
-    expect(resolved).toEqual({ headers: { a: 'v-one', b: 'plain' }, steps: [{ request: { headers: { c: 'v-two' } } }] });
+    expect(resolved).toEqual({
+      headers: { a: 'v-one', b: 'plain' },
+      steps: [{ request: { headers: { c: 'v-two' } } }],
+    });
     expect(check.headers.a).toEqual({ secret: 'one' });
     expect([...found].sort()).toEqual(['v-one', 'v-two']);
   });

@@ -30,7 +30,12 @@ const RETENTION = 7 * DAY;
 const BASE = Math.floor((Date.now() - DAY) / MINUTE) * MINUTE;
 const at = (minute: number) => new Date(BASE + minute * MINUTE).toISOString();
 
-function result(checkId: string, minute: number, status: CheckStatus = 'pass', over: Partial<CheckResult> = {}): CheckResult {
+function result(
+  checkId: string,
+  minute: number,
+  status: CheckStatus = 'pass',
+  over: Partial<CheckResult> = {},
+): CheckResult {
   return {
     checkId,
     kind: 'http',
@@ -42,7 +47,15 @@ function result(checkId: string, minute: number, status: CheckStatus = 'pass', o
     attempts: 1,
     ...(status === 'fail' ? { error: { code: 'CONNECT_REFUSED', message: 'connection refused by 127.0.0.1:1' } } : {}),
     timings: { dns: 1, connect: 2, ttfb: 50, total: 120 + minute },
-    assertions: [{ source: 'status', comparison: 'equals', target: 200, actual: status === 'fail' ? undefined : 200, pass: status !== 'fail' }],
+    assertions: [
+      {
+        source: 'status',
+        comparison: 'equals',
+        target: 200,
+        actual: status === 'fail' ? undefined : 200,
+        pass: status !== 'fail',
+      },
+    ],
     metrics: {},
     details: { statusCode: 200 },
     ...over,
@@ -81,7 +94,12 @@ const dynamoDbLocal = (): Backend => {
       const client = ddb!.newClient();
       const tableName = nextTable();
       await ensureTable(client, tableName);
-      return { store: new DynamoResultStore({ client, tableName, retentionMs: RETENTION }), client, tableName, close: async () => client.destroy() };
+      return {
+        store: new DynamoResultStore({ client, tableName, retentionMs: RETENTION }),
+        client,
+        tableName,
+        close: async () => client.destroy(),
+      };
     },
   };
 };
@@ -99,7 +117,11 @@ const embedded = (): Backend => ({
 /** Counts BatchWriteItem calls and their sizes; `intercept` may answer a call instead of the server. */
 function spy(
   client: DynamoDBClient,
-  intercept?: (cmd: BatchWriteItemCommand, call: number, real: (c: BatchWriteItemCommand) => Promise<BatchWriteItemCommandOutput>) => Promise<BatchWriteItemCommandOutput> | undefined,
+  intercept?: (
+    cmd: BatchWriteItemCommand,
+    call: number,
+    real: (c: BatchWriteItemCommand) => Promise<BatchWriteItemCommandOutput>,
+  ) => Promise<BatchWriteItemCommandOutput> | undefined,
 ) {
   const sizes: number[] = [];
   const real = client.send.bind(client) as (c: unknown) => Promise<unknown>;
@@ -107,7 +129,11 @@ function spy(
     if (cmd instanceof BatchWriteItemCommand) {
       const n = Object.values(cmd.input.RequestItems ?? {}).reduce((s, reqs) => s + reqs.length, 0);
       sizes.push(n);
-      const answer = intercept?.(cmd, sizes.length, real as (c: BatchWriteItemCommand) => Promise<BatchWriteItemCommandOutput>);
+      const answer = intercept?.(
+        cmd,
+        sizes.length,
+        real as (c: BatchWriteItemCommand) => Promise<BatchWriteItemCommandOutput>,
+      );
       if (answer) return answer;
     }
     return real(cmd);
@@ -161,7 +187,14 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
       const history = await store.history('shop');
       expect(history).toHaveLength(1);
       const [latest] = await store.latest(['shop']);
-      expect(latest).toMatchObject({ checkId: 'shop', region: 'eu-central-1', status: 'fail', consecutiveFailures: 1, since: at(1), lastScheduledAt: at(1) });
+      expect(latest).toMatchObject({
+        checkId: 'shop',
+        region: 'eu-central-1',
+        status: 'fail',
+        consecutiveFailures: 1,
+        since: at(1),
+        lastScheduledAt: at(1),
+      });
     }));
 
   it('latest state follows pass → fail → fail → pass (since, consecutiveFailures)', () =>
@@ -177,7 +210,12 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
       for (const [minute, status, since, consecutiveFailures] of steps) {
         await store.writeResults([result('api', minute, status)]);
         const [s] = await store.latest(['api']);
-        expect(s, `after minute ${minute}`).toMatchObject({ status, since, consecutiveFailures, lastScheduledAt: at(minute) });
+        expect(s, `after minute ${minute}`).toMatchObject({
+          status,
+          since,
+          consecutiveFailures,
+          lastScheduledAt: at(minute),
+        });
         expect(s!.lastResult).toEqual(result('api', minute, status));
       }
     }));
@@ -186,11 +224,24 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
     withStore(async ({ store }) => {
       // Shuffled in one call: pass 10, fail 11, fail 12.
       await store.writeResults([result('q', 12, 'fail'), result('q', 10, 'pass'), result('q', 11, 'fail')]);
-      expect((await store.latest(['q']))[0]).toMatchObject({ status: 'fail', since: at(11), consecutiveFailures: 2, lastScheduledAt: at(12) });
+      expect((await store.latest(['q']))[0]).toMatchObject({
+        status: 'fail',
+        since: at(11),
+        consecutiveFailures: 2,
+        lastScheduledAt: at(12),
+      });
 
       // A late, older result (and a re-delivered one) are stored as history but do not move the state.
-      expect(await store.writeResults([result('q', 9, 'pass'), result('q', 11, 'fail')])).toEqual({ written: 2, failed: [] });
-      expect((await store.latest(['q']))[0]).toMatchObject({ status: 'fail', since: at(11), consecutiveFailures: 2, lastScheduledAt: at(12) });
+      expect(await store.writeResults([result('q', 9, 'pass'), result('q', 11, 'fail')])).toEqual({
+        written: 2,
+        failed: [],
+      });
+      expect((await store.latest(['q']))[0]).toMatchObject({
+        status: 'fail',
+        since: at(11),
+        consecutiveFailures: 2,
+        lastScheduledAt: at(12),
+      });
       expect((await store.history('q')).map((r) => r.scheduledAt)).toEqual([at(12), at(11), at(10), at(9)]);
 
       await store.writeResults([result('q', 13, 'fail')]);
@@ -217,7 +268,9 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
       expect(five.map((r) => r.scheduledAt)).toEqual([at(29), at(29), at(29), at(28), at(28)]);
 
       const us = await store.history('web', { region: 'us-east-1', limit: 7 });
-      expect(us.map((r) => [r.region, r.scheduledAt])).toEqual([29, 28, 27, 26, 25, 24, 23].map((m) => ['us-east-1', at(m)]));
+      expect(us.map((r) => [r.region, r.scheduledAt])).toEqual(
+        [29, 28, 27, 26, 25, 24, 23].map((m) => ['us-east-1', at(m)]),
+      );
       expect(us[0]).toEqual(result('web', 29, 'fail', { region: 'us-east-1' }));
 
       // More than one page with a filter: all 30 of a region.
@@ -228,17 +281,33 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
 
   it('latest() returns every check and region, or the ones asked for', () =>
     withStore(async ({ store }) => {
-      await store.writeResults([result('a', 1), result('a', 1, 'fail', { region: 'us-east-1' }), result('b', 2, 'degraded'), result('c', 3)]);
+      await store.writeResults([
+        result('a', 1),
+        result('a', 1, 'fail', { region: 'us-east-1' }),
+        result('b', 2, 'degraded'),
+        result('c', 3),
+      ]);
       const all = await store.latest();
-      expect(all.map((s) => `${s.checkId}/${s.region}/${s.status}`)).toEqual(['a/eu-central-1/pass', 'a/us-east-1/fail', 'b/eu-central-1/degraded', 'c/eu-central-1/pass']);
-      expect((await store.latest(['c', 'a', 'missing'])).map((s) => `${s.checkId}/${s.region}`)).toEqual(['a/eu-central-1', 'a/us-east-1', 'c/eu-central-1']);
+      expect(all.map((s) => `${s.checkId}/${s.region}/${s.status}`)).toEqual([
+        'a/eu-central-1/pass',
+        'a/us-east-1/fail',
+        'b/eu-central-1/degraded',
+        'c/eu-central-1/pass',
+      ]);
+      expect((await store.latest(['c', 'a', 'missing'])).map((s) => `${s.checkId}/${s.region}`)).toEqual([
+        'a/eu-central-1',
+        'a/us-east-1',
+        'c/eu-central-1',
+      ]);
       expect(await store.latest([])).toEqual([]);
     }));
 
   it('writes 60 results in one call in batches of at most 25 items', () =>
     withStore(async ({ store, client }) => {
       const { sizes } = spy(client);
-      const rs = Array.from({ length: 60 }, (_, i) => result(`check-${String(i).padStart(2, '0')}`, 5, i % 3 ? 'pass' : 'fail'));
+      const rs = Array.from({ length: 60 }, (_, i) =>
+        result(`check-${String(i).padStart(2, '0')}`, 5, i % 3 ? 'pass' : 'fail'),
+      );
       expect(await store.writeResults(rs)).toEqual({ written: 60, failed: [] });
       // 60 history items + 60 latest items.
       expect(sizes.reduce((a, b) => a + b, 0)).toBe(120);
@@ -254,13 +323,32 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
     withStore(async ({ store, client, tableName }) => {
       const r = result('ttl', 7, 'fail');
       await store.writeResults([r]);
-      const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: historyKey('ttl', r.scheduledAt, r.region).pk! }, sk: { S: historyKey('ttl', r.scheduledAt, r.region).sk! } } }));
+      const { Item } = await client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: {
+            pk: { S: historyKey('ttl', r.scheduledAt, r.region).pk! },
+            sk: { S: historyKey('ttl', r.scheduledAt, r.region).sk! },
+          },
+        }),
+      );
       expect(Item?.expiresAt?.N).toBe(String(Math.floor((Date.parse(r.scheduledAt) + RETENTION) / 1000)));
-      expect(Item).toMatchObject({ checkId: { S: 'ttl' }, region: { S: 'eu-central-1' }, status: { S: 'fail' }, scheduledAt: { S: r.scheduledAt }, errorCode: { S: 'CONNECT_REFUSED' } });
+      expect(Item).toMatchObject({
+        checkId: { S: 'ttl' },
+        region: { S: 'eu-central-1' },
+        status: { S: 'fail' },
+        scheduledAt: { S: r.scheduledAt },
+        errorCode: { S: 'CONNECT_REFUSED' },
+      });
       expect(JSON.parse(Item!.result!.S!)).toEqual(r);
 
       // The latest item never expires.
-      const latest = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: latestKey('ttl', r.region).pk! }, sk: { S: r.region } } }));
+      const latest = await client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: latestKey('ttl', r.region).pk! }, sk: { S: r.region } },
+        }),
+      );
       expect(latest.Item?.expiresAt).toBeUndefined();
       expect(latest.Item?.consecutiveFailures?.N).toBe('1');
     }));
@@ -271,7 +359,10 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
       const { sizes } = spy(client, (cmd, call, real) => {
         if (call !== 1) return undefined;
         const [table, reqs] = Object.entries(cmd.input.RequestItems!)[0]!;
-        return real(new BatchWriteItemCommand({ RequestItems: { [table]: reqs.slice(0, 5) } })).then((out) => ({ ...out, UnprocessedItems: { [table]: reqs.slice(5) } }));
+        return real(new BatchWriteItemCommand({ RequestItems: { [table]: reqs.slice(0, 5) } })).then((out) => ({
+          ...out,
+          UnprocessedItems: { [table]: reqs.slice(5) },
+        }));
       });
       const rs = Array.from({ length: 10 }, (_, i) => result('burst', i, 'fail'));
       expect(await store.writeResults(rs)).toEqual({ written: 10, failed: [] });
@@ -283,7 +374,13 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
 
   it('reports items still unprocessed after the last attempt in failed, with the reason', () =>
     withStore(async ({ client, tableName }) => {
-      const store = new DynamoResultStore({ client, tableName, retentionMs: RETENTION, maxAttempts: 3, retryBaseMs: 1 });
+      const store = new DynamoResultStore({
+        client,
+        tableName,
+        retentionMs: RETENTION,
+        maxAttempts: 3,
+        retryBaseMs: 1,
+      });
       // The server never takes the latest-state items.
       spy(client, (cmd, _call, real) => {
         const [table, reqs] = Object.entries(cmd.input.RequestItems!)[0]!;
@@ -291,7 +388,10 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
         const rest = reqs.filter((r) => !history.includes(r));
         const unprocessed = { UnprocessedItems: rest.length ? { [table]: rest } : {} };
         if (!history.length) return Promise.resolve({ $metadata: {}, ...unprocessed });
-        return real(new BatchWriteItemCommand({ RequestItems: { [table]: history } })).then((out) => ({ ...out, ...unprocessed }));
+        return real(new BatchWriteItemCommand({ RequestItems: { [table]: history } })).then((out) => ({
+          ...out,
+          ...unprocessed,
+        }));
       });
       const rs = [result('stuck', 1), result('stuck', 2), result('fine-history', 1)];
       const report = await store.writeResults(rs);
@@ -321,7 +421,10 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
     withStore(async ({ store }) => {
       const bad = result('x'.repeat(2_100), 1);
       const report = await store.writeResults([result('fine', 1), bad]);
-      expect(report).toEqual({ written: 1, failed: [{ result: bad, reason: expect.stringMatching(/checkId longer/) }] });
+      expect(report).toEqual({
+        written: 1,
+        failed: [{ result: bad, reason: expect.stringMatching(/checkId longer/) }],
+      });
     }));
 
   it('clips a huge result to stay well under the 400 KB item limit', () =>
@@ -329,11 +432,18 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
       const huge = result('big', 1, 'fail', {
         error: { code: 'ASSERTION', message: 'm'.repeat(300_000) },
         details: { body: 'b'.repeat(1_000_000), headers: { 'content-type': 'text/html' } },
-        assertions: [{ source: 'text', comparison: 'contains', target: 'ok', actual: 'a'.repeat(500_000), pass: false }],
+        assertions: [
+          { source: 'text', comparison: 'contains', target: 'ok', actual: 'a'.repeat(500_000), pass: false },
+        ],
       });
       expect(await store.writeResults([huge])).toEqual({ written: 1, failed: [] });
       const [stored] = await store.history('big');
-      expect(stored).toMatchObject({ checkId: 'big', status: 'fail', scheduledAt: at(1), error: { code: 'ASSERTION' } });
+      expect(stored).toMatchObject({
+        checkId: 'big',
+        status: 'fail',
+        scheduledAt: at(1),
+        error: { code: 'ASSERTION' },
+      });
       expect(JSON.stringify(stored).length).toBeLessThan(70_000);
       expect(stored!.details).toHaveProperty('clipped');
       expect((await store.latest(['big']))[0]!.lastResult.error!.code).toBe('ASSERTION');
@@ -349,7 +459,11 @@ describe.each([dynamoDbLocal(), embedded()])('result store on $name', (backend) 
 
   it('works through a DynamoDB document client too', () =>
     withStore(async ({ client, tableName }) => {
-      const store = new DynamoResultStore({ client: DynamoDBDocumentClient.from(client), tableName, retentionMs: RETENTION });
+      const store = new DynamoResultStore({
+        client: DynamoDBDocumentClient.from(client),
+        tableName,
+        retentionMs: RETENTION,
+      });
       expect(await store.writeResults([result('doc', 1, 'fail')])).toEqual({ written: 1, failed: [] });
       expect((await store.latest(['doc']))[0]).toMatchObject({ consecutiveFailures: 1 });
       expect(await store.history('doc')).toHaveLength(1);
@@ -366,7 +480,13 @@ describe('a store whose endpoint is dead', () => {
       maxAttempts: 1,
     });
     try {
-      const store = new DynamoResultStore({ client, tableName: 'gone', retentionMs: RETENTION, maxAttempts: 2, retryBaseMs: 1 });
+      const store = new DynamoResultStore({
+        client,
+        tableName: 'gone',
+        retentionMs: RETENTION,
+        maxAttempts: 2,
+        retryBaseMs: 1,
+      });
       const rs = Array.from({ length: 30 }, (_, i) => result(`c${i}`, i % 3, i % 2 ? 'fail' : 'pass'));
       const report = await store.writeResults(rs);
       expect(report.written).toBe(0);
@@ -408,7 +528,9 @@ describe('embedded store', () => {
     const db = join(dir, 'locked');
     const first = await startEmbeddedStore({ dir: db, retentionMs: RETENTION });
     try {
-      await expect(startEmbeddedStore({ dir: db, retentionMs: RETENTION })).rejects.toThrow(/in use by another watchpost process/);
+      await expect(startEmbeddedStore({ dir: db, retentionMs: RETENTION })).rejects.toThrow(
+        /in use by another watchpost process/,
+      );
     } finally {
       await first.close();
     }
@@ -416,7 +538,8 @@ describe('embedded store', () => {
 
   it('prunes history older than the retention (no TTL locally), never latest state', async () => {
     const db = join(dir, 'prune');
-    const old = (days: number, id = 'old') => result(id, 0, 'fail', { scheduledAt: new Date(Date.now() - days * DAY).toISOString() });
+    const old = (days: number, id = 'old') =>
+      result(id, 0, 'fail', { scheduledAt: new Date(Date.now() - days * DAY).toISOString() });
     const first = await startEmbeddedStore({ dir: db, retentionMs: 30 * DAY });
     await first.store.writeResults([old(20), old(10), old(20, 'other'), old(10, 'other')]);
     await first.close();
@@ -436,7 +559,9 @@ describe('embedded store', () => {
     const third = await startEmbeddedStore({ dir: db, retentionMs: 15 * DAY });
     try {
       // 20 days old went; 10 and 1 days old stayed.
-      const left = (await third.store.history('other')).map((r) => Math.round((Date.now() - Date.parse(r.scheduledAt)) / DAY));
+      const left = (await third.store.history('other')).map((r) =>
+        Math.round((Date.now() - Date.parse(r.scheduledAt)) / DAY),
+      );
       expect(left).toEqual([1, 10]);
       expect((await third.store.latest()).map((s) => s.checkId)).toEqual(['old', 'other']);
     } finally {

@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { parseConfig } from '../shared/config/validate';
 import { incidentFromStatus } from '../shared/notify/message';
-import { buildWebhookRequest, deliverWebhook, deliveryId, ERROR_BODY_LIMIT, readCapped } from '../shared/notify/webhooks';
+import {
+  buildWebhookRequest,
+  deliverWebhook,
+  deliveryId,
+  ERROR_BODY_LIMIT,
+  readCapped,
+} from '../shared/notify/webhooks';
 import { startFlakyWebhook, type FlakyWebhook } from './helpers/flaky-webhook';
 
 const TOKEN = 'itsm-token-S3CR3T-0042';
@@ -24,7 +30,16 @@ const config = parseConfig({
   project: 'shop',
   homeRegion: 'eu-central-1',
   regions: ['eu-central-1'],
-  notify: { webhooks: [{ name: 'itsm', format: 'generic', url: 'https://itsm.example.com/hook', headers: { authorization: { secret: 'itsm' } } }] },
+  notify: {
+    webhooks: [
+      {
+        name: 'itsm',
+        format: 'generic',
+        url: 'https://itsm.example.com/hook',
+        headers: { authorization: { secret: 'itsm' } },
+      },
+    ],
+  },
   checks: [{ id: 'shop-cart', kind: 'http', url: 'https://shop.example.com/cart' }],
 });
 const at = '2026-03-01T14:02:00.000Z';
@@ -40,15 +55,28 @@ const incident = incidentFromStatus({
       consecutiveFailures: 1,
       lastScheduledAt: at,
       lastResult: {
-        checkId: 'shop-cart', kind: 'http', region: 'local', scheduledAt: at, startedAt: at, durationMs: 30, status: 'fail', attempts: 1,
-        error: { code: 'CONNECT_REFUSED', message: 'connection refused' }, timings: {}, assertions: [], metrics: {},
+        checkId: 'shop-cart',
+        kind: 'http',
+        region: 'local',
+        scheduledAt: at,
+        startedAt: at,
+        durationMs: 30,
+        status: 'fail',
+        attempts: 1,
+        error: { code: 'CONNECT_REFUSED', message: 'connection refused' },
+        timings: {},
+        assertions: [],
+        metrics: {},
       },
     },
   ],
   at,
   links: { local: true },
 });
-const req = () => ({ ...buildWebhookRequest(incident, config.notify.webhooks![0]!, () => `Bearer ${TOKEN}`), url: `${hook.url}/itsm` });
+const req = () => ({
+  ...buildWebhookRequest(incident, config.notify.webhooks![0]!, () => `Bearer ${TOKEN}`),
+  url: `${hook.url}/itsm`,
+});
 
 describe('webhook delivery', () => {
   it('reads a 400 MB error body to 4 KB and drops the connection: memory stays bounded', async () => {
@@ -61,7 +89,9 @@ describe('webhook delivery', () => {
     // The receiver got to write only what socket buffers hold before the client went away.
     await new Promise((r) => setTimeout(r, 100));
     expect(hook.hugeBytesWritten()).toBeLessThan(32 * 1024 * 1024);
-    expect(after.arrayBuffers + after.heapUsed - (before.arrayBuffers + before.heapUsed)).toBeLessThan(64 * 1024 * 1024);
+    expect(after.arrayBuffers + after.heapUsed - (before.arrayBuffers + before.heapUsed)).toBeLessThan(
+      64 * 1024 * 1024,
+    );
 
     // What the reader itself consumed: exactly the limit.
     const res = await request(`${hook.url}/raw`, { method: 'POST', body: '{}', dispatcher: hook.agent });
@@ -73,8 +103,18 @@ describe('webhook delivery', () => {
   it('redacts a secret the error body echoes before it is logged or returned', async () => {
     await hook.fail(401, (r) => `bad credentials: ${r.headers.authorization} (token ${TOKEN})`);
     const lines: string[] = [];
-    const log = { debug: () => {}, info: () => {}, warn: (m: string, f?: object) => lines.push(`${m} ${JSON.stringify(f)}`), error: () => {} };
-    const out = await deliverWebhook(req(), { dispatcher: hook.agent, retries: 0, secrets: new Set([TOKEN, `Bearer ${TOKEN}`]), log });
+    const log = {
+      debug: () => {},
+      info: () => {},
+      warn: (m: string, f?: object) => lines.push(`${m} ${JSON.stringify(f)}`),
+      error: () => {},
+    };
+    const out = await deliverWebhook(req(), {
+      dispatcher: hook.agent,
+      retries: 0,
+      secrets: new Set([TOKEN, `Bearer ${TOKEN}`]),
+      log,
+    });
     expect(out.error).toMatch(/^HTTP 401: bad credentials: \*\*\*/);
     expect(JSON.stringify(out)).not.toContain(TOKEN);
     expect(lines.join('\n')).toContain('webhook not delivered');

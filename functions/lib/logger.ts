@@ -13,10 +13,8 @@ export function lambdaLogger(serviceName: string): { logger: Logger; log: Log } 
   const known = loggers.get(serviceName);
   if (known) return known;
   const logger = new Logger({ serviceName, jsonReplacerFn: redactingReplacer });
-  const level =
-    (fn: 'debug' | 'info' | 'warn' | 'error') =>
-    (message: string, fields?: Record<string, unknown>) =>
-      fields ? logger[fn](message, fields) : logger[fn](message);
+  const level = (fn: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
+    fields ? logger[fn](message, fields) : logger[fn](message);
   const log = { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
   loggers.set(serviceName, { logger, log });
   return { logger, log };

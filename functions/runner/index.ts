@@ -82,7 +82,10 @@ export function init(): Runtime {
   return runtime;
 }
 
-export async function handler(event: { time?: string } | undefined, context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>) {
+export async function handler(
+  event: { time?: string } | undefined,
+  context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>,
+) {
   const rt = init();
   const parsed = event?.time ? Date.parse(event.time) : NaN;
   const tick = Number.isFinite(parsed) ? parsed : Date.now();

@@ -39,15 +39,22 @@ export function alarmPeriodSeconds(check: Pick<ValidatedCheck, 'frequency'>): nu
  * defaults is capped at the check's region count (a default of 2 must not break a one-region
  * check); a quorum the check sets itself is not.
  */
-export function mergeAlarmSettings(own: AlarmSettings | undefined, defaults: AlarmSettings | undefined, regionCount: number): AlarmSettings | undefined {
+export function mergeAlarmSettings(
+  own: AlarmSettings | undefined,
+  defaults: AlarmSettings | undefined,
+  regionCount: number,
+): AlarmSettings | undefined {
   if (!own && !defaults) return undefined;
   const merged: AlarmSettings = { ...(defaults ?? {}), ...(own ?? {}) };
-  if (own?.quorum === undefined && defaults?.quorum !== undefined) merged.quorum = Math.min(defaults.quorum, Math.max(1, regionCount));
+  if (own?.quorum === undefined && defaults?.quorum !== undefined)
+    merged.quorum = Math.min(defaults.quorum, Math.max(1, regionCount));
   return merged;
 }
 
 /** Every alarm setting of a check, defaults applied. */
-export function resolveAlarmSettings(check: Pick<ValidatedCheck, 'frequency' | 'regions' | 'alarm'>): ResolvedAlarmSettings {
+export function resolveAlarmSettings(
+  check: Pick<ValidatedCheck, 'frequency' | 'regions' | 'alarm'>,
+): ResolvedAlarmSettings {
   const periodSeconds = alarmPeriodSeconds(check);
   const a = check.alarm ?? {};
   const periods = a.periods ?? Math.max(1, Math.min(3, Math.floor(MAX_EVALUATION_SECONDS / periodSeconds)));
@@ -57,7 +64,12 @@ export function resolveAlarmSettings(check: Pick<ValidatedCheck, 'frequency' | '
 }
 
 /** Adds a diagnostic for every alarm setting CloudWatch would refuse or that cannot ever fire. */
-export function checkAlarmSettings(check: Pick<ValidatedCheck, 'frequency' | 'regions' | 'alarm'>, path: string, issues: Issues, own: AlarmSettings | undefined): void {
+export function checkAlarmSettings(
+  check: Pick<ValidatedCheck, 'frequency' | 'regions' | 'alarm'>,
+  path: string,
+  issues: Issues,
+  own: AlarmSettings | undefined,
+): void {
   const regions = check.regions;
   if (regions.length > MAX_ALARM_REGIONS)
     issues.add(
@@ -66,7 +78,8 @@ export function checkAlarmSettings(check: Pick<ValidatedCheck, 'frequency' | 're
       `give this check at most ${MAX_ALARM_REGIONS} regions`,
     );
   const r = resolveAlarmSettings(check);
-  const from = (key: keyof AlarmSettings) => (own?.[key] !== undefined ? '' : check.alarm?.[key] !== undefined ? ' (from defaults.alarm)' : ' (the default)');
+  const from = (key: keyof AlarmSettings) =>
+    own?.[key] !== undefined ? '' : check.alarm?.[key] !== undefined ? ' (from defaults.alarm)' : ' (the default)';
   if (r.quorum > regions.length)
     issues.add(
       `${path}.alarm.quorum`,

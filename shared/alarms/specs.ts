@@ -95,7 +95,8 @@ function clip(text: string, max: number): string {
 }
 
 /** `id (name)`; alarm names clip a long name (the description has it whole) to leave room for the target. */
-const checkLabel = (check: ValidatedCheck, max = Infinity) => (check.name && check.name !== check.id ? `${check.id} (${clip(clean(check.name), max)})` : check.id);
+const checkLabel = (check: ValidatedCheck, max = Infinity) =>
+  check.name && check.name !== check.id ? `${check.id} (${clip(clean(check.name), max)})` : check.id;
 
 /** `in eu-central-1`, `in all 3 regions`, `in >=2 of 3 regions`. */
 function whereText(regions: readonly string[], quorum: number): string {
@@ -131,7 +132,11 @@ function describe(lines: string[], tail: string): string {
 }
 
 /** The alarms of one check (none when it is disabled). */
-export function checkAlarmSpecs(config: ValidatedConfig, check: ValidatedCheck, kinds: Kinds = defaultRegistry): AlarmSpec[] {
+export function checkAlarmSpecs(
+  config: ValidatedConfig,
+  check: ValidatedCheck,
+  kinds: Kinds = defaultRegistry,
+): AlarmSpec[] {
   if (!check.enabled) return [];
   const kind = kindOf(check, kinds);
   const target = clean(kind ? kind.target(check) : check.kind);
@@ -142,7 +147,13 @@ export function checkAlarmSpecs(config: ValidatedConfig, check: ValidatedCheck, 
   const where = whereText(regions, quorum);
   const window = windowText(datapoints, periods, periodSeconds);
   const series = (prefix: string, metricName: string, statistic: string): AlarmMetric[] =>
-    regions.map((region, i) => ({ id: `${prefix}${i}`, metricName, dimensions: checkDimensions(config.project, check.id, region), statistic, region }));
+    regions.map((region, i) => ({
+      id: `${prefix}${i}`,
+      metricName,
+      dimensions: checkDimensions(config.project, check.id, region),
+      statistic,
+      region,
+    }));
   const common = {
     checkId: check.id,
     namespace: METRIC_NAMESPACE,
@@ -235,7 +246,10 @@ export function checkAlarmSpecs(config: ValidatedConfig, check: ValidatedCheck, 
       metrics: values,
       // One region: the alarm watches its series directly.
       expression: values.length > 1 ? `${fn}([${values.map((m) => m.id).join(',')}])` : undefined,
-      label: values.length > 1 ? `${fn === 'MAX' ? 'Highest' : 'Lowest'} ${ka.metric} across regions` : `${ka.metric} in ${regions[0]}`,
+      label:
+        values.length > 1
+          ? `${fn === 'MAX' ? 'Highest' : 'Lowest'} ${ka.metric} across regions`
+          : `${ka.metric} in ${regions[0]}`,
       periodSeconds: kindPeriod,
       evaluationPeriods: kindPeriods,
       datapointsToAlarm: Math.min(datapoints, kindPeriods),
@@ -249,7 +263,12 @@ export function checkAlarmSpecs(config: ValidatedConfig, check: ValidatedCheck, 
 }
 
 function comparisonText(c: KindAlarm['comparison']): string {
-  return { GreaterThanThreshold: 'above', GreaterThanOrEqualToThreshold: 'at or above', LessThanThreshold: 'below', LessThanOrEqualToThreshold: 'at or below' }[c];
+  return {
+    GreaterThanThreshold: 'above',
+    GreaterThanOrEqualToThreshold: 'at or above',
+    LessThanThreshold: 'below',
+    LessThanOrEqualToThreshold: 'at or below',
+  }[c];
 }
 
 /** One health alarm per probe region: a runner that stops, fails or lacks permissions pages `critical`. */

@@ -48,7 +48,8 @@ export function compare(a: Pick<Assertion, 'comparison' | 'target'>, found: bool
     case 'contains':
     case 'notContains': {
       let has: boolean;
-      if (actual === null) has = false; // null holds nothing (not the text "null")
+      if (actual === null)
+        has = false; // null holds nothing (not the text "null")
       else if (Array.isArray(actual)) has = actual.some((el) => same(el, target));
       else if (typeof actual === 'string') has = actual.includes(String(target));
       else if (actual !== null && typeof actual === 'object') has = JSON.stringify(actual).includes(String(target));
@@ -68,7 +69,7 @@ export function compare(a: Pick<Assertion, 'comparison' | 'target'>, found: bool
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   return s.length > 80 ? `${s.slice(0, 80)}…` : s;
 }
 
@@ -95,7 +96,10 @@ function clip(v: unknown): unknown {
  * Evaluates every assertion against the observations. Returns the results and, when any
  * failed, the error for the result: the source's own error (e.g. INVALID_JSON) or ASSERTION.
  */
-export function evaluateAssertions(assertions: readonly Assertion[], obs: Observations): { results: AssertionResult[]; error?: CheckError } {
+export function evaluateAssertions(
+  assertions: readonly Assertion[],
+  obs: Observations,
+): { results: AssertionResult[]; error?: CheckError } {
   const results: AssertionResult[] = [];
   let error: CheckError | undefined;
   const failures: string[] = [];

@@ -9,7 +9,9 @@ const targetSchema = s.oneOf<string | number | boolean | null>(
   s.string(),
   s.number(),
   s.boolean(),
-  { expected: 'null', check: (v, p, i) => {
+  {
+    expected: 'null',
+    check: (v, p, i) => {
       if (v === null) return null;
       i.add(p, 'not null');
       return INVALID;
@@ -18,7 +20,10 @@ const targetSchema = s.oneOf<string | number | boolean | null>(
 );
 
 /** Sources that take a property, and what it is. */
-const PROPERTY_SOURCES: Record<string, string> = { header: 'a header name', json: 'a JSON path such as "$.items[0].price"' };
+const PROPERTY_SOURCES: Record<string, string> = {
+  header: 'a header name',
+  json: 'a JSON path such as "$.items[0].price"',
+};
 
 /** Words people write for a source, and the source they mean. */
 const SOURCE_SYNONYMS: Record<string, string> = {
@@ -67,7 +72,11 @@ function regexReason(e: Error): string {
  * @param numericSources sources whose targets must be numbers
  * @param kind the kind's name, for messages ("not a source http checks offer")
  */
-export function assertionSchema(sources: readonly string[], numericSources: readonly string[] = [], kind?: string): Schema<Assertion> {
+export function assertionSchema(
+  sources: readonly string[],
+  numericSources: readonly string[] = [],
+  kind?: string,
+): Schema<Assertion> {
   const base: Schema<Assertion> = s.object(
     {
       source: sourceSchema(sources, kind),
@@ -90,10 +99,22 @@ export function assertionSchema(sources: readonly string[], numericSources: read
       issues.add(joinKey(path, 'target'), `is required for comparison "${a.comparison}"`);
     if (unary && a.target !== undefined)
       issues.add(joinKey(path, 'target'), `is not used by "${a.comparison}"`, 'remove it');
-    if ((a.comparison === 'lessThan' || a.comparison === 'greaterThan' || numericSources.includes(a.source)) && !unary && a.target !== undefined) {
+    if (
+      (a.comparison === 'lessThan' || a.comparison === 'greaterThan' || numericSources.includes(a.source)) &&
+      !unary &&
+      a.target !== undefined
+    ) {
       const numericComparison = a.comparison === 'lessThan' || a.comparison === 'greaterThan';
-      if ((numericComparison || ['equals', 'notEquals'].includes(a.comparison)) && typeof a.target !== 'number' && numericSources.includes(a.source))
-        issues.add(joinKey(path, 'target'), `expected a number for source "${a.source}", got ${JSON.stringify(a.target)}`, numberHint(a.source, a.target));
+      if (
+        (numericComparison || ['equals', 'notEquals'].includes(a.comparison)) &&
+        typeof a.target !== 'number' &&
+        numericSources.includes(a.source)
+      )
+        issues.add(
+          joinKey(path, 'target'),
+          `expected a number for source "${a.source}", got ${JSON.stringify(a.target)}`,
+          numberHint(a.source, a.target),
+        );
       else if (numericComparison && typeof a.target !== 'number')
         issues.add(joinKey(path, 'target'), `expected a number for "${a.comparison}", got ${JSON.stringify(a.target)}`);
     }
@@ -101,7 +122,10 @@ export function assertionSchema(sources: readonly string[], numericSources: read
       try {
         new RegExp(a.target);
       } catch (e) {
-        issues.add(joinKey(path, 'target'), `${JSON.stringify(a.target)} is not a valid regular expression: ${regexReason(e as Error)}`);
+        issues.add(
+          joinKey(path, 'target'),
+          `${JSON.stringify(a.target)} is not a valid regular expression: ${regexReason(e as Error)}`,
+        );
       }
     }
   });

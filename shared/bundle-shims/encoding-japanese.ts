@@ -11,7 +11,8 @@ const LABELS: Array<[RegExp, string]> = [
 
 export function convert(data: Uint8Array | number[], opts: { to?: string; from?: string; type?: string }): string {
   const from = LABELS.find(([re]) => re.test(String(opts.from ?? '')))?.[1];
-  if (!from || String(opts.to ?? '').toUpperCase() !== 'UNICODE') throw new Error(`unsupported conversion ${opts.from} → ${opts.to} (watchpost bundle)`);
+  if (!from || String(opts.to ?? '').toUpperCase() !== 'UNICODE')
+    throw new Error(`unsupported conversion ${opts.from} → ${opts.to} (watchpost bundle)`);
   return new TextDecoder(from).decode(data instanceof Uint8Array ? data : Uint8Array.from(data));
 }
 

@@ -9,7 +9,10 @@ import { Buffer } from 'node:buffer';
 import { Transform } from 'node:stream';
 
 const UTF7_IMAP = /^utf-?7-?imap$/;
-const norm = (encoding: string) => String(encoding ?? 'utf-8').trim().toLowerCase();
+const norm = (encoding: string) =>
+  String(encoding ?? 'utf-8')
+    .trim()
+    .toLowerCase();
 
 /** RFC 3501 5.1.3: printable ASCII as is, `&` as `&-`, the rest as `&` + base64 of UTF-16BE (`,` for `/`) + `-`. */
 export function encodeUtf7Imap(text: string): string {
@@ -51,18 +54,36 @@ export function decode(buf: Uint8Array | string, encoding: string): string {
   const enc = norm(encoding);
   const bytes = typeof buf === 'string' ? Buffer.from(buf, 'binary') : buf;
   if (UTF7_IMAP.test(enc)) return decodeUtf7Imap(Buffer.from(bytes).toString('latin1'));
-  if (CP1252_LABELS.has(enc)) return Buffer.from(bytes).toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_80_9F[c.charCodeAt(0) - 0x80]!);
+  if (CP1252_LABELS.has(enc))
+    return Buffer.from(bytes)
+      .toString('latin1')
+      .replace(/[\x80-\x9f]/g, (c) => CP1252_80_9F[c.charCodeAt(0) - 0x80]!);
   return new TextDecoder(enc).decode(bytes);
 }
 
-const NODE_ENCODINGS = new Set(['utf8', 'utf-8', 'ascii', 'us-ascii', 'latin1', 'binary', 'iso-8859-1', 'ucs2', 'utf16le', 'utf-16le', 'base64', 'hex']);
+const NODE_ENCODINGS = new Set([
+  'utf8',
+  'utf-8',
+  'ascii',
+  'us-ascii',
+  'latin1',
+  'binary',
+  'iso-8859-1',
+  'ucs2',
+  'utf16le',
+  'utf-16le',
+  'base64',
+  'hex',
+]);
 
 /** Encodes text; the mail libraries only ask for UTF-8-like encodings and modified UTF-7. */
 export function encode(text: string, encoding: string): Buffer {
   const enc = norm(encoding);
   if (UTF7_IMAP.test(enc)) return Buffer.from(encodeUtf7Imap(String(text)), 'latin1');
   if (!NODE_ENCODINGS.has(enc)) throw new Error(`Encoding not recognized: '${encoding}' (watchpost bundle)`);
-  const nodeEnc = ({ 'us-ascii': 'ascii', 'iso-8859-1': 'latin1', 'utf-16le': 'utf16le' } as Record<string, BufferEncoding>)[enc] ?? (enc as BufferEncoding);
+  const nodeEnc =
+    ({ 'us-ascii': 'ascii', 'iso-8859-1': 'latin1', 'utf-16le': 'utf16le' } as Record<string, BufferEncoding>)[enc] ??
+    (enc as BufferEncoding);
   return Buffer.from(String(text), nodeEnc);
 }
 

@@ -30,12 +30,17 @@ export function parseFlags<T extends ParseArgsConfig>(command: string, config: T
     const given = /option '([^']+)'/i.exec(err.message)?.[1];
     if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && given) {
       const name = given.replace(/=.*$/, '');
-      const near = closest(name.replace(/^-+/, ''), flags.map((f) => f.slice(2)));
+      const near = closest(
+        name.replace(/^-+/, ''),
+        flags.map((f) => f.slice(2)),
+      );
       const hint = near ? `did you mean --${near}?` : `known flags: ${flags.join(', ') || 'none'}`;
       throw new CliError(`unknown flag ${name} for \`watchpost ${command}\` — hint: ${hint}`);
     }
     if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
-      throw new CliError(`\`watchpost ${command}\` takes no argument ${JSON.stringify(/'([^']*)'/.exec(err.message)?.[1] ?? '')}`);
+      throw new CliError(
+        `\`watchpost ${command}\` takes no argument ${JSON.stringify(/'([^']*)'/.exec(err.message)?.[1] ?? '')}`,
+      );
     // Node's own wording, e.g. "Option '--config <value>' argument missing", minus its advice on `--`.
     throw new CliError(`${err.message.split('. ')[0]!.replace(/\.$/, '')} (watchpost ${command})`);
   }

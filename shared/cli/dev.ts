@@ -39,7 +39,8 @@ export async function devCommand(args: string[]): Promise<number> {
   });
   const port = (flag: 'port' | 'ping-port') => {
     const n = Number(values[flag]);
-    if (!/^\d+$/.test(values[flag]!) || n > 65535) throw new CliError(`--${flag} must be a port number (0 picks a free one), got "${values[flag]}"`);
+    if (!/^\d+$/.test(values[flag]!) || n > 65535)
+      throw new CliError(`--${flag} must be a port number (0 picks a free one), got "${values[flag]}"`);
     return n;
   };
   const dashboardPort = port('port');
@@ -57,42 +58,79 @@ export async function devCommand(args: string[]): Promise<number> {
   if (local.sharedWithDev) {
     await local.close();
     await demo?.close();
-    throw new CliError(`watchpost dev is already running (pid ${local.sharedWithDev}) on ${values.data}/ — hint: stop it, or pass --data DIR`);
+    throw new CliError(
+      `watchpost dev is already running (pid ${local.sharedWithDev}) on ${values.data}/ — hint: stop it, or pass --data DIR`,
+    );
   }
   const unshare = shareWithOtherCommands(values.data!, local);
-  const dashboard = await startDashboard({ port: dashboardPort, config, store: local.store }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, config, store: local.store });
-    throw e;
-  });
+  const dashboard = await startDashboard({ port: dashboardPort, config, store: local.store }).catch(
+    (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, config, store: local.store });
+      throw e;
+    },
+  );
 
   const log = jsonLog({ command: 'dev' }, 'warn');
   // The same ping endpoint the Lambda function URL serves, for heartbeat checks.
   const heartbeats = heartbeatTokens(config);
   const pings = heartbeats.size
-    ? await startPingServer({ port: pingPort, config, client: local.client, tableName: local.tableName, secrets: envSecrets, log }).catch(
-        (e: NodeJS.ErrnoException) => {
-          if (e.code === 'EADDRINUSE') return startPingServer({ port: 0, config, client: local.client, tableName: local.tableName, secrets: envSecrets, log });
-          throw e;
-        },
-      )
+    ? await startPingServer({
+        port: pingPort,
+        config,
+        client: local.client,
+        tableName: local.tableName,
+        secrets: envSecrets,
+        log,
+      }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EADDRINUSE')
+          return startPingServer({
+            port: 0,
+            config,
+            client: local.client,
+            tableName: local.tableName,
+            secrets: envSecrets,
+            log,
+          });
+        throw e;
+      })
     : undefined;
 
   const checks = config.checks.filter((ch) => ch.enabled);
   const byId = new Map(config.checks.map((ch) => [ch.id, ch]));
   const out = (s: string) => process.stdout.write(`${s}\n`);
   // A state change prints the page's SMS line (and emails it with notify.localEmail), as the notifier would.
-  const pages = localPages({ config, out, dashboardUrl: dashboard.url, style: { label: (s) => c.bold(s), dim: c.dim } });
+  const pages = localPages({
+    config,
+    out,
+    dashboardUrl: dashboard.url,
+    style: { label: (s) => c.bold(s), dim: c.dim },
+  });
   out(c.bold(`watchpost dev — ${checks.length} check${checks.length === 1 ? '' : 's'} from ${values.config}`));
   if (demo) out(c.dim(`demo shop on ${demo.url} (healthy, slow and broken endpoints)`));
   out(c.dim(`results stored in ${values.data}/  ·  dashboard ${dashboard.url}  ·  Ctrl-C to stop`));
-  if (pings) out(c.dim(`heartbeat pings: ${[...heartbeats.keys()].map((id) => `${pings.url}/ping/${id}`).join(', ')} (header: Authorization: Bearer <token>)`));
+  if (pings)
+    out(
+      c.dim(
+        `heartbeat pings: ${[...heartbeats.keys()].map((id) => `${pings.url}/ping/${id}`).join(', ')} (header: Authorization: Bearer <token>)`,
+      ),
+    );
   const demoJob = {
     state: () => new PingStore({ client: local.client, tableName: local.tableName }).state(DEMO_JOB.checkId),
-    onFailed: (until: number) => out(c.dim(`${clock(Date.now())}  demo job: a failure was reported — it stays failed until ${clock(until)}, then succeeds again`)),
+    onFailed: (until: number) =>
+      out(
+        c.dim(
+          `${clock(Date.now())}  demo job: a failure was reported — it stays failed until ${clock(until)}, then succeeds again`,
+        ),
+      ),
   };
-  const stopDemoJob = demo && pings && heartbeats.has(DEMO_JOB.checkId) ? await startDemoJob(pings.url, demoJob) : undefined;
+  const stopDemoJob =
+    demo && pings && heartbeats.has(DEMO_JOB.checkId) ? await startDemoJob(pings.url, demoJob) : undefined;
   if (stopDemoJob)
-    out(c.dim(`demo job pings ${DEMO_JOB.checkId} every 30 s; make it fail: curl -X POST -H 'Authorization: Bearer ${process.env[DEMO_JOB.tokenEnv]}' ${pings!.url}/ping/${DEMO_JOB.checkId}/fail`));
+    out(
+      c.dim(
+        `demo job pings ${DEMO_JOB.checkId} every 30 s; make it fail: curl -X POST -H 'Authorization: Bearer ${process.env[DEMO_JOB.tokenEnv]}' ${pings!.url}/ping/${DEMO_JOB.checkId}/fail`,
+      ),
+    );
   out('');
 
   // Last status per check, to announce changes the way a page would.
@@ -104,7 +142,8 @@ export async function devCommand(args: string[]): Promise<number> {
     last.set(r.checkId, { status: r.status, since });
     const note = resultNote(r, noteContext(byId.get(r.checkId)));
     let line = `${c.dim(clock(Date.now()))}  ${statusWord(r.status, r.degraded)}  ${r.checkId.padEnd(24)} ${formatDuration(r.durationMs).padStart(7)}  ${note}`;
-    if (changed) line += `  ${c.bold(`← was ${prev.status} for ${formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since))}`)}`;
+    if (changed)
+      line += `  ${c.bold(`← was ${prev.status} for ${formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since))}`)}`;
     out(redactText(line));
     if (prev ? changed : r.status !== 'pass') pages.announce(r, prev);
   };
@@ -141,7 +180,12 @@ export async function devCommand(args: string[]): Promise<number> {
 
   // Every check once right away, then each on its schedule from the next minute on.
   const now = Date.now();
-  track(pass(now, checks.map((check) => ({ check, scheduledAt: now }))));
+  track(
+    pass(
+      now,
+      checks.map((check) => ({ check, scheduledAt: now })),
+    ),
+  );
   let timer: NodeJS.Timeout;
   const scheduleNext = () => {
     const next = Math.floor(Date.now() / 60_000) * 60_000 + 60_000;
@@ -149,7 +193,11 @@ export async function devCommand(args: string[]): Promise<number> {
       if (stopping) return;
       const counts = { pass: 0, degraded: 0, fail: 0 };
       for (const s of last.values()) counts[s.status]++;
-      out(c.dim(`── ${clock(next).slice(0, 5)}Z ── ${counts.pass} passing · ${counts.degraded} degraded · ${counts.fail} failing`));
+      out(
+        c.dim(
+          `── ${clock(next).slice(0, 5)}Z ── ${counts.pass} passing · ${counts.degraded} degraded · ${counts.fail} failing`,
+        ),
+      );
       track(pass(next));
       scheduleNext();
     }, next - Date.now());
@@ -172,7 +220,10 @@ export async function devCommand(args: string[]): Promise<number> {
   // Aborted runs end at once and their results are dropped; results already in hand are still stored
   // (usually milliseconds), so nothing is lost. The cap only guards against a hung store.
   let cap: NodeJS.Timeout | undefined;
-  await Promise.race([Promise.allSettled([...inFlight, pages.idle()]), new Promise((r) => (cap = setTimeout(r, 5_000)))]);
+  await Promise.race([
+    Promise.allSettled([...inFlight, pages.idle()]),
+    new Promise((r) => (cap = setTimeout(r, 5_000))),
+  ]);
   clearTimeout(cap);
   pages.stop(); // webhook pages still waiting for a retry are printed as not delivered
   unshare();

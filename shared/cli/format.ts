@@ -7,7 +7,14 @@ import { codeWord, type CheckResult, type CheckStatus, type DegradedReason } fro
 
 const useColor = () => process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
-export const c = { red: paint(31), green: paint(32), yellow: paint(33), dim: paint(2), bold: paint(1), cyan: paint(36) };
+export const c = {
+  red: paint(31),
+  green: paint(32),
+  yellow: paint(33),
+  dim: paint(2),
+  bold: paint(1),
+  cyan: paint(36),
+};
 
 /** PASS, SLOW, WARN (a kind's warn level, e.g. a certificate expiring) or FAIL. */
 export function statusWord(s: CheckStatus | string, degraded?: DegradedReason): string {
@@ -23,7 +30,10 @@ const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ''))));
   const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visible(cell)))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visible(cell))))
+      .join('  ')
+      .trimEnd();
   return [c.dim(line(header)), ...rows.map(line)].join('\n');
 }
 
@@ -58,7 +68,14 @@ export function noteContext(check: ValidatedCheck | undefined): NoteContext {
 }
 
 export function resultRow(r: CheckResult, ctx: NoteContext = {}): string[] {
-  return [statusWord(r.status, r.degraded), r.checkId, r.kind, formatDuration(r.durationMs), r.attempts > 1 ? `${r.attempts}` : '', resultNote(r, ctx)];
+  return [
+    statusWord(r.status, r.degraded),
+    r.checkId,
+    r.kind,
+    formatDuration(r.durationMs),
+    r.attempts > 1 ? `${r.attempts}` : '',
+    resultNote(r, ctx),
+  ];
 }
 
 /**

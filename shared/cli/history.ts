@@ -10,12 +10,22 @@ import { CliError, EXIT } from './main';
 /** No stored runs: fine for a check of the config that has not run yet, a mistake for any other id. */
 async function mustBeKnown(id: string, configFile: string, dataDir: string): Promise<void> {
   // The raw config is enough (history must work while the config has problems).
-  const raw = (await importConfig(configFile).catch(() => undefined)) as { checks?: Array<{ id?: unknown }> } | undefined;
-  const ids = Array.isArray(raw?.checks) ? raw.checks.map((ch) => ch?.id).filter((x): x is string => typeof x === 'string') : undefined;
+  const raw = (await importConfig(configFile).catch(() => undefined)) as
+    | { checks?: Array<{ id?: unknown }> }
+    | undefined;
+  const ids = Array.isArray(raw?.checks)
+    ? raw.checks.map((ch) => ch?.id).filter((x): x is string => typeof x === 'string')
+    : undefined;
   if (ids?.includes(id)) return;
   const near = ids && closest(id, ids);
-  const hint = near ? `did you mean "${near}"?` : ids?.length ? `checks in ${configFile}: ${ids.join(', ')}` : `no config read from ${configFile}`;
-  throw new CliError(`no check "${id}": no stored runs in ${dataDir} and none of that id in the config — hint: ${hint}`);
+  const hint = near
+    ? `did you mean "${near}"?`
+    : ids?.length
+      ? `checks in ${configFile}: ${ids.join(', ')}`
+      : `no config read from ${configFile}`;
+  throw new CliError(
+    `no check "${id}": no stored runs in ${dataDir} and none of that id in the config — hint: ${hint}`,
+  );
 }
 
 export async function historyCommand(args: string[]): Promise<number> {
@@ -31,9 +41,11 @@ export async function historyCommand(args: string[]): Promise<number> {
     },
   });
   const id = positionals[0];
-  if (!id || positionals.length > 1) throw new CliError('usage: watchpost history ID [--limit N] [--region R] [--json] [--config F]');
+  if (!id || positionals.length > 1)
+    throw new CliError('usage: watchpost history ID [--limit N] [--region R] [--json] [--config F]');
   const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a positive integer, got "${values.limit}"`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new CliError(`--limit must be a positive integer, got "${values.limit}"`);
   const local = await openLocalStore(values.data);
   try {
     const runs = await local.store.history(id, { limit, region: values.region });
@@ -43,11 +55,21 @@ export async function historyCommand(args: string[]): Promise<number> {
       return EXIT.ok;
     }
     if (!runs.length) {
-      process.stdout.write(`no stored runs of "${id}" in ${values.data} — run \`watchpost run --check ${id}\` or \`npm start\` first\n`);
+      process.stdout.write(
+        `no stored runs of "${id}" in ${values.data} — run \`watchpost run --check ${id}\` or \`npm start\` first\n`,
+      );
       return EXIT.ok;
     }
-    const rows = runs.map((r) => [r.scheduledAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.region, statusWord(r.status, r.degraded), formatDuration(r.durationMs), resultNote(r)]);
-    print(`${table(['SCHEDULED', 'REGION', 'STATUS', 'TIME', 'DETAIL'], rows)}\n${c.dim(`${runs.length} run${runs.length === 1 ? '' : 's'} of ${id}`)}\n`);
+    const rows = runs.map((r) => [
+      r.scheduledAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      r.region,
+      statusWord(r.status, r.degraded),
+      formatDuration(r.durationMs),
+      resultNote(r),
+    ]);
+    print(
+      `${table(['SCHEDULED', 'REGION', 'STATUS', 'TIME', 'DETAIL'], rows)}\n${c.dim(`${runs.length} run${runs.length === 1 ? '' : 's'} of ${id}`)}\n`,
+    );
     return EXIT.ok;
   } finally {
     await local.close();

@@ -35,7 +35,11 @@ const devFile = (dataDir: string) => join(dataDir, 'dev.json');
 export async function openLocalStore(dataDir = DEFAULT_DATA_DIR, config?: ValidatedConfig): Promise<LocalStore> {
   const retentionMs = config ? ms(config.retention) : 30 * DAY;
   try {
-    return await startEmbeddedStore({ dir: join(dataDir, 'db'), retentionMs, checkIds: config?.checks.map((ch) => ch.id) });
+    return await startEmbeddedStore({
+      dir: join(dataDir, 'db'),
+      retentionMs,
+      checkIds: config?.checks.map((ch) => ch.id),
+    });
   } catch (e) {
     if (!(e instanceof StoreError) || e.code !== 'LOCKED') throw e;
     const shared = await devStore(dataDir, retentionMs);
@@ -82,7 +86,10 @@ async function devStore(dataDir: string, retentionMs: number): Promise<LocalStor
 }
 
 /** Lets other commands use the store while dev holds it; returns the function that withdraws it. */
-export function shareWithOtherCommands(dataDir: string, store: Pick<EmbeddedStore, 'endpoint' | 'tableName'>): () => void {
+export function shareWithOtherCommands(
+  dataDir: string,
+  store: Pick<EmbeddedStore, 'endpoint' | 'tableName'>,
+): () => void {
   const file = devFile(dataDir);
   const body: DevFile = { pid: process.pid, endpoint: store.endpoint, tableName: store.tableName };
   writeFileSync(file, `${JSON.stringify(body)}\n`);

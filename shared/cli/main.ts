@@ -39,7 +39,10 @@ Exit codes: 0 ok · 1 a check failed · 2 a mistake to fix (config, flag, store,
 Secrets: a { secret: 'name' } reference reads WATCHPOST_SECRET_<NAME> locally.`;
 
 /** Loads and validates; prints every diagnostic and throws CliError(2) when invalid. */
-export async function loadValidConfig(file: string, out: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): Promise<ValidatedConfig> {
+export async function loadValidConfig(
+  file: string,
+  out: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
+): Promise<ValidatedConfig> {
   let raw: unknown;
   try {
     raw = await importConfig(file);
@@ -61,7 +64,8 @@ const COMMANDS = ['run', 'dev', 'validate', 'history', 'notify', 'help'] as cons
 
 /** The version in watchpost's own package.json. */
 export function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -95,7 +99,9 @@ export async function main(argv: string[]): Promise<number> {
         return command === undefined ? EXIT.invalid : EXIT.ok;
       default: {
         const near = command.startsWith('-') ? undefined : closest(command, COMMANDS);
-        const hint = near ? `did you mean \`watchpost ${near}\`?` : `commands: ${COMMANDS.join(', ')}; see watchpost --help`;
+        const hint = near
+          ? `did you mean \`watchpost ${near}\`?`
+          : `commands: ${COMMANDS.join(', ')}; see watchpost --help`;
         process.stderr.write(`${c.red('error')}: unknown command "${command}" — hint: ${hint}\n`);
         return EXIT.invalid;
       }
@@ -107,13 +113,18 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Anything else is watchpost's fault, not the user's: say so, with what a bug report needs.
     const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    process.stderr.write(`${c.red('bug')}: watchpost ${version()} failed unexpectedly — please report this with the text below\n${detail}\n`);
+    process.stderr.write(
+      `${c.red('bug')}: watchpost ${version()} failed unexpectedly — please report this with the text below\n${detail}\n`,
+    );
     return EXIT.bug;
   }
 }
 
 async function validateCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags('validate', { args, options: { config: { type: 'string', default: DEFAULT_CONFIG_FILE } } });
+  const { values } = parseFlags('validate', {
+    args,
+    options: { config: { type: 'string', default: DEFAULT_CONFIG_FILE } },
+  });
   const config = await loadValidConfig(values.config!, (s) => process.stdout.write(`${s}\n`));
   const enabled = config.checks.filter((ch) => ch.enabled).length;
   process.stdout.write(

@@ -44,7 +44,8 @@ export async function notifyCommand(args: string[]): Promise<number> {
   });
   if (positionals.length || (values.preview === undefined) === !values.test) throw new CliError(USAGE);
   if (values.preview !== undefined) {
-    if (values.topic !== undefined || values.webhooks) throw new CliError(`--topic and --webhooks go with --test — ${USAGE}`);
+    if (values.topic !== undefined || values.webhooks)
+      throw new CliError(`--topic and --webhooks go with --test — ${USAGE}`);
     return preview(values.preview, values.config!, values.data!, values.json!);
   }
   const severity = (values.topic ?? 'critical') as Severity;
@@ -56,7 +57,10 @@ export async function notifyCommand(args: string[]): Promise<number> {
  * Before a passing streak that began at `since`: the status and start of the problem it ended
  * (history newest first). Undefined when there was none.
  */
-export function previousStreak(history: readonly CheckResult[], since: string): { status: CheckStatus; since: string } | undefined {
+export function previousStreak(
+  history: readonly CheckResult[],
+  since: string,
+): { status: CheckStatus; since: string } | undefined {
   const before = history.filter((r) => Date.parse(r.scheduledAt) < Date.parse(since));
   const first = before[0];
   if (!first || first.status === 'pass') return undefined;
@@ -73,10 +77,28 @@ async function previewIncident(config: ValidatedConfig, check: ValidatedCheck, d
   const local = await openLocalStore(dataDir);
   try {
     const latest = await local.store.latest([check.id]);
-    if (!latest.length) throw new CliError(`no stored runs of "${check.id}" in ${dataDir} — run \`watchpost run --check ${check.id}\` or \`npm start\` first`, EXIT.failed);
+    if (!latest.length)
+      throw new CliError(
+        `no stored runs of "${check.id}" in ${dataDir} — run \`watchpost run --check ${check.id}\` or \`npm start\` first`,
+        EXIT.failed,
+      );
     const passing = latest.every((l) => l.status === 'pass');
-    const previous = passing ? previousStreak(await local.store.history(check.id, { limit: 500 }), latest.map((l) => l.since).sort()[0]!) : undefined;
-    const incident = incidentFromStatus({ config, check, latest, previous, at: passing ? latest.map((l) => l.since).sort().at(-1) : undefined, links: {} });
+    const previous = passing
+      ? previousStreak(await local.store.history(check.id, { limit: 500 }), latest.map((l) => l.since).sort()[0]!)
+      : undefined;
+    const incident = incidentFromStatus({
+      config,
+      check,
+      latest,
+      previous,
+      at: passing
+        ? latest
+            .map((l) => l.since)
+            .sort()
+            .at(-1)
+        : undefined,
+      links: {},
+    });
     const spec = alarmSpecs(config).find((s) => s.key === `${incident.alarmType}:${check.id}`);
     if (spec) incident.links.alarm = alarmLink(config.homeRegion, spec.name);
     return incident;
@@ -88,18 +110,35 @@ async function previewIncident(config: ValidatedConfig, check: ValidatedCheck, d
 async function preview(id: string, configFile: string, dataDir: string, json: boolean): Promise<number> {
   const config = await loadValidConfig(configFile);
   const check = config.checks.find((ch) => ch.id === id);
-  if (!check) throw new CliError(`no check with id "${id}" in ${configFile} — known: ${config.checks.map((ch) => ch.id).join(', ')}`);
+  if (!check)
+    throw new CliError(
+      `no check with id "${id}" in ${configFile} — known: ${config.checks.map((ch) => ch.id).join(', ')}`,
+    );
   const incident = await previewIncident(config, check, dataDir);
   const m = channelMessages(incident);
   const placeholder = (name: string) => `<secret ${name}>`;
   const hooks = webhooksFor(config, incident.severity).map((h) => buildWebhookRequest(incident, h, placeholder));
   const out = (s = '') => process.stdout.write(`${s}\n`);
   if (json) {
-    out(JSON.stringify({ severity: incident.severity, topic: topicName(config.project, incident.severity), sms: m.sms, email: m.email, webhooks: hooks }, null, 2));
+    out(
+      JSON.stringify(
+        {
+          severity: incident.severity,
+          topic: topicName(config.project, incident.severity),
+          sms: m.sms,
+          email: m.email,
+          webhooks: hooks,
+        },
+        null,
+        2,
+      ),
+    );
     return EXIT.ok;
   }
   const targets = config.notify[incident.severity];
-  const skipped = (config.notify.webhooks ?? []).filter((w) => !hooks.some((h) => h.name === w.name)).map((w) => w.name);
+  const skipped = (config.notify.webhooks ?? [])
+    .filter((w) => !hooks.some((h) => h.name === w.name))
+    .map((w) => w.name);
   out(c.bold(`${incident.word} ${check.id}: the pages for its latest local result (${incident.severity})`));
   out(
     c.dim(
@@ -133,7 +172,11 @@ function awsProblem(e: unknown, doing: string): CliError {
       `no AWS credentials found to ${doing}: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run \`aws sso login\` — the credentials of the account watchpost is deployed in`,
       EXIT.failed,
     );
-  if (/AuthorizationError|AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|SignatureDoesNotMatch/.test(name))
+  if (
+    /AuthorizationError|AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|SignatureDoesNotMatch/.test(
+      name,
+    )
+  )
     return new CliError(`AWS refused to ${doing}: ${name}: ${err.message}`, EXIT.failed);
   return new CliError(`cannot ${doing}: ${name}: ${err?.message ?? String(e)}`, EXIT.failed);
 }
@@ -162,7 +205,11 @@ async function sendTest(configFile: string, severity: Severity, withWebhooks: bo
     } catch (e) {
       throw awsProblem(e, `find topic ${name} in ${region}`);
     }
-    if (!arn) throw new CliError(`topic ${name} not found in ${region} — deploy watchpost first (npx cdk deploy --all)`, EXIT.failed);
+    if (!arn)
+      throw new CliError(
+        `topic ${name} not found in ${region} — deploy watchpost first (npx cdk deploy --all)`,
+        EXIT.failed,
+      );
     const incident = testIncident(config, severity, new Date().toISOString());
     let messageId: string | undefined;
     try {
@@ -204,7 +251,9 @@ async function sendTest(configFile: string, severity: Severity, withWebhooks: bo
         const { requests, failures } = await webhookRequests(incident, hooks, secrets, values, action);
         for (const o of [...failures, ...(await deliverWebhooks(requests, { secrets: values }))]) {
           if (!o.ok) failed++;
-          out(`  ${o.ok ? c.green('✓') : c.red('✗')} webhook ${o.name} ${action}${o.status ? ` HTTP ${o.status}` : ''}${o.error ? `: ${o.error}` : ''}`);
+          out(
+            `  ${o.ok ? c.green('✓') : c.red('✗')} webhook ${o.name} ${action}${o.status ? ` HTTP ${o.status}` : ''}${o.error ? `: ${o.error}` : ''}`,
+          );
         }
       }
     } finally {

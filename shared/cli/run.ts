@@ -31,18 +31,33 @@ export async function runCommand(args: string[]): Promise<number> {
   }
 }
 
-async function runChecks(values: { config?: string; check?: string[]; json?: boolean; "no-store"?: boolean; data?: string; concurrency?: string }): Promise<number> {
+async function runChecks(values: {
+  config?: string;
+  check?: string[];
+  json?: boolean;
+  'no-store'?: boolean;
+  data?: string;
+  concurrency?: string;
+}): Promise<number> {
   const config = await loadValidConfig(values.config!);
   const wanted = values.check ?? [];
   const unknown = wanted.filter((id) => !config.checks.some((ch) => ch.id === id));
-  if (unknown.length) throw new CliError(`no check with id ${unknown.map((u) => `"${u}"`).join(', ')} in ${values.config} — known: ${config.checks.map((ch) => ch.id).join(', ')}`);
+  if (unknown.length)
+    throw new CliError(
+      `no check with id ${unknown.map((u) => `"${u}"`).join(', ')} in ${values.config} — known: ${config.checks.map((ch) => ch.id).join(', ')}`,
+    );
   // Named checks run even when disabled: the user asked for them.
-  const checks = wanted.length ? config.checks.filter((ch) => wanted.includes(ch.id)) : config.checks.filter((ch) => ch.enabled);
+  const checks = wanted.length
+    ? config.checks.filter((ch) => wanted.includes(ch.id))
+    : config.checks.filter((ch) => ch.enabled);
   if (!checks.length) throw new CliError(`no enabled checks in ${values.config}`, EXIT.ok);
 
   const local = values['no-store'] ? undefined : await openLocalStore(values.data, config);
   // While dev runs, its store takes these results too: they show in its dashboard and in `history`.
-  if (local?.sharedWithDev && !values.json) process.stderr.write(`${c.dim(`storing into the store of the running watchpost dev (pid ${local.sharedWithDev})`)}\n`);
+  if (local?.sharedWithDev && !values.json)
+    process.stderr.write(
+      `${c.dim(`storing into the store of the running watchpost dev (pid ${local.sharedWithDev})`)}\n`,
+    );
   const now = Date.now();
   const live = !values.json && process.stdout.isTTY;
   let done = 0;
@@ -66,7 +81,13 @@ async function runChecks(values: { config?: string; check?: string[]; json?: boo
     const order = new Map(checks.map((ch, i) => [ch.id, i]));
     const results = [...report.results].sort((a, b) => order.get(a.checkId)! - order.get(b.checkId)!);
     if (values.json) print({ json: results });
-    else print(`${table(RESULT_HEADER, results.map((r) => resultRow(r, noteContext(checks.find((ch) => ch.id === r.checkId)))))}\n\n${summary(results)}\n`);
+    else
+      print(
+        `${table(
+          RESULT_HEADER,
+          results.map((r) => resultRow(r, noteContext(checks.find((ch) => ch.id === r.checkId)))),
+        )}\n\n${summary(results)}\n`,
+      );
     return results.some((r) => r.status === 'fail') ? EXIT.failed : EXIT.ok;
   } finally {
     await local?.close();

@@ -30,13 +30,15 @@ export interface CaFileOption {
 export function caFileOptions(check: object, path = ''): CaFileOption[] {
   const out: CaFileOption[] = [];
   const visit = (v: unknown, p: string, keys: Array<string | number>, caHere: boolean) => {
-    if (Array.isArray(v)) v.forEach((x, i) => { visit(x, joinIndex(p, i), [...keys, i], false); });
+    if (Array.isArray(v))
+      v.forEach((x, i) => {
+        visit(x, joinIndex(p, i), [...keys, i], false);
+      });
     else if (v && typeof v === 'object')
       for (const [k, x] of Object.entries(v)) {
         if (k === 'ca' && caHere && typeof x === 'string' && !isPemText(x)) {
           out.push({ path: joinKey(p, k), keys: [...keys, k], file: x });
-        }
-        else if (!NOT_OPTIONS.has(k)) visit(x, joinKey(p, k), [...keys, k], k === 'tls');
+        } else if (!NOT_OPTIONS.has(k)) visit(x, joinKey(p, k), [...keys, k], k === 'tls');
       }
   };
   visit(check, path, [], true);

@@ -64,7 +64,10 @@ export function firstJsonError(text: string): { at: number; message: string } | 
       if (text[i] === '}') return void i++;
       for (;;) {
         ws();
-        if (text[i] !== '"') fail(text[i] === '}' ? 'another key after the comma (JSON has no trailing commas)' : 'a key in double quotes');
+        if (text[i] !== '"')
+          fail(
+            text[i] === '}' ? 'another key after the comma (JSON has no trailing commas)' : 'a key in double quotes',
+          );
         str();
         ws();
         if (text[i] !== ':') fail('":" after the key');

@@ -22,7 +22,10 @@ export class ConfigLoadError extends Error {
  */
 export async function importConfig(file = DEFAULT_CONFIG_FILE): Promise<unknown> {
   const path = resolve(file);
-  if (!existsSync(path)) throw new ConfigLoadError(`config file not found: ${path} — hint: pass --config <file> or create ${DEFAULT_CONFIG_FILE}`);
+  if (!existsSync(path))
+    throw new ConfigLoadError(
+      `config file not found: ${path} — hint: pass --config <file> or create ${DEFAULT_CONFIG_FILE}`,
+    );
   if (extname(path) === '.json') {
     let text: string;
     try {
@@ -39,14 +42,18 @@ export async function importConfig(file = DEFAULT_CONFIG_FILE): Promise<unknown>
   let mod: { default?: unknown };
   try {
     // tsImport compiles TypeScript as ESM whatever the nearest package.json says (no "type": "module" needed).
-    mod = /\.[cm]?ts$/.test(path) ? await tsImport(pathToFileURL(path).href, import.meta.url) : await import(pathToFileURL(path).href);
+    mod = /\.[cm]?ts$/.test(path)
+      ? await tsImport(pathToFileURL(path).href, import.meta.url)
+      : await import(pathToFileURL(path).href);
   } catch (e) {
     throw new ConfigLoadError(describeLoadError(e, file, path));
   }
   // tsx may wrap a CommonJS-style default once more.
   let value = mod.default;
-  if (value && typeof value === 'object' && 'default' in value && Object.keys(value).length === 1) value = (value as { default: unknown }).default;
-  if (value === undefined) throw new ConfigLoadError(`${path} has no default export — hint: export default defineConfig({ ... })`);
+  if (value && typeof value === 'object' && 'default' in value && Object.keys(value).length === 1)
+    value = (value as { default: unknown }).default;
+  if (value === undefined)
+    throw new ConfigLoadError(`${path} has no default export — hint: export default defineConfig({ ... })`);
   return value;
 }
 

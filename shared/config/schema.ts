@@ -114,7 +114,8 @@ function expect(issues: Issues, path: string, expected: string, value: unknown, 
 }
 
 /** Why a URL with `user:pass@` is rejected (every URL field, multistep's templated URLs too). */
-export const URL_CREDENTIALS = 'must not carry credentials (user:pass@…): they would be shipped in the Lambda asset and shown in alarms';
+export const URL_CREDENTIALS =
+  'must not carry credentials (user:pass@…): they would be shipped in the Lambda asset and shown in alarms';
 
 /** Edit distance, for "did you mean" hints on unknown keys and enum values. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
@@ -139,7 +140,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
 
 /** Edit distance where swapping two neighbours counts as one edit ("tpc" → "tcp"). */
 function levenshtein(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -152,11 +155,28 @@ function levenshtein(a: string, b: string): number {
 }
 
 const UNIT_WORDS: Record<string, string> = {
-  ms: 'ms', msec: 'ms', millisecond: 'ms', milliseconds: 'ms',
-  s: 's', sec: 's', secs: 's', second: 's', seconds: 's',
-  m: 'm', min: 'm', mins: 'm', minute: 'm', minutes: 'm',
-  h: 'h', hr: 'h', hrs: 'h', hour: 'h', hours: 'h',
-  d: 'd', day: 'd', days: 'd',
+  ms: 'ms',
+  msec: 'ms',
+  millisecond: 'ms',
+  milliseconds: 'ms',
+  s: 's',
+  sec: 's',
+  secs: 's',
+  second: 's',
+  seconds: 's',
+  m: 'm',
+  min: 'm',
+  mins: 'm',
+  minute: 'm',
+  minutes: 'm',
+  h: 'h',
+  hr: 'h',
+  hrs: 'h',
+  hour: 'h',
+  hours: 'h',
+  d: 'd',
+  day: 'd',
+  days: 'd',
 };
 
 /** `"5 minutes"` → `write "5m"`; `"90"` → a reminder that durations carry a unit. */
@@ -199,10 +219,17 @@ export const s = {
       expected,
       check(v, path, issues) {
         if (typeof v !== 'number' || !Number.isFinite(v)) {
-          const hint = typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? `write ${v} without quotes` : undefined;
+          const hint =
+            typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))
+              ? `write ${v} without quotes`
+              : undefined;
           return expect(issues, path, expected, v, hint);
         }
-        if ((opts.integer && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max))
+        if (
+          (opts.integer && !Number.isInteger(v)) ||
+          (opts.min !== undefined && v < opts.min) ||
+          (opts.max !== undefined && v > opts.max)
+        )
           return expect(issues, path, expected, v);
         return v;
       },
@@ -309,7 +336,10 @@ export const s = {
       check(v, path, issues) {
         if (isSecretRef(v)) {
           if (!/^[A-Za-z0-9][A-Za-z0-9/_+=.@-]*$/.test(v.secret)) {
-            issues.add(joinKey(path, 'secret'), `expected a secret name (letters, digits, / _ + = . @ -), got ${describe(v.secret)}`);
+            issues.add(
+              joinKey(path, 'secret'),
+              `expected a secret name (letters, digits, / _ + = . @ -), got ${describe(v.secret)}`,
+            );
             return INVALID;
           }
           return { secret: v.secret };
@@ -439,12 +469,19 @@ export function checkShape(
   const known = Object.keys(shape);
   // `{ __proto__: {...} }` in a .ts config sets the prototype instead of a key: say so too.
   const proto = Object.getPrototypeOf(value);
-  const keys = proto !== Object.prototype && proto !== null && !Object.hasOwn(value, '__proto__') ? ['__proto__', ...Object.keys(value)] : Object.keys(value);
+  const keys =
+    proto !== Object.prototype && proto !== null && !Object.hasOwn(value, '__proto__')
+      ? ['__proto__', ...Object.keys(value)]
+      : Object.keys(value);
   for (const key of keys) {
     // Own keys only: "constructor", "toString" or "__proto__" are no field, whatever Object.prototype has.
     if (!Object.hasOwn(shape, key)) {
       const near = closest(key, known);
-      issues.add(joinKey(path, key), 'unknown key', near ? `did you mean "${near}"?` : `known keys: ${known.join(', ')}`);
+      issues.add(
+        joinKey(path, key),
+        'unknown key',
+        near ? `did you mean "${near}"?` : `known keys: ${known.join(', ')}`,
+      );
       bad = true;
     }
   }

@@ -222,11 +222,19 @@ export interface WatchpostConfig {
 
 /** A check after validation: every common field is set. */
 export type ValidatedCheck<C = CheckConfig> = C &
-  Required<Pick<CheckCommon, 'name' | 'frequency' | 'timeout' | 'retries' | 'regions' | 'severity' | 'tags' | 'enabled' | 'assertions'>>;
+  Required<
+    Pick<
+      CheckCommon,
+      'name' | 'frequency' | 'timeout' | 'retries' | 'regions' | 'severity' | 'tags' | 'enabled' | 'assertions'
+    >
+  >;
 
 /** A config after validation: defaults applied, checks complete. */
 export interface ValidatedConfig extends Omit<WatchpostConfig, 'checks' | 'retention'> {
   retention: Duration;
-  notify: Omit<NotifySettings, 'critical' | 'warning'> & { critical: Required<NotifyTargets>; warning: Required<NotifyTargets> };
+  notify: Omit<NotifySettings, 'critical' | 'warning'> & {
+    critical: Required<NotifyTargets>;
+    warning: Required<NotifyTargets>;
+  };
   checks: ValidatedCheck[];
 }

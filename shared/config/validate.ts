@@ -9,7 +9,21 @@ import { checkMaintenance, maintenanceWindowSchema } from '../alarms/maintenance
 import { alarmSettingsSchema, checkAlarmSettings, mergeAlarmSettings } from '../alarms/settings';
 import { notifySettingsShape } from '../notify/config';
 import { inlineCaFiles } from './ca-files';
-import { checkShape, closest, describe, formatDiagnostic, INVALID, Issues, joinIndex, joinKey, s, type Diagnostic, type Infer, type SameType, type Shape } from './schema';
+import {
+  checkShape,
+  closest,
+  describe,
+  formatDiagnostic,
+  INVALID,
+  Issues,
+  joinIndex,
+  joinKey,
+  s,
+  type Diagnostic,
+  type Infer,
+  type SameType,
+  type Shape,
+} from './schema';
 import type { Assertion } from '../types';
 import type { CheckCommon, CheckDefaults, ValidatedCheck, ValidatedConfig } from './types';
 
@@ -17,7 +31,16 @@ export const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
 const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const region = s.string({ pattern: REGION_RE, expected: 'an AWS region such as "eu-central-1"' });
 const notifyTargets = s.object({
-  sms: s.optional(s.array(s.string({ pattern: /^\+[1-9]\d{6,14}$/, expected: 'a phone number in E.164 form', patternHint: 'write it as +<country code><number>, e.g. "+4915112345678"' })), []),
+  sms: s.optional(
+    s.array(
+      s.string({
+        pattern: /^\+[1-9]\d{6,14}$/,
+        expected: 'a phone number in E.164 form',
+        patternHint: 'write it as +<country code><number>, e.g. "+4915112345678"',
+      }),
+    ),
+    [],
+  ),
   email: s.optional(s.array(s.string({ pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, expected: 'an email address' })), []),
 });
 const severity = s.literalUnion(['critical', 'warning'] as const);
@@ -38,10 +61,17 @@ true satisfies SameType<Infer<typeof defaultsShape>, CheckDefaults>;
 
 /** Top-level keys; other issues add theirs here (e.g. `maintenance`). */
 export const configShape: Shape = {
-  project: s.string({ pattern: /^[a-z][a-z0-9-]{0,30}$/, expected: 'a project name (lower-case letters, digits, dashes; at most 31)', patternHint: 'e.g. "shop"' }),
+  project: s.string({
+    pattern: /^[a-z][a-z0-9-]{0,30}$/,
+    expected: 'a project name (lower-case letters, digits, dashes; at most 31)',
+    patternHint: 'e.g. "shop"',
+  }),
   homeRegion: region,
   regions: s.array(region, { min: 1 }),
-  notify: s.optional(s.object({ critical: s.optional(notifyTargets), warning: s.optional(notifyTargets), ...notifySettingsShape }), {}),
+  notify: s.optional(
+    s.object({ critical: s.optional(notifyTargets), warning: s.optional(notifyTargets), ...notifySettingsShape }),
+    {},
+  ),
   defaults: s.optional(s.object(defaultsShape), {}),
   retention: s.optional(s.duration({ min: 86_400_000 }), '30d'),
   maintenance: s.optional(s.array(maintenanceWindowSchema)),
@@ -50,7 +80,11 @@ export const configShape: Shape = {
 
 /** Fields common to every check. */
 const commonShape = {
-  id: s.string({ pattern: SLUG_RE, expected: 'an id (lower-case letters, digits and dashes, at most 64)', patternHint: 'e.g. "shop-cart"' }),
+  id: s.string({
+    pattern: SLUG_RE,
+    expected: 'an id (lower-case letters, digits and dashes, at most 64)',
+    patternHint: 'e.g. "shop-cart"',
+  }),
   kind: s.string(),
   name: s.optional(s.string({ minLength: 1 })),
   frequency: s.optional(s.duration({ min: 1_000, max: 86_400_000 })),
@@ -72,7 +106,9 @@ const SCHEDULE_HINT = 'use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes
 /** A frequency the one-minute schedule can keep: a divisor of a minute or whole minutes. */
 const fitsSchedule = (freq: number) => (freq < 60_000 ? 60_000 % freq === 0 : freq % 60_000 === 0);
 
-export type ValidationResult = { ok: true; config: ValidatedConfig; diagnostics: [] } | { ok: false; diagnostics: Diagnostic[] };
+export type ValidationResult =
+  | { ok: true; config: ValidatedConfig; diagnostics: [] }
+  | { ok: false; diagnostics: Diagnostic[] };
 
 export class ConfigError extends Error {
   constructor(
@@ -111,8 +147,13 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
   // Only the defaults that are valid reach the checks: a bad one is reported once, at defaults.<key>.
   const defaults: Record<string, any> = {};
   const rawDefaults = (raw as any)?.defaults;
-  if (rawDefaults && typeof rawDefaults === 'object' && !Array.isArray(rawDefaults)) checkShape(defaultsShape, rawDefaults, 'defaults', new Issues(), defaults);
-  const badDefaults = new Set(rawDefaults && typeof rawDefaults === 'object' ? Object.keys(rawDefaults).filter((k) => !Object.hasOwn(defaults, k)) : []);
+  if (rawDefaults && typeof rawDefaults === 'object' && !Array.isArray(rawDefaults))
+    checkShape(defaultsShape, rawDefaults, 'defaults', new Issues(), defaults);
+  const badDefaults = new Set(
+    rawDefaults && typeof rawDefaults === 'object'
+      ? Object.keys(rawDefaults).filter((k) => !Object.hasOwn(defaults, k))
+      : [],
+  );
   if (defaults.frequency !== undefined && !fitsSchedule(parseDuration(defaults.frequency)!)) {
     issues.add('defaults.frequency', `"${defaults.frequency}" does not fit the one-minute schedule`, SCHEDULE_HINT);
     badDefaults.add('frequency');
@@ -121,14 +162,19 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
   if (Array.isArray(defaults.regions)) {
     defaults.regions.forEach((r: unknown, i: number) => {
       if (typeof r === 'string' && regions.length && !regions.includes(r))
-        issues.add(joinIndex('defaults.regions', i), `"${r}" is not one of the config's regions (${regions.join(', ')})`, 'add it to regions or remove it here');
+        issues.add(
+          joinIndex('defaults.regions', i),
+          `"${r}" is not one of the config's regions (${regions.join(', ')})`,
+          'add it to regions or remove it here',
+        );
     });
   }
 
   const checks: ValidatedCheck[] = [];
   if (!Array.isArray(raw && (raw as any).checks)) {
     // A missing `checks` is already reported by the top-level shape.
-    if ((raw as any)?.checks !== undefined) issues.add('checks', `expected a list of checks, got ${describe((raw as any).checks)}`);
+    if ((raw as any)?.checks !== undefined)
+      issues.add('checks', `expected a list of checks, got ${describe((raw as any).checks)}`);
   } else {
     const seen = new Map<string, number>();
     (raw as any).checks.forEach((c: unknown, i: number) => {
@@ -136,7 +182,12 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
       const path = `checks[${i}]${id ? ` ${JSON.stringify(id)}` : ''}`;
       if (id !== undefined) {
         const first = seen.get(id);
-        if (first !== undefined) issues.add(joinKey(path, 'id'), `duplicate id "${id}", also used by checks[${first}]`, 'ids must be unique: they name metrics and alarms');
+        if (first !== undefined)
+          issues.add(
+            joinKey(path, 'id'),
+            `duplicate id "${id}", also used by checks[${first}]`,
+            'ids must be unique: they name metrics and alarms',
+          );
         else seen.set(id, i);
       }
       const v = validateCheck(c, path, issues, regions, defaults, badDefaults);
@@ -144,7 +195,9 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
     });
   }
 
-  const checkIds: string[] = Array.isArray((raw as any)?.checks) ? (raw as any).checks.map((c: any) => c?.id).filter((id: unknown) => typeof id === 'string') : [];
+  const checkIds: string[] = Array.isArray((raw as any)?.checks)
+    ? (raw as any).checks.map((c: any) => c?.id).filter((id: unknown) => typeof id === 'string')
+    : [];
   checkMaintenance(cfg.maintenance, checkIds, issues);
 
   if (issues.count || top === INVALID) return { ok: false, diagnostics: issues.list };
@@ -176,13 +229,21 @@ function validateCheck(
   }
   const raw = c as Record<string, unknown>;
   if (typeof raw.kind !== 'string') {
-    issues.add(joinKey(path, 'kind'), raw.kind === undefined ? 'is required' : 'expected a string', `one of: ${[...registry.keys()].join(', ')}`);
+    issues.add(
+      joinKey(path, 'kind'),
+      raw.kind === undefined ? 'is required' : 'expected a string',
+      `one of: ${[...registry.keys()].join(', ')}`,
+    );
     return undefined;
   }
   const kind = registry.get(raw.kind);
   if (!kind) {
     const near = closest(raw.kind, [...registry.keys()]);
-    issues.add(joinKey(path, 'kind'), `unknown kind "${raw.kind}"`, near ? `did you mean "${near}"?` : `known kinds: ${[...registry.keys()].join(', ')}`);
+    issues.add(
+      joinKey(path, 'kind'),
+      `unknown kind "${raw.kind}"`,
+      near ? `did you mean "${near}"?` : `known kinds: ${[...registry.keys()].join(', ')}`,
+    );
     return undefined;
   }
   const before = issues.count;
@@ -193,13 +254,21 @@ function validateCheck(
 
   let assertions: unknown[] = [];
   if (raw.assertions !== undefined) {
-    const a = s.array(assertionSchema(kind.assertionSources, kind.numericSources, kind.kind), { expected: 'a list of assertions' }).check(raw.assertions, joinKey(path, 'assertions'), issues);
+    const a = s
+      .array(assertionSchema(kind.assertionSources, kind.numericSources, kind.kind), {
+        expected: 'a list of assertions',
+      })
+      .check(raw.assertions, joinKey(path, 'assertions'), issues);
     if (a !== INVALID) assertions = a;
   }
   if (Array.isArray(raw.regions) && regions.length) {
     raw.regions.forEach((r, i) => {
       if (typeof r === 'string' && REGION_RE.test(r) && !regions.includes(r))
-        issues.add(joinIndex(joinKey(path, 'regions'), i), `"${r}" is not one of the config's regions (${regions.join(', ')})`, 'add it to the top-level regions or remove it here');
+        issues.add(
+          joinIndex(joinKey(path, 'regions'), i),
+          `"${r}" is not one of the config's regions (${regions.join(', ')})`,
+          'add it to the top-level regions or remove it here',
+        );
     });
   }
   const valid = checked !== INVALID && issues.count === before;
@@ -218,21 +287,39 @@ function validateCheck(
     enabled: fields.enabled ?? true,
     assertions,
   } as Record<string, any>;
-  if (check.degradedAfter === undefined && defaults.degradedAfter !== undefined) check.degradedAfter = defaults.degradedAfter;
+  if (check.degradedAfter === undefined && defaults.degradedAfter !== undefined)
+    check.degradedAfter = defaults.degradedAfter;
   const alarm = mergeAlarmSettings(fields.alarm as any, defaults.alarm, check.regions.length);
   if (alarm) check.alarm = alarm;
-  if (known('frequency') && known('regions') && known('alarm')) checkAlarmSettings(check as ValidatedCheck, path, issues, fields.alarm as any);
+  if (known('frequency') && known('regions') && known('alarm'))
+    checkAlarmSettings(check as ValidatedCheck, path, issues, fields.alarm as any);
 
   const freq = parseDuration(check.frequency)!;
-  if (known('frequency') && !fitsSchedule(freq)) issues.add(joinKey(path, 'frequency'), `"${check.frequency}" does not fit the one-minute schedule`, SCHEDULE_HINT);
+  if (known('frequency') && !fitsSchedule(freq))
+    issues.add(joinKey(path, 'frequency'), `"${check.frequency}" does not fit the one-minute schedule`, SCHEDULE_HINT);
   const timeout = parseDuration(check.timeout)!;
   if (known('frequency') && known('timeout') && timeout > Math.max(freq, 60_000))
-    issues.add(joinKey(path, 'timeout'), `"${check.timeout}" is longer than the check's frequency "${check.frequency}"`, 'a run must end before the next one is due');
-  if (known('timeout') && known('degradedAfter') && check.degradedAfter !== undefined && parseDuration(check.degradedAfter)! >= timeout)
-    issues.add(joinKey(path, 'degradedAfter'), `"${check.degradedAfter}" is not below the timeout "${check.timeout}"`, 'a result can only be degraded before it times out');
+    issues.add(
+      joinKey(path, 'timeout'),
+      `"${check.timeout}" is longer than the check's frequency "${check.frequency}"`,
+      'a run must end before the next one is due',
+    );
+  if (
+    known('timeout') &&
+    known('degradedAfter') &&
+    check.degradedAfter !== undefined &&
+    parseDuration(check.degradedAfter)! >= timeout
+  )
+    issues.add(
+      joinKey(path, 'degradedAfter'),
+      `"${check.degradedAfter}" is not below the timeout "${check.timeout}"`,
+      'a result can only be degraded before it times out',
+    );
   // A kind's rules read its own fields, regions and timeout: they run when those are valid (a rule on a
   // field that is itself wrong would only mislead), whatever else is wrong with the check.
-  const kindReady = Object.keys(kind.fields).every((k) => raw[k] === undefined || Object.hasOwn(fields, k)) && ['regions', 'timeout'].every(known);
+  const kindReady =
+    Object.keys(kind.fields).every((k) => raw[k] === undefined || Object.hasOwn(fields, k)) &&
+    ['regions', 'timeout'].every(known);
   try {
     if (kindReady) kind.validate?.(check as ValidatedCheck, path, issues);
   } catch (e) {

@@ -52,7 +52,10 @@ export interface DemoJobOptions {
 export async function startDemoJob(pingUrl: string, opts: DemoJobOptions = {}): Promise<() => void> {
   const token = process.env[DEMO_JOB.tokenEnv] ?? DEMO_JOB.token;
   const ping = (suffix: string) =>
-    fetch(`${pingUrl}/ping/${DEMO_JOB.checkId}${suffix}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    fetch(`${pingUrl}/ping/${DEMO_JOB.checkId}${suffix}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    })
       .then((r) => r.body?.cancel())
       .catch(() => undefined);
   let failedUntil = 0;
@@ -132,7 +135,8 @@ export async function startDemoTarget(port = 0, host = '127.0.0.1'): Promise<Dem
       return;
     }
     if (path === '/search') return send(res, 503, { error: 'search index unavailable' });
-    if (path === '/api/login' && req.method === 'POST') return send(res, 200, { token: DEMO_TOKEN, user: { id: 'u-42' } });
+    if (path === '/api/login' && req.method === 'POST')
+      return send(res, 200, { token: DEMO_TOKEN, user: { id: 'u-42' } });
     if (path === '/api/cart') {
       if (req.headers.authorization !== `Bearer ${DEMO_TOKEN}`) return send(res, 401, { error: 'log in first' });
       return send(res, 200, { user: 'u-42', items: [{ id: 'mug', qty: 2 }], total: 25 });

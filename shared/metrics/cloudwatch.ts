@@ -86,7 +86,12 @@ export class CloudWatchMetricSink implements MetricSink {
     this.kinds = opts.kinds ?? registry;
   }
 
-  async publish(results: readonly CheckResult[], region: string, at: Date, opts: PublishOptions = {}): Promise<PublishReport> {
+  async publish(
+    results: readonly CheckResult[],
+    region: string,
+    at: Date,
+    opts: PublishOptions = {},
+  ): Promise<PublishReport> {
     const calls = this.plan(results, region, at, opts.runnerHealthy ?? true);
     const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
     // The heartbeat call goes first (calls[0]): it says whether this pass stored its results.
@@ -112,7 +117,11 @@ export class CloudWatchMetricSink implements MetricSink {
     const calls: Call[] = [{ datums: [health], bytes: sizeOf(health), checkIds: new Set(), runnerHealth: true }];
     for (const r of results) {
       const { datums, skipped } = resultDatums(r, { project: this.project, kinds: this.kinds });
-      if (skipped.length) this.log.warn('metric values that are not finite numbers were not published', { checkId: r.checkId, metrics: skipped });
+      if (skipped.length)
+        this.log.warn('metric values that are not finite numbers were not published', {
+          checkId: r.checkId,
+          metrics: skipped,
+        });
       const wire = datums.map(toMetricDatum);
       const bytes = wire.reduce((n, d) => n + sizeOf(d), 0);
       const next = () => {

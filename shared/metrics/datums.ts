@@ -47,7 +47,8 @@ export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datu
   add(METRIC.failed, r.status === 'fail' ? 1 : 0, 'Count');
   if (r.status !== 'fail') add(METRIC.duration, r.durationMs, 'Milliseconds');
   const declared = opts.kinds.get(r.kind)?.metrics ?? [];
-  for (const [name, value] of Object.entries(r.metrics ?? {})) add(name, value, declared.find((m) => m.name === name)?.unit ?? 'None');
+  for (const [name, value] of Object.entries(r.metrics ?? {}))
+    add(name, value, declared.find((m) => m.name === name)?.unit ?? 'None');
   return { datums, skipped };
 }
 

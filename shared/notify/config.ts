@@ -23,15 +23,26 @@ export const SMS_SPEND_DEFAULTS = { limitUSD: 1, alarmPercent: 80 } as const;
 const SEVERITIES: readonly Severity[] = ['critical', 'warning'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers the notifier sets itself for a format. */
-const OWN_HEADERS: Record<WebhookFormat, string[]> = { generic: ['content-type'], pagerduty: ['content-type'], opsgenie: ['content-type', 'authorization'] };
+const OWN_HEADERS: Record<WebhookFormat, string[]> = {
+  generic: ['content-type'],
+  pagerduty: ['content-type'],
+  opsgenie: ['content-type', 'authorization'],
+};
 
 /** Only a `{ secret }` reference: a key written inline would be shipped in the Lambda bundle. */
 function secretOnly(what: string): Schema<SecretRef> {
-  return s.secretOnly(what, 'store it in AWS Secrets Manager in the home region (locally: WATCHPOST_SECRET_<NAME>) and write { secret: "name" }');
+  return s.secretOnly(
+    what,
+    'store it in AWS Secrets Manager in the home region (locally: WATCHPOST_SECRET_<NAME>) and write { secret: "name" }',
+  );
 }
 
 const webhookObject = s.object({
-  name: s.string({ pattern: /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, expected: 'a webhook name (lower-case letters, digits and dashes, at most 48)', patternHint: 'e.g. "pagerduty"' }),
+  name: s.string({
+    pattern: /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/,
+    expected: 'a webhook name (lower-case letters, digits and dashes, at most 48)',
+    patternHint: 'e.g. "pagerduty"',
+  }),
   format: s.literalUnion(WEBHOOK_FORMATS),
   url: s.optional(s.secretOr(s.url(['https:']))),
   severity: s.optional(s.array(s.literalUnion(SEVERITIES), { min: 1 })),
@@ -41,19 +52,35 @@ const webhookObject = s.object({
 });
 
 const webhookSchema = s.refine(webhookObject, (w: Record<string, any>, path, issues) => {
-  if (w.format === 'generic' && w.url === undefined) issues.add(joinKey(path, 'url'), 'is required for format "generic"', 'the HTTPS endpoint of your incident system');
+  if (w.format === 'generic' && w.url === undefined)
+    issues.add(joinKey(path, 'url'), 'is required for format "generic"', 'the HTTPS endpoint of your incident system');
   if (w.format === 'pagerduty' && w.routingKey === undefined)
-    issues.add(joinKey(path, 'routingKey'), 'is required for format "pagerduty"', 'the integration key of an Events API v2 integration, e.g. routingKey: { secret: "watchpost/pagerduty" }');
+    issues.add(
+      joinKey(path, 'routingKey'),
+      'is required for format "pagerduty"',
+      'the integration key of an Events API v2 integration, e.g. routingKey: { secret: "watchpost/pagerduty" }',
+    );
   if (w.format === 'opsgenie' && w.apiKey === undefined)
-    issues.add(joinKey(path, 'apiKey'), 'is required for format "opsgenie"', 'the key of an Opsgenie API integration, e.g. apiKey: { secret: "watchpost/opsgenie" }');
-  if (w.routingKey !== undefined && w.format !== 'pagerduty') issues.add(joinKey(path, 'routingKey'), `is only used by format "pagerduty", not "${w.format}"`);
-  if (w.apiKey !== undefined && w.format !== 'opsgenie') issues.add(joinKey(path, 'apiKey'), `is only used by format "opsgenie", not "${w.format}"`);
-  if (Array.isArray(w.severity) && new Set(w.severity).size !== w.severity.length) issues.add(joinKey(path, 'severity'), 'lists a severity more than once');
+    issues.add(
+      joinKey(path, 'apiKey'),
+      'is required for format "opsgenie"',
+      'the key of an Opsgenie API integration, e.g. apiKey: { secret: "watchpost/opsgenie" }',
+    );
+  if (w.routingKey !== undefined && w.format !== 'pagerduty')
+    issues.add(joinKey(path, 'routingKey'), `is only used by format "pagerduty", not "${w.format}"`);
+  if (w.apiKey !== undefined && w.format !== 'opsgenie')
+    issues.add(joinKey(path, 'apiKey'), `is only used by format "opsgenie", not "${w.format}"`);
+  if (Array.isArray(w.severity) && new Set(w.severity).size !== w.severity.length)
+    issues.add(joinKey(path, 'severity'), 'lists a severity more than once');
   for (const name of Object.keys(w.headers ?? {})) {
     const at = joinKey(joinKey(path, 'headers'), name);
     if (!HEADER_NAME.test(name)) issues.add(at, `"${name}" is not a valid header name`);
     else if (OWN_HEADERS[w.format as WebhookFormat]?.includes(name.toLowerCase()))
-      issues.add(at, `is set by watchpost for format "${w.format}"`, name.toLowerCase() === 'authorization' ? 'give the key as apiKey instead' : 'remove it');
+      issues.add(
+        at,
+        `is set by watchpost for format "${w.format}"`,
+        name.toLowerCase() === 'authorization' ? 'give the key as apiKey instead' : 'remove it',
+      );
   }
 });
 
@@ -61,7 +88,11 @@ const webhooksSchema = s.refine(s.array(webhookSchema), (list: Array<Record<stri
   const seen = new Map<string, number>();
   list.forEach((w, i) => {
     const first = seen.get(w.name);
-    if (first !== undefined) issues.add(joinKey(joinIndex(path, i), 'name'), `duplicate webhook name "${w.name}", also used by ${joinIndex(path, first)}`);
+    if (first !== undefined)
+      issues.add(
+        joinKey(joinIndex(path, i), 'name'),
+        `duplicate webhook name "${w.name}", also used by ${joinIndex(path, first)}`,
+      );
     else seen.set(w.name, i);
   });
 });
@@ -107,7 +138,11 @@ export function flappingSettings(config: Pick<ValidatedConfig, 'notify'>): Resol
 }
 
 /** The SMS spend alarm: threshold in USD and the limit it is a share of. */
-export function smsSpendAlarm(config: Pick<ValidatedConfig, 'notify'>): { limitUSD: number; percent: number; thresholdUSD: number } {
+export function smsSpendAlarm(config: Pick<ValidatedConfig, 'notify'>): {
+  limitUSD: number;
+  percent: number;
+  thresholdUSD: number;
+} {
   const limitUSD = config.notify.smsSpendLimitUSD ?? SMS_SPEND_DEFAULTS.limitUSD;
   const percent = config.notify.smsSpendAlarmPercent ?? SMS_SPEND_DEFAULTS.alarmPercent;
   return { limitUSD, percent, thresholdUSD: Math.round(limitUSD * percent) / 100 };
@@ -122,7 +157,8 @@ export function webhooksFor(config: Pick<ValidatedConfig, 'notify'>, severity: S
 export function webhookSecretNames(config: Pick<ValidatedConfig, 'notify'>): string[] {
   const names = new Set<string>();
   for (const w of config.notify.webhooks ?? []) {
-    for (const v of [w.url, w.routingKey, w.apiKey, ...Object.values(w.headers ?? {})]) if (isSecretRef(v)) names.add(v.secret);
+    for (const v of [w.url, w.routingKey, w.apiKey, ...Object.values(w.headers ?? {})])
+      if (isSecretRef(v)) names.add(v.secret);
   }
   return [...names].sort();
 }

@@ -8,7 +8,14 @@ import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClien
 import { retry } from '../retry';
 import { TABLE } from '../store/table';
 import type { ResolvedFlapping } from './config';
-import { decideFlapping, undoChange, type FlapChange, type FlapDecision, type FlapRecord, type FlapStore } from './flapping';
+import {
+  decideFlapping,
+  undoChange,
+  type FlapChange,
+  type FlapDecision,
+  type FlapRecord,
+  type FlapStore,
+} from './flapping';
 
 /** Prefix of the notifier's items (IAM scopes its writes to it with `dynamodb:LeadingKeys`). */
 export const NOTIFY_PREFIX = 'NOTIFY#';
@@ -39,20 +46,33 @@ export class DynamoFlapStore implements FlapStore {
   }
 
   private async read(key: Record<string, AttributeValue>): Promise<Stored | undefined> {
-    const res = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    const res = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
     if (!res.Item) return undefined;
     let changes: FlapChange[] = [];
     try {
       const parsed = JSON.parse(res.Item.changes?.S ?? '[]') as unknown;
-      if (Array.isArray(parsed)) changes = parsed.filter((c): c is FlapChange => typeof c?.at === 'number' && (c.state === 'ALARM' || c.state === 'OK'));
+      if (Array.isArray(parsed))
+        changes = parsed.filter(
+          (c): c is FlapChange => typeof c?.at === 'number' && (c.state === 'ALARM' || c.state === 'OK'),
+        );
     } catch {
       /* a damaged record starts afresh */
     }
-    return { record: { changes, flapping: res.Item.flapping?.BOOL === true }, version: Number(res.Item.version?.N ?? 0) };
+    return {
+      record: { changes, flapping: res.Item.flapping?.BOOL === true },
+      version: Number(res.Item.version?.N ?? 0),
+    };
   }
 
   /** Writes `record` if nobody wrote since `version` was read; false when someone did. */
-  private async write(key: Record<string, AttributeValue>, record: FlapRecord, version: number | undefined, windowMs: number): Promise<boolean> {
+  private async write(
+    key: Record<string, AttributeValue>,
+    record: FlapRecord,
+    version: number | undefined,
+    windowMs: number,
+  ): Promise<boolean> {
     // Kept a day past the window, counted from now: an old event must not make it expire at once.
     const last = Math.max(Date.now(), record.changes.at(-1)?.at ?? 0);
     try {
@@ -68,8 +88,15 @@ export class DynamoFlapStore implements FlapStore {
             [TABLE.ttlAttribute]: { N: String(Math.floor((last + windowMs + DAY) / 1000)) },
           },
           ...(version === undefined
-            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } }
-            : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': { N: String(version) } } }),
+            ? {
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+              }
+            : {
+                ConditionExpression: '#v = :v',
+                ExpressionAttributeNames: { '#v': 'version' },
+                ExpressionAttributeValues: { ':v': { N: String(version) } },
+              }),
         }),
       );
       return true;

@@ -44,24 +44,39 @@ export interface FlapDecision {
 
 export const emptyFlapRecord = (): FlapRecord => ({ changes: [], flapping: false });
 
-export function decideFlapping(previous: FlapRecord | undefined, change: FlapChange, settings: ResolvedFlapping): FlapDecision {
+export function decideFlapping(
+  previous: FlapRecord | undefined,
+  change: FlapChange,
+  settings: ResolvedFlapping,
+): FlapDecision {
   const prev = previous ?? emptyFlapRecord();
   const wasFlapping = prev.flapping;
-  if (prev.changes.some((c) => c.at === change.at && c.state === change.state)) return { action: 'duplicate', changes: prev.changes.length, record: prev, wasFlapping };
+  if (prev.changes.some((c) => c.at === change.at && c.state === change.state))
+    return { action: 'duplicate', changes: prev.changes.length, record: prev, wasFlapping };
   const newest = prev.changes.at(-1);
   const changes = [...prev.changes, change].sort((a, b) => a.at - b.at);
   const last = changes.at(-1)!.at;
   // Keep what can still count for a later change.
   const kept = changes.filter((c) => c.at > last - settings.windowMs);
-  if (newest && change.at < newest.at) return { action: 'stale', changes: kept.length, record: { ...prev, changes: kept }, wasFlapping };
+  if (newest && change.at < newest.at)
+    return { action: 'stale', changes: kept.length, record: { ...prev, changes: kept }, wasFlapping };
   const inWindow = kept.filter((c) => c.at > change.at - settings.windowMs).length;
-  if (inWindow >= settings.changes) return { action: wasFlapping ? 'suppress' : 'flapping', changes: inWindow, record: { changes: kept, flapping: true }, wasFlapping };
+  if (inWindow >= settings.changes)
+    return {
+      action: wasFlapping ? 'suppress' : 'flapping',
+      changes: inWindow,
+      record: { changes: kept, flapping: true },
+      wasFlapping,
+    };
   return { action: 'notify', changes: inWindow, record: { changes: kept, flapping: false }, wasFlapping };
 }
 
 /** The record as it was before `change` was applied (its page could not be sent). */
 export function undoChange(record: FlapRecord, change: FlapChange, wasFlapping: boolean): FlapRecord {
-  return { changes: record.changes.filter((c) => !(c.at === change.at && c.state === change.state)), flapping: wasFlapping };
+  return {
+    changes: record.changes.filter((c) => !(c.at === change.at && c.state === change.state)),
+    flapping: wasFlapping,
+  };
 }
 
 /** Where flap records live, keyed per alarm; `apply` is atomic per key. */

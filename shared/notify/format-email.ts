@@ -24,7 +24,13 @@ const warnLevel = (v: RegionView) =>
 /** What the problem is doing, for "slow for 3m" / "failing for 3m". */
 const doing = (i: Incident) =>
   i.word === 'DEGRADED' ? 'slow' : i.reason || i.alarmType === 'kind' ? 'in alarm' : 'failing';
-const fullTime = (iso: string) => (Number.isNaN(Date.parse(iso)) ? iso : new Date(iso).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z'));
+const fullTime = (iso: string) =>
+  Number.isNaN(Date.parse(iso))
+    ? iso
+    : new Date(iso)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, 'Z');
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function emailSubject(i: Incident): string {
@@ -57,7 +63,9 @@ function regionBlock(v: RegionView, i: Incident): string[] {
   if (v.degraded) lines.push(`    reason:   ${codeWord(v.degraded.code)}: ${v.degraded.message}`);
   const t = timingsLine(v.timings);
   if (t) lines.push(`    timings:  ${t}`);
-  lines.push(`    last run: ${fullTime(v.lastRunAt)}, took ${formatDuration(v.durationMs)}${v.attempts > 1 ? `, ${v.attempts} attempts` : ''}`);
+  lines.push(
+    `    last run: ${fullTime(v.lastRunAt)}, took ${formatDuration(v.durationMs)}${v.attempts > 1 ? `, ${v.attempts} attempts` : ''}`,
+  );
   return lines;
 }
 
@@ -72,7 +80,11 @@ function opening(i: Incident): string[] {
   const lasting = lastingText(i);
   switch (i.kind) {
     case 'problem':
-      if (i.runnerRegion) return [`DOWN: the watchpost runner in ${i.runnerRegion} has not completed a healthy probe pass since ${clock(i.since, i.at)}${lasting}.`, i.detail ? `${i.detail[0]!.toUpperCase()}${i.detail.slice(1)}.` : ''];
+      if (i.runnerRegion)
+        return [
+          `DOWN: the watchpost runner in ${i.runnerRegion} has not completed a healthy probe pass since ${clock(i.since, i.at)}${lasting}.`,
+          i.detail ? `${i.detail[0]!.toUpperCase()}${i.detail.slice(1)}.` : '',
+        ];
       if (i.alarmType === 'kind' || i.reason) {
         const where = i.affected.length ? ` (${whereSentence(i)})` : '';
         const what = `${i.word}: ${name}: ${i.detail ?? 'its alarm fired'}${where}.`;
@@ -82,7 +94,9 @@ function opening(i: Incident): string[] {
         `${i.word}: ${name} is ${i.word === 'DEGRADED' ? 'slow' : 'failing'}${i.affected.length ? ` in ${whereSentence(i)}` : ''} since ${clock(i.since, i.at)}${lasting}${i.headline ? `: ${i.headline}` : ''}.`,
       ];
     case 'recovery':
-      return [`OK: ${i.runnerRegion ? `the watchpost runner in ${i.runnerRegion}` : name} recovered at ${clock(i.at)}${i.lastedMs !== undefined ? ` after ${formatDuration(i.lastedMs)} ${i.problem}` : ''}.`];
+      return [
+        `OK: ${i.runnerRegion ? `the watchpost runner in ${i.runnerRegion}` : name} recovered at ${clock(i.at)}${i.lastedMs !== undefined ? ` after ${formatDuration(i.lastedMs)} ${i.problem}` : ''}.`,
+      ];
     case 'flapping': {
       const f = i.flapping!;
       return [
@@ -91,7 +105,10 @@ function opening(i: Incident): string[] {
       ];
     }
     case 'test':
-      return [`TEST: a test page from watchpost (project ${i.project}, ${i.severity} topic), sent at ${fullTime(i.at)}.`, 'If you read this, pages reach you. No action needed.'];
+      return [
+        `TEST: a test page from watchpost (project ${i.project}, ${i.severity} topic), sent at ${fullTime(i.at)}.`,
+        'If you read this, pages reach you. No action needed.',
+      ];
   }
 }
 
@@ -110,12 +127,14 @@ export function emailText(i: Incident): string {
   if (i.kind !== 'test') {
     out.push(`  Severity:  ${i.severity}`);
     if (i.kind === 'problem' || (i.kind === 'flapping' && i.flapping?.state === 'ALARM')) {
-      if (i.affected.length && !i.runnerRegion) out.push(`  Affected:  ${whereText(i)}${i.affected.length > 1 ? ` (${i.affected.join(', ')})` : ''}`);
+      if (i.affected.length && !i.runnerRegion)
+        out.push(`  Affected:  ${whereText(i)}${i.affected.length > 1 ? ` (${i.affected.join(', ')})` : ''}`);
       out.push(`  Since:     ${fullTime(i.since)}${lastingText(i, `, ${doing(i)} for `, '')}`);
     }
     if (i.kind === 'recovery') {
       out.push(`  Recovered: ${fullTime(i.at)}`);
-      if (i.lastedMs !== undefined) out.push(`  Lasted:    ${formatDuration(i.lastedMs)} (${i.problem} since ${fullTime(i.since)})`);
+      if (i.lastedMs !== undefined)
+        out.push(`  Lasted:    ${formatDuration(i.lastedMs)} (${i.problem} since ${fullTime(i.since)})`);
     }
     out.push('');
   }

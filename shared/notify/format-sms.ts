@@ -85,7 +85,10 @@ export function summaryParts(i: Incident, opts: { links?: boolean } = {}): Part[
         { text: 'OK', priority: 0 },
         { text: i.subject, priority: 0 },
         { text: i.runnerRegion ?? '', priority: 1 },
-        { text: i.lastedMs !== undefined ? `after ${formatDuration(i.lastedMs)}` : `passing since ${clock(i.at)}`, priority: 1 },
+        {
+          text: i.lastedMs !== undefined ? `after ${formatDuration(i.lastedMs)}` : `passing since ${clock(i.at)}`,
+          priority: 1,
+        },
         { text: i.problem !== 'DOWN' ? `(was ${i.problem})` : '', priority: 2 },
       ];
     case 'flapping': {

@@ -18,14 +18,71 @@ export const SMS_SEPTETS = 160;
 
 /** Common characters outside GSM and what reads the same inside it. */
 const REPLACEMENTS: Record<string, string> = {
-  '\u2018': "'", '\u2019': "'", '\u201a': "'", '\u201b': "'", '\u2032': "'", '`': "'", '´': "'",
-  '\u201c': '"', '\u201d': '"', '\u201e': '"', '\u201f': '"', '\u2033': '"', '«': '"', '»': '"',
-  '\u2010': '-', '\u2011': '-', '\u2012': '-', '\u2013': '-', '\u2014': '-', '\u2015': '-', '\u2212': '-',
-  '\u2026': '...', '\u2022': '*', '·': '.', '×': 'x', '÷': '/', '\u2264': '<=', '\u2265': '>=', '\u2260': '!=',
-  '\u2192': '->', '\u2190': '<-', '\u21d2': '=>', '\u2713': 'ok', '\u2714': 'ok', '\u2717': 'x', '\u2718': 'x',
-  '\t': ' ', '\u00a0': ' ', '\u2007': ' ', '\u2009': ' ', '\u202f': ' ', '\u200b': '', '\u200d': '', '\ufe0f': '', '\ufe0e': '',
-  'µ': 'u', '°': 'deg', '©': '(c)', '®': '(R)', '™': 'TM', '¢': 'c', '½': '1/2', '¼': '1/4', '¾': '3/4',
-  'Œ': 'OE', 'œ': 'oe', 'Ð': 'D', 'ð': 'd', 'Þ': 'Th', 'þ': 'th', 'Ł': 'L', 'ł': 'l', 'Đ': 'D', 'đ': 'd', 'ı': 'i',
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201a': "'",
+  '\u201b': "'",
+  '\u2032': "'",
+  '`': "'",
+  '´': "'",
+  '\u201c': '"',
+  '\u201d': '"',
+  '\u201e': '"',
+  '\u201f': '"',
+  '\u2033': '"',
+  '«': '"',
+  '»': '"',
+  '\u2010': '-',
+  '\u2011': '-',
+  '\u2012': '-',
+  '\u2013': '-',
+  '\u2014': '-',
+  '\u2015': '-',
+  '\u2212': '-',
+  '\u2026': '...',
+  '\u2022': '*',
+  '·': '.',
+  '×': 'x',
+  '÷': '/',
+  '\u2264': '<=',
+  '\u2265': '>=',
+  '\u2260': '!=',
+  '\u2192': '->',
+  '\u2190': '<-',
+  '\u21d2': '=>',
+  '\u2713': 'ok',
+  '\u2714': 'ok',
+  '\u2717': 'x',
+  '\u2718': 'x',
+  '\t': ' ',
+  '\u00a0': ' ',
+  '\u2007': ' ',
+  '\u2009': ' ',
+  '\u202f': ' ',
+  '\u200b': '',
+  '\u200d': '',
+  '\ufe0f': '',
+  '\ufe0e': '',
+  µ: 'u',
+  '°': 'deg',
+  '©': '(c)',
+  '®': '(R)',
+  '™': 'TM',
+  '¢': 'c',
+  '½': '1/2',
+  '¼': '1/4',
+  '¾': '3/4',
+  Œ: 'OE',
+  œ: 'oe',
+  Ð: 'D',
+  ð: 'd',
+  Þ: 'Th',
+  þ: 'th',
+  Ł: 'L',
+  ł: 'l',
+  Đ: 'D',
+  đ: 'd',
+  ı: 'i',
 };
 
 /** Whether a character (one code point) is in the GSM alphabet. */
@@ -55,7 +112,8 @@ export function toGsm(text: string): string {
   for (const ch of text) {
     if (isGsmChar(ch)) out += ch;
     else if (ch in REPLACEMENTS) out += REPLACEMENTS[ch];
-    else if (/\p{Emoji_Modifier}/u.test(ch)) continue; // skin tones ride on the emoji before them
+    else if (/\p{Emoji_Modifier}/u.test(ch))
+      continue; // skin tones ride on the emoji before them
     else {
       const base = ch.normalize('NFD').replace(/\p{M}/gu, '');
       out += base && isGsm(base) ? base : '?';
@@ -67,9 +125,46 @@ export function toGsm(text: string): string {
 /** The text as printable ASCII (email subjects): GSM first, then the letters ASCII lacks. */
 export function toAscii(text: string): string {
   const ASCII_FOR: Record<string, string> = {
-    '£': 'GBP', '¥': 'JPY', '€': 'EUR', '¤': '?', '§': 'S', '¡': '!', '¿': '?', 'Δ': 'D', 'Φ': 'F', 'Γ': 'G', 'Λ': 'L', 'Ω': 'O', 'Π': 'P', 'Ψ': 'Ps',
-    'Σ': 'S', 'Θ': 'Th', 'Ξ': 'X', 'Æ': 'AE', 'æ': 'ae', 'ß': 'ss', 'Ø': 'O', 'ø': 'o', 'Å': 'A', 'å': 'a', 'Ä': 'Ae', 'Ö': 'Oe', 'Ü': 'Ue', 'ä': 'ae',
-    'ö': 'oe', 'ü': 'ue', 'Ñ': 'N', 'ñ': 'n', 'Ç': 'C', 'É': 'E', 'è': 'e', 'é': 'e', 'ù': 'u', 'ì': 'i', 'ò': 'o', 'à': 'a',
+    '£': 'GBP',
+    '¥': 'JPY',
+    '€': 'EUR',
+    '¤': '?',
+    '§': 'S',
+    '¡': '!',
+    '¿': '?',
+    Δ: 'D',
+    Φ: 'F',
+    Γ: 'G',
+    Λ: 'L',
+    Ω: 'O',
+    Π: 'P',
+    Ψ: 'Ps',
+    Σ: 'S',
+    Θ: 'Th',
+    Ξ: 'X',
+    Æ: 'AE',
+    æ: 'ae',
+    ß: 'ss',
+    Ø: 'O',
+    ø: 'o',
+    Å: 'A',
+    å: 'a',
+    Ä: 'Ae',
+    Ö: 'Oe',
+    Ü: 'Ue',
+    ä: 'ae',
+    ö: 'oe',
+    ü: 'ue',
+    Ñ: 'N',
+    ñ: 'n',
+    Ç: 'C',
+    É: 'E',
+    è: 'e',
+    é: 'e',
+    ù: 'u',
+    ì: 'i',
+    ò: 'o',
+    à: 'a',
   };
   let out = '';
   for (const ch of toGsm(text)) {
@@ -89,7 +184,10 @@ export function truncateWords(text: string, max: number, measure: (s: string) =>
   const words = text.split(' ');
   let best = '';
   for (let i = 1; i < words.length; i++) {
-    const head = words.slice(0, i).join(' ').replace(/[\s,;:.-]+$/, '');
+    const head = words
+      .slice(0, i)
+      .join(' ')
+      .replace(/[\s,;:.-]+$/, '');
     if (!head) continue;
     if (measure(`${head}...`) <= max) best = `${head}...`;
     else break;

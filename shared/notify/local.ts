@@ -18,7 +18,11 @@ import { incidentFromStatus } from './message';
 import { channelMessages } from './sns';
 
 /** Sends one email over SMTP; throws on failure (callers print it). */
-export async function sendLocalEmail(settings: LocalEmailSettings, message: EmailMessage, secrets: SecretResolver = envSecrets): Promise<void> {
+export async function sendLocalEmail(
+  settings: LocalEmailSettings,
+  message: EmailMessage,
+  secrets: SecretResolver = envSecrets,
+): Promise<void> {
   const { smtp } = settings;
   const transport = createTransport({
     host: smtp.host,
@@ -75,9 +79,15 @@ export function localPages(opts: LocalPagesOptions): LocalPages {
     const check = config.checks.find((ch) => ch.id === result.checkId);
     if (!check) return;
     const state = result.status === 'pass' ? 'OK' : 'ALARM';
-    const decision = await flaps.apply(check.id, `local:${check.id}`, { at: Date.parse(result.scheduledAt), state }, settings);
+    const decision = await flaps.apply(
+      check.id,
+      `local:${check.id}`,
+      { at: Date.parse(result.scheduledAt), state },
+      settings,
+    );
     if (decision.action !== 'notify' && decision.action !== 'flapping') {
-      if (decision.action === 'suppress') out(dim(`        (flapping: ${check.id} is ${result.status} now, not paged)`));
+      if (decision.action === 'suppress')
+        out(dim(`        (flapping: ${check.id} is ${result.status} now, not paged)`));
       return;
     }
     const latest: LatestState = {
@@ -89,7 +99,14 @@ export function localPages(opts: LocalPagesOptions): LocalPages {
       lastScheduledAt: result.scheduledAt,
       lastResult: result,
     };
-    const incident = incidentFromStatus({ config, check, latest: [latest], previous, at: result.scheduledAt, links: { dashboardUrl: opts.dashboardUrl, local: true } });
+    const incident = incidentFromStatus({
+      config,
+      check,
+      latest: [latest],
+      previous,
+      at: result.scheduledAt,
+      links: { dashboardUrl: opts.dashboardUrl, local: true },
+    });
     if (decision.action === 'flapping') {
       incident.kind = 'flapping';
       incident.word = 'FLAPPING';

@@ -136,7 +136,10 @@ export function consoleBase(region: string): string {
   return `https://${region}.console.aws.amazon.com`;
 }
 
-export function dashboardLink(config: Pick<ValidatedConfig, 'project' | 'homeRegion' | 'notify'>, opts: LinkOptions = {}): string | undefined {
+export function dashboardLink(
+  config: Pick<ValidatedConfig, 'project' | 'homeRegion' | 'notify'>,
+  opts: LinkOptions = {},
+): string | undefined {
   if (opts.dashboardUrl) return opts.dashboardUrl;
   if (config.notify.dashboardUrl) return config.notify.dashboardUrl;
   if (opts.local) return undefined;
@@ -225,7 +228,8 @@ function mostCommon(values: Array<string | undefined>): string | undefined {
   return best;
 }
 
-const earliest = (times: string[], fallback: string) => times.filter((t) => !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? fallback;
+const earliest = (times: string[], fallback: string) =>
+  times.filter((t) => !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? fallback;
 
 /** The word of an alarm's problem. */
 export function problemWord(type: AlarmType | 'test', key = ''): string {
@@ -256,14 +260,23 @@ function incidentCheck(check: ValidatedCheck, kinds: Kinds): IncidentCheck {
 }
 
 /** What the regions say about an alarm type: affected regions, headline, detail, since. */
-function assess(type: AlarmType, views: RegionView[], check: IncidentCheck | undefined): Pick<Incident, 'affected' | 'headline' | 'detail'> & { since?: string } {
+function assess(
+  type: AlarmType,
+  views: RegionView[],
+  check: IncidentCheck | undefined,
+): Pick<Incident, 'affected' | 'headline' | 'detail'> & { since?: string } {
   if (type === 'down') {
     const bad = views.filter((v) => v.status === 'fail');
     return {
       affected: bad.map((v) => v.region),
       headline: mostCommon(bad.map((v) => v.headline)),
       detail: bad.find((v) => v.error)?.error?.message,
-      since: bad.length ? earliest(bad.map((v) => v.since), '') || undefined : undefined,
+      since: bad.length
+        ? earliest(
+            bad.map((v) => v.since),
+            '',
+          ) || undefined
+        : undefined,
     };
   }
   if (type === 'degraded') {
@@ -274,8 +287,15 @@ function assess(type: AlarmType, views: RegionView[], check: IncidentCheck | und
     return {
       affected: slow.map((v) => v.region),
       headline: slow.length && check?.degradedAfter ? `${formatDuration(worst)} > ${check.degradedAfter}` : undefined,
-      detail: slow.length ? `slowest run ${formatDuration(worst)} in ${slow.find((v) => v.durationMs === worst)?.region}` : undefined,
-      since: slow.length ? earliest(slow.filter((v) => v.status === 'degraded').map((v) => v.since), '') || undefined : undefined,
+      detail: slow.length
+        ? `slowest run ${formatDuration(worst)} in ${slow.find((v) => v.durationMs === worst)?.region}`
+        : undefined,
+      since: slow.length
+        ? earliest(
+            slow.filter((v) => v.status === 'degraded').map((v) => v.since),
+            '',
+          ) || undefined
+        : undefined,
     };
   }
   // A kind's own alarm watches a figure, not the run status: regions are context only.
@@ -285,7 +305,11 @@ function assess(type: AlarmType, views: RegionView[], check: IncidentCheck | und
 const STATUS_ORDER: Record<CheckStatus, number> = { fail: 0, degraded: 1, pass: 2 };
 
 /** Affected regions first, then by status, then in the check's region order. */
-function sortedViews(latest: readonly LatestState[], order: readonly string[] = [], affected: readonly string[] = []): RegionView[] {
+function sortedViews(
+  latest: readonly LatestState[],
+  order: readonly string[] = [],
+  affected: readonly string[] = [],
+): RegionView[] {
   const rank = (r: string) => (order.includes(r) ? order.indexOf(r) : order.length);
   return latest
     .map(regionView)
@@ -345,7 +369,11 @@ export function incidentFromAlarm(input: AlarmIncidentInput): Incident {
     const a = assess(spec.type, regions, ic);
     ({ affected, headline, detail, since } = a);
     if (spec.type === 'kind') {
-      const ka = check ? kindOf(check, kinds)?.alarms?.(check).find((k) => `kind:${check.id}:${k.name}` === spec.key) : undefined;
+      const ka = check
+        ? kindOf(check, kinds)
+            ?.alarms?.(check)
+            .find((k) => `kind:${check.id}:${k.name}` === spec.key)
+        : undefined;
       detail = ka ? oneLine(ka.description) : undefined;
       headline = undefined;
       // The results' own reason (`expires in 14d (warnDays 21)`) beats the alarm's generic description.
@@ -360,7 +388,10 @@ export function incidentFromAlarm(input: AlarmIncidentInput): Incident {
   }
   if (kind === 'recovery') since = change.previousAt ?? since;
   const previousAt = change.previousAt && !Number.isNaN(Date.parse(change.previousAt)) ? change.previousAt : undefined;
-  const lastedMs = kind === 'recovery' && change.previousState === 'ALARM' && previousAt ? Math.max(0, Date.parse(change.at) - Date.parse(previousAt)) : undefined;
+  const lastedMs =
+    kind === 'recovery' && change.previousState === 'ALARM' && previousAt
+      ? Math.max(0, Date.parse(change.at) - Date.parse(previousAt))
+      : undefined;
 
   return {
     kind,
@@ -371,7 +402,13 @@ export function incidentFromAlarm(input: AlarmIncidentInput): Incident {
     alarmType: spec.type,
     dedupKey: dedupKey(config.project, spec.key),
     subject: spec.type === 'runner' ? 'runner' : (spec.checkId ?? spec.key),
-    alarm: { name: spec.name, key: spec.key, state: change.state, ...(change.previousState ? { previousState: change.previousState } : {}), ...(change.reason ? { reason: oneLine(change.reason) } : {}) },
+    alarm: {
+      name: spec.name,
+      key: spec.key,
+      state: change.state,
+      ...(change.previousState ? { previousState: change.previousState } : {}),
+      ...(change.reason ? { reason: oneLine(change.reason) } : {}),
+    },
     ...(ic ? { check: ic } : {}),
     ...(spec.type === 'runner' ? { runnerRegion: spec.region } : {}),
     regions,
@@ -418,10 +455,20 @@ export function incidentFromStatus(input: LocalIncidentInput): Incident {
   const ic = incidentCheck(check, kinds);
   const views = sortedViews(input.latest, check.regions);
   const worst = views[0]?.status ?? 'pass';
-  const at = input.at ?? views.map((v) => v.lastRunAt).sort().at(-1) ?? new Date().toISOString();
-  const problemType: AlarmType = worst === 'degraded' || (worst === 'pass' && input.previous?.status === 'degraded') ? 'degraded' : 'down';
+  const at =
+    input.at ??
+    views
+      .map((v) => v.lastRunAt)
+      .sort()
+      .at(-1) ??
+    new Date().toISOString();
+  const problemType: AlarmType =
+    worst === 'degraded' || (worst === 'pass' && input.previous?.status === 'degraded') ? 'degraded' : 'down';
   const severity: Severity = problemType === 'degraded' ? 'warning' : check.severity;
-  const links = { dashboard: dashboardLink(config, input.links ?? { local: true }), ...(ic.runbook ? { runbook: ic.runbook } : {}) };
+  const links = {
+    dashboard: dashboardLink(config, input.links ?? { local: true }),
+    ...(ic.runbook ? { runbook: ic.runbook } : {}),
+  };
   const base = {
     project: config.project,
     severity,
@@ -437,8 +484,17 @@ export function incidentFromStatus(input: LocalIncidentInput): Incident {
   };
   if (worst === 'pass') {
     const since = input.previous?.since;
-    const lastedMs = since && input.previous?.status !== 'pass' ? Math.max(0, Date.parse(at) - Date.parse(since)) : undefined;
-    return { ...base, kind: 'recovery', word: 'OK', regions: views, affected: [], since: since ?? views[0]?.since ?? at, ...(lastedMs !== undefined && Number.isFinite(lastedMs) ? { lastedMs } : {}) };
+    const lastedMs =
+      since && input.previous?.status !== 'pass' ? Math.max(0, Date.parse(at) - Date.parse(since)) : undefined;
+    return {
+      ...base,
+      kind: 'recovery',
+      word: 'OK',
+      regions: views,
+      affected: [],
+      since: since ?? views[0]?.since ?? at,
+      ...(lastedMs !== undefined && Number.isFinite(lastedMs) ? { lastedMs } : {}),
+    };
   }
   // A kind's warn level pages its own word and reason (CERT-EXPIRING), not slowness.
   const warned = worst === 'degraded' ? views.find((v) => v.status === 'degraded' && !isSlow(v))?.degraded : undefined;
@@ -453,7 +509,10 @@ export function incidentFromStatus(input: LocalIncidentInput): Incident {
       affected: c.regions,
       detail: warned.message,
       reason: warned,
-      since: earliest(views.filter((v) => c.regions.includes(v.region)).map((v) => v.since), at),
+      since: earliest(
+        views.filter((v) => c.regions.includes(v.region)).map((v) => v.since),
+        at,
+      ),
     };
   }
   const a = assess(problemType, views, ic);
@@ -470,7 +529,12 @@ export function incidentFromStatus(input: LocalIncidentInput): Incident {
 }
 
 /** A test page: proves the path to the phones and inboxes works. */
-export function testIncident(config: ValidatedConfig, severity: Severity, at: string, links: LinkOptions = {}): Incident {
+export function testIncident(
+  config: ValidatedConfig,
+  severity: Severity,
+  at: string,
+  links: LinkOptions = {},
+): Incident {
   return {
     kind: 'test',
     project: config.project,

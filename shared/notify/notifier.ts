@@ -41,7 +41,10 @@ export interface AlarmStateChangeEvent {
     previousState?: { value?: string; reason?: string; timestamp?: string };
     configuration?: {
       description?: string;
-      metrics?: Array<{ id?: string; metricStat?: { metric?: { namespace?: string; name?: string; dimensions?: Record<string, string> } } }>;
+      metrics?: Array<{
+        id?: string;
+        metricStat?: { metric?: { namespace?: string; name?: string; dimensions?: Record<string, string> } };
+      }>;
     };
   };
 }
@@ -112,7 +115,11 @@ export function parseAlarmChange(event: AlarmStateChangeEvent): AlarmChange | { 
 const specCache = new WeakMap<ValidatedConfig, Map<string, AlarmSpec>>();
 
 /** The spec of an alarm: by name, else by its metrics' CheckId dimension and the word after the project. */
-export function findSpec(config: ValidatedConfig, event: AlarmStateChangeEvent, kinds?: ReadonlyMap<string, ProbeKind>): AlarmSpec | undefined {
+export function findSpec(
+  config: ValidatedConfig,
+  event: AlarmStateChangeEvent,
+  kinds?: ReadonlyMap<string, ProbeKind>,
+): AlarmSpec | undefined {
   let byName = specCache.get(config);
   if (!byName) specCache.set(config, (byName = specsByName(config, kinds)));
   const name = event.detail?.alarmName ?? '';
@@ -150,7 +157,10 @@ export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: Notif
   }
   const spec = findSpec(config, event, deps.kinds);
   if (!spec) {
-    log.warn('alarm not in the bundled config: no page', { alarm: change.name, hint: 'deploy the notifier with the same config as the alarms' });
+    log.warn('alarm not in the bundled config: no page', {
+      alarm: change.name,
+      hint: 'deploy the notifier with the same config as the alarms',
+    });
     return { alarm: change.name, state: change.state, action: 'skipped', reason: 'unknown alarm', webhooks: [] };
   }
   const base = { alarm: change.name, key: spec.key, state: change.state };
@@ -161,7 +171,10 @@ export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: Notif
       muted = await deps.isMuted(change.name);
     } catch (e) {
       // Paging during maintenance beats missing a real outage.
-      log.warn('cannot tell whether the alarm is muted: paging', { alarm: change.name, error: `${(e as Error).name}: ${(e as Error).message}` });
+      log.warn('cannot tell whether the alarm is muted: paging', {
+        alarm: change.name,
+        error: `${(e as Error).name}: ${(e as Error).message}`,
+      });
     }
     if (muted) {
       log.info('alarm muted by a maintenance window: no page', base);
@@ -184,7 +197,10 @@ export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: Notif
       latest = await deps.store.latest([spec.checkId]);
     } catch (e) {
       // A page without region details beats no page.
-      log.warn('latest results not read: paging without them', { ...base, error: `${(e as Error).name}: ${(e as Error).message}` });
+      log.warn('latest results not read: paging without them', {
+        ...base,
+        error: `${(e as Error).name}: ${(e as Error).message}`,
+      });
     }
   }
   const incident = incidentFromAlarm({
@@ -221,8 +237,13 @@ export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: Notif
   }
   const webhooks = await webhooksDone;
   if (publishError) {
-    log.error('page not published to SNS: releasing the change so a retry pages', { ...base, error: `${(publishError as Error).name}: ${(publishError as Error).message}` });
-    await deps.flaps.release(scope, spec.key, flapChange, decision.wasFlapping).catch((e: Error) => log.error('flap record not released', { ...base, error: e.message }));
+    log.error('page not published to SNS: releasing the change so a retry pages', {
+      ...base,
+      error: `${(publishError as Error).name}: ${(publishError as Error).message}`,
+    });
+    await deps.flaps
+      .release(scope, spec.key, flapChange, decision.wasFlapping)
+      .catch((e: Error) => log.error('flap record not released', { ...base, error: e.message }));
     throw publishError;
   }
   log.info('paged', {

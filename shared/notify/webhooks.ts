@@ -134,7 +134,12 @@ function pagerDutyEvent(i: Incident, routingKey: string, action: WebhookAction) 
         affected_regions: i.affected.join(', '),
         since: i.since,
         ...(i.flapping ? { flapping: `${i.flapping.changes} changes, now ${i.flapping.state}` } : {}),
-        ...Object.fromEntries(i.regions.map((r) => [`region ${r.region}`, `${r.status}${r.error ? ` ${r.error.code}: ${r.error.message}` : ''}${r.degraded ? ` ${r.degraded.code}: ${r.degraded.message}` : ''} (${r.durationMs} ms)`])),
+        ...Object.fromEntries(
+          i.regions.map((r) => [
+            `region ${r.region}`,
+            `${r.status}${r.error ? ` ${r.error.code}: ${r.error.message}` : ''}${r.degraded ? ` ${r.degraded.code}: ${r.degraded.message}` : ''} (${r.durationMs} ms)`,
+          ]),
+        ),
         ...(i.alarm ? { alarm: i.alarm.name } : {}),
       },
     },
@@ -171,13 +176,21 @@ function opsgenieAlert(i: Incident) {
  * The request one webhook gets for an incident. `secret(name)` gives a secret's value; the
  * preview passes a placeholder, so nothing secret is ever printed.
  */
-export function buildWebhookRequest(i: Incident, hook: NotifyWebhook, secret: (name: string) => string, action: WebhookAction = webhookAction(i)): WebhookRequest {
+export function buildWebhookRequest(
+  i: Incident,
+  hook: NotifyWebhook,
+  secret: (name: string) => string,
+  action: WebhookAction = webhookAction(i),
+): WebhookRequest {
   const value = (v: MaybeSecret) => (isSecretRef(v) ? secret(v.secret) : v);
   // The body is built from the incident: scrub it first (the URL and headers must keep their secrets).
   i = redact(i);
   const format = hook.format;
   let url = hook.url !== undefined ? value(hook.url) : format === 'generic' ? '' : DEFAULT_WEBHOOK_URL[format];
-  const headers: Record<string, string> = { 'user-agent': 'watchpost-notifier', ...Object.fromEntries(Object.entries(hook.headers ?? {}).map(([k, v]) => [k.toLowerCase(), value(v)])) };
+  const headers: Record<string, string> = {
+    'user-agent': 'watchpost-notifier',
+    ...Object.fromEntries(Object.entries(hook.headers ?? {}).map(([k, v]) => [k.toLowerCase(), value(v)])),
+  };
   headers['content-type'] = 'application/json';
   let body: unknown;
   if (format === 'pagerduty') body = pagerDutyEvent(i, hook.routingKey ? secret(hook.routingKey.secret) : '', action);
@@ -196,7 +209,9 @@ export function buildWebhookRequest(i: Incident, hook: NotifyWebhook, secret: (n
 
 /** The secret names a webhook references. */
 function secretsOf(hook: NotifyWebhook): string[] {
-  return [hook.url, hook.routingKey, hook.apiKey, ...Object.values(hook.headers ?? {})].flatMap((v) => (isSecretRef(v) ? [v.secret] : []));
+  return [hook.url, hook.routingKey, hook.apiKey, ...Object.values(hook.headers ?? {})].flatMap((v) =>
+    isSecretRef(v) ? [v.secret] : [],
+  );
 }
 
 /**
@@ -225,7 +240,13 @@ export async function webhookRequests(
         }
       } catch (e) {
         const name = e instanceof SecretError ? e.secretName : '?';
-        failures.push({ name: hook.name, action, ok: false, attempts: 0, error: `secret "${name}" cannot be read: ${e instanceof SecretError ? e.message : (e as Error).name}` });
+        failures.push({
+          name: hook.name,
+          action,
+          ok: false,
+          attempts: 0,
+          error: `secret "${name}" cannot be read: ${e instanceof SecretError ? e.message : (e as Error).name}`,
+        });
         return;
       }
       requests.push(buildWebhookRequest(i, hook, (n) => resolved.get(n) ?? '', action));
@@ -346,7 +367,8 @@ export async function deliverWebhook(req: WebhookRequest, opts: DeliverOptions =
   } else {
     const body = JSON.stringify(req.body);
     let tried: WebhookOutcome | undefined;
-    const post = async (attempt: number) => (tried = await postOnce(req, body, attempt, { ...opts, timeoutMs, secrets }));
+    const post = async (attempt: number) =>
+      (tried = await postOnce(req, body, attempt, { ...opts, timeoutMs, secrets }));
     const out = await retry(({ attempt }) => post(attempt), {
       attempts: Math.max(0, opts.retries ?? 2) + 1,
       baseMs: opts.backoffMs ?? 250,
@@ -375,6 +397,9 @@ export async function deliverWebhook(req: WebhookRequest, opts: DeliverOptions =
 }
 
 /** Posts every request in parallel; never throws. */
-export function deliverWebhooks(requests: readonly WebhookRequest[], opts: DeliverOptions = {}): Promise<WebhookOutcome[]> {
+export function deliverWebhooks(
+  requests: readonly WebhookRequest[],
+  opts: DeliverOptions = {},
+): Promise<WebhookOutcome[]> {
   return Promise.all(requests.map((r) => deliverWebhook(r, opts)));
 }

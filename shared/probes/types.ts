@@ -27,7 +27,11 @@ export interface KindAlarm {
   metric: string;
   /** CloudWatch statistic over a period, e.g. `Maximum`, `p90`. */
   statistic: string;
-  comparison: 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
+  comparison:
+    | 'GreaterThanThreshold'
+    | 'GreaterThanOrEqualToThreshold'
+    | 'LessThanThreshold'
+    | 'LessThanOrEqualToThreshold';
   threshold: number;
   /** How region series combine: the worst region (`max`/`min`) decides. */
   acrossRegions: 'max' | 'min';

@@ -91,7 +91,11 @@ async function attempt(
     timer = setTimeout(() => {
       controller.abort(new Error('timeout'));
       timer = setTimeout(
-        () => resolve({ error: { code: 'TIMEOUT', message: `no answer within ${timeoutMs}ms` }, timings: { total: timeoutMs } }),
+        () =>
+          resolve({
+            error: { code: 'TIMEOUT', message: `no answer within ${timeoutMs}ms` },
+            timings: { total: timeoutMs },
+          }),
         50,
       );
     }, timeoutMs);

@@ -104,7 +104,10 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
         metrics: r.metrics,
       }));
 
-  const storeFailure = (e: Error, batch: CheckResult[]) => ({ written: 0, failed: batch.map((result) => ({ result, reason: e.message })) });
+  const storeFailure = (e: Error, batch: CheckResult[]) => ({
+    written: 0,
+    failed: batch.map((result) => ({ result, reason: e.message })),
+  });
   const stored: WriteReport = { written: 0, failed: [] };
   const storeDeadline = opts.storeDeadline ?? Number.POSITIVE_INFINITY;
   const store = async (batch: CheckResult[]) => {
@@ -180,7 +183,8 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
     report.published = published.published;
     report.publishFailures = published.failed.length;
     const byId = new Map(results.map((r) => [r.checkId, r]));
-    for (const f of published.failed) opts.log.error('metrics not published', { reason: f.reason, result: byId.get(f.checkId) });
+    for (const f of published.failed)
+      opts.log.error('metrics not published', { reason: f.reason, result: byId.get(f.checkId) });
   }
   return report;
 }

@@ -40,7 +40,8 @@ function clipValue(v: unknown, maxString: number, maxItems: number, depth = 0): 
   }
   const out: Record<string, unknown> = {};
   const entries = Object.entries(v as Record<string, unknown>);
-  for (const [k, x] of entries.slice(0, maxItems)) out[clipString(k, 200)] = clipValue(x, maxString, maxItems, depth + 1);
+  for (const [k, x] of entries.slice(0, maxItems))
+    out[clipString(k, 200)] = clipValue(x, maxString, maxItems, depth + 1);
   if (entries.length > maxItems) out['…'] = `${entries.length - maxItems} more keys clipped`;
   return out;
 }
@@ -105,7 +106,10 @@ export function serializeResult(result: CheckResult, maxBytes = MAX_RESULT_BYTES
     durationMs: result.durationMs,
     status: result.status,
     attempts: result.attempts,
-    error: result.error && { code: String(result.error.code).slice(0, 100), message: clipString(result.error.message, 256) },
+    error: result.error && {
+      code: String(result.error.code).slice(0, 100),
+      message: clipString(result.error.message, 256),
+    },
     timings: {},
     assertions: [],
     metrics: {},

@@ -64,7 +64,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (current?.TimeToLiveStatus === 'ENABLED' || current?.TimeToLiveStatus === 'ENABLING') {
       ttl = current.AttributeName === TABLE.ttlAttribute ? 'enabled' : 'unsupported';
     } else {
-      await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true } }));
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+        }),
+      );
       ttl = 'enabled';
     }
   } catch (e) {

@@ -88,7 +88,8 @@ interface StoredState {
 const S = (v: string): AttributeValue => ({ S: v });
 const N = (v: number): AttributeValue => ({ N: String(v) });
 const keyOf = (pk: string, sk: string): Key => ({ [TABLE.partitionKey]: S(pk), [TABLE.sortKey]: S(sk) });
-const keyString = (k: Record<string, AttributeValue | undefined>) => `${k[TABLE.partitionKey]?.S}\u0000${k[TABLE.sortKey]?.S}`;
+const keyString = (k: Record<string, AttributeValue | undefined>) =>
+  `${k[TABLE.partitionKey]?.S}\u0000${k[TABLE.sortKey]?.S}`;
 /** ms for ordering; ISO strings from toISOString() also order as strings, but be lenient. */
 const timeOf = (iso: string) => Date.parse(iso);
 const notBefore = (a: string, b: string) => {
@@ -104,7 +105,8 @@ function invalid(r: CheckResult): string | undefined {
   // Key limits: partition key 2048 bytes, sort key 1024 bytes.
   if (Buffer.byteLength(r.checkId) > 2_000) return 'invalid result: checkId longer than 2000 bytes';
   if (Buffer.byteLength(r.region) > 900) return 'invalid result: region longer than 900 bytes';
-  if (typeof r.scheduledAt !== 'string' || Number.isNaN(Date.parse(r.scheduledAt))) return `invalid result: scheduledAt ${JSON.stringify(r.scheduledAt)} is not a time`;
+  if (typeof r.scheduledAt !== 'string' || Number.isNaN(Date.parse(r.scheduledAt)))
+    return `invalid result: scheduledAt ${JSON.stringify(r.scheduledAt)} is not a time`;
   if (!STATUSES.has(r.status)) return `invalid result: status ${JSON.stringify(r.status)}`;
   return undefined;
 }
@@ -121,7 +123,8 @@ export class DynamoResultStore implements ResultStore {
   private readonly maxResultBytes: number;
 
   constructor(opts: DynamoResultStoreOptions) {
-    if (!(opts.retentionMs > 0) || !Number.isFinite(opts.retentionMs)) throw new Error(`retentionMs must be a positive number of ms, got ${opts.retentionMs}`);
+    if (!(opts.retentionMs > 0) || !Number.isFinite(opts.retentionMs))
+      throw new Error(`retentionMs must be a positive number of ms, got ${opts.retentionMs}`);
     // A document client shares the low-level client's stack; low-level commands pass through it unchanged.
     this.client = opts.client as DynamoDBClient;
     this.tableName = opts.tableName;
@@ -182,7 +185,10 @@ export class DynamoResultStore implements ResultStore {
       g.results.push(r);
       groups.set(k, g);
     }
-    const { states, readFailures } = await this.readStates([...groups.values()].map((g) => g.key), readDeadline);
+    const { states, readFailures } = await this.readStates(
+      [...groups.values()].map((g) => g.key),
+      readDeadline,
+    );
     for (const [k, g] of groups) {
       const readFailure = readFailures.get(k);
       if (readFailure) {
@@ -205,17 +211,29 @@ export class DynamoResultStore implements ResultStore {
         applied.push(r);
         last = r;
       }
-      if (state && last) writes.set(k, { request: { PutRequest: { Item: this.latestItem(g.key, last, state, json.get(last)!) } }, key: k, results: applied });
+      if (state && last)
+        writes.set(k, {
+          request: { PutRequest: { Item: this.latestItem(g.key, last, state, json.get(last)!) } },
+          key: k,
+          results: applied,
+        });
     }
 
     const batches: PendingWrite[][] = [];
     const all = [...writes.values()];
     for (let i = 0; i < all.length; i += WRITE_BATCH) batches.push(all.slice(i, i + WRITE_BATCH));
     const outcomes = await mapLimit(batches, this.concurrency, (b) => this.writeBatch(b, deadline));
-    for (const failed of outcomes) for (const { write, reason } of failed) for (const r of write.results) fail(r, reason);
+    for (const failed of outcomes)
+      for (const { write, reason } of failed) for (const r of write.results) fail(r, reason);
 
     const failed = results.filter((r) => failures.has(r)).map((result) => ({ result, reason: failures.get(result)! }));
-    if (failed.length) this.log.warn('results not stored', { table: this.tableName, failed: failed.length, of: results.length, reason: failed[0]!.reason });
+    if (failed.length)
+      this.log.warn('results not stored', {
+        table: this.tableName,
+        failed: failed.length,
+        of: results.length,
+        reason: failed[0]!.reason,
+      });
     return { written: results.length - failed.length, failed };
   }
 
@@ -227,8 +245,15 @@ export class DynamoResultStore implements ResultStore {
     const input: QueryCommandInput = {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#result': 'result', ...(region ? { '#region': 'region' } : {}) },
-      ExpressionAttributeValues: { ':pk': S(historyKey(checkId, '', '')[TABLE.partitionKey]), ...(region ? { ':region': S(region) } : {}) },
+      ExpressionAttributeNames: {
+        '#pk': TABLE.partitionKey,
+        '#result': 'result',
+        ...(region ? { '#region': 'region' } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':pk': S(historyKey(checkId, '', '')[TABLE.partitionKey]),
+        ...(region ? { ':region': S(region) } : {}),
+      },
       ...(region ? { FilterExpression: '#region = :region' } : {}),
       ProjectionExpression: '#result',
       ScanIndexForward: false,
@@ -285,7 +310,9 @@ export class DynamoResultStore implements ResultStore {
         lastResult,
       });
     }
-    return out.sort((a, b) => (a.checkId < b.checkId ? -1 : a.checkId > b.checkId ? 1 : a.region < b.region ? -1 : a.region > b.region ? 1 : 0));
+    return out.sort((a, b) =>
+      a.checkId < b.checkId ? -1 : a.checkId > b.checkId ? 1 : a.region < b.region ? -1 : a.region > b.region ? 1 : 0,
+    );
   }
 
   // ---- items ------------------------------------------------------------------------------
@@ -336,7 +363,10 @@ export class DynamoResultStore implements ResultStore {
     const items: Item[] = [];
     let start: Key | undefined;
     do {
-      const cmd = op === 'query' ? new QueryCommand({ ...input, ExclusiveStartKey: start }) : new ScanCommand({ ...input, ExclusiveStartKey: start });
+      const cmd =
+        op === 'query'
+          ? new QueryCommand({ ...input, ExclusiveStartKey: start })
+          : new ScanCommand({ ...input, ExclusiveStartKey: start });
       const res = await this.read((signal) => this.client.send(cmd as QueryCommand, { abortSignal: signal }));
       items.push(...(res.Items ?? []));
       start = res.LastEvaluatedKey;

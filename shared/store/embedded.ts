@@ -13,7 +13,13 @@
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  QueryCommand,
+  type AttributeValue,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { silentLog, type Log } from '../log';
 import type { CheckResult } from '../types';
@@ -89,9 +95,9 @@ class EmbeddedResultStore extends DynamoResultStore {
   override async writeResults(results: readonly CheckResult[], opts?: WriteOptions): Promise<WriteReport> {
     const report = await super.writeResults(results, opts);
     const now = Date.now();
-    const due = [...new Set(results.map((r) => r?.checkId).filter((id): id is string => typeof id === 'string' && !!id))].filter(
-      (id) => (this.lastPrune.get(id) ?? Number.NEGATIVE_INFINITY) + HOUR <= now,
-    );
+    const due = [
+      ...new Set(results.map((r) => r?.checkId).filter((id): id is string => typeof id === 'string' && !!id)),
+    ].filter((id) => (this.lastPrune.get(id) ?? Number.NEGATIVE_INFINITY) + HOUR <= now);
     // In the background: the write's caller (the pass) need not wait; close() does.
     if (due.length) void this.prune(due);
     return report;
@@ -130,7 +136,13 @@ class EmbeddedResultStore extends DynamoResultStore {
 }
 
 /** Deletes history of one check scheduled before `cutoff` (ISO), at most MAX_PRUNE_PER_CHECK items. */
-async function pruneCheck(client: DynamoDBClient, tableName: string, checkId: string, cutoff: string, stop: () => boolean): Promise<number> {
+async function pruneCheck(
+  client: DynamoDBClient,
+  tableName: string,
+  checkId: string,
+  cutoff: string,
+  stop: () => boolean,
+): Promise<number> {
   let deleted = 0;
   let start: Record<string, AttributeValue> | undefined;
   do {
@@ -140,7 +152,10 @@ async function pruneCheck(client: DynamoDBClient, tableName: string, checkId: st
         TableName: tableName,
         KeyConditionExpression: '#pk = :pk AND #sk < :cutoff',
         ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':pk': { S: historyKey(checkId, '', '')[TABLE.partitionKey]! }, ':cutoff': { S: cutoff } },
+        ExpressionAttributeValues: {
+          ':pk': { S: historyKey(checkId, '', '')[TABLE.partitionKey]! },
+          ':cutoff': { S: cutoff },
+        },
         ProjectionExpression: '#pk, #sk',
         Limit: Math.min(250, MAX_PRUNE_PER_CHECK - deleted),
         ExclusiveStartKey: start,
@@ -149,7 +164,9 @@ async function pruneCheck(client: DynamoDBClient, tableName: string, checkId: st
     const items = res.Items ?? [];
     for (let i = 0; i < items.length; i += 25) {
       const batch: WriteRequest[] = items.slice(i, i + 25).map((item) => ({
-        DeleteRequest: { Key: { [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! } },
+        DeleteRequest: {
+          Key: { [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! },
+        },
       }));
       const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: batch } }));
       deleted += batch.length - (out.UnprocessedItems?.[tableName]?.length ?? 0);
@@ -173,7 +190,10 @@ async function checkNotLocked(dir: string): Promise<void> {
   } catch (e) {
     const err = e as { message?: string; cause?: { code?: string; message?: string } };
     if (err.cause?.code === 'LEVEL_LOCKED')
-      throw new StoreError(`the local store ${dir} is in use by another watchpost process (stop it, or run with an in-memory store)`, 'LOCKED');
+      throw new StoreError(
+        `the local store ${dir} is in use by another watchpost process (stop it, or run with an in-memory store)`,
+        'LOCKED',
+      );
     throw new StoreError(`cannot open the local store ${dir}: ${err.cause?.message ?? err.message}`);
   }
   await db.close();
@@ -186,14 +206,24 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions = {}): Promi
   const log = opts.log ?? silentLog;
   if (!opts.inMemory) {
     await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-      const why = e.code === 'ENOTDIR' || e.code === 'EEXIST' ? 'a part of that path is a file, not a directory' : e.code === 'EACCES' || e.code === 'EROFS' ? 'no permission to write there' : e.message;
+      const why =
+        e.code === 'ENOTDIR' || e.code === 'EEXIST'
+          ? 'a part of that path is a file, not a directory'
+          : e.code === 'EACCES' || e.code === 'EROFS'
+            ? 'no permission to write there'
+            : e.message;
       throw new StoreError(`cannot create the local store ${dir}: ${why}`);
     });
     await checkNotLocked(dir);
   }
 
   // createTableMs 0: the table is ACTIVE at once (dynalite's default simulates 500 ms).
-  const server = dynalite({ path: opts.inMemory ? undefined : dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    path: opts.inMemory ? undefined : dir,
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

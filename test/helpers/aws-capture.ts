@@ -73,12 +73,27 @@ export async function startAwsCapture(): Promise<AwsCapture> {
       }
       const failing = failures > 0;
       if (failing) failures--;
-      recorded.push({ target, operation, headers: req.headers, rawBytes: raw.length, bodyBytes: Buffer.byteLength(text), gzip, body, answer: failing ? failKind : 'ok' });
+      recorded.push({
+        target,
+        operation,
+        headers: req.headers,
+        rawBytes: raw.length,
+        bodyBytes: Buffer.byteLength(text),
+        gzip,
+        body,
+        answer: failing ? failKind : 'ok',
+      });
 
-      const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': `capture-${recorded.length}` };
+      const headers = {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-requestid': `capture-${recorded.length}`,
+      };
       if (failing) {
         const f = FAILURES[failKind];
-        res.writeHead(f.status, { ...headers, 'x-amzn-query-error': `${f.type};${f.status >= 500 ? 'Receiver' : 'Sender'}` });
+        res.writeHead(f.status, {
+          ...headers,
+          'x-amzn-query-error': `${f.type};${f.status >= 500 ? 'Receiver' : 'Sender'}`,
+        });
         res.end(JSON.stringify({ __type: f.type, message: f.message }));
         return;
       }

@@ -72,12 +72,22 @@ export function issueCert(opts: IssueOptions = {}): KeyCert {
     cert.setIssuer(forge.pki.certificateFromPem(opts.issuer.cert).subject.attributes);
     signer = forge.pki.privateKeyFromPem(opts.issuer.key);
   } else cert.setIssuer(subject);
-  const extensions: object[] = [{ name: 'basicConstraints', cA: !!opts.isCa, critical: !!opts.isCa }, { name: 'subjectKeyIdentifier' }];
-  if (opts.isCa) extensions.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true });
+  const extensions: object[] = [
+    { name: 'basicConstraints', cA: !!opts.isCa, critical: !!opts.isCa },
+    { name: 'subjectKeyIdentifier' },
+  ];
+  if (opts.isCa)
+    extensions.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true });
   else {
-    extensions.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: true }, { name: 'extKeyUsage', serverAuth: true });
+    extensions.push(
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+    );
     if (names.length)
-      extensions.push({ name: 'subjectAltName', altNames: names.map((n) => (isIp(n) ? { type: 7, ip: n } : { type: 2, value: n })) });
+      extensions.push({
+        name: 'subjectAltName',
+        altNames: names.map((n) => (isIp(n) ? { type: 7, ip: n } : { type: 2, value: n })),
+      });
   }
   cert.setExtensions(extensions);
   cert.sign(signer as forge.pki.rsa.PrivateKey, forge.md.sha256.create());

@@ -44,7 +44,8 @@ function answersFor(records: DnsRecord[], q: Question): Answer[] {
   for (let hops = 0; hops < 8; hops++) {
     const here = records.filter((r) => norm(r.name) === name);
     const direct = here.filter((r) => r.type === q.type);
-    const toAnswer = (r: DnsRecord) => ({ name: r.name, type: r.type, ttl: r.ttl ?? 300, class: 'IN', data: r.data }) as Answer;
+    const toAnswer = (r: DnsRecord) =>
+      ({ name: r.name, type: r.type, ttl: r.ttl ?? 300, class: 'IN', data: r.data }) as Answer;
     if (direct.length) return [...out, ...direct.map(toAnswer)];
     const cname = here.find((r) => r.type === 'CNAME');
     if (!cname) return out;
@@ -75,7 +76,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       if (!known) rcode = 'NXDOMAIN';
       else answers = answersFor(opts.records, q);
     }
-    const flags = packet.AUTHORITATIVE_ANSWER | packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | rcodeNumber(rcode);
+    const flags =
+      packet.AUTHORITATIVE_ANSWER | packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | rcodeNumber(rcode);
     const reply = packet.encode({ id: query.id, type: 'response', flags, questions: [q], answers });
     socket.send(reply, rinfo.port, rinfo.address);
   });
@@ -113,11 +115,17 @@ export function loopbackLookup(port: number, opts: { timeoutMs?: number } = {}):
     (async () => {
       const v4 = family === 6 || family === 'IPv6' ? [] : await ask('resolve4', hostname);
       const v6 = family === 4 || family === 'IPv4' ? [] : await ask('resolve6', hostname);
-      return [...v4.map((address) => ({ address, family: 4 })), ...v6.map((address) => ({ address, family: 6 }))] as LookupAddress[];
+      return [
+        ...v4.map((address) => ({ address, family: 4 })),
+        ...v6.map((address) => ({ address, family: 6 })),
+      ] as LookupAddress[];
     })().then(
       (all) => {
         if (!all.length) {
-          const err: NodeJS.ErrnoException = Object.assign(new Error(`queryA ENODATA ${hostname}`), { code: 'ENODATA', hostname });
+          const err: NodeJS.ErrnoException = Object.assign(new Error(`queryA ENODATA ${hostname}`), {
+            code: 'ENODATA',
+            hostname,
+          });
           return callback(err, wantAll ? [] : '', 0);
         }
         if (wantAll) callback(null, all);

@@ -39,7 +39,10 @@ export interface FlakyWebhook {
   close(): Promise<void>;
 }
 
-type Mode = { kind: 'up' } | { kind: 'fail'; status: number; body?: (req: FlakyRequest) => string } | { kind: 'huge'; bytes: number };
+type Mode =
+  | { kind: 'up' }
+  | { kind: 'fail'; status: number; body?: (req: FlakyRequest) => string }
+  | { kind: 'huge'; bytes: number };
 
 /** `certs`: share them with another receiver so that one dispatcher trusts both. */
 export async function startFlakyWebhook(certs: TestCerts = makeTestCerts()): Promise<FlakyWebhook> {

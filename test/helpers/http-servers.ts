@@ -60,7 +60,10 @@ export function startHttpsServer(cert: KeyCert, handler: Handler, opts: { host?:
 }
 
 /** A raw TCP server: `onSocket` decides what the "HTTP server" does with the bytes. */
-export function startTcpServer(onSocket: (socket: net.Socket) => void, opts: { host?: string } = {}): Promise<TestServer> {
+export function startTcpServer(
+  onSocket: (socket: net.Socket) => void,
+  opts: { host?: string } = {},
+): Promise<TestServer> {
   return track(net.createServer(onSocket), 'http', opts.host ?? '127.0.0.1');
 }
 

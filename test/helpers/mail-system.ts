@@ -16,7 +16,19 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,18 +107,23 @@ export function mailSystemUnavailable(): string | undefined {
   if (process.platform !== 'linux') return 'the mail system fixture runs on Linux only';
   if (!existsSync(POSTFIX) || !existsSync(DOVECOT))
     return 'Postfix or Dovecot is missing — run `bash scripts/install-test-deps.sh` (installs Debian postfix and dovecot-imapd)';
-  if (process.getuid?.() !== 0) return 'Postfix needs root to start (its master process runs as root and drops privileges)';
+  if (process.getuid?.() !== 0)
+    return 'Postfix needs root to start (its master process runs as root and drops privileges)';
   return undefined;
 }
 
 /** Free loopback ports: listen on 0 (all at once, so they differ), note the ports, close. */
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-      const srv = net.createServer();
-      srv.once('error', reject);
-      srv.listen(0, HOST, () => resolve(srv));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const srv = net.createServer();
+          srv.once('error', reject);
+          srv.listen(0, HOST, () => resolve(srv));
+        }),
+    ),
   );
   const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
   await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
@@ -132,7 +149,8 @@ async function waitForGreeting(port: number, expect: string, timeoutMs: number):
       sock.on('error', () => done(false));
     });
     if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing greeting with "${expect}" on ${HOST}:${port} after ${timeoutMs}ms`);
+    if (Date.now() > until)
+      throw new Error(`nothing greeting with "${expect}" on ${HOST}:${port} after ${timeoutMs}ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -172,7 +190,14 @@ function makeCerts(): { caPem: string; certPem: string; keyPem: string } {
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: HOST }, { type: 2, value: 'localhost' }, { type: 2, value: `mail.${MAIL_DOMAIN}` }] },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 7, ip: HOST },
+        { type: 2, value: 'localhost' },
+        { type: 2, value: `mail.${MAIL_DOMAIN}` },
+      ],
+    },
   ]);
   leaf.sign(caKey.priv, forge.md.sha256.create());
   return { caPem: forge.pki.certificateToPem(ca), certPem: forge.pki.certificateToPem(leaf), keyPem: leafKey.pem };
@@ -365,7 +390,8 @@ export async function startMailSystem(): Promise<MailSystem> {
   const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
   chmodSync(dir, 0o755); // dovecot/dovenull/postfix traverse it
   writeFileSync(join(dir, 'owner.pid'), String(process.pid));
-  for (const d of ['postfix', 'queue', 'data', 'log', 'mail', 'tls', 'dovecot', 'dovecot/home']) mkdirSync(join(dir, d), { recursive: true });
+  for (const d of ['postfix', 'queue', 'data', 'log', 'mail', 'tls', 'dovecot', 'dovecot/home'])
+    mkdirSync(join(dir, d), { recursive: true });
   chownSync(join(dir, 'mail'), VMAIL_UID, VMAIL_GID);
   chownSync(join(dir, 'dovecot/home'), VMAIL_UID, VMAIL_GID);
   execFileSync('chown', ['postfix', join(dir, 'data')]);
@@ -376,14 +402,24 @@ export async function startMailSystem(): Promise<MailSystem> {
   writeFileSync(join(dir, 'tls', 'server.pem'), certs.certPem);
   writeFileSync(join(dir, 'tls', 'server.key'), certs.keyPem, { mode: 0o600 });
 
-  const user = (name: string): MailUser => ({ user: `${name}@${MAIL_DOMAIN}`, pass: `pw-${randomBytes(9).toString('base64url')}` });
+  const user = (name: string): MailUser => ({
+    user: `${name}@${MAIL_DOMAIN}`,
+    pass: `pw-${randomBytes(9).toString('base64url')}`,
+  });
   const users = { probe: user('probe'), held: user('held'), other: user('other') };
   const all = Object.values(users);
-  writeFileSync(join(dir, 'postfix', 'vmailbox'), all.map((u) => `${u.user} ${u.user.replace(/^(.*)@(.*)$/, '$2/$1/')}\n`).join(''));
+  writeFileSync(
+    join(dir, 'postfix', 'vmailbox'),
+    all.map((u) => `${u.user} ${u.user.replace(/^(.*)@(.*)$/, '$2/$1/')}\n`).join(''),
+  );
   writeFileSync(join(dir, 'postfix', 'recipient_access'), `${users.held.user} HOLD\n`);
   writeFileSync(
     join(dir, 'dovecot', 'users'),
-    all.map((u) => `${u.user}:{PLAIN}${u.pass}:${VMAIL_UID}:${VMAIL_GID}::${dir}/dovecot/home/${u.user.split('@')[0]}::\n`).join(''),
+    all
+      .map(
+        (u) => `${u.user}:{PLAIN}${u.pass}:${VMAIL_UID}:${VMAIL_GID}::${dir}/dovecot/home/${u.user.split('@')[0]}::\n`,
+      )
+      .join(''),
     { mode: 0o644 },
   );
 
@@ -456,7 +492,15 @@ export async function startMailSystem(): Promise<MailSystem> {
     dir,
     logs,
     async imapClient(u: MailUser) {
-      const client = new ImapFlow({ host: HOST, port: imapsPort, secure: true, auth: { user: u.user, pass: u.pass }, tls: { ca: certs.caPem }, logger: false, disableAutoIdle: true });
+      const client = new ImapFlow({
+        host: HOST,
+        port: imapsPort,
+        secure: true,
+        auth: { user: u.user, pass: u.pass },
+        tls: { ca: certs.caPem },
+        logger: false,
+        disableAutoIdle: true,
+      });
       client.on('error', () => undefined);
       await client.connect();
       return client;

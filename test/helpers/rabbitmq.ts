@@ -52,13 +52,16 @@ const sleep = (msv: number) => new Promise((r) => setTimeout(r, msv));
 const enc = encodeURIComponent;
 
 export async function startRabbit(opts: { startTimeoutMs?: number } = {}): Promise<RabbitNode> {
-  if (!rabbitAvailable()) throw new Error(`${SERVER} not found — run scripts/install-test-deps.sh as root (installs rabbitmq-server)`);
+  if (!rabbitAvailable())
+    throw new Error(`${SERVER} not found — run scripts/install-test-deps.sh as root (installs rabbitmq-server)`);
   const dir = mkdtempSync(join(tmpdir(), 'watchpost-rabbit-'));
   const [amqpPort, distPort, epmdPort, mgmtPort] = await freePorts(4);
   const node = `wp${process.pid}x${Math.random().toString(36).slice(2, 8)}@localhost`;
   const home = join(dir, 'home');
   spawnSync('mkdir', ['-p', home, join(dir, 'mnesia'), join(dir, 'log')]);
-  writeFileSync(join(home, '.erlang.cookie'), `WATCHPOSTTEST${Math.random().toString(36).slice(2, 14).toUpperCase()}`, { mode: 0o600 });
+  writeFileSync(join(home, '.erlang.cookie'), `WATCHPOSTTEST${Math.random().toString(36).slice(2, 14).toUpperCase()}`, {
+    mode: 0o600,
+  });
   writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_management].\n');
   writeFileSync(join(dir, 'env.conf'), '');
   writeFileSync(
@@ -161,7 +164,10 @@ export async function startRabbit(opts: { startTimeoutMs?: number } = {}): Promi
       throw new Error(`rabbitmq-server exited during start:\n${log}`);
     }
     try {
-      const res = await fetch(`${url}/api/overview`, { headers: { authorization: auth }, signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(`${url}/api/overview`, {
+        headers: { authorization: auth },
+        signal: AbortSignal.timeout(2_000),
+      });
       if (res.ok) break;
     } catch {
       /* not listening yet */
@@ -180,11 +186,16 @@ export async function startRabbit(opts: { startTimeoutMs?: number } = {}): Promi
     api,
     async createVhost(vhost) {
       await api('PUT', `/vhosts/${enc(vhost)}`);
-      await api('PUT', `/permissions/${enc(vhost)}/${enc(admin.username)}`, { configure: '.*', write: '.*', read: '.*' });
+      await api('PUT', `/permissions/${enc(vhost)}/${enc(admin.username)}`, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
     },
     async createMonitor(username, password, vhosts) {
       await api('PUT', `/users/${enc(username)}`, { password, tags: 'monitoring' });
-      for (const v of vhosts) await api('PUT', `/permissions/${enc(v)}/${enc(username)}`, { configure: '', write: '', read: '' });
+      for (const v of vhosts)
+        await api('PUT', `/permissions/${enc(v)}/${enc(username)}`, { configure: '', write: '', read: '' });
     },
     async declareQueue(vhost, queue) {
       await api('PUT', `/queues/${enc(vhost)}/${enc(queue)}`, { durable: false, auto_delete: false });
@@ -203,7 +214,8 @@ export async function startRabbit(opts: { startTimeoutMs?: number } = {}): Promi
       for (;;) {
         const q = (await api('GET', `/queues/${enc(vhost)}/${enc(queue)}`)) as Record<string, unknown>;
         if (q.messages_ready === ready) return q;
-        if (Date.now() > end) throw new Error(`queue ${vhost}/${queue} has ${String(q.messages_ready)} ready, waited for ${ready}`);
+        if (Date.now() > end)
+          throw new Error(`queue ${vhost}/${queue} has ${String(q.messages_ready)} ready, waited for ${ready}`);
         await sleep(100);
       }
     },

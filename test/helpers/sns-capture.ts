@@ -41,10 +41,16 @@ const FAILURES: Record<SnsFailure, { status: number; type: 'Sender' | 'Receiver'
   throttle: { status: 400, type: 'Sender', code: 'Throttling', message: 'Rate exceeded' },
   'server-error': { status: 500, type: 'Receiver', code: 'InternalError', message: 'internal error (injected)' },
   'not-found': { status: 404, type: 'Sender', code: 'NotFound', message: 'Topic does not exist' },
-  auth: { status: 403, type: 'Sender', code: 'AuthorizationError', message: 'User is not authorized to perform: SNS:Publish' },
+  auth: {
+    status: 403,
+    type: 'Sender',
+    code: 'AuthorizationError',
+    message: 'User is not authorized to perform: SNS:Publish',
+  },
 };
 
-const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+const xml = (s: string) =>
+  s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 const NS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
 function attributesOf(params: Record<string, string>): Record<string, string> {
@@ -71,19 +77,30 @@ export async function startSnsCapture(): Promise<SnsCapture> {
       const action = params.Action ?? '';
       const failing = failures > 0;
       if (failing) failures--;
-      recorded.push({ action, params, attributes: attributesOf(params), headers: req.headers, answer: failing ? failKind : 'ok' });
+      recorded.push({
+        action,
+        params,
+        attributes: attributesOf(params),
+        headers: req.headers,
+        answer: failing ? failKind : 'ok',
+      });
       const requestId = `capture-${recorded.length}`;
       if (failing) {
         const f = FAILURES[failKind];
         res.writeHead(f.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-        res.end(`<ErrorResponse xmlns="${NS}"><Error><Type>${f.type}</Type><Code>${f.code}</Code><Message>${xml(f.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
+        res.end(
+          `<ErrorResponse xmlns="${NS}"><Error><Type>${f.type}</Type><Code>${f.code}</Code><Message>${xml(f.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+        );
         return;
       }
       let result = '';
       if (action === 'Publish') result = `<MessageId>msg-${++ids}</MessageId>`;
-      else if (action === 'ListTopics') result = `<Topics>${topics.map((t) => `<member><TopicArn>${xml(t)}</TopicArn></member>`).join('')}</Topics>`;
+      else if (action === 'ListTopics')
+        result = `<Topics>${topics.map((t) => `<member><TopicArn>${xml(t)}</TopicArn></member>`).join('')}</Topics>`;
       res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-      res.end(`<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`);
+      res.end(
+        `<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -40,16 +40,28 @@ export function sqsAttributes(attrs: Record<string, number>): CaptureReply {
 
 /** A CloudWatch GetMetricStatistics answer; timestamps are epoch seconds in JSON 1.0. */
 export function cloudWatchDatapoints(points: Array<{ at: Date; maximum: number }>): CaptureReply {
-  return { json: { Label: 'ApproximateAgeOfOldestMessage', Datapoints: points.map((p) => ({ Timestamp: p.at.getTime() / 1000, Maximum: p.maximum, Unit: 'Seconds' })) } };
+  return {
+    json: {
+      Label: 'ApproximateAgeOfOldestMessage',
+      Datapoints: points.map((p) => ({ Timestamp: p.at.getTime() / 1000, Maximum: p.maximum, Unit: 'Seconds' })),
+    },
+  };
 }
 
-export async function startCapture(initial: (req: CapturedRequest) => CaptureReply = () => ({ json: {} })): Promise<CaptureServer> {
+export async function startCapture(
+  initial: (req: CapturedRequest) => CaptureReply = () => ({ json: {} }),
+): Promise<CaptureServer> {
   let answer = initial;
   const requests: CapturedRequest[] = [];
   const sockets = new Set<Socket>();
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'capture-0001', 'content-length': String(Buffer.byteLength(text)), ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-requestid': 'capture-0001',
+      'content-length': String(Buffer.byteLength(text)),
+      ...headers,
+    });
     res.end(text);
   };
   const server = createServer((req, res) => {
@@ -62,7 +74,13 @@ export async function startCapture(initial: (req: CapturedRequest) => CaptureRep
       } catch {
         /* keep {} */
       }
-      const captured: CapturedRequest = { method: req.method ?? '', path: req.url ?? '', target: String(req.headers['x-amz-target'] ?? ''), headers: req.headers, body };
+      const captured: CapturedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        target: String(req.headers['x-amz-target'] ?? ''),
+        headers: req.headers,
+        body,
+      };
       requests.push(captured);
       const r = answer(captured);
       if (r === 'hang') return;
@@ -76,7 +94,12 @@ export async function startCapture(initial: (req: CapturedRequest) => CaptureRep
         return;
       }
       if ('error' in r) {
-        send(res, r.status ?? 400, { __type: `com.amazonaws.sqs#${r.error}`, message: r.message }, r.queryError ? { 'x-amzn-query-error': r.queryError } : {});
+        send(
+          res,
+          r.status ?? 400,
+          { __type: `com.amazonaws.sqs#${r.error}`, message: r.message },
+          r.queryError ? { 'x-amzn-query-error': r.queryError } : {},
+        );
         return;
       }
       send(res, r.status ?? 200, r.json);

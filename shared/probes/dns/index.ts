@@ -30,7 +30,11 @@ const serverSchema: Schema<string> = {
 
 /** The fields of {@link DnsCheck}, with the defaults validation applies. */
 const fields = {
-  name: s.string({ pattern: NAME_RE, expected: 'a domain name such as "shop.example.com"', patternHint: 'no scheme, port or path; labels of letters, digits, "-" and "_"' }),
+  name: s.string({
+    pattern: NAME_RE,
+    expected: 'a domain name such as "shop.example.com"',
+    patternHint: 'no scheme, port or path; labels of letters, digits, "-" and "_"',
+  }),
   type: s.optional(s.literalUnion(RECORD_TYPES), 'A'),
   server: s.optional(serverSchema),
 };
@@ -48,9 +52,14 @@ export const dnsKind = defineKind<DnsCheck>()({
   validate(check, path, issues) {
     // A typo in an rcode would make an assertion that can never pass.
     check.assertions.forEach((a, i) => {
-      if (a.source !== 'rcode' || typeof a.target !== 'string' || (RCODES as readonly string[]).includes(a.target)) return;
+      if (a.source !== 'rcode' || typeof a.target !== 'string' || (RCODES as readonly string[]).includes(a.target))
+        return;
       const near = closest(a.target, RCODES);
-      issues.add(joinKey(joinIndex(joinKey(path, 'assertions'), i), 'target'), `"${a.target}" is not a response code (${RCODES.join(', ')})`, near ? `did you mean "${near}"?` : undefined);
+      issues.add(
+        joinKey(joinIndex(joinKey(path, 'assertions'), i), 'target'),
+        `"${a.target}" is not a response code (${RCODES.join(', ')})`,
+        near ? `did you mean "${near}"?` : undefined,
+      );
     });
   },
   target: (check) => `${check.name} ${check.type}${check.server ? ` @${check.server}` : ''}`,

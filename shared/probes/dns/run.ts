@@ -6,7 +6,6 @@ import { errnoCode, now, round } from '../net';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import type { DnsRecordType } from './types';
 
-
 /** Response codes c-ares reports as errors. ENODATA is NOERROR with an empty answer. */
 const RCODE_OF: Record<string, string> = {
   ENODATA: 'NOERROR',
@@ -82,7 +81,11 @@ export async function runDns(check: ValidatedDnsCheck, ctx: ProbeContext): Promi
   if (!judged && rcode !== 'NOERROR')
     return { error: { code: 'DNS', message: `${what}: ${rcode} from ${serverLabel}` }, timings, details };
   if (!judged && values.length === 0)
-    return { error: { code: 'DNS', message: `${what}: no ${type} records (NOERROR with an empty answer) from ${serverLabel}` }, timings, details };
+    return {
+      error: { code: 'DNS', message: `${what}: no ${type} records (NOERROR with an empty answer) from ${serverLabel}` },
+      timings,
+      details,
+    };
 
   const observations: Observations = {
     read(source) {

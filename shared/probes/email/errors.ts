@@ -27,7 +27,9 @@ function codes(err: any): string[] {
 }
 
 function oneLine(text: unknown, max = 300): string {
-  const s = String(text ?? '').replace(/\s+/g, ' ').trim();
+  const s = String(text ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
@@ -69,23 +71,33 @@ export function smtpError(err: any, ctx: SmtpContext): CheckError {
   if (code === 'EDNS' || has(cs, 'DNS'))
     return { code: 'DNS', message: `cannot resolve the SMTP host "${ctx.host}": ${oneLine(err?.message)}` };
   if (code === 'EAUTH' || code === 'ENOAUTH')
-    return { code: 'AUTH', message: `SMTP login failed for user ${ctx.user ?? '(none)'} at ${hp(ctx)}${response ? `: ${response}` : ''}` };
+    return {
+      code: 'AUTH',
+      message: `SMTP login failed for user ${ctx.user ?? '(none)'} at ${hp(ctx)}${response ? `: ${response}` : ''}`,
+    };
   if ((code === 'EENVELOPE' || code === 'EMESSAGE') && err?.responseCode) {
     const what =
-      err.command === 'MAIL FROM' ? `the sender <${ctx.from}>` : err.command === 'RCPT TO' ? `the recipient <${ctx.to}>` : 'the message';
+      err.command === 'MAIL FROM'
+        ? `the sender <${ctx.from}>`
+        : err.command === 'RCPT TO'
+          ? `the recipient <${ctx.to}>`
+          : 'the message';
     return { code: 'REJECTED', message: `${where} rejected ${what} (${err.command ?? 'SMTP'}): ${response}` };
   }
   if (code === 'ETLS' && err?.command === 'STARTTLS' && err?.responseCode)
     return { code: 'TLS', message: `${where} does not offer STARTTLS (starttls: "required"): ${response}` };
-  if (code === 'ETLS' || looksLikeTls(err, cs)) return { code: 'TLS', message: `SMTP TLS with ${hp(ctx)} failed: ${tlsReason(err, 'smtp')}` };
+  if (code === 'ETLS' || looksLikeTls(err, cs))
+    return { code: 'TLS', message: `SMTP TLS with ${hp(ctx)} failed: ${tlsReason(err, 'smtp')}` };
   if (code === 'ETIMEDOUT') {
     const connect = err?.timeoutType === 'CONNECT_TIMEOUT';
     return { code: connect ? 'CONNECT_TIMEOUT' : 'TIMEOUT', message: `${where}: ${oneLine(err?.message)}` };
   }
   if (has(cs, 'RESET') || code === 'ECONNECTION')
     return { code: 'RESET', message: `${where} closed the connection unexpectedly${response ? `: ${response}` : ''}` };
-  if (code === 'EPROTOCOL') return { code: 'PROTOCOL', message: `${where} answered something unexpected: ${oneLine(err?.message)}` };
-  if (err?.responseCode) return { code: 'REJECTED', message: `${where} refused ${err.command ?? 'a command'}: ${response}` };
+  if (code === 'EPROTOCOL')
+    return { code: 'PROTOCOL', message: `${where} answered something unexpected: ${oneLine(err?.message)}` };
+  if (err?.responseCode)
+    return { code: 'REJECTED', message: `${where} refused ${err.command ?? 'a command'}: ${response}` };
   return { code: 'NETWORK', message: `SMTP with ${hp(ctx)} failed: ${oneLine(err?.message ?? err)}` };
 }
 
@@ -104,12 +116,17 @@ export function imapError(err: any, ctx: ImapContext): CheckError {
   if (has(cs, 'CONNECT_REFUSED')) return { code: 'CONNECT_REFUSED', message: `${where} refused the connection` };
   if (has(cs, 'DNS'))
     return { code: 'DNS', message: `cannot resolve the IMAP host "${ctx.host}": ${oneLine(err?.message)}` };
-  if (err?.tlsFailed || looksLikeTls(err, cs)) return { code: 'TLS', message: `IMAP TLS with ${hp(ctx)} failed: ${tlsReason(err, 'imap')}` };
-  if (cs.includes('CONNECT_TIMEOUT')) return { code: 'CONNECT_TIMEOUT', message: `${where}: no connection within the connect timeout` };
+  if (err?.tlsFailed || looksLikeTls(err, cs))
+    return { code: 'TLS', message: `IMAP TLS with ${hp(ctx)} failed: ${tlsReason(err, 'imap')}` };
+  if (cs.includes('CONNECT_TIMEOUT'))
+    return { code: 'CONNECT_TIMEOUT', message: `${where}: no connection within the connect timeout` };
   if (cs.some((c) => /^(GREETING_TIMEOUT|UPGRADE_TIMEOUT|ETIMEOUT|ETIMEDOUT)$/.test(c)))
     return { code: 'TIMEOUT', message: `${where}: ${oneLine(err?.message)}` };
   if (err?.mailboxMissing)
-    return { code: 'PROTOCOL', message: `mailbox "${ctx.mailbox}" does not exist for IMAP user ${ctx.user} at ${hp(ctx)}` };
+    return {
+      code: 'PROTOCOL',
+      message: `mailbox "${ctx.mailbox}" does not exist for IMAP user ${ctx.user} at ${hp(ctx)}`,
+    };
   if (has(cs, 'RESET') || cs.some((c) => c === 'NoConnection' || c === 'EConnectionClosed'))
     return { code: 'RESET', message: `${where} closed the connection unexpectedly` };
   if (err?.responseStatus) {

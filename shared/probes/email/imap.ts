@@ -155,7 +155,11 @@ export class ImapWatcher {
       (await this.client.search(
         {
           uid: `${this.uidNext}:*`,
-          or: [{ header: { [PROBE_HEADER]: wanted.tag } }, { subject: wanted.tag }, ...wanted.messageIds.map((id) => ({ header: { 'message-id': id } }))],
+          or: [
+            { header: { [PROBE_HEADER]: wanted.tag } },
+            { subject: wanted.tag },
+            ...wanted.messageIds.map((id) => ({ header: { 'message-id': id } })),
+          ],
         },
         { uid: true },
       )) || [];
@@ -172,7 +176,13 @@ export class ImapWatcher {
       }
       this.busy = undefined;
       const a = this.announcement(msg.seq);
-      return { uid, source: msg.source, seenAt: a?.at ?? started, fetchMs, seenBy: a ? (a.idle ? 'IDLE' : 'EXISTS') : 'SEARCH' };
+      return {
+        uid,
+        source: msg.source,
+        seenAt: a?.at ?? started,
+        fetchMs,
+        seenBy: a ? (a.idle ? 'IDLE' : 'EXISTS') : 'SEARCH',
+      };
     }
     this.busy = undefined;
     return undefined;
@@ -189,7 +199,10 @@ export class ImapWatcher {
       const before = this.changes;
       const found = await this.findOnce(wanted, notOurs);
       if (found) return found;
-      if (this.closed) throw Object.assign(new Error('IMAP connection closed while waiting for the message'), { code: 'EConnectionClosed' });
+      if (this.closed)
+        throw Object.assign(new Error('IMAP connection closed while waiting for the message'), {
+          code: 'EConnectionClosed',
+        });
       if (this.changes !== before) continue; // something arrived while we searched
       this.idle();
       await this.nextChange(before, SAFETY_SEARCH_MS);
@@ -222,10 +235,17 @@ export class ImapWatcher {
    */
   async stale(checkId: string, olderThanMs: number, now = Date.now()): Promise<number[]> {
     const uids =
-      (await this.client.search({ or: [{ header: { [PROBE_HEADER]: `${checkId}.` } }, { subject: `${SUBJECT_PREFIX} ${checkId}.` }] }, { uid: true })) || [];
+      (await this.client.search(
+        { or: [{ header: { [PROBE_HEADER]: `${checkId}.` } }, { subject: `${SUBJECT_PREFIX} ${checkId}.` }] },
+        { uid: true },
+      )) || [];
     if (!uids.length) return [];
     const out: number[] = [];
-    for await (const msg of this.client.fetch(uids.join(','), { uid: true, headers: [PROBE_HEADER, 'message-id'] }, { uid: true })) {
+    for await (const msg of this.client.fetch(
+      uids.join(','),
+      { uid: true, headers: [PROBE_HEADER, 'message-id'] },
+      { uid: true },
+    )) {
       if (!msg.headers) continue;
       const headers = parseHeaders(msg.headers);
       const tags = [

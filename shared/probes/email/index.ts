@@ -26,14 +26,22 @@ const tls = s.object({
   insecure: s.optional(s.boolean()),
   servername: s.optional(s.string({ minLength: 1 })),
 });
-const address = s.string({ pattern: /^[^\s@<>]+@[^\s@<>]+$/, expected: 'an email address', patternHint: 'e.g. "probe@shop.example"' });
+const address = s.string({
+  pattern: /^[^\s@<>]+@[^\s@<>]+$/,
+  expected: 'an email address',
+  patternHint: 'e.g. "probe@shop.example"',
+});
 
 /** Passwords only as secret references: a config file is checked in. */
 const secretOnly: Schema<{ secret: string }> = {
   expected: 'a secret reference { secret: "name" }',
   check(v, path, issues) {
     if (typeof v === 'string') {
-      issues.add(path, 'a password may not be written into the config', 'write { secret: "mail-probe" } and set WATCHPOST_SECRET_MAIL_PROBE locally (Secrets Manager in AWS)');
+      issues.add(
+        path,
+        'a password may not be written into the config',
+        'write { secret: "mail-probe" } and set WATCHPOST_SECRET_MAIL_PROBE locally (Secrets Manager in AWS)',
+      );
       return INVALID;
     }
     return s.secretOr().check(v, path, issues) as Checked<{ secret: string }>;
@@ -95,17 +103,30 @@ export const emailKind = defineKind<EmailCheck>()({
     for (const key of ['acceptAfter', 'transitAfter'] as const) {
       const v = check[key];
       if (v !== undefined && ms(v) >= timeout)
-        issues.add(joinKey(path, key), `"${v}" is not below the timeout "${check.timeout}"`, 'the wait ends at the timeout: a slower message is NOT_DELIVERED, not degraded');
+        issues.add(
+          joinKey(path, key),
+          `"${v}" is not below the timeout "${check.timeout}"`,
+          'the wait ends at the timeout: a slower message is NOT_DELIVERED, not degraded',
+        );
     }
     for (const side of ['smtp', 'imap'] as const) {
       const c = check[side];
       if (c.secure && c.starttls !== undefined)
-        issues.add(joinKey(joinKey(path, side), 'starttls'), 'has no effect with secure: true (TLS from the first byte)', 'remove one of them');
+        issues.add(
+          joinKey(joinKey(path, side), 'starttls'),
+          'has no effect with secure: true (TLS from the first byte)',
+          'remove one of them',
+        );
       if (c.tls?.insecure && c.tls.ca !== undefined)
-        issues.add(joinKey(joinKey(path, side), 'tls'), 'sets both ca and insecure: true', 'keep ca (verify against it) or insecure (verify nothing)');
+        issues.add(
+          joinKey(joinKey(path, side), 'tls'),
+          'sets both ca and insecure: true',
+          'keep ca (verify against it) or insecure (verify nothing)',
+        );
     }
   },
-  target: (check) => `${check.from} via ${check.smtp.host}:${check.smtp.port} → ${check.to} at ${check.imap.host}:${check.imap.port}`,
+  target: (check) =>
+    `${check.from} via ${check.smtp.host}:${check.smtp.port} → ${check.to} at ${check.imap.host}:${check.imap.port}`,
   alarms(check) {
     const threshold = transitThresholdMs(check);
     return [

@@ -38,7 +38,13 @@ export interface ProbeMessage {
 }
 
 /** Builds the RFC 5322 message. */
-export async function composeMessage(opts: { checkId: string; from: string; to: string; tag?: string; now?: number }): Promise<ProbeMessage> {
+export async function composeMessage(opts: {
+  checkId: string;
+  from: string;
+  to: string;
+  tag?: string;
+  now?: number;
+}): Promise<ProbeMessage> {
   const now = opts.now ?? Date.now();
   const tag = opts.tag ?? makeTag(opts.checkId, now);
   const nonce = randomBytes(16).toString('hex');
@@ -98,7 +104,9 @@ export function bodyText(raw: Buffer | string): string {
   const cte = headerValues(parseHeaders(text), 'content-transfer-encoding')[0]?.toLowerCase() ?? '';
   if (cte === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   if (cte === 'quoted-printable')
-    return body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    return body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
   return body;
 }
 
@@ -158,7 +166,9 @@ export type AuthVerdicts = { authservId?: string; spf?: string; dkim?: string; d
 export function parseAuthResults(headers: Array<[string, string]>): AuthVerdicts | undefined {
   const top = headerValues(headers, 'authentication-results')[0];
   if (!top) return undefined;
-  const parts = stripComments(top).split(';').map((p) => p.trim());
+  const parts = stripComments(top)
+    .split(';')
+    .map((p) => p.trim());
   const out: AuthVerdicts = {};
   const id = parts.shift();
   if (id) out.authservId = id.split(/\s+/)[0];

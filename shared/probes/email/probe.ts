@@ -65,7 +65,12 @@ class Budget {
 
   race<T>(p: Promise<T>, phase: Phase): Promise<T> {
     p.catch(() => undefined); // a late rejection after the deadline is not an unhandled one
-    return Promise.race([p, this.expired.then((): never => { throw new Expired(phase); })]);
+    return Promise.race([
+      p,
+      this.expired.then((): never => {
+        throw new Expired(phase);
+      }),
+    ]);
   }
 
   dispose(): void {
@@ -82,7 +87,10 @@ async function tlsOptions(t: EmailTls | undefined, side: 'SMTP' | 'IMAP'): Promi
     try {
       o.secureContext = trustContext(t.ca);
     } catch (e) {
-      throw new SideError(side, Object.assign(new Error(`${side.toLowerCase()}.tls.ca: ${(e as Error).message}`), { code: 'ERR_TLS_CA_FILE' }));
+      throw new SideError(
+        side,
+        Object.assign(new Error(`${side.toLowerCase()}.tls.ca: ${(e as Error).message}`), { code: 'ERR_TLS_CA_FILE' }),
+      );
     }
   }
   return o;
@@ -126,7 +134,10 @@ export async function runEmail(check: ValidatedEmailCheck, ctx: ProbeContext): P
   };
 
   try {
-    const [smtpTls, imapTls] = await Promise.all([tlsOptions(check.smtp.tls, 'SMTP'), tlsOptions(check.imap.tls, 'IMAP')]);
+    const [smtpTls, imapTls] = await Promise.all([
+      tlsOptions(check.smtp.tls, 'SMTP'),
+      tlsOptions(check.imap.tls, 'IMAP'),
+    ]);
     const message = await composeMessage({ checkId: check.id, from: check.from, to: check.to });
     details.tag = message.tag;
     details.messageId = message.messageId;
@@ -161,8 +172,14 @@ export async function runEmail(check: ValidatedEmailCheck, ctx: ProbeContext): P
     };
     // The first failure ends the attempt: no waiting out the other side's timeout.
     await Promise.all([
-      budget.race(timed(smtp.connect(), 'smtpConnect').catch((e) => Promise.reject(new SideError('SMTP', e))), 'smtpConnect'),
-      budget.race(timed(imap.open(), 'imapConnect').catch((e) => Promise.reject(new SideError('IMAP', e))), 'imapConnect'),
+      budget.race(
+        timed(smtp.connect(), 'smtpConnect').catch((e) => Promise.reject(new SideError('SMTP', e))),
+        'smtpConnect',
+      ),
+      budget.race(
+        timed(imap.open(), 'imapConnect').catch((e) => Promise.reject(new SideError('IMAP', e))),
+        'imapConnect',
+      ),
     ]);
     details.smtpTls = smtp.tlsProtocol() ?? 'none';
     details.imapTls = imap.tlsProtocol() ?? 'none';
@@ -181,7 +198,10 @@ export async function runEmail(check: ValidatedEmailCheck, ctx: ProbeContext): P
     if (acc.queueId) details.queueId = acc.queueId;
     if (acc.serverMessageId) details.serverMessageId = acc.serverMessageId;
 
-    const wanted = { tag: message.tag, messageIds: [message.messageId, ...(acc.serverMessageId ? [acc.serverMessageId] : [])] };
+    const wanted = {
+      tag: message.tag,
+      messageIds: [message.messageId, ...(acc.serverMessageId ? [acc.serverMessageId] : [])],
+    };
     const found: Found = await budget.race(
       imap.waitFor(wanted).catch((e) => Promise.reject(new SideError('IMAP', e))),
       'arrival',
@@ -205,7 +225,10 @@ export async function runEmail(check: ValidatedEmailCheck, ctx: ProbeContext): P
 
     let error: CheckError | undefined;
     if (!body.includes(message.nonce) && !found.source.toString('latin1').includes(message.nonce))
-      error = { code: 'PROTOCOL', message: `the message arrived altered: its body no longer carries the probe's nonce (tag ${message.tag})` };
+      error = {
+        code: 'PROTOCOL',
+        message: `the message arrived altered: its body no longer carries the probe's nonce (tag ${message.tag})`,
+      };
 
     // Clean up inside the budget: our own message, then what dead runs left behind.
     const cleanup: Record<string, unknown> = {};
@@ -229,7 +252,9 @@ export async function runEmail(check: ValidatedEmailCheck, ctx: ProbeContext): P
       degraded = { code: 'TRANSIT_SLOW', message: '' };
     }
     if (check.acceptAfter !== undefined && accepted.acceptMs > ms(check.acceptAfter)) {
-      slow.push(`SMTP took ${formatDuration(accepted.acceptMs)} to accept the message (acceptAfter ${check.acceptAfter})`);
+      slow.push(
+        `SMTP took ${formatDuration(accepted.acceptMs)} to accept the message (acceptAfter ${check.acceptAfter})`,
+      );
       degraded ??= { code: 'ACCEPT_SLOW', message: '' };
     }
     if (degraded) {
@@ -252,7 +277,8 @@ export async function runEmail(check: ValidatedEmailCheck, ctx: ProbeContext): P
           const v = property ? headerValues(headers, property) : [];
           return { value: v.length ? v[0] : undefined };
         }
-        if (source === 'auth') return { value: property ? (auth as Record<string, unknown> | undefined)?.[property.toLowerCase()] : auth };
+        if (source === 'auth')
+          return { value: property ? (auth as Record<string, unknown> | undefined)?.[property.toLowerCase()] : auth };
         return { value: observed[source] };
       },
     };
@@ -292,9 +318,13 @@ export async function runEmail(check: ValidatedEmailCheck, ctx: ProbeContext): P
           : e.phase === 'imapConnect' && !(check.imap.secure ?? imapEnd.port === 993)
             ? ' (if this port speaks TLS from the first byte, like 993, set imap.secure: true)'
             : '';
-      return fail({ code: 'TIMEOUT', message: `${what[e.phase]} within ${formatDuration(Date.now() - t0)}${secureHint}` });
+      return fail({
+        code: 'TIMEOUT',
+        message: `${what[e.phase]} within ${formatDuration(Date.now() - t0)}${secureHint}`,
+      });
     }
-    if (e instanceof SideError) return fail(e.side === 'SMTP' ? smtpError(e.cause, smtpCtx) : imapError(e.cause, imapCtx));
+    if (e instanceof SideError)
+      return fail(e.side === 'SMTP' ? smtpError(e.cause, smtpCtx) : imapError(e.cause, imapCtx));
     throw e;
   } finally {
     budget.dispose();

@@ -61,7 +61,8 @@ export function heartbeatTokens(config: Pick<ValidatedConfig, 'checks'>): Map<st
   for (const c of config.checks) {
     if (c.kind !== 'heartbeat' || c.enabled === false) continue;
     const token = (c as { token?: unknown }).token;
-    if (token && typeof token === 'object' && typeof (token as { secret?: unknown }).secret === 'string') out.set(c.id, (token as { secret: string }).secret);
+    if (token && typeof token === 'object' && typeof (token as { secret?: unknown }).secret === 'string')
+      out.set(c.id, (token as { secret: string }).secret);
   }
   return out;
 }
@@ -145,9 +146,11 @@ async function handle(req: PingRequest, deps: PingDeps): Promise<PingResponse> {
   if (ticket && isThrottle(ticket)) return throttled(ticket, deps, { source, ...(secretName ? { checkId: id } : {}) });
 
   const method = req.method.toUpperCase();
-  if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') return json(405, { error: 'method not allowed' }, { allow: 'GET, HEAD, POST' });
+  if (method !== 'GET' && method !== 'POST' && method !== 'HEAD')
+    return json(405, { error: 'method not allowed' }, { allow: 'GET, HEAD, POST' });
 
-  const size = req.body === undefined ? 0 : typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.byteLength;
+  const size =
+    req.body === undefined ? 0 : typeof req.body === 'string' ? Buffer.byteLength(req.body) : req.body.byteLength;
   if (size > MAX_PING_BODY_BYTES) return json(413, { error: `body larger than ${MAX_PING_BODY_BYTES} bytes` });
 
   if (!m || id === undefined) return notFound();
@@ -196,7 +199,13 @@ async function handle(req: PingRequest, deps: PingDeps): Promise<PingResponse> {
     const body = size > 0 ? req.body : undefined;
     const { durationMs } = await deps.store.record(id, signal, { at, body });
     log.info('ping', { checkId: id, signal, ...(durationMs !== undefined ? { durationMs } : {}) });
-    return json(200, { ok: true, check: id, signal, at: new Date(at).toISOString(), ...(durationMs !== undefined ? { durationMs } : {}) });
+    return json(200, {
+      ok: true,
+      check: id,
+      signal,
+      at: new Date(at).toISOString(),
+      ...(durationMs !== undefined ? { durationMs } : {}),
+    });
   } catch (e) {
     log.error('ping not stored', { checkId: id, signal, error: (e as Error).message });
     return json(503, { error: 'the ping could not be stored, try again' }, { 'retry-after': '5' });

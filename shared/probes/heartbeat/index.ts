@@ -31,7 +31,10 @@ const tokenSchema: Schema<SecretRef> = {
       return INVALID;
     }
     if (!isSecretRef(v)) {
-      issues.add(path, `expected a secret reference { secret: "name" }, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+      issues.add(
+        path,
+        `expected a secret reference { secret: "name" }, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`,
+      );
       return INVALID;
     }
     return s.secretOr().check(v, path, issues) as SecretRef | typeof INVALID;

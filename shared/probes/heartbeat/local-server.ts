@@ -75,7 +75,11 @@ function readBody(req: IncomingMessage, cap: number): Promise<{ body?: Buffer; t
 
 export async function startPingServer(opts: PingServerOptions): Promise<PingServer> {
   const log = opts.log ?? silentLog;
-  const store = new PingStore({ client: opts.client, tableName: opts.tableName, retentionMs: ms(opts.config.retention) });
+  const store = new PingStore({
+    client: opts.client,
+    tableName: opts.tableName,
+    retentionMs: ms(opts.config.retention),
+  });
   const deps = {
     checks: heartbeatTokens(opts.config),
     // Locally secrets come from the environment: cheap, so read fresh each time (ttl 0).

@@ -63,7 +63,10 @@ export interface PingEvent {
 }
 
 export const PING_PREFIX = 'PING#';
-export const pingStateKey = (checkId: string) => ({ [TABLE.partitionKey]: `${PING_PREFIX}${checkId}`, [TABLE.sortKey]: 'STATE' });
+export const pingStateKey = (checkId: string) => ({
+  [TABLE.partitionKey]: `${PING_PREFIX}${checkId}`,
+  [TABLE.sortKey]: 'STATE',
+});
 export const pingEventKey = (checkId: string, at: number, nonce: string) => ({
   [TABLE.partitionKey]: `${PING_PREFIX}${checkId}`,
   [TABLE.sortKey]: `EVENT#${new Date(at).toISOString()}#${nonce}`,
@@ -99,7 +102,8 @@ const STATE_FIELDS = [
 function toState(checkId: string, item: Record<string, unknown> | undefined): PingState | undefined {
   if (!item) return undefined;
   const state: PingState = { checkId };
-  for (const f of STATE_FIELDS) if (item[f] !== undefined && item[f] !== null) (state as unknown as Record<string, unknown>)[f] = item[f];
+  for (const f of STATE_FIELDS)
+    if (item[f] !== undefined && item[f] !== null) (state as unknown as Record<string, unknown>)[f] = item[f];
   return state;
 }
 
@@ -112,7 +116,9 @@ export class PingStore {
     this.doc =
       opts.client instanceof DynamoDBDocumentClient
         ? opts.client
-        : DynamoDBDocumentClient.from(opts.client as DynamoDBClient, { marshallOptions: { removeUndefinedValues: true } });
+        : DynamoDBDocumentClient.from(opts.client as DynamoDBClient, {
+            marshallOptions: { removeUndefinedValues: true },
+          });
     this.tableName = opts.tableName;
     this.retentionMs = opts.retentionMs ?? 30 * DAY;
   }
@@ -127,7 +133,14 @@ export class PingStore {
     opts: { at?: number; body?: Uint8Array | string; abortSignal?: AbortSignal } = {},
   ): Promise<{ state: PingState; durationMs?: number }> {
     const at = opts.at ?? Date.now();
-    const names: Record<string, string> = { '#sig': 'lastSignal', '#sigAt': 'lastSignalAt', '#pings': 'pings', '#id': 'checkId', '#open': 'openStartAt', '#short': 'shortTokenLength' };
+    const names: Record<string, string> = {
+      '#sig': 'lastSignal',
+      '#sigAt': 'lastSignalAt',
+      '#pings': 'pings',
+      '#id': 'checkId',
+      '#open': 'openStartAt',
+      '#short': 'shortTokenLength',
+    };
     const values: Record<string, unknown> = { ':sig': signal, ':at': at, ':one': 1, ':id': checkId };
     const set = ['#sig = :sig', '#sigAt = :at', '#id = :id'];
     let remove = '';
@@ -179,7 +192,12 @@ export class PingStore {
       }
     }
 
-    const bodyBuf = opts.body === undefined ? undefined : typeof opts.body === 'string' ? Buffer.from(opts.body) : Buffer.from(opts.body);
+    const bodyBuf =
+      opts.body === undefined
+        ? undefined
+        : typeof opts.body === 'string'
+          ? Buffer.from(opts.body)
+          : Buffer.from(opts.body);
     const event: Record<string, unknown> = {
       ...pingEventKey(checkId, at, randomBytes(4).toString('hex')),
       checkId,
@@ -216,7 +234,8 @@ export class PingStore {
         TableName: this.tableName,
         Key: pingStateKey(checkId),
         UpdateExpression: set,
-        ExpressionAttributeNames: length === undefined ? { '#s': 'shortTokenLength' } : { '#s': 'shortTokenLength', '#id': 'checkId' },
+        ExpressionAttributeNames:
+          length === undefined ? { '#s': 'shortTokenLength' } : { '#s': 'shortTokenLength', '#id': 'checkId' },
         ...(length === undefined ? {} : { ExpressionAttributeValues: { ':len': length, ':id': checkId } }),
       }),
     );
@@ -224,7 +243,10 @@ export class PingStore {
 
   /** The state of a check, or `undefined` when it never pinged. Strongly consistent read. */
   async state(checkId: string, abortSignal?: AbortSignal): Promise<PingState | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: pingStateKey(checkId), ConsistentRead: true }), { abortSignal });
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: pingStateKey(checkId), ConsistentRead: true }),
+      { abortSignal },
+    );
     return toState(checkId, res.Item);
   }
 
@@ -263,7 +285,12 @@ export class PingStore {
       { abortSignal },
     );
     return (res.Items ?? []).map((i) => {
-      const e: PingEvent = { checkId, signal: i.signal as PingSignal, at: i.at as number, bodyBytes: (i.bodyBytes as number) ?? 0 };
+      const e: PingEvent = {
+        checkId,
+        signal: i.signal as PingSignal,
+        at: i.at as number,
+        bodyBytes: (i.bodyBytes as number) ?? 0,
+      };
       if (typeof i.durationMs === 'number') e.durationMs = i.durationMs;
       if (typeof i.body === 'string') e.body = i.body;
       return e;

@@ -36,7 +36,11 @@ export interface HeartbeatJudgement {
  * 4. the last measured run took longer than `maxRuntime` → degraded;
  * 5. otherwise pass (`late` when past `period` but within `grace`).
  */
-export function judgeHeartbeat(check: ValidatedHeartbeatCheck, state: PingState | undefined, now: number): HeartbeatJudgement {
+export function judgeHeartbeat(
+  check: ValidatedHeartbeatCheck,
+  state: PingState | undefined,
+  now: number,
+): HeartbeatJudgement {
   const period = ms(check.period);
   const grace = ms(check.grace);
   const maxRuntime = check.maxRuntime !== undefined ? ms(check.maxRuntime) : undefined;
@@ -155,17 +159,32 @@ export async function runHeartbeat(check: ValidatedHeartbeatCheck, ctx: ProbeCon
     return {
       error: {
         code: 'INTERNAL',
-        message: 'a heartbeat check reads its pings from the results table, and the runner was given none (ProbeContext.state.table)',
+        message:
+          'a heartbeat check reads its pings from the results table, and the runner was given none (ProbeContext.state.table)',
       },
       timings: { total: 0 },
     };
   let state: PingState | undefined;
   try {
-    state = await new PingStore({ client: table.client, tableName: table.tableName }).stateWatched(check.id, Date.now(), ctx.signal);
+    state = await new PingStore({ client: table.client, tableName: table.tableName }).stateWatched(
+      check.id,
+      Date.now(),
+      ctx.signal,
+    );
   } catch (e) {
     const total = elapsed();
-    if (ctx.signal.aborted) return { error: { code: 'TIMEOUT', message: `reading the pings of ${check.id} took longer than ${ctx.timeoutMs}ms` }, timings: { total } };
-    return { error: { code: 'STORE', message: `cannot read the pings of ${check.id} from ${table.tableName}: ${describeError(e)}` }, timings: { total } };
+    if (ctx.signal.aborted)
+      return {
+        error: { code: 'TIMEOUT', message: `reading the pings of ${check.id} took longer than ${ctx.timeoutMs}ms` },
+        timings: { total },
+      };
+    return {
+      error: {
+        code: 'STORE',
+        message: `cannot read the pings of ${check.id} from ${table.tableName}: ${describeError(e)}`,
+      },
+      timings: { total },
+    };
   }
   const read = elapsed();
   // The endpoint refused a ping because the stored token is too short: no ping can ever arrive.

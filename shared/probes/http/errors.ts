@@ -57,12 +57,16 @@ export function responseError(phase: Phase, url: string, err: NodeJS.ErrnoExcept
   const reset = errnoCode(code) === 'RESET';
   if (reset || CLOSED_CODES.has(code) || /other side closed|socket hang up/i.test(err.message)) {
     const how = reset ? 'the connection was reset by the server' : 'the server closed the connection';
-    if (phase === 'body') return fail('RESET', `${how} while the body of ${url} was arriving (${formatBytes(bodyBytes)} so far)`);
+    if (phase === 'body')
+      return fail('RESET', `${how} while the body of ${url} was arriving (${formatBytes(bodyBytes)} so far)`);
     return fail('RESET', `${how} before sending response headers for ${url}`);
   }
   if (code.startsWith('HPE_') || err.name === 'HTTPParserError')
     return fail('PROTOCOL', `invalid HTTP response from ${url}: ${err.message}`);
   if (code === 'UND_ERR_INVALID_ARG' || err.name === 'InvalidArgumentError')
     return fail('NETWORK', `cannot send the request to ${url}: ${err.message}`);
-  return fail('NETWORK', `request to ${url} failed: ${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`);
+  return fail(
+    'NETWORK',
+    `request to ${url} failed: ${err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`,
+  );
 }

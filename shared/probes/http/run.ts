@@ -116,7 +116,12 @@ class HopHandler {
     if (res.st.closed) return false;
     res.bodyBytes += chunk.length;
     if (res.bodyBytes > env.maxBodyBytes) {
-      this.settle(fail('BODY_TOO_LARGE', `body larger than ${bytesWithUnit(env.maxBodyBytes)}, stopped reading from ${this.req.display}`));
+      this.settle(
+        fail(
+          'BODY_TOO_LARGE',
+          `body larger than ${bytesWithUnit(env.maxBodyBytes)}, stopped reading from ${this.req.display}`,
+        ),
+      );
       return false;
     }
     res.chunks.push(chunk);
@@ -180,7 +185,10 @@ function runHop(req: HopRequest, env: HopEnv): Promise<HopResult> {
     env.signal.addEventListener('abort', onAbort, { once: true });
     // A signal that fired before this hop (between hops) will not call a new listener.
     if (env.signal.aborted) return onAbort();
-    client.dispatch({ path: req.url.pathname + req.url.search, method: req.method as 'GET', headers: req.headers, body: req.body }, handler as never);
+    client.dispatch(
+      { path: req.url.pathname + req.url.search, method: req.method as 'GET', headers: req.headers, body: req.body },
+      handler as never,
+    );
   });
 }
 
@@ -226,7 +234,9 @@ function timingsOf(hop: HopResult, start: number, end: number): Record<string, n
  */
 function jsonReason(text: string, e: Error): string {
   if (text.trim() === '') return 'the body is empty';
-  return e.message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '').replace(/ in JSON at position/, ' at position');
+  return e.message
+    .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+    .replace(/ in JSON at position/, ' at position');
 }
 
 /** Assertion sources of a response: status, latency, header, text, json. */
@@ -261,7 +271,8 @@ class HttpObservations implements Observations {
   private text(): string {
     if (this.textValue === undefined) {
       const c = this.chunks;
-      this.textValue = c.length === 0 ? '' : c.length === 1 ? c[0]!.toString('utf8') : Buffer.concat(c).toString('utf8');
+      this.textValue =
+        c.length === 0 ? '' : c.length === 1 ? c[0]!.toString('utf8') : Buffer.concat(c).toString('utf8');
     }
     return this.textValue;
   }
@@ -272,7 +283,12 @@ class HttpObservations implements Observations {
       try {
         this.jsonValue = { value: JSON.parse(text) };
       } catch (e) {
-        this.jsonValue = { error: fail('INVALID_JSON', `response body is not valid JSON: ${jsonReason(text, e as Error)} (${this.describeBody()} from ${this.url})`) };
+        this.jsonValue = {
+          error: fail(
+            'INVALID_JSON',
+            `response body is not valid JSON: ${jsonReason(text, e as Error)} (${this.describeBody()} from ${this.url})`,
+          ),
+        };
       }
     }
     return this.jsonValue;
@@ -396,22 +412,40 @@ export async function runHttp(check: ValidatedHttpCheck, ctx: ProbeContext): Pro
       try {
         next = new URL(location, url);
       } catch {
-        return failed(fail('PROTOCOL', `${display} redirects to an invalid Location "${location.slice(0, 200)}"`), hop, display);
+        return failed(
+          fail('PROTOCOL', `${display} redirects to an invalid Location "${location.slice(0, 200)}"`),
+          hop,
+          display,
+        );
       }
       if (next.protocol !== 'http:' && next.protocol !== 'https:')
-        return failed(fail('PROTOCOL', `${display} redirects to an unsupported URL scheme "${next.protocol}"`), hop, display);
+        return failed(
+          fail('PROTOCOL', `${display} redirects to an unsupported URL scheme "${next.protocol}"`),
+          hop,
+          display,
+        );
       const nextDisplay = displayUrl(next);
       const key = next.href.replace(/#.*$/, '');
       if (seen.has(key))
         return failed(fail('REDIRECT_LOOP', `redirect loop: ${[...chain, nextDisplay].join(' → ')}`), hop, display);
       if (redirects.length >= maxRedirects)
-        return failed(fail('TOO_MANY_REDIRECTS', `more than ${maxRedirects} redirect${maxRedirects === 1 ? '' : 's'} starting at ${chain[0]} (next: ${nextDisplay})`), hop, display);
+        return failed(
+          fail(
+            'TOO_MANY_REDIRECTS',
+            `more than ${maxRedirects} redirect${maxRedirects === 1 ? '' : 's'} starting at ${chain[0]} (next: ${nextDisplay})`,
+          ),
+          hop,
+          display,
+        );
       seen.add(key);
       chain.push(nextDisplay);
       redirects.push(nextDisplay);
       // fetch semantics: 303 turns anything but HEAD into GET; 301/302 turn POST into GET.
       const status = hop.status!;
-      if ((status === 303 && method !== 'GET' && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
+      if (
+        (status === 303 && method !== 'GET' && method !== 'HEAD') ||
+        ((status === 301 || status === 302) && method === 'POST')
+      ) {
         method = 'GET';
         body = undefined;
         dropHeaders(headers, BODY_HEADERS);

@@ -8,10 +8,13 @@ import type { MetricCheck } from './types';
 
 export type { MetricAnomaly, MetricCheck } from './types';
 
-const jsonPath = s.refine(s.string({ minLength: 1, expected: 'a JSON path such as "$.orders.today"' }), (v, path, issues) => {
-  const parsed = parseJsonPath(v);
-  if ('error' in parsed) issues.add(path, parsed.error);
-});
+const jsonPath = s.refine(
+  s.string({ minLength: 1, expected: 'a JSON path such as "$.orders.today"' }),
+  (v, path, issues) => {
+    const parsed = parseJsonPath(v);
+    if ('error' in parsed) issues.add(path, parsed.error);
+  },
+);
 
 /** The fields of {@link MetricCheck}, with the defaults validation applies. */
 const fields = {

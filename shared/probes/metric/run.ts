@@ -55,7 +55,13 @@ export function judgeAnomaly(value: number, past: readonly number[], limitPercen
   // A percentage of zero is meaningless: use `min`/`max` for figures that sit at 0.
   if (average === 0) return { ...base, state: 'no-baseline', average: 0 };
   const deviation = ((value - average) / Math.abs(average)) * 100;
-  return { ...base, state: 'judged', average: round(average, 3), deviationPercent: round(deviation), anomalous: Math.abs(deviation) > limitPercent };
+  return {
+    ...base,
+    state: 'judged',
+    average: round(average, 3),
+    deviationPercent: round(deviation),
+    anomalous: Math.abs(deviation) > limitPercent,
+  };
 }
 
 class MetricObservations implements Observations {
@@ -96,17 +102,35 @@ export async function runMetric(check: ValidatedMetricCheck, ctx: ProbeContext):
   const http = await runHttp(httpCheck, ctx);
   const details: Record<string, unknown> = { ...(http.details ?? {}), path: check.path };
   if (http.error || !http.observations) {
-    return { error: http.error ?? { code: 'INTERNAL', message: `no response observed from ${check.url}` }, timings: http.timings, details };
+    return {
+      error: http.error ?? { code: 'INTERNAL', message: `no response observed from ${check.url}` },
+      timings: http.timings,
+      details,
+    };
   }
   const obs = http.observations;
-  const failed = (error: CheckError, extra: Partial<ProbeOutcome> = {}): ProbeOutcome => ({ error, timings: http.timings, latencyMs: http.latencyMs, details, ...extra });
+  const failed = (error: CheckError, extra: Partial<ProbeOutcome> = {}): ProbeOutcome => ({
+    error,
+    timings: http.timings,
+    latencyMs: http.latencyMs,
+    details,
+    ...extra,
+  });
 
   const status = obs.read('status', undefined).value as number;
-  if (status < 200 || status > 299) return failed({ code: 'HTTP_STATUS', message: `GET ${details.finalUrl ?? check.url} answered ${status}, expected 2xx` });
+  if (status < 200 || status > 299)
+    return failed({
+      code: 'HTTP_STATUS',
+      message: `GET ${details.finalUrl ?? check.url} answered ${status}, expected 2xx`,
+    });
 
   const read = obs.read('json', check.path);
   if (read.error) return failed(read.error);
-  if (read.value === undefined) return failed({ code: 'NO_VALUE', message: `${check.path} is not in the response of ${details.finalUrl ?? check.url}` });
+  if (read.value === undefined)
+    return failed({
+      code: 'NO_VALUE',
+      message: `${check.path} is not in the response of ${details.finalUrl ?? check.url}`,
+    });
   const value = toFigure(read.value);
   if (value === undefined) {
     const hint = Array.isArray(read.value) ? ` — hint: ${check.path}.length counts its items` : '';
@@ -115,7 +139,14 @@ export async function runMetric(check: ValidatedMetricCheck, ctx: ProbeContext):
   details.value = value;
   const metrics = { Value: value };
   const observations = new MetricObservations(value, obs);
-  const done = (extra: Partial<ProbeOutcome> = {}): ProbeOutcome => ({ timings: http.timings, latencyMs: http.latencyMs, details, metrics, observations, ...extra });
+  const done = (extra: Partial<ProbeOutcome> = {}): ProbeOutcome => ({
+    timings: http.timings,
+    latencyMs: http.latencyMs,
+    details,
+    metrics,
+    observations,
+    ...extra,
+  });
 
   if (check.min !== undefined && value < check.min)
     return done({ error: { code: 'BELOW_MIN', message: `${check.path} is ${value}, below the minimum ${check.min}` } });
@@ -126,14 +157,23 @@ export async function runMetric(check: ValidatedMetricCheck, ctx: ProbeContext):
     const { deviationPercent: limit, samples } = check.anomaly;
     const history = ctx.state?.history;
     let j: AnomalyJudgement;
-    if (!history) j = { state: 'no-history', samples: 0, limitPercent: limit, anomalous: false, reason: 'no result store' };
+    if (!history)
+      j = { state: 'no-history', samples: 0, limitPercent: limit, anomalous: false, reason: 'no result store' };
     else {
       try {
-        const past = (await history(check.id, samples)).map((r) => r.metrics?.Value).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+        const past = (await history(check.id, samples))
+          .map((r) => r.metrics?.Value)
+          .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
         j = judgeAnomaly(value, past, limit);
       } catch (e) {
         // History is a nicety of this run; its absence must not fail the figure itself.
-        j = { state: 'history-error', samples: 0, limitPercent: limit, anomalous: false, reason: (e as Error)?.message ?? String(e) };
+        j = {
+          state: 'history-error',
+          samples: 0,
+          limitPercent: limit,
+          anomalous: false,
+          reason: (e as Error)?.message ?? String(e),
+        };
       }
     }
     details.anomaly = j;

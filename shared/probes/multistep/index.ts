@@ -1,7 +1,16 @@
 /** The `multistep` probe kind: ordered HTTP steps that pass values along (log in, add to cart, read the cart). */
 import { assertionSchema } from '../../assertions/schema';
 import { parseJsonPath } from '../../assertions/json-path';
-import { closest, INVALID, URL_CREDENTIALS, joinIndex, joinKey, s, type Issues, type Schema } from '../../config/schema';
+import {
+  closest,
+  INVALID,
+  URL_CREDENTIALS,
+  joinIndex,
+  joinKey,
+  s,
+  type Issues,
+  type Schema,
+} from '../../config/schema';
 import { AUTH_HINT, httpKind } from '../http';
 import { displayUrl } from '../http/display-url';
 import { defineKind, type KindCheck } from '../types';
@@ -20,7 +29,10 @@ const templatedUrl: Schema<string> = {
   expected: 'an absolute http or https URL (it may contain {{…}} templates)',
   check(v, path, issues) {
     if (typeof v !== 'string') {
-      issues.add(path, `expected an absolute http or https URL, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+      issues.add(
+        path,
+        `expected an absolute http or https URL, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`,
+      );
       return INVALID;
     }
     // A URL that starts with a template (a base URL from an earlier step) is checked at run time.
@@ -29,7 +41,11 @@ const templatedUrl: Schema<string> = {
     try {
       u = new URL(v.replace(TEMPLATE_RE, 'x'));
     } catch {
-      issues.add(path, `expected an absolute http or https URL, got ${JSON.stringify(v)}`, 'include the scheme, e.g. "https://shop.example.com/api/cart"');
+      issues.add(
+        path,
+        `expected an absolute http or https URL, got ${JSON.stringify(v)}`,
+        'include the scheme, e.g. "https://shop.example.com/api/cart"',
+      );
       return INVALID;
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
@@ -62,9 +78,16 @@ const extractEntry: Schema<string | MultistepExtract> = {
 
 const stepSchema = s.object(
   {
-    name: s.string({ pattern: STEP_NAME_RE, expected: 'a step name (letters, digits, "-", "_"; at most 64)', patternHint: 'e.g. "add-to-cart"' }),
+    name: s.string({
+      pattern: STEP_NAME_RE,
+      expected: 'a step name (letters, digits, "-", "_"; at most 64)',
+      patternHint: 'e.g. "add-to-cart"',
+    }),
     // The request is an http check's fields: one request machinery, one set of options.
-    request: s.object({ ...httpKind.fields, url: templatedUrl }, { expected: 'a request { url, method?, headers?, body? }' }),
+    request: s.object(
+      { ...httpKind.fields, url: templatedUrl },
+      { expected: 'a request { url, method?, headers?, body? }' },
+    ),
     assertions: s.optional(s.array(assertionSchema(httpKind.assertionSources, httpKind.numericSources)), []),
     extract: s.optional(s.record(extractEntry), {}),
   },
@@ -74,8 +97,12 @@ const stepSchema = s.object(
 /** Every string in a JSON value with its path (templates may sit anywhere in a body). */
 function stringsIn(value: unknown, path: string, out: Array<[string, string]>): Array<[string, string]> {
   if (typeof value === 'string') out.push([path, value]);
-  else if (Array.isArray(value)) value.forEach((v, i) => { stringsIn(v, joinIndex(path, i), out); });
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) stringsIn(v, joinKey(path, k), out);
+  else if (Array.isArray(value))
+    value.forEach((v, i) => {
+      stringsIn(v, joinIndex(path, i), out);
+    });
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) stringsIn(v, joinKey(path, k), out);
   return out;
 }
 
@@ -94,11 +121,16 @@ function validateSteps(check: ValidatedMultistepCheck, path: string, issues: Iss
     const sp = joinIndex(stepsPath, i);
     const first = names.indexOf(step.name);
     if (first < i)
-      issues.add(joinKey(sp, 'name'), `duplicate step name "${step.name}", also used by steps[${first}]`, 'step names must be unique: templates, timings and errors name steps by them');
+      issues.add(
+        joinKey(sp, 'name'),
+        `duplicate step name "${step.name}", also used by steps[${first}]`,
+        'step names must be unique: templates, timings and errors name steps by them',
+      );
 
     const reqPath = joinKey(sp, 'request');
     const texts: Array<[string, string]> = [[joinKey(reqPath, 'url'), step.request.url]];
-    for (const [k, v] of Object.entries(step.request.headers)) if (typeof v === 'string') texts.push([joinKey(joinKey(reqPath, 'headers'), k), v]);
+    for (const [k, v] of Object.entries(step.request.headers))
+      if (typeof v === 'string') texts.push([joinKey(joinKey(reqPath, 'headers'), k), v]);
     for (const [k, v] of Object.entries(step.request.query))
       if (typeof v === 'string') texts.push([joinKey(joinKey(reqPath, 'query'), k), v]);
     if (step.request.body !== undefined) stringsIn(step.request.body, joinKey(reqPath, 'body'), texts);
@@ -110,20 +142,38 @@ function validateSteps(check: ValidatedMultistepCheck, path: string, issues: Iss
         } else if (ref.kind === 'step') {
           if (earlierSteps.has(ref.step)) continue;
           const at = names.indexOf(ref.step);
-          if (ref.step === step.name) issues.add(p, `${ref.text} refers to its own step`, 'a step can only use the responses of steps before it');
-          else if (at > i) issues.add(p, `${ref.text} refers to step "${ref.step}", which runs later (steps[${at}])`, 'a step can only use the responses of steps before it: reorder the steps');
+          if (ref.step === step.name)
+            issues.add(p, `${ref.text} refers to its own step`, 'a step can only use the responses of steps before it');
+          else if (at > i)
+            issues.add(
+              p,
+              `${ref.text} refers to step "${ref.step}", which runs later (steps[${at}])`,
+              'a step can only use the responses of steps before it: reorder the steps',
+            );
           else {
             const near = closest(ref.step, [...earlierSteps]);
-            issues.add(p, `${ref.text} refers to no earlier step: there is no step "${ref.step}" before this one`, near ? `did you mean "${near}"?` : `earlier steps: ${[...earlierSteps].join(', ') || 'none'}`);
+            issues.add(
+              p,
+              `${ref.text} refers to no earlier step: there is no step "${ref.step}" before this one`,
+              near ? `did you mean "${near}"?` : `earlier steps: ${[...earlierSteps].join(', ') || 'none'}`,
+            );
           }
         } else {
           if (earlierVars.has(ref.name)) continue;
           const at = extractedBy.get(ref.name);
           if (at !== undefined)
-            issues.add(p, `${ref.text} is extracted by steps[${at}] "${names[at]}", which does not run before this step`, 'a step can only use values extracted by steps before it');
+            issues.add(
+              p,
+              `${ref.text} is extracted by steps[${at}] "${names[at]}", which does not run before this step`,
+              'a step can only use values extracted by steps before it',
+            );
           else {
             const near = closest(ref.name, [...earlierVars]);
-            issues.add(p, `${ref.text}: no earlier step extracts "${ref.name}"`, near ? `did you mean "${near}"?` : `add extract: { ${ref.name}: '$.path' } to an earlier step`);
+            issues.add(
+              p,
+              `${ref.text}: no earlier step extracts "${ref.name}"`,
+              near ? `did you mean "${near}"?` : `add extract: { ${ref.name}: '$.path' } to an earlier step`,
+            );
           }
         }
       }
@@ -131,7 +181,11 @@ function validateSteps(check: ValidatedMultistepCheck, path: string, issues: Iss
 
     for (const v of Object.keys(step.extract)) {
       if (!VAR_NAME_RE.test(v))
-        issues.add(joinKey(joinKey(sp, 'extract'), v), `"${v}" is not a variable name (letters, digits, "_"; not starting with a digit)`, 'e.g. cartId or cart_id');
+        issues.add(
+          joinKey(joinKey(sp, 'extract'), v),
+          `"${v}" is not a variable name (letters, digits, "_"; not starting with a digit)`,
+          'e.g. cartId or cart_id',
+        );
       earlierVars.add(v);
     }
     earlierSteps.add(step.name);

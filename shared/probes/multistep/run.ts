@@ -15,7 +15,6 @@ import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 import { CookieJar } from './cookies';
 import { fillJson, fillString, TemplateError, type TemplateScope } from './template';
 
-
 export interface StepDetail {
   name: string;
   status: 'pass' | 'fail' | 'skipped';
@@ -46,10 +45,16 @@ function httpCheckFor(
   try {
     url = new URL(urlText);
   } catch {
-    throw new TemplateError({ code: 'ASSERTION', message: `the URL "${urlText.slice(0, 200)}" is not valid once its {{…}} are filled` });
+    throw new TemplateError({
+      code: 'ASSERTION',
+      message: `the URL "${urlText.slice(0, 200)}" is not valid once its {{…}} are filled`,
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new TemplateError({ code: 'ASSERTION', message: `the URL "${urlText.slice(0, 200)}" is not http or https once its {{…}} are filled` });
+    throw new TemplateError({
+      code: 'ASSERTION',
+      message: `the URL "${urlText.slice(0, 200)}" is not http or https once its {{…}} are filled`,
+    });
   const headers: Record<string, string> = {};
   // Secret references were resolved by the runner before the probe ran.
   for (const [k, v] of Object.entries(req.headers)) headers[k] = fillString(String(v), scope);
@@ -57,7 +62,12 @@ function httpCheckFor(
   for (const [k, v] of Object.entries(req.query)) query[k] = fillString(String(v), scope);
   const cookie = jar?.header(url.host);
   if (cookie && !Object.keys(headers).some((k) => k.toLowerCase() === 'cookie')) headers.cookie = cookie;
-  const body = req.body === undefined ? undefined : typeof req.body === 'string' ? fillString(req.body, scope) : (fillJson(req.body, scope) as HttpCheck['body']);
+  const body =
+    req.body === undefined
+      ? undefined
+      : typeof req.body === 'string'
+        ? fillString(req.body, scope)
+        : (fillJson(req.body, scope) as HttpCheck['body']);
   const http = {
     id: check.id,
     kind: 'http',

@@ -31,7 +31,11 @@ function limitSchema<T>(value: Schema<T>, toNumber: (v: T) => number, example: s
           return INVALID;
         }
         if (r.warn !== undefined && r.fail !== undefined && toNumber(r.warn) >= toNumber(r.fail)) {
-          issues.add(joinKey(path, 'warn'), `${JSON.stringify(r.warn)} is not below fail ${JSON.stringify(r.fail)}`, 'warn is the earlier, lower level');
+          issues.add(
+            joinKey(path, 'warn'),
+            `${JSON.stringify(r.warn)} is not below fail ${JSON.stringify(r.fail)}`,
+            'warn is the earlier, lower level',
+          );
           return INVALID;
         }
         return r;
@@ -46,7 +50,12 @@ const ageLimit = limitSchema(s.duration({ min: 1_000 }), (d) => parseDuration(d)
 
 const sqsSchema = s.object({
   queueUrl: s.refine(s.url(['https:', 'http:']), (v, path, issues) => {
-    if (!sqsQueueNameOf(v)) issues.add(path, 'is not a queue URL (…/<account id>/<queue name>)', 'copy it from the SQS console, e.g. "https://sqs.eu-central-1.amazonaws.com/123456789012/orders"');
+    if (!sqsQueueNameOf(v))
+      issues.add(
+        path,
+        'is not a queue URL (…/<account id>/<queue name>)',
+        'copy it from the SQS console, e.g. "https://sqs.eu-central-1.amazonaws.com/123456789012/orders"',
+      );
   }),
   region: s.optional(s.string({ pattern: REGION, expected: 'an AWS region such as "eu-central-1"' })),
 });
@@ -81,9 +90,18 @@ export const queueKind = defineKind<QueueCheck>()({
     const region = check.sqs.region ?? sqsRegionOf(check.sqs.queueUrl) ?? 'us-east-1';
     const parts = new URL(check.sqs.queueUrl).pathname.split('/').filter(Boolean);
     const account = parts.length >= 2 ? parts[parts.length - 2]! : '{account}';
-    const perms: RunnerPermission[] = [{ actions: ['sqs:GetQueueAttributes'], resources: [`arn:aws:sqs:${region}:${account}:${sqsQueueNameOf(check.sqs.queueUrl)}`] }];
+    const perms: RunnerPermission[] = [
+      {
+        actions: ['sqs:GetQueueAttributes'],
+        resources: [`arn:aws:sqs:${region}:${account}:${sqsQueueNameOf(check.sqs.queueUrl)}`],
+      },
+    ];
     if (check.maxAge !== undefined || check.assertions.some((a) => a.source === 'age'))
-      perms.push({ actions: ['cloudwatch:GetMetricStatistics'], resources: ['*'], why: 'cloudwatch:GetMetricStatistics has no resource-level permissions; it reads the queue age (ApproximateAgeOfOldestMessage) of the SQS queues the config names.' });
+      perms.push({
+        actions: ['cloudwatch:GetMetricStatistics'],
+        resources: ['*'],
+        why: 'cloudwatch:GetMetricStatistics has no resource-level permissions; it reads the queue age (ApproximateAgeOfOldestMessage) of the SQS queues the config names.',
+      });
     return perms;
   },
   assertionSources: ['depth', 'age', 'inFlight', 'latency'],
@@ -111,12 +129,26 @@ export const queueKind = defineKind<QueueCheck>()({
   },
   validate(check, path, issues) {
     const has = (check.sqs ? 1 : 0) + (check.rabbitmq ? 1 : 0);
-    if (has === 0) issues.add(path, 'a queue check needs sqs or rabbitmq', 'add sqs: { queueUrl: "…" } or rabbitmq: { url, queue, auth }');
-    if (has === 2) issues.add(joinKey(path, 'rabbitmq'), 'give either sqs or rabbitmq, not both', 'one check watches one queue');
+    if (has === 0)
+      issues.add(
+        path,
+        'a queue check needs sqs or rabbitmq',
+        'add sqs: { queueUrl: "…" } or rabbitmq: { url, queue, auth }',
+      );
+    if (has === 2)
+      issues.add(joinKey(path, 'rabbitmq'), 'give either sqs or rabbitmq, not both', 'one check watches one queue');
     if (check.sqs && check.sqs.region === undefined && !sqsRegionOf(check.sqs.queueUrl))
-      issues.add(joinKey(joinKey(path, 'sqs'), 'region'), `is required: the region cannot be read from ${check.sqs.queueUrl}`, 'e.g. region: "eu-central-1"');
+      issues.add(
+        joinKey(joinKey(path, 'sqs'), 'region'),
+        `is required: the region cannot be read from ${check.sqs.queueUrl}`,
+        'e.g. region: "eu-central-1"',
+      );
   },
   target: (check) =>
-    check.sqs ? `sqs ${check.sqs.queueUrl}` : check.rabbitmq ? `rabbitmq ${displayUrl(rabbitQueueUrl(check.rabbitmq))}` : 'queue',
+    check.sqs
+      ? `sqs ${check.sqs.queueUrl}`
+      : check.rabbitmq
+        ? `rabbitmq ${displayUrl(rabbitQueueUrl(check.rabbitmq))}`
+        : 'queue',
   run: runQueue,
 });

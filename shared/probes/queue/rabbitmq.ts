@@ -32,14 +32,23 @@ export async function readRabbit(q: RabbitQueue, ctx: ProbeContext): Promise<Que
   const where = `RabbitMQ queue "${q.queue}" in vhost "${vhost}"`;
   const details: Record<string, unknown> = { provider: 'rabbitmq', queue: q.queue, vhost };
   const password = q.auth.password;
-  if (typeof password !== 'string') return { ok: false, error: { code: 'SECRET', message: `the password of ${q.auth.username} was not resolved` }, timings: { total: 0 }, details };
+  if (typeof password !== 'string')
+    return {
+      ok: false,
+      error: { code: 'SECRET', message: `the password of ${q.auth.username} was not resolved` },
+      timings: { total: 0 },
+      details,
+    };
 
   const check = {
     id: 'rabbitmq',
     kind: 'http',
     url,
     method: 'GET',
-    headers: { authorization: `Basic ${Buffer.from(`${q.auth.username}:${password}`).toString('base64')}`, accept: 'application/json' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${q.auth.username}:${password}`).toString('base64')}`,
+      accept: 'application/json',
+    },
     // Credentials must not follow a redirect; the API does not redirect.
     followRedirects: false,
     maxRedirects: 0,
@@ -49,25 +58,65 @@ export async function readRabbit(q: RabbitQueue, ctx: ProbeContext): Promise<Que
   } as unknown as ValidatedHttpCheck;
   const http = await runHttp(check, ctx);
   const timings = http.timings;
-  if (http.error || !http.observations) return { ok: false, error: http.error ?? { code: 'INTERNAL', message: `no response from ${url}` }, timings, details };
+  if (http.error || !http.observations)
+    return {
+      ok: false,
+      error: http.error ?? { code: 'INTERNAL', message: `no response from ${url}` },
+      timings,
+      details,
+    };
 
   const status = http.observations.read('status', undefined).value as number;
   details.statusCode = status;
   if (status === 401 || status === 403)
-    return { ok: false, error: { code: 'AUTH', message: `the RabbitMQ management API at ${q.url} rejected user "${q.auth.username}" (HTTP ${status})` }, timings, details };
-  if (status === 404) return { ok: false, error: { code: 'QUEUE_NOT_FOUND', message: `${where} does not exist on ${q.url}` }, timings, details };
-  if (status < 200 || status > 299) return { ok: false, error: { code: 'HTTP_STATUS', message: `the RabbitMQ management API at ${q.url} answered ${status} for ${where}` }, timings, details };
+    return {
+      ok: false,
+      error: {
+        code: 'AUTH',
+        message: `the RabbitMQ management API at ${q.url} rejected user "${q.auth.username}" (HTTP ${status})`,
+      },
+      timings,
+      details,
+    };
+  if (status === 404)
+    return {
+      ok: false,
+      error: { code: 'QUEUE_NOT_FOUND', message: `${where} does not exist on ${q.url}` },
+      timings,
+      details,
+    };
+  if (status < 200 || status > 299)
+    return {
+      ok: false,
+      error: {
+        code: 'HTTP_STATUS',
+        message: `the RabbitMQ management API at ${q.url} answered ${status} for ${where}`,
+      },
+      timings,
+      details,
+    };
 
   const doc = http.observations.read('json', '$');
   if (doc.error) return { ok: false, error: doc.error, timings, details };
   const body = doc.value as Record<string, unknown> | null;
   if (!body || typeof body !== 'object' || Array.isArray(body))
-    return { ok: false, error: { code: 'PROTOCOL', message: `the RabbitMQ management API at ${q.url} did not answer with a queue object` }, timings, details };
+    return {
+      ok: false,
+      error: {
+        code: 'PROTOCOL',
+        message: `the RabbitMQ management API at ${q.url} did not answer with a queue object`,
+      },
+      timings,
+      details,
+    };
   const depth = num(body.messages_ready);
   if (depth === undefined)
     return {
       ok: false,
-      error: { code: 'PROTOCOL', message: `RabbitMQ reports no message counts for ${where} (statistics not collected yet, or the management plugin has them disabled)` },
+      error: {
+        code: 'PROTOCOL',
+        message: `RabbitMQ reports no message counts for ${where} (statistics not collected yet, or the management plugin has them disabled)`,
+      },
       timings,
       details,
     };
@@ -85,5 +134,15 @@ export async function readRabbit(q: RabbitQueue, ctx: ProbeContext): Promise<Que
     details.oldestMessageAt = new Date(head * 1000).toISOString();
   } else ageUnknown = 'RabbitMQ reports no head_message_timestamp: publishers must set the message timestamp property';
 
-  return { ok: true, reading: { depth, ...(inFlight !== undefined ? { inFlight } : {}), ...(ageSeconds !== undefined ? { ageSeconds } : {}), ...(ageUnknown ? { ageUnknown } : {}), timings, details } };
+  return {
+    ok: true,
+    reading: {
+      depth,
+      ...(inFlight !== undefined ? { inFlight } : {}),
+      ...(ageSeconds !== undefined ? { ageSeconds } : {}),
+      ...(ageUnknown ? { ageUnknown } : {}),
+      timings,
+      details,
+    },
+  };
 }

@@ -14,4 +14,6 @@ export interface QueueReading {
   details: Record<string, unknown>;
 }
 
-export type QueueRead = { ok: true; reading: QueueReading } | { ok: false; error: CheckError; timings: Record<string, number>; details?: Record<string, unknown> };
+export type QueueRead =
+  | { ok: true; reading: QueueReading }
+  | { ok: false; error: CheckError; timings: Record<string, number>; details?: Record<string, unknown> };

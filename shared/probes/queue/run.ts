@@ -27,16 +27,31 @@ export interface QueueVerdict {
  * The rule, the same for depth and age: above `fail` → fail (`QUEUE_DEPTH`, `QUEUE_AGE`);
  * else above `warn` → degraded; equal to a limit is fine. Depth is judged before age. Pure.
  */
-export function judgeQueue(check: Pick<QueueCheck, 'maxDepth' | 'maxAge'>, r: Pick<QueueReading, 'depth' | 'ageSeconds'>, where: string): QueueVerdict {
+export function judgeQueue(
+  check: Pick<QueueCheck, 'maxDepth' | 'maxAge'>,
+  r: Pick<QueueReading, 'depth' | 'ageSeconds'>,
+  where: string,
+): QueueVerdict {
   const d = levels(check.maxDepth);
   const a = levels(check.maxAge);
   const warnings: string[] = [];
   let code: 'QUEUE_DEPTH' | 'QUEUE_AGE' | undefined;
   const ageMs = r.ageSeconds === undefined ? undefined : r.ageSeconds * 1000;
   if (d.fail !== undefined && r.depth > d.fail)
-    return { status: 'fail', error: { code: 'QUEUE_DEPTH', message: `${where} holds ${r.depth} messages, above the limit ${d.fail}` }, warnings };
+    return {
+      status: 'fail',
+      error: { code: 'QUEUE_DEPTH', message: `${where} holds ${r.depth} messages, above the limit ${d.fail}` },
+      warnings,
+    };
   if (ageMs !== undefined && a.fail !== undefined && ageMs > ms(a.fail))
-    return { status: 'fail', error: { code: 'QUEUE_AGE', message: `the oldest message in ${where} is ${formatDuration(ageMs)} old, above the limit ${a.fail}` }, warnings };
+    return {
+      status: 'fail',
+      error: {
+        code: 'QUEUE_AGE',
+        message: `the oldest message in ${where} is ${formatDuration(ageMs)} old, above the limit ${a.fail}`,
+      },
+      warnings,
+    };
   if (d.warn !== undefined && r.depth > d.warn) {
     warnings.push(`${r.depth} messages, above the warning level ${d.warn}`);
     code = 'QUEUE_DEPTH';
@@ -78,7 +93,10 @@ export async function runQueue(check: ValidatedQueueCheck, ctx: ProbeContext): P
     read = await readRabbit(check.rabbitmq, ctx);
     where = `RabbitMQ queue "${check.rabbitmq.queue}"`;
   } else {
-    return { error: { code: 'INTERNAL', message: 'a queue check needs sqs or rabbitmq (validation should have said so)' }, timings: {} };
+    return {
+      error: { code: 'INTERNAL', message: 'a queue check needs sqs or rabbitmq (validation should have said so)' },
+      timings: {},
+    };
   }
   if (!read.ok) return { error: read.error, timings: read.timings, ...(read.details ? { details: read.details } : {}) };
 

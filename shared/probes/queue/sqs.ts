@@ -25,7 +25,9 @@ export function sqsRegionOf(queueUrl: string): string | undefined {
   } catch {
     return undefined;
   }
-  const m = /^sqs(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/i.exec(host) ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com(?:\.cn)?$/i.exec(host);
+  const m =
+    /^sqs(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/i.exec(host) ??
+    /^([a-z0-9-]+)\.queue\.amazonaws\.com(?:\.cn)?$/i.exec(host);
   return m?.[1]?.toLowerCase();
 }
 
@@ -103,9 +105,12 @@ export function awsError(e: unknown, what: string, where: string, signal: AbortS
   const name = err.name ?? '';
   const code = err.code ?? '';
   const msg = (err.message ?? String(e)).slice(0, 300);
-  if (signal.aborted || name === 'AbortError') return { code: 'TIMEOUT', message: `${what} for ${where} did not answer within ${timeoutMs}ms` };
-  if (NOT_FOUND.has(name) || NOT_FOUND.has(err.Code ?? '')) return { code: 'QUEUE_NOT_FOUND', message: `${where} does not exist (${what}: ${name})` };
-  if (AUTH_ERRORS.has(name) || /credential/i.test(name)) return { code: 'AUTH', message: `${what} for ${where} was not allowed: ${name}: ${msg}` };
+  if (signal.aborted || name === 'AbortError')
+    return { code: 'TIMEOUT', message: `${what} for ${where} did not answer within ${timeoutMs}ms` };
+  if (NOT_FOUND.has(name) || NOT_FOUND.has(err.Code ?? ''))
+    return { code: 'QUEUE_NOT_FOUND', message: `${where} does not exist (${what}: ${name})` };
+  if (AUTH_ERRORS.has(name) || /credential/i.test(name))
+    return { code: 'AUTH', message: `${what} for ${where} was not allowed: ${name}: ${msg}` };
   const net = /socket hang up/i.test(msg) ? 'RESET' : errnoCode(code);
   if (net === 'CONNECT_REFUSED')
     return { code: net, message: `connection refused by the endpoint of ${where} (${what})` };
@@ -117,14 +122,28 @@ export function awsError(e: unknown, what: string, where: string, signal: AbortS
   // The SDK names a socket hang-up TimeoutError too; the socket codes above come first.
   if (name === 'TimeoutError') return { code: 'TIMEOUT', message: `${what} for ${where} did not answer in time` };
   const status = err.$metadata?.httpStatusCode;
-  if (status !== undefined && status >= 400) return { code: 'HTTP_STATUS', message: `${what} for ${where} failed: ${name ? `${name}: ` : ''}${msg} (HTTP ${status})` };
-  if (/Deserializ|Unexpected token|JSON|XML/i.test(`${name} ${msg}`)) return { code: 'PROTOCOL', message: `${what} for ${where}: unexpected answer: ${msg}` };
-  return { code: 'NETWORK', message: `${what} for ${where} failed: ${name && name !== 'Error' ? `${name}: ` : ''}${msg}${code ? ` (${code})` : ''}` };
+  if (status !== undefined && status >= 400)
+    return {
+      code: 'HTTP_STATUS',
+      message: `${what} for ${where} failed: ${name ? `${name}: ` : ''}${msg} (HTTP ${status})`,
+    };
+  if (/Deserializ|Unexpected token|JSON|XML/i.test(`${name} ${msg}`))
+    return { code: 'PROTOCOL', message: `${what} for ${where}: unexpected answer: ${msg}` };
+  return {
+    code: 'NETWORK',
+    message: `${what} for ${where} failed: ${name && name !== 'Error' ? `${name}: ` : ''}${msg}${code ? ` (${code})` : ''}`,
+  };
 }
 
-const num = (v: string | undefined): number | undefined => (v !== undefined && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
+const num = (v: string | undefined): number | undefined =>
+  v !== undefined && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
 
-export async function readSqs(q: SqsQueue, wantAge: boolean, signal: AbortSignal, timeoutMs: number): Promise<QueueRead> {
+export async function readSqs(
+  q: SqsQueue,
+  wantAge: boolean,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<QueueRead> {
   const elapsed = phaseTimer().total;
   const region = q.region ?? sqsRegionOf(q.queueUrl) ?? 'us-east-1';
   const name = sqsQueueNameOf(q.queueUrl) ?? q.queueUrl;
@@ -136,18 +155,32 @@ export async function readSqs(q: SqsQueue, wantAge: boolean, signal: AbortSignal
     const res = await sqsClient(region, q.queueUrl).send(
       new GetQueueAttributesCommand({
         QueueUrl: q.queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
       }),
       { abortSignal: signal },
     );
     attrs = res.Attributes ?? {};
   } catch (e) {
-    return { ok: false, error: awsError(e, 'GetQueueAttributes', where, signal, timeoutMs), timings: { total: elapsed() }, details };
+    return {
+      ok: false,
+      error: awsError(e, 'GetQueueAttributes', where, signal, timeoutMs),
+      timings: { total: elapsed() },
+      details,
+    };
   }
   const sqsMs = elapsed();
   const depth = num(attrs.ApproximateNumberOfMessages);
   if (depth === undefined)
-    return { ok: false, error: { code: 'PROTOCOL', message: `GetQueueAttributes for ${where} returned no ApproximateNumberOfMessages` }, timings: { sqs: sqsMs, total: sqsMs }, details };
+    return {
+      ok: false,
+      error: { code: 'PROTOCOL', message: `GetQueueAttributes for ${where} returned no ApproximateNumberOfMessages` },
+      timings: { sqs: sqsMs, total: sqsMs },
+      details,
+    };
   const inFlight = num(attrs.ApproximateNumberOfMessagesNotVisible);
   const delayed = num(attrs.ApproximateNumberOfMessagesDelayed);
   if (delayed !== undefined) details.delayed = delayed;
@@ -180,10 +213,25 @@ export async function readSqs(q: SqsQueue, wantAge: boolean, signal: AbortSignal
       } else if (depth === 0) ageSeconds = 0;
       else ageUnknown = 'CloudWatch has no ApproximateAgeOfOldestMessage datapoint in the last 15 minutes';
     } catch (e) {
-      return { ok: false, error: awsError(e, 'CloudWatch GetMetricStatistics', where, signal, timeoutMs), timings: { ...timings, total: elapsed() }, details };
+      return {
+        ok: false,
+        error: awsError(e, 'CloudWatch GetMetricStatistics', where, signal, timeoutMs),
+        timings: { ...timings, total: elapsed() },
+        details,
+      };
     }
     timings.cloudwatch = round(elapsed() - sqsMs);
   }
   timings.total = elapsed();
-  return { ok: true, reading: { depth, ...(inFlight !== undefined ? { inFlight } : {}), ...(ageSeconds !== undefined ? { ageSeconds } : {}), ...(ageUnknown ? { ageUnknown } : {}), timings, details } };
+  return {
+    ok: true,
+    reading: {
+      depth,
+      ...(inFlight !== undefined ? { inFlight } : {}),
+      ...(ageSeconds !== undefined ? { ageSeconds } : {}),
+      ...(ageUnknown ? { ageUnknown } : {}),
+      timings,
+      details,
+    },
+  };
 }

@@ -31,7 +31,13 @@ const fields = {
   host: hostSchema,
   port: portSchema,
   tls: s.optional(tlsField, false),
-  send: s.optional(s.oneOf<string | SecretRef | Array<string | SecretRef>>('a string, a secret reference { secret: "name" }, or a list of them', s.secretOr(s.string({ minLength: 1 })), s.array(s.secretOr(), { min: 1 }))),
+  send: s.optional(
+    s.oneOf<string | SecretRef | Array<string | SecretRef>>(
+      'a string, a secret reference { secret: "name" }, or a list of them',
+      s.secretOr(s.string({ minLength: 1 })),
+      s.array(s.secretOr(), { min: 1 }),
+    ),
+  ),
   expect: s.optional(s.string({ minLength: 1, expected: 'a regular expression such as "^220 "' })),
 };
 
@@ -54,7 +60,11 @@ export const tcpKind = defineKind<TcpCheck>()({
       }
     }
     if (typeof check.tls === 'object' && check.tls.insecure && check.tls.ca !== undefined)
-      issues.add(joinKey(joinKey(path, 'tls'), 'insecure'), 'insecure: true accepts any certificate, so ca is never used', 'remove one of them');
+      issues.add(
+        joinKey(joinKey(path, 'tls'), 'insecure'),
+        'insecure: true accepts any certificate, so ca is never used',
+        'remove one of them',
+      );
   },
   target: (check) => `${check.tls ? 'tls' : 'tcp'}://${hostPort(check.host, check.port)}`,
   run: runTcp,

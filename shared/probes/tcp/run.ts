@@ -27,10 +27,19 @@ function tlsStep(check: TcpCheck): TlsStep | undefined {
   };
 }
 
-type Reply = { kind: 'done'; text: string; closed: boolean } | { kind: 'error'; error: CheckError; text: string } | { kind: 'aborted'; text: string };
+type Reply =
+  | { kind: 'done'; text: string; closed: boolean }
+  | { kind: 'error'; error: CheckError; text: string }
+  | { kind: 'aborted'; text: string };
 
 /** Sends the line (if any) and reads until the reply is complete, the peer closes, or the signal aborts. */
-function exchange(socket: Socket, send: string | undefined, expect: RegExp | undefined, signal: AbortSignal, where: string): Promise<Reply> {
+function exchange(
+  socket: Socket,
+  send: string | undefined,
+  expect: RegExp | undefined,
+  signal: AbortSignal,
+  where: string,
+): Promise<Reply> {
   return new Promise<Reply>((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -88,9 +97,11 @@ export async function runTcp(check: ValidatedTcpCheck, ctx: ProbeContext): Promi
   const io: Socket = tlsSocket ?? socket;
   try {
     // Secrets are resolved by the runner: what is left is a string or a list of strings.
-    const send = check.send === undefined ? undefined : Array.isArray(check.send) ? check.send.join('') : String(check.send);
+    const send =
+      check.send === undefined ? undefined : Array.isArray(check.send) ? check.send.join('') : String(check.send);
     const expect = check.expect !== undefined ? new RegExp(check.expect, 'm') : undefined;
-    const wantsReply = send !== undefined || expect !== undefined || check.assertions.some((a) => a.source === 'response');
+    const wantsReply =
+      send !== undefined || expect !== undefined || check.assertions.some((a) => a.source === 'response');
     let response: string | undefined;
     if (wantsReply) {
       const t1 = now();
@@ -109,13 +120,30 @@ export async function runTcp(check: ValidatedTcpCheck, ctx: ProbeContext): Promi
             details,
           };
         if (expect && !matched)
-          return { error: { code: 'ASSERTION', message: `reply from ${where} did not match /${check.expect}/ within ${ctx.timeoutMs}ms: got ${shown(reply.text)}` }, timings, details };
-        return { error: { code: 'TIMEOUT', message: `reply from ${where} did not end (no line break) within ${ctx.timeoutMs}ms: got ${shown(reply.text)}` }, timings, details };
+          return {
+            error: {
+              code: 'ASSERTION',
+              message: `reply from ${where} did not match /${check.expect}/ within ${ctx.timeoutMs}ms: got ${shown(reply.text)}`,
+            },
+            timings,
+            details,
+          };
+        return {
+          error: {
+            code: 'TIMEOUT',
+            message: `reply from ${where} did not end (no line break) within ${ctx.timeoutMs}ms: got ${shown(reply.text)}`,
+          },
+          timings,
+          details,
+        };
       }
       if (expect && !matched) {
         const why = reply.closed ? 'closed the connection' : `sent ${MAX_REPLY_BYTES} bytes`;
         return {
-          error: { code: 'ASSERTION', message: `reply from ${where} did not match /${check.expect}/ (${why}): got ${reply.text ? shown(reply.text) : 'nothing'}` },
+          error: {
+            code: 'ASSERTION',
+            message: `reply from ${where} did not match /${check.expect}/ (${why}): got ${reply.text ? shown(reply.text) : 'nothing'}`,
+          },
           timings,
           details,
         };

@@ -9,11 +9,19 @@ export const hostSchema: Schema<string> = {
   expected: 'a host name or IP address',
   check(v, path, issues) {
     if (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
-      issues.add(path, `expected a host name or IP address, got a URL ${JSON.stringify(v)}`, `write only the host, e.g. "${v.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/[:/].*$/, '')}"`);
+      issues.add(
+        path,
+        `expected a host name or IP address, got a URL ${JSON.stringify(v)}`,
+        `write only the host, e.g. "${v.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/[:/].*$/, '')}"`,
+      );
       return INVALID;
     }
     return s
-      .string({ pattern: HOST_RE, expected: 'a host name or IP address', patternHint: 'no scheme, port or path, e.g. "mail.example.com" or "10.0.0.12"' })
+      .string({
+        pattern: HOST_RE,
+        expected: 'a host name or IP address',
+        patternHint: 'no scheme, port or path, e.g. "mail.example.com" or "10.0.0.12"',
+      })
       .check(v, path, issues);
   },
 };

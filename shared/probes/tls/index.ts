@@ -70,6 +70,7 @@ export const tlsKind = defineKind<TlsCheck>()({
       },
     ];
   },
-  target: (check) => `tls://${hostPort(check.host, check.port)}${check.servername && check.servername !== check.host ? ` (${check.servername})` : ''}`,
+  target: (check) =>
+    `tls://${hostPort(check.host, check.port)}${check.servername && check.servername !== check.host ? ` (${check.servername})` : ''}`,
   run: runTls,
 });

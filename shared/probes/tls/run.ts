@@ -68,7 +68,8 @@ export async function runTls(check: ValidatedTlsCheck, ctx: ProbeContext): Promi
   try {
     const timings = { ...opened.timings, total: round(now() - t0) };
     const cert = socket.getPeerCertificate(true);
-    if (!cert || !Object.keys(cert).length) return { error: { code: 'TLS', message: `${where} presented no certificate` }, timings, details };
+    if (!cert || !Object.keys(cert).length)
+      return { error: { code: 'TLS', message: `${where} presented no certificate` }, timings, details };
 
     const notAfter = new Date(cert.valid_to);
     const notBefore = new Date(cert.valid_from);
@@ -76,7 +77,13 @@ export async function runTls(check: ValidatedTlsCheck, ctx: ProbeContext): Promi
     const protocol = socket.getProtocol() ?? undefined;
     const issuer = formatName(cert.issuer);
     const subject = formatName(cert.subject);
-    const authError = socket.authorized ? undefined : String((socket.authorizationError as unknown as { code?: string })?.code ?? socket.authorizationError ?? 'CERT_UNTRUSTED');
+    const authError = socket.authorized
+      ? undefined
+      : String(
+          (socket.authorizationError as unknown as { code?: string })?.code ??
+            socket.authorizationError ??
+            'CERT_UNTRUSTED',
+        );
     const identityError = checkServerIdentity(name, cert);
     Object.assign(details, {
       subject,
@@ -97,8 +104,10 @@ export async function runTls(check: ValidatedTlsCheck, ctx: ProbeContext): Promi
 
     const problems: string[] = [];
     const left = notAfter.getTime() - Date.now();
-    if (left <= 0) problems.push(`the certificate expired ${formatDuration(-left)} ago (notAfter ${notAfter.toISOString()})`);
-    else if (notBefore.getTime() > Date.now()) problems.push(`the certificate is not valid before ${notBefore.toISOString()}`);
+    if (left <= 0)
+      problems.push(`the certificate expired ${formatDuration(-left)} ago (notAfter ${notAfter.toISOString()})`);
+    else if (notBefore.getTime() > Date.now())
+      problems.push(`the certificate is not valid before ${notBefore.toISOString()}`);
     if (authError && authError !== 'CERT_HAS_EXPIRED' && authError !== 'CERT_NOT_YET_VALID') {
       const why = certificateReason(authError, { issuer: issuer || 'unknown', names: '' }, 'ca');
       problems.push(`the certificate ${why} (${authError})`);
@@ -106,10 +115,14 @@ export async function runTls(check: ValidatedTlsCheck, ctx: ProbeContext): Promi
     if (identityError) {
       const covers = altNamesOf(cert);
       const cn = [cert.subject?.CN].flat()[0];
-      problems.push(`the certificate is for ${covers.length ? covers.join(', ') : cn ? `CN ${cn}` : 'no name'}, not "${name}"`);
+      problems.push(
+        `the certificate is for ${covers.length ? covers.join(', ') : cn ? `CN ${cn}` : 'no name'}, not "${name}"`,
+      );
     }
     if (!problems.length && daysToExpiry < failDays)
-      problems.push(`the certificate expires in ${formatDuration(left)} (notAfter ${notAfter.toISOString()}), below failDays ${failDays}`);
+      problems.push(
+        `the certificate expires in ${formatDuration(left)} (notAfter ${notAfter.toISOString()}), below failDays ${failDays}`,
+      );
 
     const metrics = { DaysToExpiry: daysToExpiry };
     if (problems.length) {
