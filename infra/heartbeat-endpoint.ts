@@ -18,24 +18,21 @@
  * new HeartbeatEndpoint(homeStack, 'Heartbeat', { config, table });
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { stageConfig, watchpostBundling } from './bundling';
+import { PROJECT_ROOT } from './bundling';
 import { grantSecretReads } from './secrets';
+import { WatchpostFunction } from './watchpost-function';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ms } from '../shared/duration';
 import { heartbeatTokens } from '../shared/probes/heartbeat/endpoint';
 import { HEARTBEAT_ENV } from '../shared/probes/heartbeat/lambda-env';
-import { BUNDLED_CONFIG_FILE } from '../shared/runtime-env';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const HEARTBEAT_ENTRY = join(ROOT, 'functions', 'heartbeat', 'index.ts');
+export const HEARTBEAT_ENTRY = join(PROJECT_ROOT, 'functions', 'heartbeat', 'index.ts');
 
 /** Whether a config has heartbeat checks that accept pings (no endpoint is needed otherwise). */
 export const hasHeartbeats = (config: Pick<ValidatedConfig, 'checks'>): boolean => heartbeatTokens(config).size > 0;
@@ -55,7 +52,7 @@ export interface HeartbeatEndpointProps {
 }
 
 export class HeartbeatEndpoint extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: WatchpostFunction;
   readonly url: lambda.FunctionUrl;
   readonly role: iam.Role;
 
@@ -64,20 +61,27 @@ export class HeartbeatEndpoint extends Construct {
     const { config, table } = props;
     const stack = Stack.of(this);
 
-    // The config travels in the bundle (like the runner's): the endpoint reads its heartbeat checks from it.
-    const { path: staged } = stageConfig(config);
-
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${config.project}-watchpost-heartbeat`,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
+    const retentionDays = Math.max(1, Math.round(ms(config.retention) / 86_400_000));
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `watchpost heartbeat endpoint of ${config.project}`,
     });
-    logGroup.grantWrite(this.role);
+    // The config travels in the bundle (like the runner's): the endpoint reads its heartbeat checks from it.
+    this.fn = new WatchpostFunction(this, 'Function', {
+      config,
+      entry: HEARTBEAT_ENTRY,
+      functionName: `${config.project}-watchpost-heartbeat`,
+      description: `watchpost heartbeat pings of ${config.project}: /ping/<id>[/start|/fail]`,
+      logRetention: props.logRetention,
+      memorySize: 256,
+      timeoutSeconds: 10,
+      reservedConcurrentExecutions: props.reservedConcurrency ?? 5,
+      role: this.role,
+      environment: {
+        [HEARTBEAT_ENV.table]: table.tableName,
+        [HEARTBEAT_ENV.retentionDays]: String(retentionDays),
+      },
+    });
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'RecordPings',
@@ -95,29 +99,6 @@ export class HeartbeatEndpoint extends Construct {
       purpose: `the ${config.project} heartbeat checks' tokens`,
     });
 
-    const retentionDays = Math.max(1, Math.round(ms(config.retention) / 86_400_000));
-    this.fn = new NodejsFunction(this, 'Function', {
-      functionName: `${config.project}-watchpost-heartbeat`,
-      description: `watchpost heartbeat pings of ${config.project}: /ping/<id>[/start|/fail]`,
-      entry: HEARTBEAT_ENTRY,
-      handler: 'handler',
-      projectRoot: ROOT,
-      depsLockFilePath: join(ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(10),
-      reservedConcurrentExecutions: props.reservedConcurrency ?? 5,
-      role: this.role,
-      logGroup,
-      environment: {
-        [HEARTBEAT_ENV.table]: table.tableName,
-        [HEARTBEAT_ENV.configFile]: BUNDLED_CONFIG_FILE,
-        [HEARTBEAT_ENV.retentionDays]: String(retentionDays),
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: watchpostBundling(staged),
-    });
     for (const p of tokenPolicies) this.fn.node.addDependency(p);
 
     this.url = this.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE, invokeMode: lambda.InvokeMode.BUFFERED });

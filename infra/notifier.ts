@@ -16,10 +16,8 @@
  * @example
  * new Notifier(homeStack, 'Notifier', { config, table, topics: { critical, warning } });
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -27,8 +25,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -38,13 +34,12 @@ import type { Severity, ValidatedConfig } from '../shared/config/types';
 import { smsSpendAlarm, webhookSecretNames } from '../shared/notify/config';
 import { NOTIFY_PREFIX } from '../shared/notify/flap-store';
 import { NOTIFIER_ENV } from '../shared/notify/lambda-env';
-import { BUNDLED_CONFIG_FILE } from '../shared/runtime-env';
 import { latestKey, TABLE } from '../shared/store/table';
-import { stageConfig, watchpostBundling } from './bundling';
+import { PROJECT_ROOT } from './bundling';
 import { grantSecretReads } from './secrets';
+import { WatchpostFunction } from './watchpost-function';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const NOTIFIER_ENTRY = join(ROOT, 'functions', 'notifier', 'index.ts');
+export const NOTIFIER_ENTRY = join(PROJECT_ROOT, 'functions', 'notifier', 'index.ts');
 
 export const notifierFunctionName = (project: string) => `${project}-watchpost-notifier`;
 /** Alarm names the rule matches: every spec name begins with the project and a space. */
@@ -75,7 +70,7 @@ export interface NotifierProps {
 }
 
 export class Notifier extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: WatchpostFunction;
   readonly role: iam.Role;
   readonly rule: events.Rule;
   readonly smsSpendAlarm: cloudwatch.Alarm;
@@ -91,23 +86,54 @@ export class Notifier extends Construct {
     super(scope, id);
     const { config, table, topics } = props;
     const stack = Stack.of(this);
-    if (!existsSync(NOTIFIER_ENTRY)) throw new Error(`notifier handler not found: ${NOTIFIER_ENTRY}`);
-
-    // The config travels in the bundle (like the runner's): alarm names map back to checks through it.
-    const { path: staged } = stageConfig(config);
-
     const name = notifierFunctionName(config.project);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${name}`,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
 
+    // Webhook retries. Neither message holds a secret; SSE anyway, and TLS only.
+    this.deadLetterQueue = new sqs.Queue(this, 'WebhookGivenUp', {
+      queueName: webhookDeadLetterQueueName(config.project),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.retryQueue = new sqs.Queue(this, 'WebhookRetries', {
+      queueName: webhookRetryQueueName(config.project),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the function's timeout, as Lambda advises for an SQS event source.
+      visibilityTimeout: Duration.minutes(6),
+      retentionPeriod: Duration.days(1),
+      // A message the notifier cannot handle (poison, or the queues failing) after 5 receives.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `watchpost notifier of ${config.project}: formats and sends pages`,
     });
-    logGroup.grantWrite(this.role);
+    // The config travels in the bundle (like the runner's): alarm names map back to checks through it.
+    this.fn = new WatchpostFunction(this, 'Function', {
+      config,
+      entry: NOTIFIER_ENTRY,
+      functionName: name,
+      description: `watchpost notifier of ${config.project}: alarm state changes to SMS, email and webhook pages`,
+      logRetention: props.logRetention,
+      memorySize: 256,
+      // Webhooks: 3 attempts of at most 5 s each plus backoff, in parallel with SNS (the same for a retry batch).
+      timeoutSeconds: 60,
+      role: this.role,
+      environment: {
+        [NOTIFIER_ENV.table]: table.tableName,
+        [NOTIFIER_ENV.homeRegion]: config.homeRegion,
+        [NOTIFIER_ENV.topicCritical]: topics.critical.topicArn,
+        [NOTIFIER_ENV.topicWarning]: topics.warning.topicArn,
+        [NOTIFIER_ENV.retryQueueUrl]: this.retryQueue.queueUrl,
+        [NOTIFIER_ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+        ...(props.dashboardUrl ? { [NOTIFIER_ENV.dashboardUrl]: props.dashboardUrl } : {}),
+      },
+      // A failed publish throws after releasing its flap record: Lambda's retries page. A page
+      // older than 15 minutes is stale.
+      retryAttempts: 2,
+      maxEventAge: Duration.minutes(15),
+    });
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadLatestResults',
@@ -154,58 +180,9 @@ export class Notifier extends Construct {
       policies.push(mutes);
     }
 
-    // Webhook retries. Neither message holds a secret; SSE anyway, and TLS only.
-    this.deadLetterQueue = new sqs.Queue(this, 'WebhookGivenUp', {
-      queueName: webhookDeadLetterQueueName(config.project),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.retryQueue = new sqs.Queue(this, 'WebhookRetries', {
-      queueName: webhookRetryQueueName(config.project),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // Six times the function's timeout, as Lambda advises for an SQS event source.
-      visibilityTimeout: Duration.minutes(6),
-      retentionPeriod: Duration.days(1),
-      // A message the notifier cannot handle (poison, or the queues failing) after 5 receives.
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
-    });
     this.retryQueue.grantSendMessages(this.role);
     this.deadLetterQueue.grantSendMessages(this.role);
 
-    this.fn = new NodejsFunction(this, 'Function', {
-      functionName: name,
-      description: `watchpost notifier of ${config.project}: alarm state changes to SMS, email and webhook pages`,
-      entry: NOTIFIER_ENTRY,
-      handler: 'handler',
-      projectRoot: ROOT,
-      depsLockFilePath: join(ROOT, 'package-lock.json'),
-      // The newest Node runtime, like the runner (cdk-nag AwsSolutions-L1 wants the latest).
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      // Webhooks: 3 attempts of at most 5 s each plus backoff, in parallel with SNS (the same for a retry batch).
-      timeout: Duration.seconds(60),
-      role: this.role,
-      logGroup,
-      environment: {
-        [NOTIFIER_ENV.table]: table.tableName,
-        [NOTIFIER_ENV.configFile]: BUNDLED_CONFIG_FILE,
-        [NOTIFIER_ENV.homeRegion]: config.homeRegion,
-        [NOTIFIER_ENV.topicCritical]: topics.critical.topicArn,
-        [NOTIFIER_ENV.topicWarning]: topics.warning.topicArn,
-        [NOTIFIER_ENV.retryQueueUrl]: this.retryQueue.queueUrl,
-        [NOTIFIER_ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
-        ...(props.dashboardUrl ? { [NOTIFIER_ENV.dashboardUrl]: props.dashboardUrl } : {}),
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      // A failed publish throws after releasing its flap record: Lambda's retries page. A page
-      // older than 15 minutes is stale.
-      retryAttempts: 2,
-      maxEventAge: Duration.minutes(15),
-      bundling: watchpostBundling(staged),
-    });
     for (const p of policies) this.fn.node.addDependency(p);
 
     // Grants receive/delete/change-visibility on the retry queue only.

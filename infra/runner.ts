@@ -20,22 +20,20 @@
  * - Deadline: `context.getRemainingTimeInMillis()`; the timeout below leaves room for the
  *   schedule spread, the slowest check with its retries, and storing and publishing.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { PROJECT_ROOT, stageConfig, watchpostBundling } from './bundling';
+import { PROJECT_ROOT } from './bundling';
+import { WatchpostFunction } from './watchpost-function';
 import { grantSecretReads } from './secrets';
 import { runnerFunctionName, runnerLogGroupName } from '../shared/alarms/names';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ms } from '../shared/duration';
-import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
+import { RUNNER_ENV } from '../shared/runtime-env';
 import { kindOf } from '../shared/probes/registry';
 import { runSecretNames } from '../shared/runner/run-check';
 import { METRIC_NAMESPACE, tableName } from '../shared/store/table';
@@ -61,7 +59,7 @@ export interface RunnerProps {
 }
 
 export class Runner extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: WatchpostFunction;
   readonly role: iam.Role;
   readonly schedule: scheduler.Schedule;
 
@@ -70,23 +68,30 @@ export class Runner extends Construct {
     const { config } = props;
     const stack = Stack.of(this);
     const region = stack.region;
-    if (!existsSync(RUNNER_ENTRY)) throw new Error(`runner handler not found: ${RUNNER_ENTRY}`);
-
-    // The config travels as a file in the bundle: an environment variable holds only 4 KB, and
-    // fetching it at run time would add a dependency to every cold start.
-    const { path: staged, digest } = stageConfig(config);
-
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: runnerLogGroupName(config.project),
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `watchpost runner of ${config.project} in ${region}`,
     });
-    logGroup.grantWrite(this.role);
+    this.fn = new WatchpostFunction(this, 'Function', {
+      config,
+      entry: RUNNER_ENTRY,
+      functionName: runnerFunctionName(config.project),
+      description: (digest) =>
+        `watchpost runner: probes ${config.project} checks from ${region} (config sha256 ${digest.slice(0, 16)})`,
+      logGroupName: runnerLogGroupName(config.project),
+      memorySize: RUNNER_MEMORY_MB,
+      timeoutSeconds: runnerTimeoutSeconds(config, region),
+      role: this.role,
+      environment: {
+        [RUNNER_ENV.homeRegion]: config.homeRegion,
+        [RUNNER_ENV.table]: tableName(config.project),
+      },
+      // A failed pass is not retried: the next minute's pass comes anyway, and a late one is useless.
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(1),
+      lazyEmail: true,
+    });
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ResultsReplicaInThisRegion',
@@ -138,30 +143,6 @@ export class Runner extends Construct {
       }
     }
 
-    this.fn = new NodejsFunction(this, 'Function', {
-      functionName: runnerFunctionName(config.project),
-      description: `watchpost runner: probes ${config.project} checks from ${region} (config sha256 ${digest.slice(0, 16)})`,
-      entry: RUNNER_ENTRY,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: RUNNER_MEMORY_MB,
-      timeout: Duration.seconds(runnerTimeoutSeconds(config, region)),
-      role: this.role,
-      logGroup,
-      environment: {
-        [RUNNER_ENV.homeRegion]: config.homeRegion,
-        [RUNNER_ENV.table]: tableName(config.project),
-        [RUNNER_ENV.configFile]: BUNDLED_CONFIG_FILE,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      // A failed pass is not retried: the next minute's pass comes anyway, and a late one is useless.
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(1),
-      bundling: watchpostBundling(staged, { lazyEmail: true }),
-    });
     // Policies outside the role's default one: the function must not start before them.
     for (const p of [...wildcardPolicies, ...secretPolicies]) this.fn.node.addDependency(p);
 
