@@ -101,9 +101,13 @@ export class HeartbeatEndpoint extends Construct {
 
     for (const p of tokenPolicies) this.fn.node.addDependency(p);
 
-    this.url = this.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE, invokeMode: lambda.InvokeMode.BUFFERED });
+    this.url = this.fn.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.BUFFERED,
+    });
     new CfnOutput(this, 'PingUrl', {
-      description: 'Heartbeat ping endpoint: POST <url>ping/<check id>[/start|/fail] with Authorization: Bearer <token>',
+      description:
+        'Heartbeat ping endpoint: POST <url>ping/<check id>[/start|/fail] with Authorization: Bearer <token>',
       value: this.url.url,
     });
   }

@@ -26,7 +26,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -139,7 +139,9 @@ export class Notifier extends Construct {
         sid: 'ReadLatestResults',
         actions: ['dynamodb:Query'],
         resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${latestKey('', '')[TABLE.partitionKey]}*`] } },
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${latestKey('', '')[TABLE.partitionKey]}*`] },
+        },
       }),
     );
     this.role.addToPolicy(
@@ -151,12 +153,22 @@ export class Notifier extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${NOTIFY_PREFIX}*`] } },
       }),
     );
-    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishPages', actions: ['sns:Publish'], resources: [topics.critical.topicArn, topics.warning.topicArn] }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishPages',
+        actions: ['sns:Publish'],
+        resources: [topics.critical.topicArn, topics.warning.topicArn],
+      }),
+    );
     const key = props.topicKey ?? topics.critical.masterKey;
     if (key)
       this.role.addToPolicy(
         // What a publisher to an SSE-KMS topic needs.
-        new iam.PolicyStatement({ sid: 'EncryptPages', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+        new iam.PolicyStatement({
+          sid: 'EncryptPages',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [key.keyArn],
+        }),
       );
     const { policies: secretPolicies } = grantSecretReads(this, {
       role: this.role,
@@ -170,12 +182,19 @@ export class Notifier extends Construct {
     if (config.maintenance?.length) {
       // A policy of its own, so the acknowledgement covers this wildcard only.
       const mutes = new iam.Policy(this, 'MaintenanceMutesPolicy', {
-        statements: [new iam.PolicyStatement({ sid: 'MaintenanceMutes', actions: ['cloudwatch:ListAlarmMuteRules'], resources: ['*'] })],
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'MaintenanceMutes',
+            actions: ['cloudwatch:ListAlarmMuteRules'],
+            resources: ['*'],
+          }),
+        ],
         roles: [this.role],
       });
       Validations.of(mutes).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'cloudwatch:ListAlarmMuteRules is a read-only list call without resource-level permissions; the notifier asks whether a maintenance window mutes an alarm before paging.',
+        reason:
+          'cloudwatch:ListAlarmMuteRules is a read-only list call without resource-level permissions; the notifier asks whether a maintenance window mutes an alarm before paging.',
       });
       policies.push(mutes);
     }
@@ -252,7 +271,12 @@ export class Notifier extends Construct {
         `SNS SMS spend this month in ${config.homeRegion} reached ${spend.percent}% of the ${spend.limitUSD} USD monthly limit. At the limit SNS stops sending SMS: pages no longer reach phones.`,
         'Raise the account spend limit (SNS console > Text messaging (SMS) > Edit, or a quota increase) and notify.smsSpendLimitUSD in watchpost.config.ts, or find what sends so many SMS (flapping checks?).',
       ].join('\n'),
-      metric: new cloudwatch.Metric({ namespace: 'AWS/SNS', metricName: 'SMSMonthToDateSpentUSD', statistic: 'Maximum', period: Duration.minutes(5) }),
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/SNS',
+        metricName: 'SMSMonthToDateSpentUSD',
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      }),
       threshold: spend.thresholdUSD,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -23,7 +23,7 @@
 import { join } from 'node:path';
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
@@ -50,7 +50,9 @@ export const RUNNER_MEMORY_MB = 512;
  * Lambda's 900 s.
  */
 export function runnerTimeoutSeconds(config: ValidatedConfig, region: string): number {
-  const runs = config.checks.filter((c) => c.enabled && c.regions.includes(region)).map((c) => (ms(c.timeout) * (c.retries + 1)) / 1000);
+  const runs = config.checks
+    .filter((c) => c.enabled && c.regions.includes(region))
+    .map((c) => (ms(c.timeout) * (c.retries + 1)) / 1000);
   return Math.min(900, Math.max(60, Math.ceil(20 + Math.max(0, ...runs) + 20)));
 }
 
@@ -95,8 +97,17 @@ export class Runner extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ResultsReplicaInThisRegion',
-        actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
-        resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName(config.project) })],
+        actions: [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+        ],
+        resources: [
+          stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName(config.project) }),
+        ],
       }),
     );
     // Each statement with `Resource: *` sits in a policy of its own, acknowledged there with its
@@ -108,14 +119,18 @@ export class Runner extends Construct {
           sid: 'MetricsIntoWatchpostNamespaceOfHomeRegion',
           actions: ['cloudwatch:PutMetricData'],
           resources: ['*'],
-          conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE, 'aws:RequestedRegion': config.homeRegion } },
+          conditions: {
+            StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE, 'aws:RequestedRegion': config.homeRegion },
+          },
         }),
         'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Watchpost namespace by cloudwatch:namespace and to the home region by aws:RequestedRegion.',
       ),
     ];
     // The secrets of the checks that run in this region only (read from the home region), and
     // only those a run resolves: heartbeat tokens are the ping endpoint's.
-    const names = new Set(config.checks.filter((c) => c.enabled && c.regions.includes(region)).flatMap((c) => [...runSecretNames(c)]));
+    const names = new Set(
+      config.checks.filter((c) => c.enabled && c.regions.includes(region)).flatMap((c) => [...runSecretNames(c)]),
+    );
     const { policies: secretPolicies } = grantSecretReads(this, {
       role: this.role,
       names,
@@ -136,10 +151,17 @@ export class Runner extends Construct {
       byActions.set(key, entry);
     }
     for (const { actions, resources, why } of byActions.values()) {
-      if (!resources.has('*')) this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: [...resources].sort() }));
+      if (!resources.has('*'))
+        this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: [...resources].sort() }));
       else {
         const id = `Wildcard-${actions.map((a) => a.replace(/[^A-Za-z0-9]/g, '')).join('-')}`;
-        wildcardPolicies.push(this.wildcardPolicy(id, new iam.PolicyStatement({ actions, resources: ['*'] }), why ?? `${actions.join(', ')}: no narrower resource exists.`));
+        wildcardPolicies.push(
+          this.wildcardPolicy(
+            id,
+            new iam.PolicyStatement({ actions, resources: ['*'] }),
+            why ?? `${actions.join(', ')}: no narrower resource exists.`,
+          ),
+        );
       }
     }
 
@@ -148,13 +170,16 @@ export class Runner extends Construct {
 
     // Our own role (instead of the target's implicit one) so the acknowledgement below sits on it.
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
       description: `EventBridge Scheduler invoking the watchpost runner of ${config.project} in ${region}`,
     });
     const fnLogicalId = stack.getLogicalId(this.fn.node.defaultChild as lambda.CfnFunction);
     Validations.of(scheduleRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`,
-      reason: 'LambdaInvoke grants lambda:InvokeFunction on the runner function and its versions and aliases (<arn>:*); it reaches this one function only.',
+      reason:
+        'LambdaInvoke grants lambda:InvokeFunction on the runner function and its versions and aliases (<arn>:*); it reaches this one function only.',
     });
     this.schedule = new scheduler.Schedule(this, 'EveryMinute', {
       scheduleName: `${config.project}-watchpost-runner`,
