@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The README's test command: installs what the tests need, then runs every test.
+# The README's test command: installs what the tests need, lints, typechecks, then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+echo "==> lint"
+npm run lint --silent
 echo "==> typecheck"
 npx tsc --noEmit -p .
 echo "==> tests"
