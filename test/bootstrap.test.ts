@@ -100,13 +100,16 @@ describe('secrets', () => {
     sm.failNext(1, 'invalid');
     const err = await read('shop/third').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SecretError);
-    expect((err as Error).message).toMatch(/cannot read secret "shop\/third" from Secrets Manager in eu-central-1: .*injected/);
+    expect((err as Error).message).toMatch(
+      /cannot read secret "shop\/third" from Secrets Manager in eu-central-1: .*injected/,
+    );
     expect(sm.calls('GetSecretValue')).toHaveLength(1); // not retryable: one call
     expect(await read('shop/third')).toBe('third-value');
   });
 
   it('says so when a secret has no string value', async () => {
     sm.respond('GetSecretValue', { Name: 'shop/empty', SecretString: '' });
-    await expect(secretsManager('eu-central-1')('shop/empty')).rejects.toThrow('secret "shop/empty" has no string value');
+    const read = secretsManager('eu-central-1');
+    await expect(read('shop/empty')).rejects.toThrow('secret "shop/empty" has no string value');
   });
 });

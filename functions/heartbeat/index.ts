@@ -7,7 +7,12 @@
  */
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { AWS_CALL_RETRY } from '../../shared/aws-clients';
-import { handlePing, heartbeatTokens, MAX_PING_BODY_BYTES, type PingDeps } from '../../shared/probes/heartbeat/endpoint';
+import {
+  handlePing,
+  heartbeatTokens,
+  MAX_PING_BODY_BYTES,
+  type PingDeps,
+} from '../../shared/probes/heartbeat/endpoint';
 import { HEARTBEAT_ENV } from '../../shared/probes/heartbeat/lambda-env';
 import { PingLimits } from '../../shared/probes/heartbeat/limits';
 import { PingStore } from '../../shared/probes/heartbeat/ping-store';
