@@ -109,8 +109,7 @@ describe('secrets', () => {
 
   it('says so when a secret has no string value', async () => {
     sm.respond('GetSecretValue', { Name: 'shop/empty', SecretString: '' });
-    await expect(secretsManager('eu-central-1')('shop/empty')).rejects.toThrow(
-      'secret "shop/empty" has no string value',
-    );
+    const read = secretsManager('eu-central-1');
+    await expect(read('shop/empty')).rejects.toThrow('secret "shop/empty" has no string value');
   });
 });

@@ -74,9 +74,8 @@ export function requireEnv<E extends string>(names: readonly E[], service: strin
   const missing = names.filter((n) => !process.env[n]);
   if (missing.length) {
     const list = missing.join(', ');
-    throw new Error(
-      `${service}: environment variable${missing.length > 1 ? 's' : ''} ${list} not set (the CDK app sets them)`,
-    );
+    const what = `environment variable${missing.length > 1 ? 's' : ''} ${list}`;
+    throw new Error(`${service}: ${what} not set (the CDK app sets them)`);
   }
   return Object.fromEntries(names.map((n) => [n, process.env[n]!])) as Record<E, string>;
 }

@@ -362,13 +362,13 @@ export async function deliverWebhook(req: WebhookRequest, opts: DeliverOptions =
   } catch {
     /* reported below */
   }
-  if (parsed?.protocol !== 'https:') {
+  if (!parsed || parsed.protocol !== 'https:') {
     last = { ...last, error: 'the webhook URL is not an https:// URL' };
   } else {
     const body = JSON.stringify(req.body);
     let tried: WebhookOutcome | undefined;
-    const post = async (attempt: number) =>
-      (tried = await postOnce(req, body, attempt, { ...opts, timeoutMs, secrets }));
+    const each = { ...opts, timeoutMs, secrets };
+    const post = async (attempt: number) => (tried = await postOnce(req, body, attempt, each));
     const out = await retry(({ attempt }) => post(attempt), {
       attempts: Math.max(0, opts.retries ?? 2) + 1,
       baseMs: opts.backoffMs ?? 250,
