@@ -9,7 +9,7 @@ import { runHttp } from '../http/run';
 import type { ValidatedHttpCheck } from '../http';
 import type { ProbeContext } from '../types';
 import { round } from '../net';
-import type { QueueRead } from './reading';
+import { readOk, type QueueRead } from './reading';
 import type { ValidatedQueueCheck } from './index';
 
 /** A validated RabbitMQ queue: vhost set. */
@@ -134,15 +134,5 @@ export async function readRabbit(q: RabbitQueue, ctx: ProbeContext): Promise<Que
     details.oldestMessageAt = new Date(head * 1000).toISOString();
   } else ageUnknown = 'RabbitMQ reports no head_message_timestamp: publishers must set the message timestamp property';
 
-  return {
-    ok: true,
-    reading: {
-      depth,
-      ...(inFlight !== undefined ? { inFlight } : {}),
-      ...(ageSeconds !== undefined ? { ageSeconds } : {}),
-      ...(ageUnknown ? { ageUnknown } : {}),
-      timings,
-      details,
-    },
-  };
+  return readOk({ depth, inFlight, ageSeconds, ageUnknown, timings, details });
 }

@@ -17,3 +17,12 @@ export interface QueueReading {
 export type QueueRead =
   | { ok: true; reading: QueueReading }
   | { ok: false; error: CheckError; timings: Record<string, number>; details?: Record<string, unknown> };
+
+/** A successful read; optional figures that are unknown are left out rather than set to undefined. */
+export function readOk(r: QueueReading): QueueRead {
+  const reading: QueueReading = { depth: r.depth, timings: r.timings, details: r.details };
+  if (r.inFlight !== undefined) reading.inFlight = r.inFlight;
+  if (r.ageSeconds !== undefined) reading.ageSeconds = r.ageSeconds;
+  if (r.ageUnknown) reading.ageUnknown = r.ageUnknown;
+  return { ok: true, reading };
+}

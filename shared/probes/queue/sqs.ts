@@ -12,7 +12,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsClient } from '../../aws-clients';
 import type { CheckError } from '../../types';
 import { errnoCode, phaseTimer, round } from '../net';
-import type { QueueRead } from './reading';
+import { readOk, type QueueRead } from './reading';
 import type { SqsQueue } from './types';
 
 const AWS_HOST = /(^|\.)amazonaws\.com(\.cn)?$/i;
@@ -223,15 +223,5 @@ export async function readSqs(
     timings.cloudwatch = round(elapsed() - sqsMs);
   }
   timings.total = elapsed();
-  return {
-    ok: true,
-    reading: {
-      depth,
-      ...(inFlight !== undefined ? { inFlight } : {}),
-      ...(ageSeconds !== undefined ? { ageSeconds } : {}),
-      ...(ageUnknown ? { ageUnknown } : {}),
-      timings,
-      details,
-    },
-  };
+  return readOk({ depth, inFlight, ageSeconds, ageUnknown, timings, details });
 }
