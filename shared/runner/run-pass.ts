@@ -11,6 +11,7 @@ import type { ProbeContext, ProbeState } from '../probes/types';
 import { beforeDeadline, mapLimit, sleep } from '../retry';
 import type { SecretResolver } from '../secrets';
 import type { ResultStore, WriteReport } from '../store/types';
+import { redact } from '../redact';
 import type { CheckResult } from '../types';
 import { runCheck } from './run-check';
 import { dueRuns, type DueRun, type ScheduleOptions } from './schedule';
@@ -75,7 +76,8 @@ const LATE_GRACE_MS = 200;
 /** The result of a check whose run threw (a bug): INTERNAL, so the pass and its heartbeat go on. */
 function crashed(run: DueRun, region: string, e: unknown): CheckResult {
   const now = new Date().toISOString();
-  return {
+  // The run's own secret set is gone with it: the process-wide set still scrubs the message.
+  return redact({
     checkId: run.check.id,
     kind: run.check.kind,
     region,
@@ -88,7 +90,7 @@ function crashed(run: DueRun, region: string, e: unknown): CheckResult {
     timings: {},
     assertions: [],
     metrics: {},
-  };
+  });
 }
 
 export async function runPass(opts: PassOptions): Promise<PassReport> {
