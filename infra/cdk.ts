@@ -83,8 +83,13 @@ function validated(raw: WatchpostConfig): ValidatedConfig {
 /** Loads the file in a child process (synchronously, as a constructor must): see config-child.ts. */
 function loadConfigFile(file: string): ValidatedConfig {
   const root = watchpostPackage().root;
+  // From the sources (this repository): tsx for the child itself, and `import 'watchpost'` to the sources too.
   const args = FROM_SOURCES
-    ? ['--import', pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href]
+    ? [
+        '--conditions=watchpost-source',
+        '--import',
+        pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href,
+      ]
     : [];
   const child = join(root, FROM_SOURCES ? 'infra/config-child.ts' : 'dist/infra/config-child.js');
   const r = spawnSync(process.execPath, [...args, child, file], {

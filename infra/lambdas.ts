@@ -10,7 +10,7 @@
  *
  * Adding a function is one entry here; its construct passes `entry: lambdaEntry('<name>')`.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -120,7 +120,10 @@ export function lambdaBundleDir(name: LambdaName): string {
   }
   let dir = built.get(name);
   if (!dir) {
-    dir = join(mkdtempSync(join(tmpdir(), `watchpost-lambda-${name}-`)), 'bundle');
+    const tmp = mkdtempSync(join(tmpdir(), `watchpost-lambda-${name}-`));
+    // The assembly keeps its own copy: this one goes when the process does.
+    process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+    dir = join(tmp, 'bundle');
     buildLambda(name, dir);
     built.set(name, dir);
   }

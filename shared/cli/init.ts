@@ -121,7 +121,8 @@ export async function initCommand(args: string[]): Promise<number> {
   const project = values.project ?? projectFromDir(dir);
   if (!PROJECT_RE.test(project))
     throw new CliError(
-      `--project ${JSON.stringify(project)}: expected lower-case letters, digits and dashes, starting with a letter, at most 31`,
+      `--project ${JSON.stringify(project)}: expected lower-case letters, digits and dashes, ` +
+        'starting with a letter, at most 31',
     );
   const opts: InitOptions = { project, url: values.url === undefined ? undefined : checkUrl(values.url) };
   if (existsSync(dir) && !existsSync(join(dir, '.'))) throw new CliError(`${dir} exists and is not a folder`);
