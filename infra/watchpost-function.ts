@@ -1,7 +1,7 @@
 /**
  * One watchpost Lambda (runner, notifier, heartbeat endpoint): a function whose code is its
- * bundle (one entry in infra/lambdas.ts) with the validated config beside it (infra/bundling.ts), its own log group with a
- * retention, the newest Node runtime on ARM, source maps on, and the config file name the
+ * bundle (one entry in infra/lambdas.ts) with the validated config beside it (infra/bundling.ts),
+ * its own log group with a retention, the newest Node runtime on ARM, source maps on, and the config file name the
  * bootstrap (functions/lib/bootstrap.ts) reads. What differs per function (role, memory,
  * timeout, environment, retries) comes in as props.
  *

@@ -110,7 +110,7 @@ const CONFIG: WatchpostConfig = {
 describe('watchpost/cdk', { timeout: 90_000 }, () => {
   const app = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 
-  it('adds the home, alarms, dashboard and probe stacks beside the app’s own, named as watchpost’s app names them', () => {
+  it('adds the home, alarms, dashboard and probe stacks beside the app’s own, with watchpost’s names', () => {
     const a = app();
     new Stack(a, 'Existing');
     const wp = new Watchpost(a, 'Monitoring', { config: CONFIG });
@@ -140,7 +140,7 @@ describe('watchpost/cdk', { timeout: 90_000 }, () => {
     expect(wp.stacks.home.stackName).toBe('shop-watchpost-home');
   });
 
-  it('throws every problem of an invalid config at once, worded as `watchpost validate`, without a stack trace', () => {
+  it('throws every problem of an invalid config at once, as `watchpost validate` words them, no stack', () => {
     const bad = { ...CONFIG, project: 'Shop', checks: [{ id: 'a', kind: 'htp' }] } as unknown as WatchpostConfig;
     let err: Error | undefined;
     try {

@@ -154,13 +154,13 @@ describe('a project made by watchpost init', () => {
   });
 
   it('init in a new folder writes package.json with watchpost and the CDK at the tested versions', async () => {
-    const r = await watchpost(['init', 'fresh', '--project', 'shop-monitoring'], work);
+    const r = await watchpost(['init', join(work, 'fresh'), '--project', 'shop-monitoring']);
     expect(r.status, `step "init fresh": ${r.stderr}`).toBe(0);
     const pkg = JSON.parse(readFileSync(join(work, 'fresh', 'package.json'), 'utf8'));
     expect(pkg.dependencies).toEqual(projectDependencies().dependencies);
     expect(pkg.devDependencies).toEqual(projectDependencies().devDependencies);
     expect(readFileSync(join(work, 'fresh', 'watchpost.config.ts'), 'utf8')).toMatch(/EXAMPLE — replace/);
-    const bad = await watchpost(['init', 'x', '--project', 'Shop!'], work);
+    const bad = await watchpost(['init', join(work, 'x'), '--project', 'Shop!']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--project "Shop!"');
     expect(bad.stderr).not.toMatch(/\n\s+at /);
@@ -176,16 +176,22 @@ describe('a project made by watchpost init', () => {
   });
 
   it('dev runs the check on its schedule and stops on Ctrl-C', async () => {
-    const child = spawn('npx', ['--no', 'watchpost', 'dev', '--port', '0', '--ping-port', '0'], {
+    // The bin npx runs, started directly so that Ctrl-C (SIGINT) reaches it.
+    const bin = join(project, 'node_modules', '.bin', 'watchpost');
+    const child = spawn(process.execPath, [bin, 'dev', '--port', '0', '--ping-port', '0'], {
       cwd: project,
       env: offlineEnv(),
     });
+    const closed = new Promise((r) => child.once('close', r));
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`step "dev" showed no PASS in time:\n${out}`)), 90_000);
+        const timer = setTimeout(() => {
+          clearInterval(poll);
+          reject(new Error(`step "dev" showed no PASS in time:\n${out}`));
+        }, 90_000);
         const poll = setInterval(() => {
           if (/PASS\s+home/.test(out)) {
             clearInterval(poll);
@@ -196,7 +202,9 @@ describe('a project made by watchpost init', () => {
       });
     } finally {
       child.kill('SIGINT');
-      await new Promise((r) => child.once('close', r));
+      const stopped = await Promise.race([closed.then(() => true), new Promise((r) => setTimeout(r, 15_000, false))]);
+      if (!stopped) child.kill('SIGKILL');
+      expect(stopped, `step "dev" did not stop on Ctrl-C:\n${out}`).toBe(true);
     }
   }, 120_000);
 
