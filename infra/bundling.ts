@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { inlineCaFiles } from '../shared/config/ca-files';
@@ -58,6 +58,9 @@ export function stageConfig(config: ValidatedConfig): { path: string; digest: st
 export function watchpostCode(name: LambdaName, stagedConfig: string): lambda.Code {
   return lambda.Code.fromAsset(lambdaSourceDir(name), {
     assetHashType: AssetHashType.OUTPUT,
+    // CDK caches staged assets by source folder and options within a process: the config (its
+    // file is named by its digest) must be part of that key, or two projects would share one.
+    extraHash: basename(stagedConfig),
     bundling: {
       // Never pulled: the local step below always succeeds or throws.
       image: DockerImage.fromRegistry('watchpost-bundles-locally'),

@@ -133,6 +133,21 @@ describe('watchpost/cdk', { timeout: 90_000 }, () => {
     expect(wp.config.checks[0]!.frequency).toBeDefined();
   });
 
+  it('two projects in one app each ship their own config in their Lambdas', () => {
+    const a = new App({ outdir: mkdtempSync(join(work, 'two-')) });
+    new Watchpost(a, 'Shop', { config: { ...CONFIG, regions: ['eu-central-1'] } });
+    new Watchpost(a, 'Blog', { config: { ...CONFIG, project: 'blog', regions: ['eu-central-1'] } });
+    const assembly = a.synth();
+    for (const project of ['shop', 'blog']) {
+      const stack = assembly.stacks.find((s) => s.stackName === `${project}-watchpost-probe-eu-central-1`)!;
+      const fn = Object.values(stack.template.Resources as Record<string, any>).find(
+        (r) => r.Type === 'AWS::Lambda::Function',
+      );
+      const asset = join(assembly.directory, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+      expect(JSON.parse(readFileSync(join(asset, 'watchpost.config.json'), 'utf8')).project).toBe(project);
+    }
+  }, 300_000);
+
   it('takes a config file path, loaded and validated as the CLI does', () => {
     const file = join(work, 'construct.config.mjs');
     writeFileSync(file, `export default ${JSON.stringify(CONFIG)};\n`);

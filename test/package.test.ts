@@ -131,7 +131,7 @@ describe('the packed package', () => {
   });
 });
 
-describe('a project made by watchpost init', () => {
+describe('a project made by watchpost init', { timeout: 240_000 }, () => {
   it('init scaffolds without overwriting, adding only what package.json lacks', async () => {
     const r = await watchpost(['init', '--url', url]);
     expect(r.status, `step "init": ${r.stderr}`).toBe(0);
@@ -191,7 +191,7 @@ describe('a project made by watchpost init', () => {
         const timer = setTimeout(() => {
           clearInterval(poll);
           reject(new Error(`step "dev" showed no PASS in time:\n${out}`));
-        }, 90_000);
+        }, 150_000);
         const poll = setInterval(() => {
           if (/PASS\s+home/.test(out)) {
             clearInterval(poll);
@@ -206,7 +206,7 @@ describe('a project made by watchpost init', () => {
       if (!stopped) child.kill('SIGKILL');
       expect(stopped, `step "dev" did not stop on Ctrl-C:\n${out}`).toBe(true);
     }
-  }, 120_000);
+  }, 240_000);
 
   it('cdk synth works offline with the prebuilt handlers and the validated config in the asset', async () => {
     await step('cdk synth', 'npx', ['--no', 'cdk', 'synth', '--quiet', '--no-notices', '-o', 'cdk.out']);
