@@ -58,10 +58,11 @@ export function stageConfig(config: ValidatedConfig): { path: string; digest: st
 export function watchpostCode(name: LambdaName, stagedConfig: string): lambda.Code {
   return lambda.Code.fromAsset(lambdaSourceDir(name), {
     assetHashType: AssetHashType.OUTPUT,
-    // CDK caches staged assets by source folder and options within a process: the config (its
-    // file is named by its digest) must be part of that key, or two projects would share one.
-    extraHash: basename(stagedConfig),
     bundling: {
+      // CDK caches staged assets by source folder and bundling options within a process: the
+      // config (its file is named by its digest) must be part of that key, or two projects
+      // would share one. (Docker never runs, so this variable reaches nothing.)
+      environment: { WATCHPOST_CONFIG: basename(stagedConfig) },
       // Never pulled: the local step below always succeeds or throws.
       image: DockerImage.fromRegistry('watchpost-bundles-locally'),
       local: {
