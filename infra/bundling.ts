@@ -1,25 +1,25 @@
 /**
- * How every watchpost Lambda (runner, notifier, heartbeat endpoint) is bundled: ESM for Node 24,
- * minified, the AWS SDK bundled (pinned versions, not the runtime's), the smaller charset
- * stand-ins (shared/bundle-shims), and the validated config shipped beside the code as
- * `watchpost.config.json` — data in the bundle, not an environment variable (4 KB limit) and not
- * fetched at run time.
+ * What every watchpost Lambda ships: its bundle (infra/lambdas.ts: ESM for Node 24, minified, the
+ * AWS SDK bundled, the smaller charset stand-ins of shared/bundle-shims) and the validated config
+ * beside the code as `watchpost.config.json` — data in the bundle, not an environment variable
+ * (4 KB limit) and not fetched at run time.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { BUNDLE_ALIASES, LAZY_EMAIL } from '../shared/bundle-shims';
+import { basename, join } from 'node:path';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { inlineCaFiles } from '../shared/config/ca-files';
 import { Issues } from '../shared/config/schema';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ConfigError } from '../shared/config/validate';
+import { watchpostPackage } from '../shared/package-root';
 import { BUNDLED_CONFIG_FILE } from '../shared/runtime-env';
+import { type LambdaName, lambdaBundleDir, lambdaSourceDir } from './lambdas';
 
-/** The repository root (infra/..). */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** watchpost's package root: the repository, or `node_modules/watchpost` when installed. */
+export const PROJECT_ROOT = watchpostPackage().root;
 
 /**
  * The JSON shipped as `watchpost.config.json`: the validated config, byte-for-byte what the
@@ -50,32 +50,28 @@ export function stageConfig(config: ValidatedConfig): { path: string; digest: st
 }
 
 /**
- * NodejsFunction bundling for a watchpost Lambda whose bundle carries the config staged at
- * `stagedConfig`. `lazyEmail` (the runner) also ships the email probe as a file of its own,
- * loaded only when an email check runs; other functions never run probes.
+ * The code of a watchpost Lambda: its bundle (infra/lambdas.ts) with the config staged at
+ * `stagedConfig` copied in. A local bundling step, so stacks excluded from bundling
+ * (`aws:cdk:bundling-stacks`, as in tests) skip it; never Docker. The asset hash is the output's:
+ * a change of code or of config is a new asset.
  */
-export function watchpostBundling(stagedConfig: string, opts: { lazyEmail?: boolean } = {}): BundlingOptions {
-  return {
-    format: OutputFormat.ESM,
-    target: 'node24',
-    minify: true,
-    sourceMap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    // Bundled CommonJS dependencies may call require(): give ESM one.
-    banner: "import { createRequire as __wpRequire } from 'node:module'; const require = __wpRequire(import.meta.url);",
-    bundleAwsSDK: true,
-    // The email probe is imported at run time from its own file (shared/bundle-shims LAZY_EMAIL).
-    define: { [LAZY_EMAIL.global]: JSON.stringify(LAZY_EMAIL.file) },
-    externalModules: [LAZY_EMAIL.file],
-    esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([pkg, path]) => [`--alias:${pkg}`, path])),
-    commandHooks: {
-      beforeBundling: () => [],
-      beforeInstall: () => [],
-      afterBundling: (_inputDir: string, outputDir: string) => [
-        `node -e "require('fs').copyFileSync(process.argv[1], process.argv[2])" "${stagedConfig}" "${join(outputDir, BUNDLED_CONFIG_FILE)}"`,
-        ...(opts.lazyEmail ? [`node "${join(PROJECT_ROOT, 'infra', 'build-email-probe.mjs')}" "${outputDir}"`] : []),
-      ],
+export function watchpostCode(name: LambdaName, stagedConfig: string): lambda.Code {
+  return lambda.Code.fromAsset(lambdaSourceDir(name), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // CDK caches staged assets by source folder and bundling options within a process: the
+      // config (its file is named by its digest) must be part of that key, or two projects
+      // would share one. (Docker never runs, so this variable reaches nothing.)
+      environment: { WATCHPOST_CONFIG: basename(stagedConfig) },
+      // Never pulled: the local step below always succeeds or throws.
+      image: DockerImage.fromRegistry('watchpost-bundles-locally'),
+      local: {
+        tryBundle(outputDir: string) {
+          cpSync(lambdaBundleDir(name), outputDir, { recursive: true });
+          copyFileSync(stagedConfig, join(outputDir, BUNDLED_CONFIG_FILE));
+          return true;
+        },
+      },
     },
-  };
+  });
 }

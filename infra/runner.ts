@@ -92,7 +92,6 @@ export class Runner extends Construct {
       // A failed pass is not retried: the next minute's pass comes anyway, and a late one is useless.
       retryAttempts: 0,
       maxEventAge: Duration.minutes(1),
-      lazyEmail: true,
     });
     this.role.addToPolicy(
       new iam.PolicyStatement({

@@ -11,8 +11,9 @@
  * cdk-nag's AwsSolutions checks run on every synth; each acknowledgement sits next to the
  * construct it is about (infra/runner.ts).
  */
-import { Tags, Validations, type App, type Environment } from 'aws-cdk-lib';
+import { Stage, Tags, Validations, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
 import { checkAlarmSpecs, runnerAlarmSpecs } from '../shared/alarms/specs';
 import type { ValidatedConfig } from '../shared/config/types';
 import { registry } from '../shared/probes/registry';
@@ -45,11 +46,17 @@ export interface WatchpostStacks {
 
 export const stackName = (project: string, part: string) => `${project}-watchpost-${part}`;
 
-export function buildWatchpost(app: App, config: ValidatedConfig, opts: BuildOptions = {}): WatchpostStacks {
+/**
+ * The stacks, created in `app`: the app itself (watchpost's own CDK app), or a construct inside a
+ * team's app (`watchpost/cdk`). Give a new stack `stackName` = its id, so its name does not
+ * depend on where it sits.
+ */
+export function buildWatchpost(app: Construct, config: ValidatedConfig, opts: BuildOptions = {}): WatchpostStacks {
   const kinds = opts.kinds ?? registry;
   const account = opts.account ?? (process.env.CDK_DEFAULT_ACCOUNT || undefined);
   const env = (region: string): Environment => ({ account, region });
   const home = new HomeStack(app, stackName(config.project, 'home'), {
+    stackName: stackName(config.project, 'home'),
     env: env(config.homeRegion),
     description: `watchpost ${config.project}: results table, alarm topics, runner health alarms`,
     config,
@@ -65,6 +72,7 @@ export function buildWatchpost(app: App, config: ValidatedConfig, opts: BuildOpt
   const alarms: AlarmsStack[] = [];
   shards.forEach((shard, i) => {
     const stack = new AlarmsStack(app, stackName(config.project, `alarms-${i + 1}`), {
+      stackName: stackName(config.project, `alarms-${i + 1}`),
       env: env(config.homeRegion),
       description: `watchpost ${config.project}: check alarms, part ${i + 1} of ${shards.length}`,
       config,
@@ -87,6 +95,7 @@ export function buildWatchpost(app: App, config: ValidatedConfig, opts: BuildOpt
     const pageIndexes = pages.map((_, i) => i).slice(first, first + PAGES_PER_STACK);
     dashboards.push(
       new DashboardStack(app, stackName(config.project, n === 1 ? 'dashboard' : `dashboard-${n}`), {
+        stackName: stackName(config.project, n === 1 ? 'dashboard' : `dashboard-${n}`),
         env: env(config.homeRegion),
         description: `watchpost ${config.project}: dashboards ${pageIndexes.map((i) => i + 1).join(', ')}`,
         config,
@@ -100,6 +109,7 @@ export function buildWatchpost(app: App, config: ValidatedConfig, opts: BuildOpt
   const probes = new Map<string, ProbeStack>();
   for (const region of config.regions) {
     const probe = new ProbeStack(app, stackName(config.project, `probe-${region}`), {
+      stackName: stackName(config.project, `probe-${region}`),
       env: env(region),
       description: `watchpost ${config.project}: runner in ${region}`,
       config,
@@ -109,6 +119,10 @@ export function buildWatchpost(app: App, config: ValidatedConfig, opts: BuildOpt
   }
 
   Tags.of(app).add('watchpost:project', config.project);
-  if (opts.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  if (opts.nag !== false) {
+    // Validation plugins belong to the stage (the app): they check every stack in it.
+    const stage = Stage.isStage(app) ? app : Stage.of(app);
+    if (stage) Validations.of(stage).addPlugins(new AwsSolutionsChecks(stage, { verbose: true }));
+  }
   return { home, alarms, dashboards, probes };
 }

@@ -1,7 +1,7 @@
 /**
- * One watchpost Lambda (runner, notifier, heartbeat endpoint): a NodejsFunction bundled by
- * infra/bundling.ts with the validated config beside the code, its own log group with a
- * retention, the newest Node runtime on ARM, source maps on, and the config file name the
+ * One watchpost Lambda (runner, notifier, heartbeat endpoint): a function whose code is its
+ * bundle (one entry in infra/lambdas.ts) with the validated config beside it (infra/bundling.ts),
+ * its own log group with a retention, the newest Node runtime on ARM, source maps on, and the config file name the
  * bootstrap (functions/lib/bootstrap.ts) reads. What differs per function (role, memory,
  * timeout, environment, retries) comes in as props.
  *
@@ -11,22 +11,20 @@
  *   environment: { [NOTIFIER_ENV.table]: table.tableName },
  * });
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ValidatedConfig } from '../shared/config/types';
 import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
-import { PROJECT_ROOT, stageConfig, watchpostBundling } from './bundling';
+import { stageConfig, watchpostCode } from './bundling';
+import { lambdaNameOf } from './lambdas';
 
 export interface WatchpostFunctionProps {
   /** The validated config, shipped in the bundle as `watchpost.config.json`. */
   config: ValidatedConfig;
-  /** The handler file (exports `handler`). */
+  /** The handler file (exports `handler`), listed in infra/lambdas.ts: `lambdaEntry('<name>')`. */
   entry: string;
   functionName: string;
   description: string | ((configDigest: string) => string);
@@ -41,8 +39,6 @@ export interface WatchpostFunctionProps {
   logGroupName?: string;
   /** @default logs.RetentionDays.ONE_MONTH */
   logRetention?: logs.RetentionDays;
-  /** Also ship the email probe as a lazily loaded file (the runner). @default false */
-  lazyEmail?: boolean;
   /** Asynchronous invoke retries. @default Lambda's (2) */
   retryAttempts?: number;
   /** Oldest asynchronous event still run. @default Lambda's (6 h) */
@@ -52,15 +48,15 @@ export interface WatchpostFunctionProps {
 }
 
 /**
- * A NodejsFunction with watchpost's settings. Its log group is a sibling named `Logs` (created in
+ * A Lambda function with watchpost's settings. Its log group is a sibling named `Logs` (created in
  * `scope`): the construct paths, and so the logical ids, of the functions deployed before stay.
  */
-export class WatchpostFunction extends NodejsFunction {
+export class WatchpostFunction extends lambda.Function {
   /** sha256 of the config JSON in the bundle. */
   readonly configDigest: string;
 
   constructor(scope: Construct, id: string, props: WatchpostFunctionProps) {
-    if (!existsSync(props.entry)) throw new Error(`watchpost handler not found: ${props.entry}`);
+    const name = lambdaNameOf(props.entry);
     // The config travels as a file in the bundle: an environment variable holds only 4 KB, and
     // fetching it at run time would add a dependency to every cold start.
     const { path: staged, digest } = stageConfig(props.config);
@@ -73,10 +69,8 @@ export class WatchpostFunction extends NodejsFunction {
     super(scope, id, {
       functionName: props.functionName,
       description: typeof props.description === 'function' ? props.description(digest) : props.description,
-      entry: props.entry,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      code: watchpostCode(name, staged),
+      handler: 'index.handler',
       // The newest Node runtime (cdk-nag AwsSolutions-L1 wants the latest).
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -92,7 +86,6 @@ export class WatchpostFunction extends NodejsFunction {
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      bundling: watchpostBundling(staged, { lazyEmail: props.lazyEmail }),
     });
     this.configDigest = digest;
   }

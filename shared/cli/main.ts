@@ -2,11 +2,11 @@
  * The watchpost CLI: `run`, `dev` (npm start), `validate`, `history`. No AWS account needed:
  * results go to an embedded DynamoDB-compatible store under `.watchpost/`.
  */
-import { readFileSync } from 'node:fs';
 import { ConfigLoadError, DEFAULT_CONFIG_FILE, importConfig } from '../config/load';
 import { closest, formatDiagnostic } from '../config/schema';
 import type { ValidatedConfig } from '../config/types';
 import { validateConfig } from '../config/validate';
+import { watchpostPackage } from '../package-root';
 import { CliError, EXIT, isUserError, parseFlags } from './args';
 import { c } from './format';
 
@@ -15,6 +15,8 @@ export { CliError, EXIT };
 export const USAGE = `watchpost — synthetic monitoring you deploy into your own AWS account
 
 Usage:
+  watchpost init [DIR] [--url URL] [--project NAME]
+                                 scaffold a monitoring project (never overwrites a file; says what it skipped)
   watchpost run [--config F] [--check ID]... [--json] [--no-store] [--demo]
                                  run each check once; exit 0 all ok, 1 any failed, 2 invalid config
   watchpost dev [--config F] [--demo] [--port N] [--ping-port N]
@@ -27,6 +29,7 @@ Usage:
                                  what SMS, email and each webhook would get for the check's latest local result
   watchpost notify --test [--topic critical|warning] [--webhooks]
                                  send a test page through the deployed topics (needs AWS credentials)
+  watchpost cdk-app              the CDK app that cdk.json runs (\`npx cdk synth\`, \`npx cdk deploy --all\`)
 
 Options:
   --config F   config file (.ts, .js, .mjs, .json) [default: ${DEFAULT_CONFIG_FILE}]
@@ -60,12 +63,11 @@ export async function loadValidConfig(
   return r.config;
 }
 
-const COMMANDS = ['run', 'dev', 'validate', 'history', 'notify', 'help'] as const;
+const COMMANDS = ['init', 'run', 'dev', 'validate', 'history', 'notify', 'cdk-app', 'help'] as const;
 
 /** The version in watchpost's own package.json. */
 export function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-    .version;
+  return watchpostPackage().version;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -76,6 +78,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     switch (command) {
+      case 'init':
+        return await (await import('./init')).initCommand(rest);
+      case 'cdk-app':
+        return await (await import('../../infra/app')).cdkApp();
       case 'run':
         return await (await import('./run')).runCommand(rest);
       case 'dev':
