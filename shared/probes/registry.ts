@@ -14,6 +14,7 @@ import { heartbeatKind } from './heartbeat';
 import { queueKind } from './queue';
 import { metricKind } from './metric';
 import { consistencyKind } from './consistency';
+import { logsKind } from './logs';
 
 const KINDS: readonly ProbeKind[] = [
   httpKind,
@@ -26,6 +27,7 @@ const KINDS: readonly ProbeKind[] = [
   queueKind,
   metricKind,
   consistencyKind,
+  logsKind,
 ];
 
 export const registry: ReadonlyMap<string, ProbeKind> = new Map(KINDS.map((k) => [k.kind, k]));

@@ -146,7 +146,9 @@ export async function runConsistency(check: ValidatedConsistencyCheck, ctx: Prob
   const pct = cmp.percentDifference !== undefined ? ` (${round(cmp.percentDifference)}%)` : '';
   const error: CheckError = {
     code: 'INCONSISTENT',
-    message: `${cmp.worst} says ${values[cmp.worst]}, ${refText}: ${cmp.difference} apart${pct}, allowed ${limitsText(check.tolerance)}`,
+    message:
+      `${cmp.worst} says ${values[cmp.worst]}, ${refText}: ` +
+      `${cmp.difference} apart${pct}, allowed ${limitsText(check.tolerance)}`,
   };
   return done({ metrics, error }, cmp);
 }

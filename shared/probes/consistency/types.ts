@@ -13,7 +13,11 @@ export interface ConsistencySource {
   url: string;
   /** JSON path of the number. @example "$.today.orders" */
   path: string;
-  /** Request headers; values may be secret references. @default {} @example { authorization: { secret: 'erp-token' } } */
+  /**
+   * Request headers; values may be secret references.
+   * @default {}
+   * @example { authorization: { secret: 'erp-token' } }
+   */
   headers?: Record<string, MaybeSecret>;
 }
 

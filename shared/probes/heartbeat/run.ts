@@ -140,18 +140,21 @@ export function judgeHeartbeat(
       status: 'fail',
       error: {
         code: 'RUNTIME_EXCEEDED',
-        message: `${check.id}${run} started at ${iso(openStartAt)} and has not finished after ${formatDuration(now - openStartAt)} (maxRuntime ${check.maxRuntime})`,
+        message:
+          `${check.id}${run} started at ${iso(openStartAt)} and has not finished after ` +
+          `${formatDuration(now - openStartAt)} (maxRuntime ${check.maxRuntime})`,
       },
     });
   }
   if (state.lastFailAt !== undefined && (last === undefined || state.lastFailAt > last)) {
     const how = state.lastExitCode !== undefined ? `exited with code ${state.lastExitCode}` : 'reported a failure';
+    const output = lastOutputText(state.lastOutput, state.lastOutputBytes);
     const good = last !== undefined ? `; last good ping ${formatDuration(now - last)} ago` : '; no good ping yet';
     return done('failed', {
       status: 'fail',
       error: {
         code: 'JOB_FAILED',
-        message: `${check.id} ${how} at ${iso(state.lastFailAt)}${good}${lastOutputText(state.lastOutput, state.lastOutputBytes)}`,
+        message: `${check.id} ${how} at ${iso(state.lastFailAt)}${good}${output}`,
       },
     });
   }
