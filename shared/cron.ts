@@ -5,6 +5,7 @@
  * heartbeat `schedule` and maintenance windows.
  */
 import { Cron } from 'croner';
+import { s } from './config/schema';
 
 export function isTimeZone(tz: string): boolean {
   try {
@@ -14,6 +15,12 @@ export function isTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/** A config field holding an IANA time zone name. */
+export const timeZoneSchema = s.refine(s.string({ minLength: 1 }), (v, path, issues) => {
+  if (!isTimeZone(v))
+    issues.add(path, `unknown time zone ${JSON.stringify(v)}`, 'use an IANA name such as "Europe/Rome" or "UTC"');
+});
 
 /** `cron(0 2 * * SUN)` → `0 2 * * SUN` (single spaces); EventBridge users write the wrapper. */
 export const unwrapCron = (expr: string): string =>

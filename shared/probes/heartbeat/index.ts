@@ -4,7 +4,7 @@
  * handling shared by the Lambda and the local server), `local-server.ts`, `run.ts` (judgement).
  */
 import { INVALID, joinKey, s, type Schema } from '../../config/schema';
-import { cronError, isTimeZone, longestGapMs } from '../../cron';
+import { cronError, longestGapMs, timeZoneSchema } from '../../cron';
 import { ms } from '../../duration';
 import { isSecretRef, type SecretRef } from '../../types';
 import { defineKind, type KindAlarm, type KindCheck } from '../types';
@@ -54,16 +54,11 @@ const cronSchema = s.refine(
 );
 const CRON_HINT = 'minute hour day-of-month month day-of-week, e.g. "0 2 * * *" (02:00 daily) or "30 6 * * MON-FRI"';
 
-const zoneSchema = s.refine(s.string({ minLength: 1 }), (v, path, issues) => {
-  if (!isTimeZone(v))
-    issues.add(path, `unknown time zone ${JSON.stringify(v)}`, 'use an IANA name such as "Europe/Rome" or "UTC"');
-});
-
 /** The fields of {@link HeartbeatCheck}, with the defaults validation applies. */
 const fields = {
   period: s.optional(s.duration({ min: 1_000, max: 31 * DAY })),
   schedule: s.optional(cronSchema),
-  timezone: s.optional(zoneSchema),
+  timezone: s.optional(timeZoneSchema),
   grace: s.duration({ min: 0, max: 31 * DAY }),
   maxRuntime: s.optional(s.duration({ min: 1_000, max: 31 * DAY })),
   token: tokenSchema,

@@ -258,21 +258,32 @@ export class PingStore {
 
   /** Runs started with a rid that have not ended, oldest first (at most `limit`). */
   async openRuns(checkId: string, limit = 100, abortSignal?: AbortSignal): Promise<OpenRun[]> {
-    const res = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :run)',
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':pk': `${PING_PREFIX}${checkId}`, ':run': 'RUN#' },
-        ConsistentRead: true,
-        Limit: limit,
-      }),
-      { abortSignal },
-    );
-    return (res.Items ?? [])
+    const items = await this.items(checkId, 'RUN#', { limit, abortSignal, consistent: true });
+    return items
       .filter((i) => typeof i.startAt === 'number' && typeof i.rid === 'string')
       .map((i) => ({ rid: i.rid as string, startAt: i.startAt as number }))
       .sort((x, y) => x.startAt - y.startAt);
+  }
+
+  /** The items of a check whose sort key starts with `prefix` (`RUN#`, `EVENT#`). */
+  private async items(
+    checkId: string,
+    prefix: string,
+    o: { limit: number; abortSignal?: AbortSignal; newestFirst?: boolean; consistent?: boolean },
+  ): Promise<Record<string, unknown>[]> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+        ExpressionAttributeValues: { ':pk': `${PING_PREFIX}${checkId}`, ':prefix': prefix },
+        ScanIndexForward: !o.newestFirst,
+        ...(o.consistent ? { ConsistentRead: true } : {}),
+        Limit: o.limit,
+      }),
+      { abortSignal: o.abortSignal },
+    );
+    return res.Items ?? [];
   }
 
   /**
@@ -336,18 +347,8 @@ export class PingStore {
 
   /** The newest ping events of a check, newest first. */
   async events(checkId: string, limit = 20, abortSignal?: AbortSignal): Promise<PingEvent[]> {
-    const res = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :ev)',
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':pk': `${PING_PREFIX}${checkId}`, ':ev': 'EVENT#' },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-      { abortSignal },
-    );
-    return (res.Items ?? []).map((i) => {
+    const items = await this.items(checkId, 'EVENT#', { limit, abortSignal, newestFirst: true });
+    return items.map((i) => {
       const e: PingEvent = {
         checkId,
         signal: i.signal as PingSignal,

@@ -1,5 +1,5 @@
 /** The `logs` probe kind: count what the logs say over a window. See docs/kinds/logs.md. */
-import { isTimeZone } from '../../cron';
+import { timeZoneSchema } from '../../cron';
 import { joinKey, s } from '../../config/schema';
 import { defineKind, type KindCheck, type RunnerPermission } from '../types';
 import { runLogs } from './run';
@@ -41,12 +41,7 @@ const fields = {
     s.object({
       path: s.string({ minLength: 1 }),
       pattern: regex,
-      timezone: s.optional(
-        s.refine(s.string({ minLength: 1 }), (v, path, issues) => {
-          if (!isTimeZone(v))
-            issues.add(path, `unknown time zone ${JSON.stringify(v)}`, 'use an IANA name such as "Europe/Rome"');
-        }),
-      ),
+      timezone: s.optional(timeZoneSchema),
     }),
   ),
 };
