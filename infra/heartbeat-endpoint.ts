@@ -85,7 +85,8 @@ export class HeartbeatEndpoint extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'RecordPings',
-        actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem'],
+        // DeleteItem: an end with ?rid= removes its run's start item.
+        actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
         resources: [table.tableArn],
         // Only ping items: the endpoint never touches results.
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PING#*'] } },

@@ -146,7 +146,9 @@ export class Runner extends Construct {
     for (const p of kindPerms) {
       const key = [...p.actions].sort().join(',');
       const entry = byActions.get(key) ?? { actions: [...p.actions].sort(), resources: new Set<string>(), why: p.why };
-      for (const r of p.resources) entry.resources.add(r.replace('{account}', Aws.ACCOUNT_ID));
+      // `{region}`: the runner's own (a logs check reads the log groups where it runs).
+      for (const r of p.resources)
+        entry.resources.add(r.replace('{account}', Aws.ACCOUNT_ID).replace('{region}', region));
       byActions.set(key, entry);
     }
     for (const { actions, resources, why } of byActions.values()) {

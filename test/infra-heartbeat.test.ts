@@ -86,7 +86,7 @@ describe('HeartbeatEndpoint', () => {
     const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement as any[]);
 
     const table = statements.find((s) => s.Sid === 'RecordPings')!;
-    expect(table.Action).toEqual(['dynamodb:UpdateItem', 'dynamodb:PutItem']);
+    expect(table.Action).toEqual(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
     expect(table.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PING#*'] } });
     expect(JSON.stringify(table.Resource)).not.toContain('*');
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../functions/heartbeat/index';
 import type { ValidatedCheck, ValidatedConfig } from '../shared/config/types';
 import { parseConfig, validateConfig } from '../shared/config/validate';
-import { cachedSecrets, handlePing, heartbeatTokens } from '../shared/probes/heartbeat/endpoint';
+import { handlePing, heartbeatTokens } from '../shared/probes/heartbeat/endpoint';
 import { PingLimits } from '../shared/probes/heartbeat/limits';
 import { startPingServer, type PingServer } from '../shared/probes/heartbeat/local-server';
 import { PingStore } from '../shared/probes/heartbeat/ping-store';
@@ -97,7 +97,10 @@ describe('heartbeat config', () => {
     ]);
     expect(byPath['checks[0] "job".period']!.hint).toMatch(/durations carry a unit/);
     expect(byPath['checks[0] "job".token']!.message).toBe('must be a secret reference, not an inline token');
-    expect(diag({ grace: '1m', token: { secret: 'x' } }).map((x) => x.path)).toEqual(['checks[0] "job".period']);
+    // Neither period nor schedule: said on the check, with both ways out.
+    expect(diag({ grace: '1m', token: { secret: 'x' } }).map((x) => x.message)).toEqual([
+      'needs a period or a schedule',
+    ]);
     expect(diag({ period: '1h', grace: '1m', token: { secret: 'bad name!' } }).map((x) => x.path)).toEqual([
       'checks[0] "job".token.secret',
     ]);
@@ -123,7 +126,7 @@ describe('heartbeat config', () => {
     const kind = registry.get('heartbeat')!;
     expect(kind.alarms!(check('nightly'))).toEqual([
       expect.objectContaining({
-        name: 'heartbeat',
+        name: 'late',
         metric: 'SinceLastPing',
         statistic: 'Maximum',
         comparison: 'GreaterThanThreshold',
@@ -197,7 +200,9 @@ describe('heartbeat endpoint and check', () => {
     const running = await run('nightly');
     expect(running.details).toMatchObject({ state: 'running' });
     await sleep(30);
-    const end = await ping('/ping/nightly', TOKENS['hb/nightly'], { body: `exported 1200 rows\n${'x'.repeat(3000)}` });
+    const end = await ping('/ping/nightly', TOKENS['hb/nightly'], {
+      body: `exported 1200 rows\n${'x'.repeat(12_000)}`,
+    });
     const durationMs = JSON.parse(end.text).durationMs as number;
     expect(durationMs).toBeGreaterThanOrEqual(30);
     const r = await run('nightly');
@@ -207,9 +212,9 @@ describe('heartbeat endpoint and check', () => {
 
     const events = await new PingStore({ client: embedded.client, tableName: embedded.tableName }).events('nightly', 5);
     expect(events.map((e) => e.signal)).toEqual(['success', 'start', 'success']);
-    expect(events[0]).toMatchObject({ durationMs, bodyBytes: 3019 });
+    expect(events[0]).toMatchObject({ durationMs, bodyBytes: 12_019 });
     expect(events[0]!.body!.startsWith('exported 1200 rows')).toBe(true);
-    expect(events[0]!.body!.length).toBe(1024);
+    expect(events[0]!.body!.length).toBe(10 * 1024);
 
     expect((await ping('/ping/nightly', TOKENS['hb/nightly'], { body: 'y'.repeat(17 * 1024) })).status).toBe(413);
     expect((await ping('/ping/nightly', TOKENS['hb/nightly'], { method: 'PUT' })).status).toBe(405);
@@ -325,7 +330,7 @@ describe('heartbeat failures are coded results inside the timeout', () => {
       },
       {
         checks: heartbeatTokens(config),
-        secrets: cachedSecrets(secrets),
+        secrets,
         store: { record: async () => Promise.reject(new Error('throttled')) },
       },
     );

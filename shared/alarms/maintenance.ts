@@ -4,31 +4,17 @@
  */
 import { closest, joinIndex, joinKey, s, type Issues } from '../config/schema';
 import type { MaintenanceWindow, ValidatedConfig } from '../config/types';
+import { cronError, isTimeZone, unwrapCron } from '../cron';
 import { ms } from '../duration';
 
 const MIN_MS = 60_000;
 const MAX_MS = 15 * 86_400_000;
-const CRON_FIELD = /^[0-9A-Za-z*?,/#L-]+$/;
 /** `2026-03-01T02:00`, optional seconds, optional `Z` or `±hh:mm`. */
 const START_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?$/;
 
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The five cron fields of a schedule, with or without a `cron(...)` wrapper; undefined when malformed. */
+/** The five cron fields of a schedule, with or without a `cron(...)` wrapper; undefined when not valid cron. */
 export function cronFields(schedule: string): string[] | undefined {
-  const inner = schedule
-    .trim()
-    .replace(/^cron\((.*)\)$/s, '$1')
-    .trim();
-  const fields = inner.split(/\s+/);
-  return fields.length === 5 && fields.every((f) => CRON_FIELD.test(f)) ? fields : undefined;
+  return cronError(schedule) === undefined ? unwrapCron(schedule).split(' ') : undefined;
 }
 
 const windowShape = s.object({

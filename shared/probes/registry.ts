@@ -13,6 +13,8 @@ import { multistepKind } from './multistep';
 import { heartbeatKind } from './heartbeat';
 import { queueKind } from './queue';
 import { metricKind } from './metric';
+import { consistencyKind } from './consistency';
+import { logsKind } from './logs';
 
 const KINDS: readonly ProbeKind[] = [
   httpKind,
@@ -24,6 +26,8 @@ const KINDS: readonly ProbeKind[] = [
   heartbeatKind,
   queueKind,
   metricKind,
+  consistencyKind,
+  logsKind,
 ];
 
 export const registry: ReadonlyMap<string, ProbeKind> = new Map(KINDS.map((k) => [k.kind, k]));

@@ -82,6 +82,11 @@ export interface ProbeOutcome {
   details?: Record<string, unknown>;
   /** Assertion sources, when the probe got far enough to observe anything. */
   observations?: Observations;
+  /**
+   * A sentence appended to the message of a failed assertion, so the page says what was seen
+   * (logs: `newest: <the newest matching line>`). Redacted like the rest of the result.
+   */
+  failureContext?: string;
   /** A status the kind decided itself (e.g. tls: days to expiry below warnDays). */
   status?: 'degraded' | 'fail';
   /**
@@ -129,7 +134,7 @@ export interface ProbeContext {
  */
 export interface RunnerPermission {
   actions: string[];
-  /** ARNs; `{account}` is replaced with the deploying account. */
+  /** ARNs; `{account}` is replaced with the deploying account, `{region}` with the runner's region. */
   resources: string[];
   /** Required when resources is `['*']`: why nothing narrower exists. */
   why?: string;

@@ -202,7 +202,13 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     } catch (e) {
       outcome = { ...internal('assertion evaluation crashed', e), timings: outcome.timings };
     }
-    const error = outcome.error ?? evaluated?.error;
+    const failed = evaluated?.error;
+    // A kind's context (logs: the newest matching line) goes into the assertion's message and so the page.
+    const error =
+      outcome.error ??
+      (failed && outcome.failureContext
+        ? { ...failed, message: `${failed.message}; ${outcome.failureContext}` }
+        : failed);
     const judged = statusOf(check, outcome, !!evaluated?.error);
     const result: CheckResult = {
       ...base,

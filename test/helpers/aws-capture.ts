@@ -38,8 +38,8 @@ export interface AwsCapture {
   calls(operation?: string): CapturedCall[];
   /** The next `n` calls fail (Infinity: every call): throttling (400), 500, or a non-retryable 400. */
   failNext(n: number, kind?: FailureKind): void;
-  /** Answer for a successful call of an operation. @default {} */
-  respond(operation: string, body: unknown): void;
+  /** Answer for a successful call of an operation; a function answers each call (e.g. Running, then Complete). @default {} */
+  respond(operation: string, body: unknown | ((call: CapturedCall) => unknown)): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -98,7 +98,8 @@ export async function startAwsCapture(): Promise<AwsCapture> {
         return;
       }
       res.writeHead(200, headers);
-      res.end(JSON.stringify(answers.get(operation) ?? {}));
+      const answer = answers.get(operation);
+      res.end(JSON.stringify((typeof answer === 'function' ? answer(recorded.at(-1)) : answer) ?? {}));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -6,6 +6,8 @@
  *   /ping/<id>        the job finished well
  *   /ping/<id>/start  the job started
  *   /ping/<id>/fail   the job failed
+ *   /ping/<id>/<code> the job exited with this code: 0 finished well, 1–255 failed
+ * `?rid=<uuid>` on a start and its end pairs them, so overlapping runs are timed right.
  *
  * Unknown ids, disabled checks, a missing or wrong token all get the same 404 (so the endpoint
  * does not reveal which ids exist), and tokens are compared in constant time. Bodies are capped
@@ -23,7 +25,7 @@ import type { PingSignal, PingStore } from './ping-store';
 /** Shortest token the endpoint accepts (and the runner: the check fails with `TOKEN_TOO_SHORT`). */
 export const MIN_TOKEN_LENGTH = 16;
 
-/** Largest body accepted (the job may POST a log excerpt; 1 KiB of it is kept). */
+/** Largest body accepted (the job may POST its output; the first 10 KiB of it is kept). */
 export const MAX_PING_BODY_BYTES = 16 * 1024;
 
 export interface PingRequest {
@@ -45,7 +47,10 @@ export interface PingResponse {
 export interface PingDeps {
   /** Enabled heartbeat checks: id → secret name of its token. See {@link heartbeatTokens}. */
   checks: ReadonlyMap<string, string>;
-  /** Reads a token by secret name; wrap it in {@link cachedSecrets} (Secrets Manager costs per call). */
+  /**
+   * Reads a token by secret name. In AWS the bootstrap's Secrets Manager provider, which caches
+   * with a maximum age (Secrets Manager costs per call); locally the environment, read each time.
+   */
   secrets: SecretResolver;
   store: Pick<PingStore, 'record'> & Partial<Pick<PingStore, 'markShortToken'>>;
   /** Rate limits per source and per check, checked before authentication. @default none */
@@ -67,25 +72,9 @@ export function heartbeatTokens(config: Pick<ValidatedConfig, 'checks'>): Map<st
   return out;
 }
 
-/**
- * A resolver that keeps values for `ttlMs` (rotated tokens take effect after it) and shares
- * in-flight reads. Failed reads are not cached.
- */
-export function cachedSecrets(resolve: SecretResolver, ttlMs = 300_000, now: () => number = Date.now): SecretResolver {
-  const cache = new Map<string, { at: number; value: Promise<string> }>();
-  return (name) => {
-    const hit = cache.get(name);
-    if (hit && now() - hit.at < ttlMs) return hit.value;
-    const value = resolve(name);
-    cache.set(name, { at: now(), value });
-    value.catch(() => {
-      if (cache.get(name)?.value === value) cache.delete(name);
-    });
-    return value;
-  };
-}
-
-const ROUTE = /^\/ping\/([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)(?:\/(start|fail))?\/?$/;
+const ROUTE = /^\/ping\/([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)(?:\/(start|fail|\d{1,9}))?\/?$/;
+/** A run id: a UUID as `uuidgen` writes it, or any id of letters, digits, `-`, `_`, `.` (up to 64). */
+const RID = /^[A-Za-z0-9._-]{1,64}$/;
 const digest = (v: string) => createHash('sha256').update(v, 'utf8').digest();
 /** Compared against when the id is unknown, so both paths do the same work. */
 const DUMMY = digest(randomBytes(32).toString('hex'));
@@ -154,7 +143,15 @@ async function handle(req: PingRequest, deps: PingDeps): Promise<PingResponse> {
   if (size > MAX_PING_BODY_BYTES) return json(413, { error: `body larger than ${MAX_PING_BODY_BYTES} bytes` });
 
   if (!m || id === undefined) return notFound();
-  const signal: PingSignal = (m[2] as PingSignal | undefined) ?? 'success';
+  const word = m[2];
+  const exitCode = word !== undefined && /^\d+$/.test(word) ? Number(word) : undefined;
+  if (exitCode !== undefined && exitCode > 255)
+    return json(400, { error: `exit code ${word} out of range: send 0 (success) to 255` });
+  const signal: PingSignal =
+    exitCode !== undefined ? (exitCode === 0 ? 'success' : 'fail') : ((word as PingSignal | undefined) ?? 'success');
+  const rid = new URLSearchParams(req.path.split('?')[1] ?? '').get('rid') ?? undefined;
+  if (rid !== undefined && !RID.test(rid))
+    return json(400, { error: 'rid must be a UUID (or up to 64 letters, digits, "-", "_", ".")' });
 
   const given = bearer(req.headers);
   let expected = DUMMY;
@@ -197,15 +194,11 @@ async function handle(req: PingRequest, deps: PingDeps): Promise<PingResponse> {
   const at = (deps.now ?? Date.now)();
   try {
     const body = size > 0 ? req.body : undefined;
-    const { durationMs } = await deps.store.record(id, signal, { at, body });
-    log.info('ping', { checkId: id, signal, ...(durationMs !== undefined ? { durationMs } : {}) });
-    return json(200, {
-      ok: true,
-      check: id,
-      signal,
-      at: new Date(at).toISOString(),
-      ...(durationMs !== undefined ? { durationMs } : {}),
-    });
+    const extra = { ...(exitCode !== undefined ? { exitCode } : {}), ...(rid !== undefined ? { rid } : {}) };
+    const { durationMs } = await deps.store.record(id, signal, { at, body, ...extra });
+    const timed = durationMs !== undefined ? { durationMs } : {};
+    log.info('ping', { checkId: id, signal, ...extra, ...timed });
+    return json(200, { ok: true, check: id, signal, ...extra, at: new Date(at).toISOString(), ...timed });
   } catch (e) {
     log.error('ping not stored', { checkId: id, signal, error: (e as Error).message });
     return json(503, { error: 'the ping could not be stored, try again' }, { 'retry-after': '5' });

@@ -10,7 +10,7 @@ import type { ValidatedConfig } from '../../config/types';
 import { ms } from '../../duration';
 import { silentLog, type Log } from '../../log';
 import type { SecretResolver } from '../../secrets';
-import { cachedSecrets, handlePing, heartbeatTokens, MAX_PING_BODY_BYTES, type PingResponse } from './endpoint';
+import { handlePing, heartbeatTokens, MAX_PING_BODY_BYTES, type PingResponse } from './endpoint';
 import { PingLimits } from './limits';
 import { PingStore } from './ping-store';
 
@@ -82,8 +82,8 @@ export async function startPingServer(opts: PingServerOptions): Promise<PingServ
   });
   const deps = {
     checks: heartbeatTokens(opts.config),
-    // Locally secrets come from the environment: cheap, so read fresh each time (ttl 0).
-    secrets: cachedSecrets(opts.secrets, 0),
+    // Locally secrets come from the environment: cheap, so read fresh each time (a changed token counts at once).
+    secrets: opts.secrets,
     store,
     limits: opts.limits === false ? undefined : (opts.limits ?? new PingLimits()),
     log,

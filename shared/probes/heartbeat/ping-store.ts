@@ -6,75 +6,49 @@
  * Layout (keys from `shared/store/table.ts`: `pk`, `sk`, TTL `expiresAt`):
  * - state, one per check: pk `PING#<checkId>`, sk `STATE` — epoch-ms numbers
  *   `lastSuccessAt lastFailAt lastStartAt openStartAt lastSignal lastSignalAt lastDurationMs
- *   lastRunEndedAt lastRunSignal pings`. `openStartAt` is set by `/start` and removed by the
- *   run's end (`/ping/<id>` or `/fail`), which records `lastDurationMs`. No TTL: it is the state.
+ *   lastRunEndedAt lastRunSignal pings lastExitCode lastOutput lastOutputAt openRuns`.
+ *   `openStartAt` is set by `/start` and removed by the run's end (`/ping/<id>`, `/fail`,
+ *   `/<exit-code>`), which records `lastDurationMs`. No TTL: it is the state.
+ * - open run with a run id (`?rid=`), one per started run: pk `PING#<checkId>`, sk `RUN#<rid>`
+ *   with `startAt`; deleted by the end with the same rid (which so gets its own start, however
+ *   runs overlap); `openRuns` counts them; `expiresAt` 31 days on (the longest `maxRuntime`).
  * - event, one per ping: pk `PING#<checkId>`, sk `EVENT#<ISO time>#<nonce>` with `signal at
- *   durationMs? bodyBytes body?` (first 1 KiB of the request body as text) and `expiresAt`
- *   (epoch s, the config's retention) — an audit trail for people ("when did it ping?").
+ *   durationMs? exitCode? rid? bodyBytes body?` (first 10 KiB of the request body as text,
+ *   redacted) and `expiresAt` (epoch s, the config's retention) — an audit trail for people.
  *
  * Nothing else in the table starts with `PING#`, so result queries (`RUN#`, `LATEST#`) never see these.
  */
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { redactText } from '../../redact';
 import { TABLE } from '../../store/table';
 
-/** What a ping says: the job finished well (`/ping/<id>`), started, or failed. */
-export type PingSignal = 'success' | 'start' | 'fail';
+import {
+  PING_PREFIX,
+  pingEventKey,
+  pingRunKey,
+  pingStateKey,
+  STORED_BODY_BYTES,
+  type OpenRun,
+  type PingEvent,
+  type PingOptions,
+  type PingSignal,
+  type PingState,
+} from './ping-types';
 
-/** The stored state of one heartbeat check. Times are epoch ms. */
-export interface PingState {
-  checkId: string;
-  lastSignal?: PingSignal;
-  lastSignalAt?: number;
-  /** Last `/ping/<id>`: what `period` counts from. */
-  lastSuccessAt?: number;
-  lastFailAt?: number;
-  lastStartAt?: number;
-  /** Start of a run that has not ended yet. */
-  openStartAt?: number;
-  /** Duration of the last run that had a start and ended. */
-  lastDurationMs?: number;
-  lastRunEndedAt?: number;
-  /** How the last measured run ended. */
-  lastRunSignal?: 'success' | 'fail';
-  /** Signals received, all kinds. */
-  pings?: number;
-  /** When the check first looked for pings: a new check waits `period + grace` from here before it fails. */
-  watchedSince?: number;
-  /**
-   * Length of the stored token when the endpoint last refused a ping because the token is shorter
-   * than the minimum (the runner never reads tokens: the endpoint tells it through here).
-   */
-  shortTokenLength?: number;
-}
+export * from './ping-types';
 
-/** One stored ping, newest first from {@link PingStore.events}. */
-export interface PingEvent {
-  checkId: string;
-  signal: PingSignal;
-  /** epoch ms */
-  at: number;
-  durationMs?: number;
-  bodyBytes: number;
-  /** First 1 KiB of the body as text. */
-  body?: string;
-}
-
-export const PING_PREFIX = 'PING#';
-export const pingStateKey = (checkId: string) => ({
-  [TABLE.partitionKey]: `${PING_PREFIX}${checkId}`,
-  [TABLE.sortKey]: 'STATE',
-});
-export const pingEventKey = (checkId: string, at: number, nonce: string) => ({
-  [TABLE.partitionKey]: `${PING_PREFIX}${checkId}`,
-  [TABLE.sortKey]: `EVENT#${new Date(at).toISOString()}#${nonce}`,
-});
-
-/** Bytes of a ping body kept in its event item. */
-export const STORED_BODY_BYTES = 1024;
 const DAY = 86_400_000;
+/** How long a started run with a rid is remembered without its end (the longest `maxRuntime`). */
+const OPEN_RUN_MS = 31 * DAY;
 
 export interface PingStoreOptions {
   /** A client for the table's region; a plain DynamoDBClient is wrapped in a document client. */
@@ -97,7 +71,20 @@ const STATE_FIELDS = [
   'lastRunSignal',
   'pings',
   'watchedSince',
+  'lastExitCode',
+  'lastOutput',
+  'lastOutputAt',
+  'lastOutputBytes',
+  'openRuns',
 ] as const;
+
+/** The kept head of a body, as redacted text. */
+function keptBody(body: Uint8Array | string | undefined): { bytes: number; text?: string } {
+  if (body === undefined) return { bytes: 0 };
+  const buf = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
+  if (!buf.length) return { bytes: 0 };
+  return { bytes: buf.length, text: redactText(buf.subarray(0, STORED_BODY_BYTES).toString('utf8')) };
+}
 
 function toState(checkId: string, item: Record<string, unknown> | undefined): PingState | undefined {
   if (!item) return undefined;
@@ -130,49 +117,111 @@ export class PingStore {
   async record(
     checkId: string,
     signal: PingSignal,
-    opts: { at?: number; body?: Uint8Array | string; abortSignal?: AbortSignal } = {},
+    opts: PingOptions = {},
   ): Promise<{ state: PingState; durationMs?: number }> {
     const at = opts.at ?? Date.now();
+    const send = <T>(cmd: unknown) => this.doc.send(cmd as never, { abortSignal: opts.abortSignal }) as Promise<T>;
+    const kept = keptBody(opts.body);
+    const rid = opts.rid;
+
+    // A run id pairs this end with its own start, whatever ran in between.
+    let ridStart: number | undefined;
+    let ridNew = false;
+    if (rid !== undefined && signal === 'start') {
+      try {
+        await send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...pingRunKey(checkId, rid),
+              checkId,
+              rid,
+              startAt: at,
+              [TABLE.ttlAttribute]: Math.floor((at + OPEN_RUN_MS) / 1000),
+            },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+          }),
+        );
+        ridNew = true;
+      } catch (e) {
+        // The same start sent twice (a retry): counted once.
+        if ((e as { name?: string }).name !== 'ConditionalCheckFailedException') throw e;
+      }
+    } else if (rid !== undefined) {
+      const old = await send<{ Attributes?: Record<string, unknown> }>(
+        new DeleteCommand({ TableName: this.tableName, Key: pingRunKey(checkId, rid), ReturnValues: 'ALL_OLD' }),
+      );
+      if (typeof old.Attributes?.startAt === 'number') ridStart = old.Attributes.startAt;
+    }
+
     const names: Record<string, string> = {
       '#sig': 'lastSignal',
       '#sigAt': 'lastSignalAt',
       '#pings': 'pings',
       '#id': 'checkId',
-      '#open': 'openStartAt',
       '#short': 'shortTokenLength',
     };
     const values: Record<string, unknown> = { ':sig': signal, ':at': at, ':one': 1, ':id': checkId };
     const set = ['#sig = :sig', '#sigAt = :at', '#id = :id'];
-    let remove = '';
+    const add = ['#pings :one'];
+    // An accepted ping proves the token is long enough now: clear a refusal mark.
+    const remove = ['#short'];
     if (signal === 'start') {
       names['#start'] = 'lastStartAt';
-      set.push('#start = :at', '#open = :at');
+      set.push('#start = :at');
+      if (rid === undefined) {
+        names['#open'] = 'openStartAt';
+        set.push('#open = :at');
+      }
     } else {
       names['#end'] = signal === 'success' ? 'lastSuccessAt' : 'lastFailAt';
       set.push('#end = :at');
-      remove = ' REMOVE #open';
+      // An end with a rid closes its own run; one without (or with an unknown rid) the plain one.
+      if (ridStart === undefined) {
+        names['#open'] = 'openStartAt';
+        remove.push('#open');
+      }
+      names['#code'] = 'lastExitCode';
+      if (opts.exitCode !== undefined && signal === 'fail') {
+        set.push('#code = :code');
+        values[':code'] = opts.exitCode;
+      } else remove.push('#code');
+      names['#out'] = 'lastOutput';
+      names['#outAt'] = 'lastOutputAt';
+      names['#outBytes'] = 'lastOutputBytes';
+      if (kept.text !== undefined) {
+        set.push('#out = :out', '#outAt = :at', '#outBytes = :outBytes');
+        values[':out'] = kept.text;
+        values[':outBytes'] = kept.bytes;
+      } else remove.push('#out', '#outAt', '#outBytes');
     }
-    const res = await this.doc.send(
+    if (ridNew || ridStart !== undefined) {
+      names['#runs'] = 'openRuns';
+      add.push(`#runs ${ridNew ? ':one' : ':minus'}`);
+      if (!ridNew) values[':minus'] = -1;
+    }
+    const res = await send<{ Attributes?: Record<string, unknown> }>(
       new UpdateCommand({
         TableName: this.tableName,
         Key: pingStateKey(checkId),
-        // An accepted ping proves the token is long enough now: clear a refusal mark.
-        UpdateExpression: `SET ${set.join(', ')} ADD #pings :one REMOVE ${remove ? '#open, ' : ''}#short`,
+        UpdateExpression: `SET ${set.join(', ')} ADD ${add.join(', ')} REMOVE ${remove.join(', ')}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }),
-      { abortSignal: opts.abortSignal },
     );
     const state = toState(checkId, res.Attributes)!;
 
-    // The run's duration: from the start this ping closes. ALL_NEW no longer has openStartAt,
-    // so read the start from the previous state via lastStartAt (set by the same start).
+    // The run's duration: from its own start (rid), else from the start this ping closes.
+    // ALL_NEW no longer has openStartAt, so read that start via lastStartAt (set by the same start).
     let durationMs: number | undefined;
-    if (signal !== 'start' && state.lastStartAt !== undefined && this.closedRun(state, at)) {
+    if (ridStart !== undefined) durationMs = Math.max(0, at - ridStart);
+    else if (signal !== 'start' && state.lastStartAt !== undefined && this.closedRun(state, at))
       durationMs = Math.max(0, at - state.lastStartAt);
+    if (durationMs !== undefined) {
       try {
-        await this.doc.send(
+        await send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: pingStateKey(checkId),
@@ -182,34 +231,59 @@ export class PingStore {
             ExpressionAttributeNames: { '#dur': 'lastDurationMs', '#ended': 'lastRunEndedAt', '#how': 'lastRunSignal' },
             ExpressionAttributeValues: { ':dur': durationMs, ':at': at, ':how': signal },
           }),
-          { abortSignal: opts.abortSignal },
         );
         state.lastDurationMs = durationMs;
         state.lastRunEndedAt = at;
-        state.lastRunSignal = signal;
+        state.lastRunSignal = signal as 'success' | 'fail';
       } catch (e) {
         if ((e as { name?: string }).name !== 'ConditionalCheckFailedException') throw e;
       }
     }
 
-    const bodyBuf =
-      opts.body === undefined
-        ? undefined
-        : typeof opts.body === 'string'
-          ? Buffer.from(opts.body)
-          : Buffer.from(opts.body);
     const event: Record<string, unknown> = {
       ...pingEventKey(checkId, at, randomBytes(4).toString('hex')),
       checkId,
       signal,
       at,
-      bodyBytes: bodyBuf?.length ?? 0,
+      bodyBytes: kept.bytes,
       [TABLE.ttlAttribute]: Math.floor((at + this.retentionMs) / 1000),
     };
     if (durationMs !== undefined) event.durationMs = durationMs;
-    if (bodyBuf?.length) event.body = redactText(bodyBuf.subarray(0, STORED_BODY_BYTES).toString('utf8'));
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: event }), { abortSignal: opts.abortSignal });
+    if (opts.exitCode !== undefined) event.exitCode = opts.exitCode;
+    if (rid !== undefined) event.rid = rid;
+    if (kept.text !== undefined) event.body = kept.text;
+    await send(new PutCommand({ TableName: this.tableName, Item: event }));
     return durationMs === undefined ? { state } : { state, durationMs };
+  }
+
+  /** Runs started with a rid that have not ended, oldest first (at most `limit`). */
+  async openRuns(checkId: string, limit = 100, abortSignal?: AbortSignal): Promise<OpenRun[]> {
+    const items = await this.items(checkId, 'RUN#', { limit, abortSignal, consistent: true });
+    return items
+      .filter((i) => typeof i.startAt === 'number' && typeof i.rid === 'string')
+      .map((i) => ({ rid: i.rid as string, startAt: i.startAt as number }))
+      .sort((x, y) => x.startAt - y.startAt);
+  }
+
+  /** The items of a check whose sort key starts with `prefix` (`RUN#`, `EVENT#`). */
+  private async items(
+    checkId: string,
+    prefix: string,
+    o: { limit: number; abortSignal?: AbortSignal; newestFirst?: boolean; consistent?: boolean },
+  ): Promise<Record<string, unknown>[]> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+        ExpressionAttributeValues: { ':pk': `${PING_PREFIX}${checkId}`, ':prefix': prefix },
+        ScanIndexForward: !o.newestFirst,
+        ...(o.consistent ? { ConsistentRead: true } : {}),
+        Limit: o.limit,
+      }),
+      { abortSignal: o.abortSignal },
+    );
+    return res.Items ?? [];
   }
 
   /**
@@ -273,18 +347,8 @@ export class PingStore {
 
   /** The newest ping events of a check, newest first. */
   async events(checkId: string, limit = 20, abortSignal?: AbortSignal): Promise<PingEvent[]> {
-    const res = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :ev)',
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':pk': `${PING_PREFIX}${checkId}`, ':ev': 'EVENT#' },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-      { abortSignal },
-    );
-    return (res.Items ?? []).map((i) => {
+    const items = await this.items(checkId, 'EVENT#', { limit, abortSignal, newestFirst: true });
+    return items.map((i) => {
       const e: PingEvent = {
         checkId,
         signal: i.signal as PingSignal,
@@ -293,6 +357,8 @@ export class PingStore {
       };
       if (typeof i.durationMs === 'number') e.durationMs = i.durationMs;
       if (typeof i.body === 'string') e.body = i.body;
+      if (typeof i.exitCode === 'number') e.exitCode = i.exitCode;
+      if (typeof i.rid === 'string') e.rid = i.rid;
       return e;
     });
   }

@@ -7,21 +7,49 @@ import type { SecretRef } from '../../types';
  * watchpost ping endpoint, and the check fails when a ping does not come in time.
  *
  * The job calls (with `Authorization: Bearer <token>`):
- * - `POST /ping/<id>` when it finished well (this is "the ping" that `period` expects),
+ * - `POST /ping/<id>` when it finished well (this is "the ping" that `period` or `schedule` expects),
  * - `POST /ping/<id>/start` when it starts (optional: measures the run's duration, arms `maxRuntime`),
- * - `POST /ping/<id>/fail` when it failed.
+ * - `POST /ping/<id>/fail` when it failed, or `POST /ping/<id>/<exit-code>` (0 is success, 1–255 a
+ *   failure with that code), each with `?rid=<uuid>` to pair a start with its end when runs overlap.
+ * The first 10 KiB of a ping's body (e.g. the job's output) is kept, redacted, and quoted in pages.
+ *
+ * Say when pings are due with either `period` (every so long) or `schedule` (cron, in `timezone`).
  *
  * A heartbeat check judges stored pings, not a network target: it runs in exactly one region
  * (set `regions` to the home region when the config has several).
  * @example
  * { id: 'nightly-export', kind: 'heartbeat', period: '1d', grace: '1h', maxRuntime: '2h',
  *   token: { secret: 'heartbeat/nightly-export' }, regions: ['eu-central-1'] }
+ * @example
+ * { id: 'nightly-import', kind: 'heartbeat', schedule: '0 2 * * *', timezone: 'Europe/Rome',
+ *   grace: '30m', token: { secret: 'heartbeat/nightly-import' }, regions: ['eu-central-1'] }
  */
 export interface HeartbeatCheck extends CheckCommon {
   kind: 'heartbeat';
-  /** How often the job pings when all is well, e.g. its cron interval. From 1s to 31d. @example "1h" */
-  period: Duration;
-  /** Extra time after `period` before a missing ping fails the check (jobs are late sometimes). @example "10m" */
+  /**
+   * How often the job pings when all is well. From 1s to 31d. Give this or `schedule`.
+   * @example "1h"
+   */
+  period?: Duration;
+  /**
+   * When the job runs, as 5-field cron (minute hour day-of-month month day-of-week, e.g. the
+   * job's crontab line), read in `timezone`: a good ping is due after each fire time, and the
+   * check fails when none arrived by that time plus `grace`. Give this or `period`.
+   * @example "0 2 * * *"
+   * @example "30 6 * * MON-FRI"
+   */
+  schedule?: string;
+  /**
+   * The IANA time zone `schedule` is read in (daylight saving time included: `0 2 * * *` in
+   * `Europe/Rome` is 02:00 local time all year). Only with `schedule`.
+   * @default "UTC"
+   * @example "Europe/Rome"
+   */
+  timezone?: string;
+  /**
+   * Extra time after `period`, or after each `schedule` fire time, before a missing ping fails
+   * the check (jobs are late sometimes, and take time to finish). @example "10m"
+   */
   grace: Duration;
   /**
    * A run that called `/start` must end (`/ping/<id>` or `/fail`) within this time, or the

@@ -5,12 +5,9 @@
  */
 import type { ValidatedMetricCheck } from './index';
 import type { CheckError } from '../../types';
-import { runHttp } from '../http/run';
-import type { ValidatedHttpCheck } from '../http';
+import { readFigure } from './figure';
 import type { Observations, ProbeContext, ProbeOutcome } from '../types';
 
-/** A figure endpoint answers with a small document; anything bigger is a misconfigured URL. */
-export const METRIC_MAX_BODY_BYTES = 1024 * 1024;
 export const ANOMALY_DEFAULTS = { band: 2, deviationPercent: 50, samples: 12 } as const;
 /** Stored values needed before the trailing average judges anything. */
 export const MIN_SAMPLES = 3;
@@ -19,21 +16,6 @@ const round = (v: number, digits = 1) => {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
 };
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  return `${typeof v} ${String(v)}`;
-}
-
-/** The figure as a number: numbers and numeric strings count; nothing else does. */
-export function toFigure(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  return undefined;
-}
 
 export interface AnomalyJudgement {
   /** `judged` compared with the trailing average; otherwise why not. */
@@ -76,67 +58,12 @@ class MetricObservations implements Observations {
 }
 
 export async function runMetric(check: ValidatedMetricCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
-  const headers: Record<string, string | { secret: string }> = { accept: 'application/json', ...check.headers };
-  if (Object.keys(check.headers).some((k) => k.toLowerCase() === 'accept')) delete headers.accept;
-  const httpCheck: ValidatedHttpCheck = {
-    id: check.id,
-    kind: 'http',
-    name: check.name,
-    frequency: check.frequency,
-    timeout: check.timeout,
-    retries: check.retries,
-    regions: check.regions,
-    severity: check.severity,
-    tags: check.tags,
-    enabled: check.enabled,
-    assertions: [],
-    url: check.url,
-    method: 'GET',
-    headers,
-    query: {},
-    followRedirects: true,
-    maxRedirects: 5,
-    maxBodyBytes: METRIC_MAX_BODY_BYTES,
-  };
-
-  const http = await runHttp(httpCheck, ctx);
-  const details: Record<string, unknown> = { ...(http.details ?? {}), path: check.path };
-  if (http.error || !http.observations) {
-    return {
-      error: http.error ?? { code: 'INTERNAL', message: `no response observed from ${check.url}` },
-      timings: http.timings,
-      details,
-    };
-  }
-  const obs = http.observations;
-  const failed = (error: CheckError, extra: Partial<ProbeOutcome> = {}): ProbeOutcome => ({
-    error,
-    timings: http.timings,
-    latencyMs: http.latencyMs,
-    details,
-    ...extra,
-  });
-
-  const status = obs.read('status', undefined).value as number;
-  if (status < 200 || status > 299)
-    return failed({
-      code: 'HTTP_STATUS',
-      message: `GET ${details.finalUrl ?? check.url} answered ${status}, expected 2xx`,
-    });
-
-  const read = obs.read('json', check.path);
-  if (read.error) return failed(read.error);
-  if (read.value === undefined)
-    return failed({
-      code: 'NO_VALUE',
-      message: `${check.path} is not in the response of ${details.finalUrl ?? check.url}`,
-    });
-  const value = toFigure(read.value);
-  if (value === undefined) {
-    const hint = Array.isArray(read.value) ? ` — hint: ${check.path}.length counts its items` : '';
-    return failed({ code: 'NOT_A_NUMBER', message: `${check.path} is ${describe(read.value)}, not a number${hint}` });
-  }
-  details.value = value;
+  const reading = await readFigure(check, { url: check.url, path: check.path, headers: check.headers }, ctx);
+  const { http, details } = reading;
+  if (reading.error && !reading.observations) return { error: reading.error, timings: http.timings, details };
+  if (reading.error) return { error: reading.error, timings: http.timings, latencyMs: http.latencyMs, details };
+  const value = reading.value!;
+  const obs = reading.observations!;
   const metrics = { Value: value };
   const observations = new MetricObservations(value, obs);
   const done = (extra: Partial<ProbeOutcome> = {}): ProbeOutcome => ({
