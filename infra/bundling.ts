@@ -49,12 +49,21 @@ export function stageConfig(config: ValidatedConfig): { path: string; digest: st
   return { path, digest };
 }
 
+/** A file shipped beside the code: `from` (absolute) copied to `to` (relative to the bundle root). */
+export interface BundleFile {
+  from: string;
+  to: string;
+}
+
 /**
  * NodejsFunction bundling for a watchpost Lambda whose bundle carries the config staged at
  * `stagedConfig`. `lazyEmail` (the runner) also ships the email probe as a file of its own,
  * loaded only when an email check runs; other functions never run probes.
  */
-export function watchpostBundling(stagedConfig: string, opts: { lazyEmail?: boolean } = {}): BundlingOptions {
+export function watchpostBundling(
+  stagedConfig: string,
+  opts: { lazyEmail?: boolean; extraFiles?: BundleFile[] } = {},
+): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: 'node24',
@@ -75,6 +84,10 @@ export function watchpostBundling(stagedConfig: string, opts: { lazyEmail?: bool
       afterBundling: (_inputDir: string, outputDir: string) => [
         `node -e "require('fs').copyFileSync(process.argv[1], process.argv[2])" "${stagedConfig}" "${join(outputDir, BUNDLED_CONFIG_FILE)}"`,
         ...(opts.lazyEmail ? [`node "${join(PROJECT_ROOT, 'infra', 'build-email-probe.mjs')}" "${outputDir}"`] : []),
+        ...(opts.extraFiles ?? []).map(
+          (f) =>
+            `node -e "const fs=require('fs'),p=require('path');fs.mkdirSync(p.dirname(process.argv[2]),{recursive:true});fs.copyFileSync(process.argv[1],process.argv[2])" "${f.from}" "${join(outputDir, f.to)}"`,
+        ),
       ],
     },
   };

@@ -21,7 +21,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ValidatedConfig } from '../shared/config/types';
 import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
-import { PROJECT_ROOT, stageConfig, watchpostBundling } from './bundling';
+import { type BundleFile, PROJECT_ROOT, stageConfig, watchpostBundling } from './bundling';
 
 export interface WatchpostFunctionProps {
   /** The validated config, shipped in the bundle as `watchpost.config.json`. */
@@ -43,6 +43,8 @@ export interface WatchpostFunctionProps {
   logRetention?: logs.RetentionDays;
   /** Also ship the email probe as a lazily loaded file (the runner). @default false */
   lazyEmail?: boolean;
+  /** Files shipped beside the code (the status page's templates). @default none */
+  extraFiles?: BundleFile[];
   /** Asynchronous invoke retries. @default Lambda's (2) */
   retryAttempts?: number;
   /** Oldest asynchronous event still run. @default Lambda's (6 h) */
@@ -92,7 +94,7 @@ export class WatchpostFunction extends NodejsFunction {
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      bundling: watchpostBundling(staged, { lazyEmail: props.lazyEmail }),
+      bundling: watchpostBundling(staged, { lazyEmail: props.lazyEmail, extraFiles: props.extraFiles }),
     });
     this.configDigest = digest;
   }
