@@ -34,7 +34,7 @@ function incidentEntry(i: PublicIncident, idBase: string, siteUrl?: string): Ent
   };
 }
 
-function maintenanceEntry(w: PublicMaintenance, idBase: string, generatedAt: string, siteUrl?: string): Entry {
+function maintenanceEntry(w: PublicMaintenance, idBase: string, siteUrl?: string): Entry {
   const content = html`<p>${STATE_WORDS.maintenance} from ${w.startsAt} to ${w.endsAt}${
     w.components.length ? ` · Affects ${w.components.join(', ')}` : ''
   }</p>`;
@@ -43,8 +43,9 @@ function maintenanceEntry(w: PublicMaintenance, idBase: string, generatedAt: str
   return {
     id: `${idBase}maintenance-${key}`,
     title: `[Maintenance] ${w.title}`,
-    updated: w.startsAt < generatedAt ? w.startsAt : generatedAt,
-    published: w.startsAt < generatedAt ? w.startsAt : generatedAt,
+    // Dated by its start, also ahead of time: an announcement stays on top and never changes by itself.
+    updated: w.startsAt,
+    published: w.startsAt,
     link: siteUrl,
     content: content.value,
   };
@@ -59,9 +60,7 @@ export function renderFeed(m: StatusModel, siteUrl?: string): string {
   const idBase = base ? `${base}#` : `urn:watchpost:${encodeURIComponent(m.title)}:`;
   const entries = [
     ...[...m.incidents.open, ...m.incidents.past].map((i) => incidentEntry(i, idBase, base)),
-    ...[...m.maintenance.active, ...m.maintenance.upcoming].map((w) =>
-      maintenanceEntry(w, idBase, m.generatedAt, base),
-    ),
+    ...[...m.maintenance.active, ...m.maintenance.upcoming].map((w) => maintenanceEntry(w, idBase, base)),
   ].sort((a, b) => (a.updated < b.updated ? 1 : a.updated > b.updated ? -1 : 0));
   const x = escapeHtml;
   // The feed changes only when an entry does: its `updated` is the newest entry's, not the build time.
