@@ -230,3 +230,21 @@ export function storeWithRollups<S extends ResultStore>(
 ): S {
   return withRollups(t.store, new RollupStore({ client: t.client, tableName: t.tableName }), log);
 }
+
+/** A whole day's rollup as one item (imports and test seeding; the runner only ever ADDs). */
+export function dayItem(d: DayRollup): Record<string, AttributeValue> {
+  const k = rollupKey(d.checkId, d.day, d.region);
+  const item: Record<string, AttributeValue> = {
+    [TABLE.partitionKey]: { S: k[TABLE.partitionKey] },
+    [TABLE.sortKey]: { S: k[TABLE.sortKey] },
+    [TABLE.ttlAttribute]: { N: String(Math.floor((Date.parse(d.day) + (ROLLUP_KEEP_DAYS + 1) * DAY) / 1000)) },
+  };
+  d.hours.forEach((h, hour) => {
+    const x = hh(hour);
+    if (h.runs) item[`r${x}`] = { N: String(h.runs) };
+    if (h.failures) item[`f${x}`] = { N: String(h.failures) };
+    if (h.degraded) item[`d${x}`] = { N: String(h.degraded) };
+    for (const [b, n] of h.latency) item[`l${x}_${b}`] = { N: String(n) };
+  });
+  return item;
+}
