@@ -72,7 +72,7 @@ describe('the built files', () => {
     // the feed does not change on every build.
     expect(feed.indexOf('Database upgrade')).toBeLessThan(feed.indexOf('Payments are failing'));
     expect(feed.indexOf('Payments are failing')).toBeLessThan(feed.indexOf('Checkout is unavailable'));
-    expect(/<feed[^]*?<updated>([^<]+)<\/updated>/.exec(feed)![1]).toBe('2026-12-03T02:00:00.000Z');
+    expect(/<feed[\s\S]*?<updated>([^<]+)<\/updated>/.exec(feed)![1]).toBe('2026-12-03T02:00:00.000Z');
     const later = { ...fixtureModel(NOW), generatedAt: '2026-11-30T12:01:00.000Z' };
     expect(text(renderSite(later, { siteUrl: 'https://status.acme.example/' }), 'feed.xml')).toBe(feed);
   });
@@ -212,5 +212,45 @@ describe('the live site of watchpost dev', () => {
     fail = true;
     expect((await site.files()).has('index.html')).toBe(true);
     expect(builds).toBe(3);
+  });
+});
+
+describe('watchpost dev at /status', () => {
+  it('serves the live site with the hosted headers; says how to get one when the config has none', async () => {
+    const { startDashboard } = await import('../shared/cli/dashboard');
+    const { startEmbeddedStore } = await import('../shared/store/embedded');
+    const { parseConfig } = await import('../shared/config/validate');
+    const config = parseConfig({
+      project: 'shop',
+      homeRegion: 'eu-central-1',
+      regions: ['eu-central-1'],
+      checks: [{ id: 'shop-home', kind: 'http', url: 'http://127.0.0.1:9/' }],
+    });
+    const embedded = await startEmbeddedStore({ inMemory: true });
+    const status = liveSite(async () => renderSite(fixtureModel(NOW)));
+    const [withPage, without] = await Promise.all([
+      startDashboard({ port: 0, config, store: embedded.store, status }),
+      startDashboard({ port: 0, config, store: embedded.store }),
+    ]);
+    try {
+      const redirect = await fetch(`${withPage.url}status`, { redirect: 'manual' });
+      expect(redirect.status).toBe(308);
+      expect(redirect.headers.get('location')).toBe('/status/');
+      const page = await fetch(`${withPage.url}status/`);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+      const html = await page.text();
+      expect(html).toContain('<h1>Acme Shop status</h1>');
+      const css = /href="(assets\/status\.[0-9a-f]+\.css)"/.exec(html)![1];
+      expect((await fetch(`${withPage.url}status/${css}`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+      expect((await fetch(`${withPage.url}status/badges/checkout.svg`)).status).toBe(200);
+      expect((await fetch(`${withPage.url}status/nothing.js`)).status).toBe(404);
+      const none = await fetch(`${without.url}status/`);
+      expect(none.status).toBe(404);
+      expect(await none.text()).toMatch(/add statusPage to the config/);
+    } finally {
+      await Promise.all([withPage.close(), without.close()]);
+      await embedded.close();
+    }
   });
 });

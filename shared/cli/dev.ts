@@ -17,6 +17,8 @@ import { redactText } from '../redact';
 import { runPass } from '../runner/run-pass';
 import { envSecrets } from '../secrets';
 import type { CheckResult, CheckStatus } from '../types';
+import { buildSiteFiles } from '../status/site/build';
+import { liveSite } from '../status/site/live';
 import { startDashboard } from './dashboard';
 import { c, noteContext, resultNote, statusWord } from './format';
 import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore, shareWithOtherCommands, type LocalStore } from './local';
@@ -64,9 +66,13 @@ export async function devCommand(args: string[]): Promise<number> {
     );
   }
   const unshare = shareWithOtherCommands(values.data!, local);
-  const dashboard = await startDashboard({ port: dashboardPort, config, store: local.store }).catch(
+  // The status page at /status, rebuilt from the store when results arrive.
+  const status = config.statusPage
+    ? liveSite(async () => (await buildSiteFiles({ config, client: local.client, tableName: local.tableName })).files)
+    : undefined;
+  const dashboard = await startDashboard({ port: dashboardPort, config, store: local.store, status }).catch(
     (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, config, store: local.store });
+      if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, config, store: local.store, status });
       throw e;
     },
   );
@@ -109,6 +115,7 @@ export async function devCommand(args: string[]): Promise<number> {
   out(c.bold(`watchpost dev — ${checks.length} check${checks.length === 1 ? '' : 's'} from ${values.config}`));
   if (demo) out(c.dim(`demo shop on ${demo.url} (healthy, slow and broken endpoints)`));
   out(c.dim(`results stored in ${values.data}/  ·  dashboard ${dashboard.url}  ·  Ctrl-C to stop`));
+  if (status) out(c.dim(`status page ${dashboard.url}status/`));
   if (pings)
     out(
       c.dim(
@@ -137,6 +144,7 @@ export async function devCommand(args: string[]): Promise<number> {
   // Last status per check, to announce changes the way a page would.
   const last = new Map<string, { status: CheckStatus; since: string }>();
   const onResult = (r: CheckResult) => {
+    status?.invalidate();
     const prev = last.get(r.checkId);
     const changed = prev && prev.status !== r.status;
     const since = !prev || changed ? r.scheduledAt : prev.since;

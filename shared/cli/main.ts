@@ -19,7 +19,8 @@ Usage:
                                  run each check once; exit 0 all ok, 1 any failed, 2 invalid config
   watchpost dev [--config F] [--demo] [--port N] [--ping-port N]
                                  the monitor on its schedule, with a live view, a local dashboard (--port,
-                                 default 4320) and the heartbeat ping endpoint (--ping-port, default 4321)
+                                 default 4320; the status page at /status) and the heartbeat ping endpoint
+                                 (--ping-port, default 4321)
   watchpost validate [--config F]  print every config problem (exit 2 when there are any)
   watchpost history ID [--limit N] [--region R] [--json] [--config F]
                                  the stored runs of a check (newest first)
@@ -27,6 +28,8 @@ Usage:
                                  what SMS, email and each webhook would get for the check's latest local result
   watchpost notify --test [--topic critical|warning] [--webhooks]
                                  send a test page through the deployed topics (needs AWS credentials)
+  watchpost status build --out DIR [--config F] [--data DIR] [--url URL]
+                                 write the public status page (statusPage) from the local store as static files
 
 Options:
   --config F   config file (.ts, .js, .mjs, .json) [default: ${DEFAULT_CONFIG_FILE}]
@@ -60,7 +63,7 @@ export async function loadValidConfig(
   return r.config;
 }
 
-const COMMANDS = ['run', 'dev', 'validate', 'history', 'notify', 'help'] as const;
+const COMMANDS = ['run', 'dev', 'validate', 'history', 'notify', 'status', 'help'] as const;
 
 /** The version in watchpost's own package.json. */
 export function version(): string {
@@ -86,6 +89,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./history')).historyCommand(rest);
       case 'notify':
         return await (await import('./notify')).notifyCommand(rest);
+      case 'status':
+        return await (await import('./status')).statusCommand(rest);
       case '--version':
       case '-v':
       case 'version':

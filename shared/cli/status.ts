@@ -1,0 +1,74 @@
+/**
+ * `watchpost status build [--config F] [--data DIR] --out DIR [--url URL]`: the public status
+ * page as static files from the local store (the same builder the AWS one runs), for a look
+ * before deploying or for hosting it elsewhere. Writes only files that changed.
+ */
+import { resolve } from 'node:path';
+import { DEFAULT_CONFIG_FILE } from '../config/load';
+import { buildSiteFiles } from '../status/site/build';
+import { writeSiteToDir } from '../status/site/write';
+import { c } from './format';
+import { DEFAULT_DATA_DIR, openLocalStore } from './local';
+import { parseFlags } from './args';
+import { CliError, EXIT, loadValidConfig } from './main';
+
+const USAGE = 'usage: watchpost status build [--config F] [--data DIR] --out DIR [--url URL]';
+
+export async function statusCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'build')
+    throw new CliError(
+      sub === undefined ? USAGE : `unknown \`watchpost status\` subcommand "${sub}" — hint: ${USAGE.slice(7)}`,
+    );
+  const { values } = parseFlags('status build', {
+    args: rest,
+    options: {
+      config: { type: 'string', default: DEFAULT_CONFIG_FILE },
+      data: { type: 'string', default: DEFAULT_DATA_DIR },
+      out: { type: 'string' },
+      url: { type: 'string' },
+    },
+  });
+  if (!values.out) throw new CliError(`--out DIR is required: the folder the site is written to — ${USAGE}`);
+  if (values.url !== undefined && !/^https?:\/\/[^\s/]+/.test(values.url))
+    throw new CliError(
+      `--url must be the page's public address, e.g. https://status.example.com/, got "${values.url}"`,
+    );
+  // Builds as of another instant (reproducible builds, tests): the same variable `watchpost report` reads.
+  const nowText = process.env.WATCHPOST_NOW;
+  const now = nowText ? new Date(nowText) : undefined;
+  if (now && Number.isNaN(now.getTime()))
+    throw new CliError(`WATCHPOST_NOW must be an ISO time such as 2026-11-30T12:00:00Z, got "${nowText}"`);
+  const config = await loadValidConfig(values.config!);
+  if (!config.statusPage)
+    throw new CliError(
+      `${values.config} has no statusPage — hint: add statusPage: { title, components: [{ name, checks: [ids] }] } (docs/status-page.md)`,
+    );
+  const local = await openLocalStore(values.data, config);
+  try {
+    const { model, files } = await buildSiteFiles({
+      config,
+      client: local.client,
+      tableName: local.tableName,
+      siteUrl: values.url,
+      now,
+    });
+    const summary = await writeSiteToDir(values.out, files);
+    const out = (s: string) => process.stdout.write(`${s}\n`);
+    out(
+      `${c.green('✓')} status page: ${summary.written.length} file${summary.written.length === 1 ? '' : 's'} written, ` +
+        `${summary.unchanged} unchanged${summary.removed.length ? `, ${summary.removed.length} removed` : ''} in ${values.out}/`,
+    );
+    const as = model.dataAsOf ? `data as of ${model.dataAsOf}` : 'no monitoring data yet';
+    out(
+      c.dim(
+        `${model.components.length} component${model.components.length === 1 ? '' : 's'}, overall ${model.overall}, ${as}` +
+          `${model.stale ? ' (stale: run `watchpost dev` or `watchpost run` to record results)' : ''}`,
+      ),
+    );
+    out(c.dim(`open ${resolve(values.out, 'index.html')}`));
+    return EXIT.ok;
+  } finally {
+    await local.close();
+  }
+}
