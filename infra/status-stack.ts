@@ -82,7 +82,8 @@ export class StatusStack extends Stack {
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
-        'The bucket holds only the public status page, rebuilt every minute by one Lambda; readers reach it through CloudFront only (OAC).',
+        'The bucket holds only the public status page, rebuilt every minute by one Lambda; ' +
+        'readers reach it through CloudFront only (OAC).',
     });
 
     // Pages say how long they keep (Cache-Control from the builder); CloudFront follows them.
@@ -146,7 +147,8 @@ export class StatusStack extends Stack {
       nag.push({
         id: 'AwsSolutions-CFR4',
         reason:
-          'Without statusPage.domain CloudFront serves its default *.cloudfront.net certificate, whose TLS floor it sets; with a custom domain the distribution requires TLS 1.2 (TLSv1.2_2021).',
+          'Without statusPage.domain CloudFront serves its default *.cloudfront.net certificate, whose TLS ' +
+          'floor it sets; with a custom domain the distribution requires TLS 1.2 (TLSv1.2_2021).',
       });
     Validations.of(this.distribution).acknowledge(...nag);
     this.url = `https://${page.domain?.name ?? this.distribution.distributionDomainName}/`;

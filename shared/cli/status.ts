@@ -42,7 +42,8 @@ export async function statusCommand(args: string[]): Promise<number> {
   const config = await loadValidConfig(values.config!);
   if (!config.statusPage)
     throw new CliError(
-      `${values.config} has no statusPage — hint: add statusPage: { title, components: [{ name, checks: [ids] }] } (docs/status-page.md)`,
+      `${values.config} has no statusPage — hint: add ` +
+        'statusPage: { title, components: [{ name, checks: [ids] }] } (docs/status-page.md)',
     );
   const local = await openLocalStore(values.data, config);
   try {
@@ -55,17 +56,15 @@ export async function statusCommand(args: string[]): Promise<number> {
     });
     const summary = await writeSiteToDir(values.out, files);
     const out = (s: string) => process.stdout.write(`${s}\n`);
+    const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+    const removed = summary.removed.length ? `, ${summary.removed.length} removed` : '';
     out(
-      `${c.green('✓')} status page: ${summary.written.length} file${summary.written.length === 1 ? '' : 's'} written, ` +
-        `${summary.unchanged} unchanged${summary.removed.length ? `, ${summary.removed.length} removed` : ''} in ${values.out}/`,
+      `${c.green('✓')} status page: ${n(summary.written.length, 'file')} written, ` +
+        `${summary.unchanged} unchanged${removed} in ${values.out}/`,
     );
     const as = model.dataAsOf ? `data as of ${model.dataAsOf}` : 'no monitoring data yet';
-    out(
-      c.dim(
-        `${model.components.length} component${model.components.length === 1 ? '' : 's'}, overall ${model.overall}, ${as}` +
-          `${model.stale ? ' (stale: run `watchpost dev` or `watchpost run` to record results)' : ''}`,
-      ),
-    );
+    const stale = model.stale ? ' (stale: run `watchpost dev` or `watchpost run` to record results)' : '';
+    out(c.dim(`${n(model.components.length, 'component')}, overall ${model.overall}, ${as}${stale}`));
     out(c.dim(`open ${resolve(values.out, 'index.html')}`));
     return EXIT.ok;
   } finally {

@@ -57,7 +57,8 @@ export async function startS3Bucket(name: string): Promise<S3Bucket> {
           );
         return send(
           200,
-          `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${name}</Name><KeyCount>${items.length}</KeyCount>` +
+          '<?xml version="1.0" encoding="UTF-8"?>' +
+            `<ListBucketResult><Name>${name}</Name><KeyCount>${items.length}</KeyCount>` +
             `<IsTruncated>false</IsTruncated>${items.join('')}</ListBucketResult>`,
         );
       }

@@ -120,8 +120,9 @@ export function fixtureModel(
       ],
     },
     accounting:
-      'A minute is down when the check failed in enough regions to page (its DOWN quorum), degraded when it was slow, ' +
-      'and without data when nothing ran. Uptime is the share of minutes that were not down, with maintenance minutes left out.',
+      'A minute is down when the check failed in enough regions to page (its DOWN quorum), degraded when it ' +
+      'was slow, and without data when nothing ran. Uptime is the share of minutes that were not down, with ' +
+      'maintenance minutes left out.',
     ...overrides,
   };
 }

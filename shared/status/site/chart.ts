@@ -46,7 +46,9 @@ export function latencyChart(c: StatusComponent, id: string): Html {
   const top = Math.max(1, ...p95.filter((v): v is number => v !== null), ...p50.filter((v): v is number => v !== null));
   const caption = `Response time, last 7 days, hourly: typical p50 ${ms(median(p50))}, p95 ${ms(median(p95))}`;
   if (!c.latency.some((h) => h.p50 !== null || h.p95 !== null))
-    return html`<figure class="latency empty"><figcaption>Response time: no data in the last 7 days</figcaption></figure>`;
+    return html`<figure class="latency empty">
+  <figcaption>Response time: no data in the last 7 days</figcaption>
+</figure>`;
   const data = {
     t: c.latency.map((h) => Math.floor(Date.parse(h.hour) / 1000)),
     p50,
@@ -61,7 +63,9 @@ export function latencyChart(c: StatusComponent, id: string): Html {
     </svg>
     <p class="axis" aria-hidden="true"><span>7 days ago</span><span>peak ${ms(top)}</span><span>Now</span></p>
   </div>
-  <p class="chart-legend"><span class="key p50" aria-hidden="true"></span>p50 (median) <span class="key p95" aria-hidden="true"></span>p95</p>
+  <p class="chart-legend">
+    <span class="key p50" aria-hidden="true"></span>p50 (median) <span class="key p95" aria-hidden="true"></span>p95
+  </p>
   <script type="application/json" id="latency-${id}">${scriptJson(data)}</script>
 </figure>`;
 }

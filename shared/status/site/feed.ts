@@ -23,7 +23,8 @@ function incidentEntry(i: PublicIncident, idBase: string, siteUrl?: string): Ent
   const updated = [last, i.endedAt ?? ''].sort().at(-1)!;
   const state = i.endedAt ? 'Resolved' : 'Ongoing';
   const content = html`<p>${state}${i.components.length ? ` · Affects ${i.components.join(', ')}` : ''}</p>
-<ul>${[...i.updates].reverse().map((u) => html`<li><strong>${word(u.status)}</strong> (${u.at}): ${u.message}</li>`)}</ul>`;
+<ul>${[...i.updates].reverse().map((u) => html`<li><strong>${word(u.status)}</strong> (${u.at}): ${u.message}</li>`)}
+</ul>`;
   return {
     id: `${idBase}incident-${i.id}`,
     title: `${i.endedAt ? '[Resolved] ' : ''}${i.title}`,

@@ -65,14 +65,17 @@ function stale(m: StatusModel): Html {
   // The script also shows it when the page itself has not been rebuilt for a while.
   const since = m.dataAsOf ? html`since ${time(m.dataAsOf)}` : 'yet: no monitoring data has arrived';
   return html`<p class="stale" role="status" data-generated="${m.generatedAt}"${raw(m.stale ? '' : ' hidden')}>
-  ${stateIcon('degraded')}<span class="stale-text">Stale: this page has not been updated ${since}. What it shows may be out of date.</span>
+  ${stateIcon('degraded')}<span class="stale-text">Stale: this page has not been updated ${since}.
+  What it shows may be out of date.</span>
 </p>`;
 }
 
 function maintenanceItem(w: PublicMaintenance, active: boolean): Html {
   return html`<li class="maintenance-item">
   <h3>${stateIcon('maint')}${w.title}</h3>
-  <p class="meta">${active ? 'In progress' : 'Scheduled'}: ${time(w.startsAt)} – ${time(w.endsAt)}${affects(w.components)}</p>
+  <p class="meta">${active ? 'In progress' : 'Scheduled'}: ${time(w.startsAt)} – ${time(w.endsAt)}${affects(
+    w.components,
+  )}</p>
 </li>`;
 }
 
@@ -133,11 +136,19 @@ function bars(c: StatusComponent): Html {
     const edge = i < 12 ? ' edge-l' : i >= n - 12 ? ' edge-r' : '';
     const detail = dayDetail(d);
     const incidents = d.incidents.length ? html`<ul>${d.incidents.map((x) => html`<li>${x.title}</li>`)}</ul>` : '';
-    return html`<li class="bar l-${level}${edge}" tabindex="0" data-date="${d.date}" data-uptime="${d.uptimePercent ?? ''}" aria-label="${detail}${d.incidents.length ? ` · incidents: ${d.incidents.map((x) => x.title).join('; ')}` : ''}"><span class="tip" aria-hidden="true"><strong>${detail.split(' · ')[0]}</strong> ${detail.split(' · ').slice(1).join(' · ')}${incidents}</span></li>`;
+    const label = d.incidents.length ? `${detail} · incidents: ${d.incidents.map((x) => x.title).join('; ')}` : detail;
+    const [day, ...facts] = detail.split(' · ');
+    // The tip is for eyes (hover, focus); screen readers get the same text as the bar's label.
+    const tip = html`<span class="tip" aria-hidden="true"
+      ><strong>${day}</strong> ${facts.join(' · ')}${incidents}</span>`;
+    return html`<li class="bar l-${level}${edge}" tabindex="0" data-date="${d.date}"
+      data-uptime="${d.uptimePercent ?? ''}" aria-label="${label}">${tip}</li>`;
   });
   return html`<div class="history">
   <ol class="bars" aria-label="${c.name}: uptime per day, last ${n} days">${items}</ol>
-  <p class="axis" aria-hidden="true"><span class="long">${n} days ago</span><span class="short">30 days ago</span><span>Today</span></p>
+  <p class="axis" aria-hidden="true">
+    <span class="long">${n} days ago</span><span class="short">30 days ago</span><span>Today</span>
+  </p>
 </div>`;
 }
 
@@ -151,7 +162,8 @@ function component(c: StatusComponent, id: string): Html {
   ${c.description ? html`<p class="muted desc">${c.description}</p>` : ''}
   <dl class="uptime">${WINDOWS.map(
     ([k, label]) =>
-      html`<div><dt>${label}</dt><dd data-window="${k}" data-value="${c.uptime[k] ?? ''}">${percent(c.uptime[k])}</dd></div>`,
+      html`<div><dt>${label}</dt>
+      <dd data-window="${k}" data-value="${c.uptime[k] ?? ''}">${percent(c.uptime[k])}</dd></div>`,
   )}</dl>
   ${bars(c)}
   ${latencyChart(c, id)}
@@ -172,7 +184,9 @@ function components(m: StatusModel, ids: Map<string, string>): Html {
     else if (!done.has(g.name)) {
       done.add(g.name);
       out.push(
-        html`<section class="group" aria-label="${g.name}"><h3 class="group-name">${g.name}</h3>${render(g.components)}</section>`,
+        html`<section class="group" aria-label="${g.name}">
+  <h3 class="group-name">${g.name}</h3>${render(g.components)}
+</section>`,
       );
     }
   }

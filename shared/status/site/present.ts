@@ -37,15 +37,16 @@ export const STATE_CLASS: Record<ComponentState, string> = {
 };
 
 // 16×16 glyphs, each a different shape: the state reads in grey scale and for colour-blind eyes.
+const ON = 'stroke="var(--on-badge)" stroke-width="1.8"';
 const ICON_PATHS: Record<string, string> = {
-  ok: '<circle cx="8" cy="8" r="7"/><path d="M4.5 8.2l2.3 2.3 4.7-4.9" fill="none" stroke="var(--on-badge)" stroke-width="1.8"/>',
-  degraded: '<path d="M8 1l7.5 13.5h-15z"/><path d="M8 6v4M8 11.6v1.2" stroke="var(--on-badge)" stroke-width="1.8"/>',
+  ok: `<circle cx="8" cy="8" r="7"/><path d="M4.5 8.2l2.3 2.3 4.7-4.9" fill="none" ${ON}/>`,
+  degraded: `<path d="M8 1l7.5 13.5h-15z"/><path d="M8 6v4M8 11.6v1.2" ${ON}/>`,
   partial: '<circle cx="8" cy="8" r="7"/><path d="M4 8h8" stroke="var(--on-badge)" stroke-width="2"/>',
-  major:
-    '<path d="M5 1h6l4 4v6l-4 4H5l-4-4V5z"/><path d="M5.5 5.5l5 5M10.5 5.5l-5 5" stroke="var(--on-badge)" stroke-width="1.8"/>',
-  maint:
-    '<rect x="1" y="1" width="14" height="14" rx="3"/><path d="M8 4v4.5l3 1.8" fill="none" stroke="var(--on-badge)" stroke-width="1.8"/>',
-  none: '<circle cx="8" cy="8" r="6.2" fill="none" stroke="currentColor" stroke-width="1.6" stroke-dasharray="2.4 1.6"/>',
+  major: `<path d="M5 1h6l4 4v6l-4 4H5l-4-4V5z"/><path d="M5.5 5.5l5 5M10.5 5.5l-5 5" ${ON}/>`,
+  maint: `<rect x="1" y="1" width="14" height="14" rx="3"/><path d="M8 4v4.5l3 1.8" fill="none" ${ON}/>`,
+  none:
+    '<circle cx="8" cy="8" r="6.2" fill="none" stroke="currentColor" stroke-width="1.6" ' +
+    'stroke-dasharray="2.4 1.6"/>',
 };
 
 /** The state's glyph (decorative: the word beside it carries the meaning). */

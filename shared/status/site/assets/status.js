@@ -28,8 +28,9 @@
     if (!p?.hidden) return;
     const generated = Date.parse(p.dataset.generated || '');
     if (!Number.isFinite(generated) || Date.now() - generated < STALE_AFTER_MS) return;
+    const since = fmt.format(new Date(generated));
     p.querySelector('.stale-text').textContent =
-      `Stale: this page has not been updated since ${fmt.format(new Date(generated))}. What it shows may be out of date.`;
+      `Stale: this page has not been updated since ${since}. What it shows may be out of date.`;
     p.hidden = false;
   }
 
