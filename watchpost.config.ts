@@ -87,4 +87,15 @@ export default defineConfig({
       assertions: [status.equals(200), text.notContains('unavailable')],
     },
   ],
+  // The public page: `npm start` serves it at http://127.0.0.1:4320/status/.
+  statusPage: {
+    title: 'Demo shop status',
+    description: 'Live status of the demo shop',
+    components: [
+      { name: 'Website', checks: ['shop-health', 'shop-products'], description: 'Shop pages and catalogue' },
+      { name: 'Checkout', checks: ['shop-checkout', 'shop-cart-flow'], description: 'Basket and payment' },
+      { name: 'Search', checks: ['shop-search'] },
+    ],
+    groups: [{ name: 'Shop', components: ['Website', 'Checkout', 'Search'] }],
+  },
 });

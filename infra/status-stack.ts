@@ -127,8 +127,14 @@ export class StatusStack extends Stack {
         cachePolicy,
         responseHeadersPolicy: headers,
       },
-      ...(page.domain ? { domainNames: [page.domain.name], certificate } : {}),
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      // TLS 1.2 and newer; CloudFront can enforce it only with a certificate of ours (see CFR4 below).
+      ...(page.domain
+        ? {
+            domainNames: [page.domain.name],
+            certificate,
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
     });

@@ -70,6 +70,8 @@
       holder.className = 'chart';
       fig.querySelector('figcaption').after(holder);
       const ms = (_u, v) => (v == null ? '–' : `${Math.round(v)} ms`);
+      // A few hours of data are dots, not lines (a lone hour would draw nothing).
+      const points = { show: data.p50.filter((v) => v != null).length <= 48, size: 5 };
       const opts = {
         width: Math.max(200, fig.clientWidth),
         height: 150,
@@ -87,8 +89,8 @@
         ],
         series: [
           {},
-          { label: 'p50', stroke: cssVar('--p50'), width: 1.6, value: ms, spanGaps: false },
-          { label: 'p95', stroke: cssVar('--p95'), width: 1.4, dash: [5, 4], value: ms, spanGaps: false },
+          { label: 'p50', stroke: cssVar('--p50'), width: 1.6, value: ms, spanGaps: false, points },
+          { label: 'p95', stroke: cssVar('--p95'), width: 1.4, dash: [5, 4], value: ms, spanGaps: false, points },
         ],
       };
       charts.push({ fig, plot: new uPlot(opts, [data.t, data.p50, data.p95], holder) });
