@@ -3,7 +3,9 @@
  * idempotent open, updates, resolve, acknowledge, the open partition and range listing, races.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordAlarmChange, recordLocalResult } from '../shared/incidents/recorder';
 import { IncidentNotFoundError, IncidentStore, incidentId } from '../shared/incidents/store';
+import type { CheckResult, CheckStatus } from '../shared/types';
 import { startEmbeddedStore, type EmbeddedStore } from '../shared/store/embedded';
 
 let embedded: EmbeddedStore;
@@ -104,5 +106,51 @@ describe('IncidentStore', () => {
     );
     await expect(store.resolve('inc-nope', a.startedAt)).rejects.toThrow(/no incident with id "inc-nope"/);
     expect(await store.get('inc-nope')).toBeUndefined();
+  });
+});
+
+const run = (status: CheckStatus, at: string): CheckResult => ({
+  checkId: 'local-web',
+  kind: 'http',
+  region: 'local',
+  scheduledAt: at,
+  startedAt: at,
+  durationMs: 5,
+  status,
+  attempts: 1,
+  timings: {},
+  assertions: [],
+  metrics: {},
+});
+
+describe('incident recorder', () => {
+  it('opens on ALARM once (re-delivered events too) and resolves on OK', async () => {
+    const change = {
+      checkId: 'aws-api',
+      severity: 'down' as const,
+      state: 'ALARM' as const,
+      at: '2026-11-09T10:00:00.000Z',
+    };
+    await recordAlarmChange(store, change);
+    await recordAlarmChange(store, { ...change, at: '2026-11-09T10:01:00.000Z' });
+    const open = await store.openFor('aws-api', 'down');
+    expect(open?.startedAt).toBe('2026-11-09T10:00:00.000Z');
+    await recordAlarmChange(store, { ...change, state: 'OK', at: '2026-11-09T10:20:00.000Z' });
+    expect(await store.openFor('aws-api')).toBeUndefined();
+    expect((await store.get(open!.id))?.endedAt).toBe('2026-11-09T10:20:00.000Z');
+  });
+
+  it('follows a local check from fail to degraded to pass, and closes leftovers on start', async () => {
+    await recordLocalResult(store, run('fail', '2026-11-10T00:00:00.000Z'), { status: 'pass' });
+    await recordLocalResult(store, run('degraded', '2026-11-10T00:05:00.000Z'), { status: 'fail' });
+    expect((await store.openFor('local-web'))?.severity).toBe('degraded');
+    // dev restarted: no previous status, the check passes, the degraded incident is closed.
+    await recordLocalResult(store, run('pass', '2026-11-10T00:09:00.000Z'));
+    expect(await store.openFor('local-web')).toBeUndefined();
+    const mine = (await store.list({ since: '2026-11-10T00:00:00.000Z' })).filter((i) => i.checkId === 'local-web');
+    expect(mine.map((i) => [i.severity, i.startedAt, i.endedAt])).toEqual([
+      ['degraded', '2026-11-10T00:05:00.000Z', '2026-11-10T00:09:00.000Z'],
+      ['down', '2026-11-10T00:00:00.000Z', '2026-11-10T00:05:00.000Z'],
+    ]);
   });
 });

@@ -42,11 +42,11 @@ export const SEEDED = {
 const dayStr = (t: number) => new Date(t).toISOString().slice(0, 10);
 const isoMin = (t: number) => new Date(t).toISOString().slice(0, 16);
 
-/** The config the seed is for: two checks on loopback, two components in one group. */
-export function seedConfig(now: Date): ValidatedConfig {
+/** The config the seed is for, as a user writes it: two checks on loopback, two components in one group. */
+export function seedConfigRaw(now: Date) {
   const today = Date.parse(dayStr(now.getTime()));
   const at = (day: number, hour: number) => isoMin(today + day * DAY + hour * HOUR);
-  return parseConfig({
+  return {
     project: 'shop',
     homeRegion: 'eu-west-1',
     regions: [...SEEDED.regions],
@@ -79,8 +79,11 @@ export function seedConfig(now: Date): ValidatedConfig {
       ],
       groups: [{ name: 'Shop', components: ['Website', 'Checkout'] }],
     },
-  });
+  };
 }
+
+/** {@link seedConfigRaw}, validated. */
+export const seedConfig = (now: Date): ValidatedConfig => parseConfig(seedConfigRaw(now));
 
 export interface Seeded {
   config: ValidatedConfig;
