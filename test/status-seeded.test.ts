@@ -130,6 +130,35 @@ describe('watchpost status build from seeded history', () => {
     await page.close();
   });
 
+  it('agrees with `watchpost report --json`: each component (one check each) has its check’s uptime', {
+    timeout: 120_000,
+  }, async () => {
+    const byComponent = new Map(seed.config.statusPage!.components.map((c) => [c.name, c.checks[0]!]));
+    // One after the other: the local store is one process's at a time.
+    const reports: (readonly [string, { checks: { checkId: string; uptimePercent: number | null }[] }])[] = [];
+    for (const since of ['7d', '30d', '90d']) {
+      const r = await cli(['report', '--config', 'watchpost.config.json', '--since', since, '--json'], dir, {
+        WATCHPOST_NOW: seed.now.toISOString(),
+      });
+      expect(r.status, r.stderr).toBe(0);
+      reports.push([since, JSON.parse(r.stdout)] as const);
+    }
+    const page = await browser.newPage();
+    await page.goto(site.url, { waitUntil: 'networkidle' });
+    for (const [since, report] of reports)
+      for (const [component, checkId] of byComponent) {
+        const figure = report.checks.find((c) => c.checkId === checkId)!.uptimePercent;
+        const shown = await page
+          .locator(`article.component[data-component="${component}"] dd[data-window="${since}"]`)
+          .textContent();
+        expect(shown, `${component} ${since}`).toBe(percent(figure));
+      }
+    // The seeded down day is what the report counts as down minutes for the month around it.
+    const cart = reports[1]![1].checks.find((c) => c.checkId === 'shop-cart') as unknown as { downMinutes: number };
+    expect(cart.downMinutes).toBe(SEEDED.down.minutes);
+    await page.close();
+  });
+
   it('reveals nothing internal in any file: no check id, target, host, region or error text', () => {
     const internal = [
       ...seed.config.checks.flatMap((c) => [c.id, c.name, (c as { url?: string }).url!]),

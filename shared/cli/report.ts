@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG_FILE } from '../config/load';
 import { closest } from '../config/schema';
 import { parseDuration } from '../duration';
 import { buildReport, type CheckReport, type LatencyFigures, type UptimeReport } from '../status/report';
-import { CliError, EXIT, parseFlags } from './args';
+import { CliError, commandNow, EXIT, parseFlags } from './args';
 import { c, print, table } from './format';
 import { DEFAULT_DATA_DIR } from './local';
 import { loadValidConfig } from './main';
@@ -149,7 +149,7 @@ export async function reportCommand(args: string[]): Promise<number> {
       `--format: unknown format "${values.format}" — hint: ${near ? `did you mean "${near}"? ` : ''}one of ${FORMATS.join(', ')}`,
     );
   }
-  const period = reportPeriod(values, Date.now());
+  const period = reportPeriod(values, commandNow().getTime());
   const config = await loadValidConfig(values.config!);
   const ids = config.checks.map((ch) => ch.id);
   for (const id of values.check ?? [])

@@ -9,7 +9,7 @@ import { buildSiteFiles } from '../status/site/build';
 import { writeSiteToDir } from '../status/site/write';
 import { c } from './format';
 import { DEFAULT_DATA_DIR, openLocalStore } from './local';
-import { parseFlags } from './args';
+import { commandNow, parseFlags } from './args';
 import { CliError, EXIT, loadValidConfig } from './main';
 
 const USAGE = 'usage: watchpost status build [--config F] [--data DIR] --out DIR [--url URL]';
@@ -34,11 +34,8 @@ export async function statusCommand(args: string[]): Promise<number> {
     throw new CliError(
       `--url must be the page's public address, e.g. https://status.example.com/, got "${values.url}"`,
     );
-  // Builds as of another instant (reproducible builds, tests): the same variable `watchpost report` reads.
-  const nowText = process.env.WATCHPOST_NOW;
-  const now = nowText ? new Date(nowText) : undefined;
-  if (now && Number.isNaN(now.getTime()))
-    throw new CliError(`WATCHPOST_NOW must be an ISO time such as 2026-11-30T12:00:00Z, got "${nowText}"`);
+  // Builds as of another instant (reproducible builds, tests), as `watchpost report` does.
+  const now = commandNow();
   const config = await loadValidConfig(values.config!);
   if (!config.statusPage)
     throw new CliError(
