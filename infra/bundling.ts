@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { inlineCaFiles } from '../shared/config/ca-files';
@@ -55,20 +55,31 @@ export function stageConfig(config: ValidatedConfig): { path: string; digest: st
  * (`aws:cdk:bundling-stacks`, as in tests) skip it; never Docker. The asset hash is the output's:
  * a change of code or of config is a new asset.
  */
-export function watchpostCode(name: LambdaName, stagedConfig: string): lambda.Code {
+/** A file shipped beside the code: `from` (absolute) copied to `to` (relative to the bundle root). */
+export interface BundleFile {
+  from: string;
+  to: string;
+}
+
+export function watchpostCode(name: LambdaName, stagedConfig: string, files: readonly BundleFile[] = []): lambda.Code {
+  const filesKey = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
   return lambda.Code.fromAsset(lambdaSourceDir(name), {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // CDK caches staged assets by source folder and bundling options within a process: the
       // config (its file is named by its digest) must be part of that key, or two projects
       // would share one. (Docker never runs, so this variable reaches nothing.)
-      environment: { WATCHPOST_CONFIG: basename(stagedConfig) },
+      environment: { WATCHPOST_CONFIG: basename(stagedConfig), WATCHPOST_FILES: filesKey },
       // Never pulled: the local step below always succeeds or throws.
       image: DockerImage.fromRegistry('watchpost-bundles-locally'),
       local: {
         tryBundle(outputDir: string) {
           cpSync(lambdaBundleDir(name), outputDir, { recursive: true });
           copyFileSync(stagedConfig, join(outputDir, BUNDLED_CONFIG_FILE));
+          for (const f of files) {
+            mkdirSync(dirname(join(outputDir, f.to)), { recursive: true });
+            cpSync(f.from, join(outputDir, f.to), { recursive: true, dereference: true });
+          }
           return true;
         },
       },

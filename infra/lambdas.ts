@@ -36,6 +36,7 @@ export const LAMBDAS = {
   runner: { entry: 'functions/runner/index.ts', extraEntries: { 'email-probe': LAZY_EMAIL.entry } },
   notifier: { entry: 'functions/notifier/index.ts' },
   heartbeat: { entry: 'functions/heartbeat/index.ts' },
+  'status-builder': { entry: 'functions/status-builder/index.ts' },
 } as const satisfies Record<string, LambdaSpec>;
 
 export type LambdaName = keyof typeof LAMBDAS;

@@ -6,7 +6,8 @@
  * - `<project>-watchpost-alarms-<n>` (home region, as many as the limits require): check
  *   alarms and maintenance mute rules;
  * - `<project>-watchpost-dashboard[-<n>]` (home region): dashboards, three per stack;
- * - `<project>-watchpost-probe-<region>` (each probe region): the runner and its schedule.
+ * - `<project>-watchpost-probe-<region>` (each probe region): the runner and its schedule;
+ * - `<project>-watchpost-status` (home region, with `statusPage`): the public status page.
  *
  * cdk-nag's AwsSolutions checks run on every synth; each acknowledgement sits next to the
  * construct it is about (infra/runner.ts).
@@ -22,6 +23,7 @@ import { AlarmsStack, muteRuleCount } from './alarms-stack';
 import { DashboardStack, PAGES_PER_STACK, planPages } from './dashboard-stack';
 import { HomeStack } from './home-stack';
 import { ProbeStack } from './probe-stack';
+import { StatusStack } from './status-stack';
 import { shardAlarms, type CheckAlarms } from './sharding';
 
 export interface BuildOptions {
@@ -42,6 +44,8 @@ export interface WatchpostStacks {
   alarms: AlarmsStack[];
   dashboards: DashboardStack[];
   probes: Map<string, ProbeStack>;
+  /** The status page, when the config has `statusPage`. */
+  status?: StatusStack;
 }
 
 export const stackName = (project: string, part: string) => `${project}-watchpost-${part}`;
@@ -118,11 +122,20 @@ export function buildWatchpost(app: Construct, config: ValidatedConfig, opts: Bu
     probes.set(region, probe);
   }
 
+  const status = config.statusPage
+    ? new StatusStack(app, stackName(config.project, 'status'), {
+        env: env(config.homeRegion),
+        description: `watchpost ${config.project}: public status page (S3, CloudFront, builder)`,
+        config,
+      })
+    : undefined;
+  status?.addStackDependency(home, 'the builder reads the table of the home stack');
+
   Tags.of(app).add('watchpost:project', config.project);
   if (opts.nag !== false) {
     // Validation plugins belong to the stage (the app): they check every stack in it.
     const stage = Stage.isStage(app) ? app : Stage.of(app);
     if (stage) Validations.of(stage).addPlugins(new AwsSolutionsChecks(stage, { verbose: true }));
   }
-  return { home, alarms, dashboards, probes };
+  return { home, alarms, dashboards, probes, status };
 }

@@ -18,7 +18,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ValidatedConfig } from '../shared/config/types';
 import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
-import { stageConfig, watchpostCode } from './bundling';
+import { type BundleFile, stageConfig, watchpostCode } from './bundling';
 import { lambdaNameOf } from './lambdas';
 
 export interface WatchpostFunctionProps {
@@ -39,6 +39,8 @@ export interface WatchpostFunctionProps {
   logGroupName?: string;
   /** @default logs.RetentionDays.ONE_MONTH */
   logRetention?: logs.RetentionDays;
+  /** Files shipped beside the code, copied at synth (the status page's templates). @default none */
+  files?: BundleFile[];
   /** Asynchronous invoke retries. @default Lambda's (2) */
   retryAttempts?: number;
   /** Oldest asynchronous event still run. @default Lambda's (6 h) */
@@ -69,7 +71,7 @@ export class WatchpostFunction extends lambda.Function {
     super(scope, id, {
       functionName: props.functionName,
       description: typeof props.description === 'function' ? props.description(digest) : props.description,
-      code: watchpostCode(name, staged),
+      code: watchpostCode(name, staged, props.files),
       handler: 'index.handler',
       // The newest Node runtime (cdk-nag AwsSolutions-L1 wants the latest).
       runtime: lambda.Runtime.NODEJS_24_X,

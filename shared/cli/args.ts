@@ -46,6 +46,19 @@ export function parseFlags<T extends ParseArgsConfig>(command: string, config: T
   }
 }
 
+/**
+ * The time commands count to: `WATCHPOST_NOW` (an ISO time: reproducible reports and builds,
+ * tests) or the clock. `watchpost report` and `watchpost status build` read it.
+ */
+export function commandNow(): Date {
+  const text = process.env.WATCHPOST_NOW;
+  if (!text) return new Date();
+  const now = new Date(text);
+  if (Number.isNaN(now.getTime()))
+    throw new CliError(`WATCHPOST_NOW must be an ISO time such as 2026-11-30T12:00:00Z, got "${text}"`);
+  return now;
+}
+
 /** Whether an error is one a user can fix, and so deserves a message rather than a stack. */
 export function isUserError(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;

@@ -1,10 +1,12 @@
 /** The local dashboard: every check's latest state, served on loopback by `watchpost dev`. */
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ValidatedConfig } from '../config/types';
 import { probeKind } from '../probes/registry';
 import { redact, redactText } from '../redact';
+import { STATUS_CSP } from '../status/site/lambda-env';
+import type { LiveSite } from '../status/site/live';
 import type { ResultStore } from '../store/types';
 import { codeWord, type CheckResult } from '../types';
 
@@ -31,6 +33,34 @@ function degradedView(r: CheckResult): { code: string; word: string; message: st
   return { code: d.code, word: d.code === 'SLOW' ? 'SLOW' : codeWord(d.code), message: d.message };
 }
 
+/** /status/<file> from the live status site, with the headers CloudFront would send (but no caching). */
+async function serveStatus(path: string, res: ServerResponse, status?: LiveSite): Promise<void> {
+  if (!status) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('no status page: add statusPage to the config (docs/status-page.md), then restart watchpost dev\n');
+    return;
+  }
+  // Relative asset links need the trailing slash.
+  if (path === '/status') {
+    res.writeHead(308, { location: '/status/' });
+    res.end();
+    return;
+  }
+  const file = (await status.files()).get(path.slice('/status/'.length) || 'index.html');
+  if (!file) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('not found\n');
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': file.contentType,
+    'cache-control': 'no-cache',
+    'content-security-policy': STATUS_CSP,
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(file.body);
+}
+
 export interface Dashboard {
   url: string;
   port: number;
@@ -43,6 +73,8 @@ export async function startDashboard(opts: {
   host?: string;
   config: ValidatedConfig;
   store: ResultStore;
+  /** The status page served at /status (config `statusPage`). @default none: /status says how to add one */
+  status?: LiveSite;
 }): Promise<Dashboard> {
   const host = opts.host ?? '127.0.0.1';
   const page = await loadPage();
@@ -54,6 +86,7 @@ export async function startDashboard(opts: {
         res.writeHead(200, { 'content-type': asset.type });
         return res.end(asset.body);
       }
+      if (path === '/status' || path.startsWith('/status/')) return await serveStatus(path, res, opts.status);
       if (path === '/api/state') {
         const ids = opts.config.checks.map((ch) => ch.id);
         const [latest, recent] = await Promise.all([

@@ -9,6 +9,9 @@ import { DEMO_JOB, startDemoForConfig, startDemoJob } from '../demo/target';
 import { heartbeatTokens } from '../probes/heartbeat/endpoint';
 import { startPingServer } from '../probes/heartbeat/local-server';
 import { PingStore } from '../probes/heartbeat/ping-store';
+import { storeWithRollups } from '../rollups/store';
+import { recordLocalResult } from '../incidents/recorder';
+import { IncidentStore } from '../incidents/store';
 import { formatDuration, ms } from '../duration';
 import { jsonLog } from '../log';
 import { localPages } from '../notify/local';
@@ -16,6 +19,8 @@ import { redactText } from '../redact';
 import { runPass } from '../runner/run-pass';
 import { envSecrets } from '../secrets';
 import type { CheckResult, CheckStatus } from '../types';
+import { buildSiteFiles } from '../status/site/build';
+import { liveSite } from '../status/site/live';
 import { startDashboard } from './dashboard';
 import { c, noteContext, resultNote, statusWord } from './format';
 import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore, shareWithOtherCommands, type LocalStore } from './local';
@@ -63,9 +68,13 @@ export async function devCommand(args: string[]): Promise<number> {
     );
   }
   const unshare = shareWithOtherCommands(values.data!, local);
-  const dashboard = await startDashboard({ port: dashboardPort, config, store: local.store }).catch(
+  // The status page at /status, rebuilt from the store when results arrive.
+  const status = config.statusPage
+    ? liveSite(async () => (await buildSiteFiles({ config, client: local.client, tableName: local.tableName })).files)
+    : undefined;
+  const dashboard = await startDashboard({ port: dashboardPort, config, store: local.store, status }).catch(
     (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, config, store: local.store });
+      if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, config, store: local.store, status });
       throw e;
     },
   );
@@ -108,6 +117,7 @@ export async function devCommand(args: string[]): Promise<number> {
   out(c.bold(`watchpost dev — ${checks.length} check${checks.length === 1 ? '' : 's'} from ${values.config}`));
   if (demo) out(c.dim(`demo shop on ${demo.url} (healthy, slow and broken endpoints)`));
   out(c.dim(`results stored in ${values.data}/  ·  dashboard ${dashboard.url}  ·  Ctrl-C to stop`));
+  if (status) out(c.dim(`status page ${dashboard.url}status/`));
   if (pings)
     out(
       c.dim(
@@ -133,9 +143,11 @@ export async function devCommand(args: string[]): Promise<number> {
     );
   out('');
 
+  const incidents = new IncidentStore(local.client, local.tableName);
   // Last status per check, to announce changes the way a page would.
   const last = new Map<string, { status: CheckStatus; since: string }>();
   const onResult = (r: CheckResult) => {
+    status?.invalidate();
     const prev = last.get(r.checkId);
     const changed = prev && prev.status !== r.status;
     const since = !prev || changed ? r.scheduledAt : prev.since;
@@ -146,6 +158,11 @@ export async function devCommand(args: string[]): Promise<number> {
       line += `  ${c.bold(`← was ${prev.status} for ${formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since))}`)}`;
     out(redactText(line));
     if (prev ? changed : r.status !== 'pass') pages.announce(r, prev);
+    // The status page's and report's incidents (shared/incidents/recorder.ts).
+    if (!prev || changed)
+      void recordLocalResult(incidents, r, prev).catch((e: Error) =>
+        log.warn('incident not recorded', { error: e.message }),
+      );
   };
   const concurrency = Number(values.concurrency) || 16;
   const maxTimeout = Math.max(...checks.map((ch) => ms(ch.timeout) * (ch.retries + 1)), 1_000);
@@ -170,7 +187,7 @@ export async function devCommand(args: string[]): Promise<number> {
       runs,
       waitForSchedule: !runs,
       secrets: envSecrets,
-      store: local.store,
+      store: storeWithRollups(local, log),
       table: { client: local.client, tableName: local.tableName },
       storeEachResult: true,
       signal: abort.signal,

@@ -21,7 +21,8 @@ Usage:
                                  run each check once; exit 0 all ok, 1 any failed, 2 invalid config
   watchpost dev [--config F] [--demo] [--port N] [--ping-port N]
                                  the monitor on its schedule, with a live view, a local dashboard (--port,
-                                 default 4320) and the heartbeat ping endpoint (--ping-port, default 4321)
+                                 default 4320; the status page at /status) and the heartbeat ping endpoint
+                                 (--ping-port, default 4321)
   watchpost validate [--config F]  print every config problem (exit 2 when there are any)
   watchpost history ID [--limit N] [--region R] [--json] [--config F]
                                  the stored runs of a check (newest first)
@@ -30,6 +31,14 @@ Usage:
   watchpost notify --test [--topic critical|warning] [--webhooks]
                                  send a test page through the deployed topics (needs AWS credentials)
   watchpost cdk-app              the CDK app that cdk.json runs (\`npx cdk synth\`, \`npx cdk deploy --all\`)
+  watchpost report [--since 30d | --month 2026-11] [--check ID]... [--format table|csv|json] [--json] [--aws]
+                                 uptime per check and region, down minutes, incidents, p50/p95/p99 (maintenance
+                                 excluded); local store, or with --aws the deployed table
+  watchpost incident open|update|resolve|list [--component NAME]... [--title T] [--message M]
+                   [--status S] [--severity S] [--id ID] [--aws]
+                                 incidents and their public updates, shown on the status page and in its feed
+  watchpost status build --out DIR [--config F] [--data DIR] [--url URL]
+                                 write the public status page (statusPage) from the local store as static files
 
 Options:
   --config F   config file (.ts, .js, .mjs, .json) [default: ${DEFAULT_CONFIG_FILE}]
@@ -63,7 +72,19 @@ export async function loadValidConfig(
   return r.config;
 }
 
-const COMMANDS = ['init', 'run', 'dev', 'validate', 'history', 'notify', 'cdk-app', 'help'] as const;
+const COMMANDS = [
+  'init',
+  'run',
+  'dev',
+  'validate',
+  'history',
+  'notify',
+  'report',
+  'incident',
+  'status',
+  'cdk-app',
+  'help',
+] as const;
 
 /** The version in watchpost's own package.json. */
 export function version(): string {
@@ -92,6 +113,12 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./history')).historyCommand(rest);
       case 'notify':
         return await (await import('./notify')).notifyCommand(rest);
+      case 'report':
+        return await (await import('./report')).reportCommand(rest);
+      case 'incident':
+        return await (await import('./incident')).incidentCommand(rest);
+      case 'status':
+        return await (await import('./status')).statusCommand(rest);
       case '--version':
       case '-v':
       case 'version':
