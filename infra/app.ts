@@ -40,7 +40,8 @@ try {
 }
 if (problems.length) {
   console.error(
-    `watchpost: the synthesized templates exceed CloudFormation's or IAM's limits (deploy would fail):\n  ${problems.join('\n  ')}\n` +
+    "watchpost: the synthesized templates exceed CloudFormation's or IAM's limits (deploy would fail):\n" +
+      `  ${problems.join('\n  ')}\n` +
       'See docs/deploy.md ("Limits" and "Secret grants") for what to change.',
   );
   process.exit(1);
