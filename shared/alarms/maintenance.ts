@@ -44,7 +44,7 @@ const windowShape = s.object({
   checks: s.optional(s.array(s.string({ minLength: 1 }), { min: 1 })),
 });
 
-export const maintenanceWindowSchema = s.refine(windowShape, (w: Record<string, any>, path, issues) => {
+export const maintenanceWindowSchema = s.refine(windowShape, (w, path, issues) => {
   if ((w.schedule === undefined) === (w.start === undefined))
     issues.add(
       path,

@@ -83,7 +83,8 @@ export function checkAlarmSettings(
   if (r.quorum > regions.length)
     issues.add(
       `${path}.alarm.quorum`,
-      `${r.quorum} is more than the ${regions.length} region${regions.length === 1 ? '' : 's'} the check runs in (${regions.join(', ')})`,
+      `${r.quorum} is more than the ${regions.length} region${regions.length === 1 ? '' : 's'} the check runs in ` +
+        `(${regions.join(', ')})`,
       'lower the quorum or run the check in more regions',
     );
   if (r.datapoints > r.periods)

@@ -79,7 +79,8 @@ async function previewIncident(config: ValidatedConfig, check: ValidatedCheck, d
     const latest = await local.store.latest([check.id]);
     if (!latest.length)
       throw new CliError(
-        `no stored runs of "${check.id}" in ${dataDir} — run \`watchpost run --check ${check.id}\` or \`npm start\` first`,
+        `no stored runs of "${check.id}" in ${dataDir} — run \`watchpost run --check ${check.id}\` or \`npm start\` ` +
+          `first`,
         EXIT.failed,
       );
     const passing = latest.every((l) => l.status === 'pass');
@@ -142,8 +143,9 @@ async function preview(id: string, configFile: string, dataDir: string, json: bo
   out(c.bold(`${incident.word} ${check.id}: the pages for its latest local result (${incident.severity})`));
   out(
     c.dim(
-      `topic ${topicName(config.project, incident.severity)}: ${targets.sms.length} SMS, ${targets.email.length} email subscription(s)` +
-        `; webhooks: ${hooks.map((h) => h.name).join(', ') || 'none'}${skipped.length ? ` (not for ${incident.severity}: ${skipped.join(', ')})` : ''}`,
+      `topic ${topicName(config.project, incident.severity)}: ${targets.sms.length} SMS, ` +
+        `${targets.email.length} email subscription(s); webhooks: ${hooks.map((h) => h.name).join(', ') || 'none'}` +
+        (skipped.length ? ` (not for ${incident.severity}: ${skipped.join(', ')})` : ''),
     ),
   );
   out();
@@ -169,7 +171,8 @@ function awsProblem(e: unknown, doing: string): CliError {
   const name = err?.name ?? 'Error';
   if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(err?.message ?? ''))
     return new CliError(
-      `no AWS credentials found to ${doing}: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run \`aws sso login\` — the credentials of the account watchpost is deployed in`,
+      `no AWS credentials found to ${doing}: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or ` +
+        `run \`aws sso login\` — the credentials of the account watchpost is deployed in`,
       EXIT.failed,
     );
   if (
@@ -224,7 +227,8 @@ async function sendTest(configFile: string, severity: Severity, withWebhooks: bo
     out(`  email: ${m.email.subject}`);
     const expected = [...targets.sms, ...targets.email].join(', ') || `nobody in notify.${severity}`;
     const note =
-      '(email subscriptions must be confirmed; new accounts send SMS only to verified numbers while in the SMS sandbox)';
+      '(email subscriptions must be confirmed; new accounts send SMS only to verified numbers while in the ' +
+      'SMS sandbox)';
     out(c.dim(`  expected at: ${expected} ${note}`));
 
     if (!withWebhooks) return EXIT.ok;
@@ -252,7 +256,8 @@ async function sendTest(configFile: string, severity: Severity, withWebhooks: bo
         for (const o of [...failures, ...(await deliverWebhooks(requests, { secrets: values }))]) {
           if (!o.ok) failed++;
           out(
-            `  ${o.ok ? c.green('✓') : c.red('✗')} webhook ${o.name} ${action}${o.status ? ` HTTP ${o.status}` : ''}${o.error ? `: ${o.error}` : ''}`,
+            `  ${o.ok ? c.green('✓') : c.red('✗')} ` +
+              `webhook ${o.name} ${action}${o.status ? ` HTTP ${o.status}` : ''}${o.error ? `: ${o.error}` : ''}`,
           );
         }
       }

@@ -33,7 +33,8 @@ const OWN_HEADERS: Record<WebhookFormat, string[]> = {
 function secretOnly(what: string): Schema<SecretRef> {
   return s.secretOnly(
     what,
-    'store it in AWS Secrets Manager in the home region (locally: WATCHPOST_SECRET_<NAME>) and write { secret: "name" }',
+    'store it in AWS Secrets Manager in the home region (locally: WATCHPOST_SECRET_<NAME>) ' +
+      'and write { secret: "name" }',
   );
 }
 
@@ -51,7 +52,7 @@ const webhookObject = s.object({
   headers: s.optional(s.record(s.secretOr())),
 });
 
-const webhookSchema = s.refine(webhookObject, (w: Record<string, any>, path, issues) => {
+const webhookSchema = s.refine(webhookObject, (w, path, issues) => {
   if (w.format === 'generic' && w.url === undefined)
     issues.add(joinKey(path, 'url'), 'is required for format "generic"', 'the HTTPS endpoint of your incident system');
   if (w.format === 'pagerduty' && w.routingKey === undefined)
@@ -84,7 +85,7 @@ const webhookSchema = s.refine(webhookObject, (w: Record<string, any>, path, iss
   }
 });
 
-const webhooksSchema = s.refine(s.array(webhookSchema), (list: Array<Record<string, any>>, path, issues) => {
+const webhooksSchema = s.refine(s.array(webhookSchema), (list, path, issues) => {
   const seen = new Map<string, number>();
   list.forEach((w, i) => {
     const first = seen.get(w.name);

@@ -33,7 +33,8 @@ const tokenSchema: Schema<SecretRef> = {
     if (!isSecretRef(v)) {
       issues.add(
         path,
-        `expected a secret reference { secret: "name" }, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`,
+        `expected a secret reference { secret: "name" }, ` +
+          `got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`,
       );
       return INVALID;
     }
@@ -80,7 +81,8 @@ export const heartbeatKind = defineKind<HeartbeatCheck>()({
     if (Array.isArray(check.regions) && check.regions.length !== 1)
       issues.add(
         joinKey(path, 'regions'),
-        `a heartbeat check runs in exactly one region (it reads stored pings, it has no network target), got ${check.regions.length}: ${check.regions.join(', ')}`,
+        `a heartbeat check runs in exactly one region (it reads stored pings, it has no network target), ` +
+          `got ${check.regions.length}: ${check.regions.join(', ')}`,
         'set regions: ["<home region>"] on this check',
       );
   },
@@ -97,7 +99,9 @@ export const heartbeatKind = defineKind<HeartbeatCheck>()({
         threshold: thresholdS,
         acrossRegions: 'max',
         severity: check.severity,
-        description: `no ping from ${check.name} within ${check.period} + ${check.grace} grace (or the heartbeat check stopped reporting)`,
+        description:
+          `no ping from ${check.name} within ${check.period} + ${check.grace} grace (or the heartbeat ` +
+          `check stopped reporting)`,
         // No SinceLastPing at all (never pinged, or the runner stopped) must page too.
         treatMissingData: 'breaching',
         // One datapoint per run: the period must hold at least one run, or the gaps breach.

@@ -88,7 +88,9 @@ export function judgeHeartbeat(
       status: 'fail',
       error: {
         code: 'RUNTIME_EXCEEDED',
-        message: `${check.id} started at ${iso(state.openStartAt)} and has not finished after ${formatDuration(now - state.openStartAt)} (maxRuntime ${check.maxRuntime})`,
+        message:
+          `${check.id} started at ${iso(state.openStartAt)} and has not finished ` +
+          `after ${formatDuration(now - state.openStartAt)} (maxRuntime ${check.maxRuntime})`,
       },
     });
   }
@@ -97,7 +99,9 @@ export function judgeHeartbeat(
       status: 'fail',
       error: {
         code: 'JOB_FAILED',
-        message: `${check.id} reported a failure at ${iso(state.lastFailAt)}${last !== undefined ? `; last good ping ${formatDuration(now - last)} ago` : '; no good ping yet'}`,
+        message:
+          `${check.id} reported a failure at ${iso(state.lastFailAt)}` +
+          (last !== undefined ? `; last good ping ${formatDuration(now - last)} ago` : '; no good ping yet'),
       },
     });
   }
@@ -113,7 +117,10 @@ export function judgeHeartbeat(
       status: 'fail',
       error: {
         code: 'PING_MISSING',
-        message: `no good ping from ${check.id} since watching began ${formatDuration(now - since)} ago${state.openStartAt !== undefined ? ` (a run started at ${iso(state.openStartAt)})` : ''} (expected every ${check.period}, ${check.grace} grace)`,
+        message:
+          `no good ping from ${check.id} since watching began ${formatDuration(now - since)} ` +
+          `ago${state.openStartAt !== undefined ? ` (a run started at ${iso(state.openStartAt)})` : ''} (expected ` +
+          `every ${check.period}, ${check.grace} grace)`,
       },
     });
   }
@@ -123,7 +130,9 @@ export function judgeHeartbeat(
       status: 'fail',
       error: {
         code: 'PING_MISSING',
-        message: `no ping from ${check.id} for ${formatDuration(age)} (expected every ${check.period}, ${check.grace} grace); last ping ${iso(last)}`,
+        message:
+          `no ping from ${check.id} for ${formatDuration(age)} (expected ` +
+          `every ${check.period}, ${check.grace} grace); last ping ${iso(last)}`,
       },
     });
   }
@@ -160,7 +169,8 @@ export async function runHeartbeat(check: ValidatedHeartbeatCheck, ctx: ProbeCon
       error: {
         code: 'INTERNAL',
         message:
-          'a heartbeat check reads its pings from the results table, and the runner was given none (ProbeContext.state.table)',
+          'a heartbeat check reads its pings from the results table, and the runner was given none ' +
+          '(ProbeContext.state.table)',
       },
       timings: { total: 0 },
     };

@@ -286,7 +286,8 @@ class HttpObservations implements Observations {
         this.jsonValue = {
           error: fail(
             'INVALID_JSON',
-            `response body is not valid JSON: ${jsonReason(text, e as Error)} (${this.describeBody()} from ${this.url})`,
+            `response body is not valid JSON: ${jsonReason(text, e as Error)} ` +
+              `(${this.describeBody()} from ${this.url})`,
           ),
         };
       }
@@ -432,7 +433,8 @@ export async function runHttp(check: ValidatedHttpCheck, ctx: ProbeContext): Pro
         return failed(
           fail(
             'TOO_MANY_REDIRECTS',
-            `more than ${maxRedirects} redirect${maxRedirects === 1 ? '' : 's'} starting at ${chain[0]} (next: ${nextDisplay})`,
+            `more than ${maxRedirects} redirect${maxRedirects === 1 ? '' : 's'} starting at ${chain[0]} ` +
+              `(next: ${nextDisplay})`,
           ),
           hop,
           display,
