@@ -136,7 +136,7 @@ describe('watchpost CDK app', () => {
       });
     });
 
-    it("gives the runner least privilege: its region's replica, the Watchpost namespace, the referenced secrets", () => {
+    it("gives the runner least privilege: its region's replica, the Watchpost namespace, referenced secrets", () => {
       const runnerPolicies = probeUs.findResources('AWS::IAM::Policy', {
         Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^RunnerRole') }] },
       });
@@ -293,7 +293,7 @@ describe('watchpost CDK app', () => {
       expect(table.DeletionPolicy).toBe('Retain');
     });
 
-    it("has encrypted critical and warning topics that refuse non-TLS publishing and admit this account's alarms", () => {
+    it("has encrypted critical and warning topics that refuse non-TLS publishing, admit this account's alarms", () => {
       for (const severity of ['critical', 'warning']) {
         home.hasResourceProperties('AWS::SNS::Topic', {
           TopicName: `shop-watchpost-${severity}`,
@@ -435,7 +435,7 @@ describe('watchpost CDK app', () => {
       expect(() => alarmProps(stacks, 'degraded:shop-cart')).toThrow(); // no degradedAfter, no DEGRADED alarm
     });
 
-    it("renders the kinds' own alarms through the seam (tls expiry across regions; a metric anomaly pages only as DOWN)", () => {
+    it("renders the kinds' own alarms via the seam (tls expiry across regions; a metric anomaly pages as DOWN)", () => {
       const expiring = alarmProps(stacks, 'kind:shop-cert:cert-expiring');
       expect(expressionOf(expiring)).toBe('MIN([k0,k1,k2])');
       expect(regionMetrics(expiring).map((m) => [m.name, m.stat, m.period])).toEqual(

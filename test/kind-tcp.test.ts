@@ -242,7 +242,8 @@ describe('tcp kind: a misbehaving target', () => {
         'python3',
         [
           '-c',
-          "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()",
+          "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\n" +
+            'print(s.getsockname()[1],flush=True)\nsys.stdin.read()',
         ],
         {
           stdio: ['pipe', 'pipe', 'ignore'],

@@ -269,7 +269,7 @@ describe('webhook retries', () => {
     noSecret(JSON.stringify(lines) + JSON.stringify(sqs.requests.map((r) => r.body)));
   });
 
-  it('gives up after 30 minutes of growing delays: dead-letter queue and one log line naming webhook and incident', async () => {
+  it('gives up after 30 min of growing delays: dead-letter queue, a log line naming webhook and incident', async () => {
     await hook.down();
     await store.writeResults([failed('search', '2026-03-01T15:00:00.000Z')]);
     await handler(alarmEvent('down:search', '2026-03-01T15:02:00.000Z'));
