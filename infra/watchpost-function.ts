@@ -20,7 +20,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ValidatedConfig } from '../shared/config/types';
-import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
+import { BUNDLED_CONFIG_FILE, LAMBDA_ENV } from '../shared/runtime-env';
 import { PROJECT_ROOT, stageConfig, watchpostBundling } from './bundling';
 
 export interface WatchpostFunctionProps {
@@ -86,7 +86,7 @@ export class WatchpostFunction extends NodejsFunction {
       logGroup,
       environment: {
         ...props.environment,
-        [RUNNER_ENV.configFile]: BUNDLED_CONFIG_FILE,
+        [LAMBDA_ENV.configFile]: BUNDLED_CONFIG_FILE,
         NODE_OPTIONS: '--enable-source-maps',
       },
       retryAttempts: props.retryAttempts,

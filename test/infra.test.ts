@@ -12,7 +12,7 @@ import { alarmSpecs } from '../shared/alarms/specs';
 import { importConfig } from '../shared/config/load';
 import type { ValidatedConfig } from '../shared/config/types';
 import { parseConfig } from '../shared/config/validate';
-import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
+import { BUNDLED_CONFIG_FILE, LAMBDA_ENV, RUNNER_ENV } from '../shared/runtime-env';
 import { bundledConfigJson, sha256 } from '../infra/runner';
 import { buildWatchpost, type WatchpostStacks } from '../infra/watchpost-app';
 
@@ -120,7 +120,7 @@ describe('watchpost CDK app', () => {
           Variables: {
             [RUNNER_ENV.homeRegion]: HOME,
             [RUNNER_ENV.table]: 'shop-watchpost-results',
-            [RUNNER_ENV.configFile]: BUNDLED_CONFIG_FILE,
+            [LAMBDA_ENV.configFile]: BUNDLED_CONFIG_FILE,
             NODE_OPTIONS: '--enable-source-maps',
           },
         },
@@ -267,7 +267,7 @@ describe('watchpost CDK app', () => {
       });
       const fn = Object.values(probeUs.findResources('AWS::Lambda::Function'))[0] as any;
       expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
-        [RUNNER_ENV.configFile, RUNNER_ENV.homeRegion, RUNNER_ENV.table, 'NODE_OPTIONS'].sort(),
+        [LAMBDA_ENV.configFile, RUNNER_ENV.homeRegion, RUNNER_ENV.table, 'NODE_OPTIONS'].sort(),
       );
       for (const stack of [stacks.home, ...stacks.alarms, ...stacks.dashboards, ...stacks.probes.values()])
         expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain(SECRET_VALUE);
