@@ -236,4 +236,30 @@ describe('runPass', () => {
       message: 'secret "never-set-anywhere" is not set — hint: export WATCHPOST_SECRET_NEVER_SET_ANYWHERE=…',
     });
   });
+
+  it('names the secrets of a check whose resolver hangs past the deadline', async () => {
+    const config = cfg([
+      {
+        id: 'slow-secret',
+        kind: 'http',
+        url: `${url}/ok`,
+        headers: { authorization: { secret: 'shop/token' }, 'x-key': { secret: 'shop/key' } },
+      },
+    ]);
+    const now = Date.now();
+    const report = await runPass({
+      config,
+      region: 'eu-central-1',
+      tick: now,
+      deadline: now + 300,
+      runs: config.checks.map((check) => ({ check, scheduledAt: now })),
+      waitForSchedule: false,
+      secrets: () => new Promise<string>(() => {}), // never answers
+      log: memoryLog().log,
+    });
+    expect(report.results[0]!.error).toEqual({
+      code: 'SECRET',
+      message: 'secrets "shop/token", "shop/key" not read before the runner\'s deadline',
+    });
+  });
 });
