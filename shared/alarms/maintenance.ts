@@ -2,7 +2,7 @@
  * Maintenance windows (`maintenance` in the config): their schema, cross-checks against the
  * check ids, and their translation into CloudWatch alarm mute rule schedules.
  */
-import { closest, joinIndex, joinKey, s, type Issues } from '../config/schema';
+import { closest, joinIndex, joinKey, s, type Infer, type Issues, type SameType } from '../config/schema';
 import type { MaintenanceWindow, ValidatedConfig } from '../config/types';
 import { ms } from '../duration';
 
@@ -43,6 +43,9 @@ const windowShape = s.object({
   timezone: s.optional(s.string({ minLength: 1 })),
   checks: s.optional(s.array(s.string({ minLength: 1 }), { min: 1 })),
 });
+
+// The documented type (config/types.ts) and this schema agree: a compile error otherwise.
+true satisfies SameType<Infer<typeof windowShape.shape>, MaintenanceWindow>;
 
 export const maintenanceWindowSchema = s.refine(windowShape, (w, path, issues) => {
   if ((w.schedule === undefined) === (w.start === undefined))

@@ -25,7 +25,15 @@ import {
   type Shape,
 } from './schema';
 import type { Assertion } from '../types';
-import type { CheckCommon, CheckDefaults, ValidatedCheck, ValidatedConfig, WatchpostConfig } from './types';
+import type {
+  CheckCommon,
+  CheckDefaults,
+  NotifySettings,
+  NotifyTargets,
+  ValidatedCheck,
+  ValidatedConfig,
+  WatchpostConfig,
+} from './types';
 
 export const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
 const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -43,6 +51,13 @@ const notifyTargets = s.object({
   ),
   email: s.optional(s.array(s.string({ pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, expected: 'an email address' })), []),
 });
+true satisfies SameType<Infer<typeof notifyTargets.shape>, NotifyTargets>;
+const notifySchema = s.object({
+  critical: s.optional(notifyTargets),
+  warning: s.optional(notifyTargets),
+  ...notifySettingsShape,
+});
+true satisfies SameType<Infer<typeof notifySchema.shape>, NotifySettings>;
 const severity = s.literalUnion(['critical', 'warning'] as const);
 const tags = s.record(s.string());
 
@@ -60,7 +75,7 @@ const defaultsShape = {
 true satisfies SameType<Infer<typeof defaultsShape>, CheckDefaults>;
 
 /** Top-level keys; other issues add theirs here (e.g. `maintenance`). */
-export const configShape: Shape = {
+export const configShape = {
   project: s.string({
     pattern: /^[a-z][a-z0-9-]{0,30}$/,
     expected: 'a project name (lower-case letters, digits, dashes; at most 31)',
@@ -68,15 +83,14 @@ export const configShape: Shape = {
   }),
   homeRegion: region,
   regions: s.array(region, { min: 1 }),
-  notify: s.optional(
-    s.object({ critical: s.optional(notifyTargets), warning: s.optional(notifyTargets), ...notifySettingsShape }),
-    {},
-  ),
+  notify: s.optional(notifySchema, {}),
   defaults: s.optional(s.object(defaultsShape), {}),
   retention: s.optional(s.duration({ min: 86_400_000 }), '30d'),
   maintenance: s.optional(s.array(maintenanceWindowSchema)),
   checks: s.any('a list of checks'),
-};
+} satisfies Shape;
+// Checks are validated one by one against their kind (validateCheck), so their type is the registry's.
+true satisfies SameType<Omit<Infer<typeof configShape>, 'checks'>, Omit<WatchpostConfig, 'checks'>>;
 
 /** Fields common to every check. */
 const commonShape = {
