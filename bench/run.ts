@@ -48,7 +48,8 @@ const line = (cells: string[]) =>
     .join('  ')
     .trimEnd();
 console.log(
-  `\nwatchpost bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores, load average ${load.toFixed(2)} at start\n`,
+  `\nwatchpost bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores, load ` +
+    `average ${load.toFixed(2)} at start\n`,
 );
 if (load > cpus().length * 0.5)
   console.log(

@@ -57,11 +57,11 @@ export class AlarmsStack extends Stack {
         const part = alarms.slice(i * MUTE_RULE_MAX_ALARMS, (i + 1) * MUTE_RULE_MAX_ALARMS);
         new cloudwatch.AlarmMuteRule(this, `Mute-${w.name}-${i + 1}`, {
           alarmMuteRuleName: `${config.project}-${w.name}-${props.index}${i ? `-${i + 1}` : ''}`,
-          description:
-            `Maintenance "${w.name}": mutes ${part.length} alarm(s) of ${w.checks ? w.checks.join(', ') : 'every check'} for ${w.duration} at ${schedule.expression} ${schedule.timezone}`.slice(
-              0,
-              1024,
-            ),
+          description: (
+            `Maintenance "${w.name}": mutes ${part.length} alarm(s) ` +
+            `of ${w.checks ? w.checks.join(', ') : 'every check'} for ${w.duration} ` +
+            `at ${schedule.expression} ${schedule.timezone}`
+          ).slice(0, 1024),
           schedule: cloudwatch.ScheduleExpression.expression(schedule.expression, TimeZone.of(schedule.timezone)),
           duration: Duration.minutes(schedule.minutes),
           alarms: part,

@@ -95,7 +95,8 @@ function overviewWidgets(
     new cloudwatch.TextWidget({
       markdown: [
         `# watchpost: ${config.project}`,
-        `${checks} check(s) probed from ${config.regions.join(', ')}; metrics, alarms and the results table live in ${config.homeRegion}.`,
+        `${checks} check(s) probed from ${config.regions.join(', ')}; metrics, alarms and the results table live ` +
+          `in ${config.homeRegion}.`,
         pages.length > 1
           ? `More checks: ${pages
               .slice(1)

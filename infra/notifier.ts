@@ -53,7 +53,10 @@ export interface NotifierProps {
   table: dynamodb.ITable | dynamodb.ITableV2;
   /** The topics pages go to, per severity. */
   topics: Record<Severity, sns.ITopic>;
-  /** The KMS key the topics are encrypted with (publishing needs it). @default the critical topic's `masterKey`, if any */
+  /**
+   * The KMS key the topics are encrypted with (publishing needs it).
+   * @default the critical topic's `masterKey`, if any
+   */
   topicKey?: kms.IKey;
   /** The link pages give for "dashboard". @default `notify.dashboardUrl`, else the CloudWatch dashboard */
   dashboardUrl?: string;
@@ -194,7 +197,8 @@ export class Notifier extends Construct {
       Validations.of(mutes).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'cloudwatch:ListAlarmMuteRules is a read-only list call without resource-level permissions; the notifier asks whether a maintenance window mutes an alarm before paging.',
+          'cloudwatch:ListAlarmMuteRules is a read-only list call without resource-level permissions; the notifier ' +
+          'asks whether a maintenance window mutes an alarm before paging.',
       });
       policies.push(mutes);
     }
@@ -268,8 +272,10 @@ export class Notifier extends Construct {
     this.smsSpendAlarm = new cloudwatch.Alarm(this, 'SmsSpend', {
       alarmName: `${config.project}-watchpost-sms-spend`,
       alarmDescription: [
-        `SNS SMS spend this month in ${config.homeRegion} reached ${spend.percent}% of the ${spend.limitUSD} USD monthly limit. At the limit SNS stops sending SMS: pages no longer reach phones.`,
-        'Raise the account spend limit (SNS console > Text messaging (SMS) > Edit, or a quota increase) and notify.smsSpendLimitUSD in watchpost.config.ts, or find what sends so many SMS (flapping checks?).',
+        `SNS SMS spend this month in ${config.homeRegion} reached ${spend.percent}% of the ${spend.limitUSD} USD ` +
+          `monthly limit. At the limit SNS stops sending SMS: pages no longer reach phones.`,
+        'Raise the account spend limit (SNS console > Text messaging (SMS) > Edit, or a quota increase) and ' +
+          'notify.smsSpendLimitUSD in watchpost.config.ts, or find what sends so many SMS (flapping checks?).',
       ].join('\n'),
       metric: new cloudwatch.Metric({
         namespace: 'AWS/SNS',

@@ -76,7 +76,7 @@ interface RoleUsage {
   managed: string[];
 }
 
-type Resource = { Type: string; Properties?: Record<string, any> };
+type Resource = { Type: string; Properties?: Record<string, unknown> };
 
 /**
  * One line per policy, role or trust policy over IAM's limits in the assembly's templates,

@@ -122,7 +122,8 @@ export class Runner extends Construct {
             StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE, 'aws:RequestedRegion': config.homeRegion },
           },
         }),
-        'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Watchpost namespace by cloudwatch:namespace and to the home region by aws:RequestedRegion.',
+        'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Watchpost ' +
+          'namespace by cloudwatch:namespace and to the home region by aws:RequestedRegion.',
       ),
     ];
     // The secrets of the checks that run in this region only (read from the home region), and
@@ -180,7 +181,8 @@ export class Runner extends Construct {
     Validations.of(scheduleRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`,
       reason:
-        'LambdaInvoke grants lambda:InvokeFunction on the runner function and its versions and aliases (<arn>:*); it reaches this one function only.',
+        'LambdaInvoke grants lambda:InvokeFunction on the runner function and its versions and aliases (<arn>:*); ' +
+        'it reaches this one function only.',
     });
     this.schedule = new scheduler.Schedule(this, 'EveryMinute', {
       scheduleName: `${config.project}-watchpost-runner`,

@@ -170,12 +170,16 @@ export function grantSecretReads(
   return { policies, plan };
 }
 
+/** The ARN of every secret whose name begins with `prefix`, as cdk-nag spells it in a finding id. */
+const secretArnPattern = (region: string, prefix: string) =>
+  `arn:<AWS::Partition>:secretsmanager:${region}:<AWS::AccountId>:secret:${prefix}*`;
+
 /** cdk-nag: one acknowledgement per `<prefix>*` resource (exact finding id), saying which names it stands for. */
 function acknowledgeGroups(scope: Construct, patterns: readonly SecretPattern[], region: string): void {
   for (const p of patterns.filter((x) => x.prefix)) {
     Validations.of(scope).acknowledge({
       // The finding id cdk-nag gives the resource, exactly.
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${region}:<AWS::AccountId>:secret:${p.key}*]`,
+      id: `AwsSolutions-IAM5[Resource::${secretArnPattern(region, p.key)}]`,
       reason:
         `${p.names.length} secrets the config references begin with "${p.key}"; one ARN each would exceed ` +
         `IAM's policy size limits, so they are granted as one prefix (docs/deploy.md, "Secret grants at any size").`,

@@ -31,7 +31,10 @@ export interface BuildOptions {
   kinds?: ReadonlyMap<string, ProbeKind>;
   /** Account of every stack. @default CDK_DEFAULT_ACCOUNT, else account-agnostic */
   account?: string;
-  /** Never fewer alarms stacks than this (context `alarmStacks`), so the count does not shrink when checks go. @default 1 */
+  /**
+   * Never fewer alarms stacks than this (context `alarmStacks`), so the count does not shrink when checks go.
+   * @default 1
+   */
   minAlarmStacks?: number;
   /** Alarms notify (context `alarmActions=off` creates them silent, for a first deploy). @default true */
   alarmActions?: boolean;

@@ -17,7 +17,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ValidatedConfig } from '../shared/config/types';
-import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
+import { BUNDLED_CONFIG_FILE, LAMBDA_ENV } from '../shared/runtime-env';
 import { type BundleFile, stageConfig, watchpostCode } from './bundling';
 import { lambdaNameOf } from './lambdas';
 
@@ -82,7 +82,7 @@ export class WatchpostFunction extends lambda.Function {
       logGroup,
       environment: {
         ...props.environment,
-        [RUNNER_ENV.configFile]: BUNDLED_CONFIG_FILE,
+        [LAMBDA_ENV.configFile]: BUNDLED_CONFIG_FILE,
         NODE_OPTIONS: '--enable-source-maps',
       },
       retryAttempts: props.retryAttempts,

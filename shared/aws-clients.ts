@@ -28,6 +28,8 @@ export interface AwsClientOptions {
   region?: string;
   /** An explicit endpoint (e.g. a queue URL's origin outside AWS). @default the SDK's */
   endpoint?: string;
+  /** Fixed credentials, for a local endpoint that wants some (the embedded store). @default the SDK's chain */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   /**
    * Attempts per `send` inside the SDK. Keep 1 where the caller retries with `shared/retry.ts`;
    * a caller without its own loop may ask for 2–3.
@@ -60,6 +62,7 @@ export const AWS_CALL_RETRY: SendRetry = { attempts: 3, baseMs: 100 };
 export interface AwsClientConfig {
   region?: string;
   endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   maxAttempts: number;
   requestHandler: NodeHttpHandler;
 }
@@ -70,6 +73,7 @@ export function awsClientConfig(opts: AwsClientOptions = {}): AwsClientConfig {
   return {
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
     maxAttempts: Math.max(1, opts.maxAttempts ?? 1),
     requestHandler: new NodeHttpHandler({
       connectionTimeout: opts.connectTimeoutMs ?? AWS_TIMEOUTS.connectMs,

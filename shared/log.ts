@@ -17,7 +17,10 @@ export function jsonLog(
   const write = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     if (order.indexOf(level) < order.indexOf(minLevel)) return;
     process.stderr.write(
-      `${JSON.stringify({ level: level.toUpperCase(), message, timestamp: new Date().toISOString(), ...base, ...fields }, redactingReplacer)}\n`,
+      `${JSON.stringify(
+        { level: level.toUpperCase(), message, timestamp: new Date().toISOString(), ...base, ...fields },
+        redactingReplacer,
+      )}\n`,
     );
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };

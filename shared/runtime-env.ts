@@ -7,7 +7,11 @@ export const RUNNER_ENV = {
   homeRegion: 'WATCHPOST_HOME_REGION',
   /** Results table name (the replica in the runner's own region is used). */
   table: 'WATCHPOST_TABLE',
-  /** File with the validated config, relative to the bundle root. */
+} as const;
+
+/** Set on every watchpost Lambda by infra/watchpost-function.ts and read by functions/lib/bootstrap.ts. */
+export const LAMBDA_ENV = {
+  /** File with the validated config, relative to the bundle root. @default {@link BUNDLED_CONFIG_FILE} */
   configFile: 'WATCHPOST_CONFIG_FILE',
 } as const;
 

@@ -13,6 +13,7 @@ export type SecretResolver = (name: string) => Promise<string>;
 
 export class SecretError extends Error {
   constructor(
+    /** The secret that could not be read (names, comma-separated, when a check's secrets ran out of time together). */
     readonly secretName: string,
     message: string,
   ) {

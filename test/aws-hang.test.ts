@@ -82,7 +82,8 @@ async function invoke(handler: Awaited<ReturnType<typeof freshHandler>>, tick: D
   }
 }
 
-const minute = (back: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - back * 60_000); // begun: no waiting
+// A minute that has begun already: no waiting.
+const minute = (back: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 - back * 60_000);
 const notStored = (lines: Array<Record<string, any>>) => lines.filter((l) => l.message === 'result not stored');
 const RESULT_KEYS = [
   'checkId',

@@ -127,7 +127,9 @@ describe('CA files', () => {
     const r = validateConfig(JSON.parse(readFileSync(file, 'utf8')), { file });
     expect(r.ok).toBe(false);
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([
-      `checks[2] "intranet".tls.ca: cannot read ./certs/missing.pem (relative to ${file}): no such file — hint: put the CA certificate (PEM) at ${join(dir, 'project', 'certs', 'missing.pem')}, give its path relative to ${join(dir, 'project')}, or paste the PEM text itself`,
+      `checks[2] "intranet".tls.ca: cannot read ./certs/missing.pem (relative to ${file}): no such file — hint: put ` +
+        `the CA certificate (PEM) at ${join(dir, 'project', 'certs', 'missing.pem')}, give its path relative ` +
+        `to ${join(dir, 'project')}, or paste the PEM text itself`,
     ]);
 
     const v = await cli(['validate', '--config', file], join(dir, 'elsewhere'));

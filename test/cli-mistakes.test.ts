@@ -155,7 +155,7 @@ describe('an unusable store', () => {
 });
 
 describe('while watchpost dev runs', () => {
-  it('history, notify --preview and run use its store; the demo failure ping shows at once; Ctrl-C stops it at once', async () => {
+  it('history, notify --preview, run use its store; the demo failure ping shows at once; Ctrl-C stops it', async () => {
     const data = mkdtempSync(join(tmpdir(), 'wp-dev-share-'));
     // The demo's heartbeat, judged every 10 s (the example config judges it every minute).
     write(
@@ -163,7 +163,8 @@ describe('while watchpost dev runs', () => {
       `const port = process.env.WATCHPOST_DEMO_PORT;
 export default { project: 'demo', homeRegion: 'eu-central-1', regions: ['eu-central-1'], checks: [
   { id: 'shop-health', kind: 'http', url: 'http://127.0.0.1:' + port + '/health', frequency: '10s' },
-  { id: 'nightly-export', kind: 'heartbeat', period: '1m', grace: '30s', token: { secret: 'demo-job-token' }, frequency: '10s' },
+  { id: 'nightly-export', kind: 'heartbeat', period: '1m', grace: '30s', token: { secret: 'demo-job-token' },
+    frequency: '10s' },
 ] };\n`,
     );
     const child = spawn(

@@ -53,7 +53,8 @@ export default defineConfig({
   regions: ['eu-central-1'],
   checks: [
     { id: 'good', kind: 'http', url: '${base}/ok', assertions: [status.equals(200), json('$.items.length').equals(2)] },
-    { id: 'bad', kind: 'http', url: '${base}/fail', headers: { 'x-token': { secret: 'cli-token' } }, assertions: [status.equals(200)] },
+    { id: 'bad', kind: 'http', url: '${base}/fail', headers: { 'x-token': { secret: 'cli-token' } },
+      assertions: [status.equals(200)] },
   ],
 });
 `,

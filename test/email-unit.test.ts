@@ -52,15 +52,18 @@ describe('email config', () => {
   it('refuses a password written inline, with a hint', () => {
     const r = validate({ ...base, imap: { ...base.imap, auth: { user: 'u', pass: 'hunter2' } } });
     expect(messages(r)).toEqual([
-      'checks[0] "mail".imap.auth.pass: a password may not be written into the config — hint: write { secret: "mail-probe" } and set WATCHPOST_SECRET_MAIL_PROBE locally (Secrets Manager in AWS)',
+      'checks[0] "mail".imap.auth.pass: a password may not be written into the config — hint: write { secret: ' +
+        '"mail-probe" } and set WATCHPOST_SECRET_MAIL_PROBE locally (Secrets Manager in AWS)',
     ]);
   });
 
   it('wants transitAfter and acceptAfter below the timeout', () => {
     const r = validate({ ...base, timeout: '30s', transitAfter: '30s', acceptAfter: '1m' });
     expect(messages(r)).toEqual([
-      'checks[0] "mail".acceptAfter: "1m" is not below the timeout "30s" — hint: the wait ends at the timeout: a slower message is NOT_DELIVERED, not degraded',
-      'checks[0] "mail".transitAfter: "30s" is not below the timeout "30s" — hint: the wait ends at the timeout: a slower message is NOT_DELIVERED, not degraded',
+      'checks[0] "mail".acceptAfter: "1m" is not below the timeout "30s" — hint: the wait ends at the timeout: a ' +
+        'slower message is NOT_DELIVERED, not degraded',
+      'checks[0] "mail".transitAfter: "30s" is not below the timeout "30s" — hint: the wait ends at the timeout: a ' +
+        'slower message is NOT_DELIVERED, not degraded',
     ]);
     expect(validate({ ...base, timeout: '30s', transitAfter: '10s', acceptAfter: '2s' }).ok).toBe(true);
   });
@@ -95,8 +98,10 @@ describe('email config', () => {
       smtp: { ...base.smtp, secure: true, starttls: 'required', tls: { ca: 'x.pem', insecure: true } },
     });
     expect(messages(cross)).toEqual([
-      'checks[0] "mail".smtp.starttls: has no effect with secure: true (TLS from the first byte) — hint: remove one of them',
-      'checks[0] "mail".smtp.tls: sets both ca and insecure: true — hint: keep ca (verify against it) or insecure (verify nothing)',
+      'checks[0] "mail".smtp.starttls: has no effect with secure: true (TLS from the first byte) — hint: remove one ' +
+        'of them',
+      'checks[0] "mail".smtp.tls: sets both ca and insecure: true — hint: keep ca (verify against it) or insecure ' +
+        '(verify nothing)',
     ]);
   });
 
@@ -181,9 +186,11 @@ describe('email message', () => {
       'Received: from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41])',
       '        by mx.google.com with SMTPS id a1sor123;',
       '        Fri, 20 Nov 2026 10:00:07 -0800 (PST)',
-      'Received: from EUR05-AM6-obe.outbound.protection.outlook.com (mail-am6eur05on2101.outbound.protection.outlook.com [40.107.22.101])',
+      'Received: from EUR05-AM6-obe.outbound.protection.outlook.com ' +
+        '(mail-am6eur05on2101.outbound.protection.outlook.com [40.107.22.101])',
       '        by mail-sor-f41.google.com with ESMTPS id x2; Fri, 20 Nov 2026 18:00:05 +0000',
-      'Received: from AM0PR01MB1234.eurprd01.prod.exchangelabs.com ([fe80::1]) by AM0PR01MB1234.eurprd01.prod.exchangelabs.com',
+      'Received: from AM0PR01MB1234.eurprd01.prod.exchangelabs.com ([fe80::1]) by ' +
+        'AM0PR01MB1234.eurprd01.prod.exchangelabs.com',
       ' ([fe80::1%4]) with mapi id 15.20.7000.000; Fri, 20 Nov 2026 18:00:02 +0000',
       'Date: Fri, 20 Nov 2026 18:00:01 +0000',
       'Subject: x',
@@ -221,7 +228,8 @@ describe('email message', () => {
       'Authentication-Results: mx.google.com;',
       '       dkim=fail (bad signature) header.i=@shop.example header.s=s1;',
       '       dkim=pass header.i=@shop.example header.s=s2 header.b=abc;',
-      '       spf=pass (google.com: domain of probe@shop.example designates 40.107.22.101 as permitted sender) smtp.mailfrom=probe@shop.example;',
+      '       spf=pass (google.com: domain of probe@shop.example designates 40.107.22.101 as permitted sender) ' +
+        'smtp.mailfrom=probe@shop.example;',
       '       dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=shop.example',
       'Authentication-Results: forged.example; spf=fail; dkim=fail; dmarc=fail',
       '',
@@ -237,7 +245,8 @@ describe('email message', () => {
   });
 
   it('decodes a body a relay re-encoded', () => {
-    const b64 = `Content-Transfer-Encoding: base64\r\n\r\n${Buffer.from('watchpost-nonce: abc\r\n').toString('base64')}\r\n`;
+    const nonce = Buffer.from('watchpost-nonce: abc\r\n').toString('base64');
+    const b64 = `Content-Transfer-Encoding: base64\r\n\r\n${nonce}\r\n`;
     expect(bodyText(b64)).toContain('watchpost-nonce: abc');
     expect(bodyText('Content-Transfer-Encoding: quoted-printable\r\n\r\nwatchpost-nonce=3A abc=\r\ndef\r\n')).toContain(
       'watchpost-nonce: abcdef',
@@ -332,7 +341,9 @@ describe('email SMTP side against npm smtp-server', () => {
     });
     expect((await attempt(rcpt, { user: undefined })).error).toEqual({
       code: 'REJECTED',
-      message: `SMTP server 127.0.0.1:${rcpt} rejected the recipient <inbox@example.com> (RCPT TO): 452 4.2.2 Mailbox full, try later`,
+      message:
+        `SMTP server 127.0.0.1:${rcpt} rejected the recipient <inbox@example.com> (RCPT TO): 452 4.2.2 ` +
+        `Mailbox full, try later`,
     });
     const data = await serve({
       authOptional: true,

@@ -121,7 +121,7 @@ describe('email round trip against Postfix + Dovecot', () => {
     expect(await listMailbox(mail.users.probe)).toEqual([]);
   });
 
-  it('works MX-style too: port 25 without AUTH, IMAP with STARTTLS, and evaluates assertions on the delivered copy', async () => {
+  it('works MX-style: port 25 without AUTH, IMAP with STARTTLS; asserts on the delivered copy', async () => {
     const r = await runIt(
       emailCheck({
         smtp: { ...mail.smtp, tls: { ca: mail.caPem } },
@@ -228,9 +228,8 @@ describe('email round trip against Postfix + Dovecot', () => {
     // Postfix accepts mail for held@ and puts it on hold.
     const r = await runIt(emailCheck({ timeout: '3s' }, 'held'));
     expect(r.error?.code, JSON.stringify(r)).toBe('NOT_DELIVERED');
-    expect(r.error?.message).toMatch(
-      /^the message was accepted by 127\.0\.0\.1:\d+ \(queue id [0-9A-F]+\) but did not arrive in held@watchpost\.test\/INBOX at 127\.0\.0\.1:\d+ within /,
-    );
+    expect(r.error?.message).toMatch(/^the message was accepted by 127\.0\.0\.1:\d+ \(queue id [0-9A-F]+\) but /);
+    expect(r.error?.message).toMatch(/ but did not arrive in held@watchpost\.test\/INBOX at 127\.0\.0\.1:\d+ within /);
     expect(r.timings.smtpAccept).toBeGreaterThanOrEqual(0);
     expect(r.timings.transit).toBeUndefined();
     expect(r.metrics).toEqual({ SmtpAcceptTime: r.timings.smtpAccept });
@@ -271,7 +270,7 @@ describe('email round trip against Postfix + Dovecot', () => {
     );
   });
 
-  it('cleanup: deletes its own message and stale ones of this check, and leaves everything else as it was', async () => {
+  it('cleanup: deletes its own message and stale ones of this check, and leaves everything else', async () => {
     const hour = 3_600_000;
     const staleTag = makeTag('mail-roundtrip', Date.now() - hour);
     const seeded = [

@@ -237,7 +237,8 @@ describe('a token shorter than 16 characters', () => {
     expect(r.error).toEqual({
       code: 'TOKEN_TOO_SHORT',
       message:
-        'the token of weak (secret "hb/weak") has 9 characters; the ping endpoint refuses tokens shorter than 16 — store a longer one, e.g. openssl rand -hex 16',
+        'the token of weak (secret "hb/weak") has 9 characters; the ping endpoint refuses tokens shorter than 16 — ' +
+        'store a longer one, e.g. openssl rand -hex 16',
     });
   });
 });

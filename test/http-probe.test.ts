@@ -574,7 +574,8 @@ describe('http probe: TLS', () => {
     expect(r.error).toEqual({
       code: 'TLS',
       message:
-        'certificate of 127.0.0.1 is self-signed (CN=localhost) and not trusted — set tls.ca to its PEM file to trust it',
+        'certificate of 127.0.0.1 is self-signed (CN=localhost) and not trusted — set tls.ca to its PEM file to ' +
+        'trust it',
     });
   });
 

@@ -86,7 +86,8 @@ describe('cdk synth through the CLI', () => {
       [
         '--input-type=module',
         '-e',
-        `const m = await import(${JSON.stringify(join(assetDir, 'index.mjs'))}); const rt = m.init(); console.log(JSON.stringify({ project: rt.config.project, checks: rt.config.checks.length }))`,
+        `const m = await import(${JSON.stringify(join(assetDir, 'index.mjs'))}); const rt = m.init(); ` +
+          `console.log(JSON.stringify({ project: rt.config.project, checks: rt.config.checks.length }))`,
       ],
       {
         cwd: tmpdir(),

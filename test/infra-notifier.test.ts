@@ -134,7 +134,7 @@ describe('Notifier', () => {
     });
   });
 
-  it('grants least privilege: latest and own items of the table, the two topics and their key, exactly the webhook secrets', () => {
+  it('grants least privilege: latest and own table items, both topics and their key, the webhook secrets', () => {
     const { template, stack, topics, key, table } = synth(shopConfig());
     const all = statements(template);
     const bySid = (sid: string) => all.find((s) => s.Sid === sid)!;
@@ -237,7 +237,7 @@ describe('Notifier', () => {
     });
   });
 
-  it('retries webhook pages through an encrypted SQS queue and alarms on the dead-letter queue, with least privilege', () => {
+  it('retries webhook pages through an encrypted SQS queue, alarms on the dead-letter queue, least privilege', () => {
     const { template, stack, notifier, topics } = synth(shopConfig());
     const retryArn = ref(stack, notifier.retryQueue.queueArn);
     const dlqArn = ref(stack, notifier.deadLetterQueue.queueArn);

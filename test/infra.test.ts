@@ -12,7 +12,7 @@ import { alarmSpecs } from '../shared/alarms/specs';
 import { importConfig } from '../shared/config/load';
 import type { ValidatedConfig } from '../shared/config/types';
 import { parseConfig } from '../shared/config/validate';
-import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../shared/runtime-env';
+import { BUNDLED_CONFIG_FILE, LAMBDA_ENV, RUNNER_ENV } from '../shared/runtime-env';
 import { bundledConfigJson, sha256 } from '../infra/runner';
 import { buildWatchpost, type WatchpostStacks } from '../infra/watchpost-app';
 
@@ -120,7 +120,7 @@ describe('watchpost CDK app', () => {
           Variables: {
             [RUNNER_ENV.homeRegion]: HOME,
             [RUNNER_ENV.table]: 'shop-watchpost-results',
-            [RUNNER_ENV.configFile]: BUNDLED_CONFIG_FILE,
+            [LAMBDA_ENV.configFile]: BUNDLED_CONFIG_FILE,
             NODE_OPTIONS: '--enable-source-maps',
           },
         },
@@ -136,7 +136,7 @@ describe('watchpost CDK app', () => {
       });
     });
 
-    it("gives the runner least privilege: its region's replica, the Watchpost namespace, the referenced secrets", () => {
+    it("gives the runner least privilege: its region's replica, the Watchpost namespace, referenced secrets", () => {
       const runnerPolicies = probeUs.findResources('AWS::IAM::Policy', {
         Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^RunnerRole') }] },
       });
@@ -267,7 +267,7 @@ describe('watchpost CDK app', () => {
       });
       const fn = Object.values(probeUs.findResources('AWS::Lambda::Function'))[0] as any;
       expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
-        [RUNNER_ENV.configFile, RUNNER_ENV.homeRegion, RUNNER_ENV.table, 'NODE_OPTIONS'].sort(),
+        [LAMBDA_ENV.configFile, RUNNER_ENV.homeRegion, RUNNER_ENV.table, 'NODE_OPTIONS'].sort(),
       );
       for (const stack of [stacks.home, ...stacks.alarms, ...stacks.dashboards, ...stacks.probes.values()])
         expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain(SECRET_VALUE);
@@ -293,7 +293,7 @@ describe('watchpost CDK app', () => {
       expect(table.DeletionPolicy).toBe('Retain');
     });
 
-    it("has encrypted critical and warning topics that refuse non-TLS publishing and admit this account's alarms", () => {
+    it("has encrypted critical and warning topics that refuse non-TLS publishing, admit this account's alarms", () => {
       for (const severity of ['critical', 'warning']) {
         home.hasResourceProperties('AWS::SNS::Topic', {
           TopicName: `shop-watchpost-${severity}`,
@@ -435,7 +435,7 @@ describe('watchpost CDK app', () => {
       expect(() => alarmProps(stacks, 'degraded:shop-cart')).toThrow(); // no degradedAfter, no DEGRADED alarm
     });
 
-    it("renders the kinds' own alarms through the seam (tls expiry across regions; a metric anomaly pages only as DOWN)", () => {
+    it("renders the kinds' own alarms via the seam (tls expiry across regions; a metric anomaly pages as DOWN)", () => {
       const expiring = alarmProps(stacks, 'kind:shop-cert:cert-expiring');
       expect(expressionOf(expiring)).toBe('MIN([k0,k1,k2])');
       expect(regionMetrics(expiring).map((m) => [m.name, m.stat, m.period])).toEqual(

@@ -150,7 +150,7 @@ describe('heartbeat config', () => {
 });
 
 describe('heartbeat endpoint and check', () => {
-  it('a new check waits period + grace from when it started watching, publishing the wait as SinceLastPing', async () => {
+  it('a new check waits period + grace from when watching began, publishing the wait as SinceLastPing', async () => {
     const r = await run('never');
     expect(r.status).toBe('pass');
     expect(r.error).toBeUndefined();
@@ -224,7 +224,7 @@ describe('heartbeat endpoint and check', () => {
     ).toBeUndefined();
   });
 
-  it('a start without an end within maxRuntime fails with RUNTIME_EXCEEDED; the late end leaves it degraded', async () => {
+  it('a start with no end within maxRuntime fails with RUNTIME_EXCEEDED; the late end leaves it degraded', async () => {
     expect((await ping('/ping/import', TOKENS['hb/import'])).status).toBe(200);
     expect((await ping('/ping/import/start', TOKENS['hb/import'])).status).toBe(200);
     await sleep(1_200);
@@ -298,7 +298,7 @@ describe('heartbeat failures are coded results inside the timeout', () => {
     await new Promise((r) => hang.close(r));
   });
 
-  it('a token secret that cannot be read: the run never needs it (the runner is not granted it), the endpoint answers the same 404', async () => {
+  it('an unreadable token secret: runs never need it (not granted); the endpoint answers the same 404', async () => {
     const broken: SecretResolver = async () => {
       throw new Error('secret store down');
     };

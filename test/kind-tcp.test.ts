@@ -11,6 +11,7 @@ import { runCheck } from '../shared/runner/run-check';
 import type { SecretResolver } from '../shared/secrets';
 import { loopbackLookup, startDnsServer } from './helpers/dns-server';
 import { makeCa, makeCert, type Pem } from './helpers/tls-certs';
+import { listenSockets } from './helpers/socket-server';
 
 const base = { project: 'test', homeRegion: 'eu-central-1', regions: ['eu-central-1'] };
 const noSecrets: SecretResolver = async (name) => {
@@ -31,23 +32,9 @@ afterEach(async () => {
 
 type Handler = (socket: net.Socket) => void;
 async function serve(handler: Handler, server: net.Server = net.createServer()): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  server.on(server instanceof tls.Server ? 'secureConnection' : 'connection', (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    handler(socket);
-  });
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  );
-  return (server.address() as net.AddressInfo).port;
+  const s = await listenSockets(server, handler);
+  cleanups.push(s.close);
+  return s.port;
 }
 
 /** Redis-ish: answers PING with +PONG, AUTH with an error that echoes the password. */
@@ -242,7 +229,8 @@ describe('tcp kind: a misbehaving target', () => {
         'python3',
         [
           '-c',
-          "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()",
+          "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\n" +
+            'print(s.getsockname()[1],flush=True)\nsys.stdin.read()',
         ],
         {
           stdio: ['pipe', 'pipe', 'ignore'],

@@ -16,6 +16,7 @@ import { runCheck } from '../shared/runner/run-check';
 import type { SecretResolver } from '../shared/secrets';
 import { loopbackLookup, startDnsServer } from './helpers/dns-server';
 import { makeCa, makeCert, type Pem } from './helpers/tls-certs';
+import { listenSockets } from './helpers/socket-server';
 
 const base = { project: 'test', homeRegion: 'eu-central-1', regions: ['eu-central-1'] };
 const noSecrets: SecretResolver = async (name) => {
@@ -55,22 +56,9 @@ afterEach(async () => {
 });
 
 async function listen(server: net.Server): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  );
-  return (server.address() as net.AddressInfo).port;
+  const s = await listenSockets(server);
+  cleanups.push(s.close);
+  return s.port;
 }
 /** A TLS server presenting `pem` (and the CA's certificate as the chain, like a real server). */
 const serveCert = (pem: Pem) => listen(tls.createServer({ cert: pem.cert, key: pem.key }, (s) => s.end()));

@@ -70,7 +70,7 @@ afterEach(() => {
 afterAll(() => cw.close());
 
 describe('CloudWatchMetricSink', () => {
-  it('publishes Failed, Duration and the runner health with exact names, dimensions, values, units and timestamps', async () => {
+  it('publishes Failed, Duration and runner health: exact names, dimensions, values, units, timestamps', async () => {
     const sink = new CloudWatchMetricSink({ client: client(), project: 'shop' });
     const report = await sink.publish(
       [

@@ -12,6 +12,7 @@ import type { SecretResolver } from '../shared/secrets';
 import { makeTestCerts, type KeyCert, type TestCerts } from './helpers/certs';
 import { loopbackLookup, startDnsServer, type DnsServer } from './helpers/dns-server';
 import { closedPort } from './helpers/http-servers';
+import { listenSockets } from './helpers/socket-server';
 
 const noSecrets: SecretResolver = async (name) => {
   throw new Error(`no secret ${name}`);
@@ -35,28 +36,10 @@ afterEach(async () => {
 });
 
 /** A TCP (or TLS) server on port 0 that hands each socket to `onSocket`. */
-async function listen(server: net.Server, onSocket: (s: net.Socket) => void = () => {}): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  server.on(server instanceof tls.Server ? 'secureConnection' : 'connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    s.on('close', () => sockets.delete(s));
-    onSocket(s);
-  });
-  server.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('error', () => {});
-  });
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  );
-  return (server.address() as net.AddressInfo).port;
+async function listen(server: net.Server, onSocket?: (s: net.Socket) => void): Promise<number> {
+  const s = await listenSockets(server, onSocket);
+  cleanups.push(s.close);
+  return s.port;
 }
 
 const tlsServer = (cert: KeyCert) => listen(tls.createServer(cert), (s) => s.end('220 ready\r\n'));

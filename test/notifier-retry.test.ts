@@ -25,7 +25,14 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './helpers/dynamodb-local
 import { startFlakyWebhook, type FlakyWebhook } from './helpers/flaky-webhook';
 import { startHttpsReceiver, type HttpsReceiver } from './helpers/https-receiver';
 import { startSnsCapture, type SnsCapture } from './helpers/sns-capture';
-import { startCapture, type CaptureReply, type CaptureServer, type CapturedRequest } from './helpers/sqs-capture';
+import {
+  secretsManagerAnswer,
+  startCapture,
+  type CaptureReply,
+  type CaptureServer,
+  type CapturedRequest,
+} from './helpers/sqs-capture';
+import { failedResult } from './helpers/results';
 
 const TABLE = 'shop-watchpost-results';
 const ACCOUNT = '123456789012';
@@ -92,20 +99,7 @@ function alarmEvent(key: string, at: string): AlarmStateChangeEvent {
   };
 }
 
-const failed = (checkId: string, at: string): CheckResult => ({
-  checkId,
-  kind: 'http',
-  region: 'eu-central-1',
-  scheduledAt: at,
-  startedAt: at,
-  durationMs: 120,
-  status: 'fail',
-  attempts: 1,
-  timings: { total: 118 },
-  assertions: [],
-  metrics: {},
-  error: { code: 'ASSERTION', message: 'status is 503, expected 200' },
-});
+const failed = (checkId: string, at: string): CheckResult => failedResult({ checkId, scheduledAt: at });
 
 const noSecret = (text: string) => {
   for (const s of [TOKEN, URL_TOKEN, PD_KEY]) expect(text).not.toContain(s);
@@ -125,12 +119,7 @@ beforeAll(async () => {
     'watchpost/itsm-url': `${hook.url}/itsm?token=${URL_TOKEN}`,
     'watchpost/pagerduty': PD_KEY,
   };
-  sm = await startCapture((req) => {
-    const id = String(req.body.SecretId);
-    return id in secrets
-      ? { json: { Name: id, SecretString: secrets[id] } }
-      : { error: 'ResourceNotFoundException', message: 'not found' };
-  });
+  sm = await startCapture(secretsManagerAnswer(secrets));
   sqs = await startCapture(sqsOk);
   home = new DynamoDBClient({
     endpoint: ddb.endpoint,
@@ -269,7 +258,7 @@ describe('webhook retries', () => {
     noSecret(JSON.stringify(lines) + JSON.stringify(sqs.requests.map((r) => r.body)));
   });
 
-  it('gives up after 30 minutes of growing delays: dead-letter queue and one log line naming webhook and incident', async () => {
+  it('gives up after 30 min of growing delays: dead-letter queue, a log line naming webhook and incident', async () => {
     await hook.down();
     await store.writeResults([failed('search', '2026-03-01T15:00:00.000Z')]);
     await handler(alarmEvent('down:search', '2026-03-01T15:02:00.000Z'));

@@ -23,7 +23,7 @@ import { startAwsCapture, type AwsCapture } from './helpers/aws-capture';
 import { startDynamoDbLocal, type DynamoDbLocal } from './helpers/dynamodb-local';
 import { startHttpsReceiver, type HttpsReceiver } from './helpers/https-receiver';
 import { startSnsCapture, type SnsCapture } from './helpers/sns-capture';
-import { startCapture, type CaptureServer } from './helpers/sqs-capture';
+import { secretsManagerAnswer, startCapture, type CaptureServer } from './helpers/sqs-capture';
 
 const TABLE = 'shop-watchpost-results';
 const ACCOUNT = '123456789012';
@@ -129,12 +129,7 @@ beforeAll(async () => {
     startAwsCapture(),
     startHttpsReceiver(),
   ]);
-  sm = await startCapture((req) => {
-    const id = String(req.body.SecretId);
-    return id in SECRETS
-      ? { json: { Name: id, SecretString: SECRETS[id] } }
-      : { error: 'ResourceNotFoundException', message: 'not found' };
-  });
+  sm = await startCapture(secretsManagerAnswer(SECRETS));
   sqs = await startCapture(sqsAnswer);
   // DynamoDB Local keeps one database per region (and key): use the home region's, like the notifier.
   home = new DynamoDBClient({

@@ -119,9 +119,8 @@ describe('watchpost notify --preview', () => {
     expect(p.stderr).toBe('');
     expect(p.status).toBe(0);
     expect(p.stdout).toContain('topic cli-watchpost-critical: 1 SMS, 1 email subscription(s); webhooks: pagerduty');
-    expect(p.stdout).toMatch(
-      /── SMS \(\d+ of 160 GSM-7 characters, 1 segment\)\nDOWN api local HTTP 503 since \d\d:\d\dZ - .*https:\/\/wiki\.example\.com\/rb\/api\n/,
-    );
+    expect(p.stdout).toMatch(/── SMS \(\d+ of 160 GSM-7 characters, 1 segment\)\nDOWN api local /);
+    expect(p.stdout).toMatch(/\nDOWN api local HTTP 503 since \d\d:\d\dZ - .*https:\/\/wiki\.example\.com\/rb\/api\n/);
     expect(p.stdout).toMatch(/Subject: DOWN api local HTTP 503 since \d\d:\d\dZ \[cli\]/);
     expect(p.stdout).toContain('Runbook:   https://wiki.example.com/rb/api');
     expect(p.stdout).toContain('#alarmsV2:alarm/cli%20DOWN%20api');
@@ -194,7 +193,8 @@ describe('watchpost notify --test', () => {
     });
     expect(t.status).toBe(1);
     expect(t.stderr).toContain(
-      'error: no AWS credentials found to find topic cli-watchpost-warning in eu-central-1: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
+      'error: no AWS credentials found to find topic cli-watchpost-warning in eu-central-1: set AWS_PROFILE (or ' +
+        'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
     );
     expect(t.stderr).not.toMatch(/\n\s+at /);
     expect(sns.calls()).toEqual([]);

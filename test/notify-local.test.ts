@@ -10,6 +10,7 @@ import type { ValidatedConfig } from '../shared/config/types';
 import { parseConfig } from '../shared/config/validate';
 import { localPages } from '../shared/notify/local';
 import type { CheckResult, CheckStatus } from '../shared/types';
+import { failedResult, minuteAt, REFUSED } from './helpers/results';
 
 let smtp: SMTPServer;
 let port: number;
@@ -62,20 +63,11 @@ const configWith = (smtpPort: number): ValidatedConfig =>
     checks: [{ id: 'shop-cart', kind: 'http', url: 'https://shop.example.com/cart' }],
   });
 
-const result = (status: CheckStatus, minute: number): CheckResult => ({
-  checkId: 'shop-cart',
-  kind: 'http',
-  region: 'local',
-  scheduledAt: new Date(Date.UTC(2026, 2, 1, 14, minute)).toISOString(),
-  startedAt: new Date(Date.UTC(2026, 2, 1, 14, minute)).toISOString(),
-  durationMs: 120,
-  status,
-  attempts: 1,
-  timings: { total: 118 },
-  assertions: [],
-  metrics: {},
-  ...(status === 'fail' ? { error: { code: 'CONNECT_REFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' } } : {}),
-});
+const result = (status: CheckStatus, minute: number): CheckResult => {
+  const r = failedResult({ region: 'local', scheduledAt: minuteAt(minute), status, error: REFUSED });
+  if (status !== 'fail') delete r.error;
+  return r;
+};
 
 describe('local pages', () => {
   it('prints the SMS line and emails the page over SMTP', async () => {

@@ -269,8 +269,10 @@ describe('secrets in URLs', () => {
 
   it('user:pass@ in a URL is a validation error that names the secret form', () => {
     expect(problems([{ id: 'a', kind: 'http', url: 'https://probe:hunter2@shop.example.com/' }])).toEqual([
-      'checks[0] "a".url: must not carry credentials (user:pass@…): they would be shipped in the Lambda asset and shown in alarms' +
-        ' — hint: write auth: { username: "…", password: { secret: "name" } } (and query: { key: { secret: "name" } } for a token in the query)',
+      'checks[0] "a".url: must not carry credentials (user:pass@…): they would be shipped in the Lambda asset and ' +
+        'shown in alarms' +
+        ' — hint: write auth: { username: "…", password: { secret: "name" } } (and query: { key: { secret: "name" } ' +
+        '} for a token in the query)',
     ]);
     const flow = {
       id: 'f',
@@ -283,7 +285,8 @@ describe('secrets in URLs', () => {
         { id: 'b', kind: 'http', url: 'https://shop.example.com/', auth: { username: 'u', password: 'inline' } },
       ]),
     ).toEqual([
-      'checks[0] "b".auth.password: the password must not be written inline — hint: store it in AWS Secrets Manager (locally: WATCHPOST_SECRET_<NAME>) and write { secret: "name" }',
+      'checks[0] "b".auth.password: the password must not be written inline — hint: store it in AWS Secrets Manager ' +
+        '(locally: WATCHPOST_SECRET_<NAME>) and write { secret: "name" }',
     ]);
   });
 
@@ -328,7 +331,7 @@ describe('secrets in URLs', () => {
 });
 
 describe('pages and webhooks', () => {
-  it('a webhook receiver echoing the token in its error body: the outcome and the logged line hold no form of it', async () => {
+  it('a webhook receiver echoing the token in its error body: outcome and logged line hold no form of it', async () => {
     const { startHttpsReceiver } = await import('./helpers/https-receiver');
     const { webhookRequests, deliverWebhooks } = await import('../shared/notify/webhooks');
     const { testIncident } = await import('../shared/notify/message');

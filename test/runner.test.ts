@@ -10,7 +10,7 @@ import { parseConfig } from '../shared/config/validate';
 import type { Log } from '../shared/log';
 import type { MetricSink } from '../shared/metrics/types';
 import { dueRuns } from '../shared/runner/schedule';
-import { runPass } from '../shared/runner/run-pass';
+import { runPass, type PassOptions } from '../shared/runner/run-pass';
 import { envSecrets } from '../shared/secrets';
 import { startEmbeddedStore, type EmbeddedStore } from '../shared/store/embedded';
 import type { CheckResult } from '../shared/types';
@@ -210,6 +210,21 @@ describe('runPass', () => {
     expect(peak).toBe(3);
   });
 
+  /** One pass over every check of `config`, all due now, with the deadline `ms` away. */
+  const passNow = (config: ReturnType<typeof cfg>, ms: number, secrets: PassOptions['secrets']) => {
+    const now = Date.now();
+    return runPass({
+      config,
+      region: 'eu-central-1',
+      tick: now,
+      deadline: now + ms,
+      runs: config.checks.map((check) => ({ check, scheduledAt: now })),
+      waitForSchedule: false,
+      secrets,
+      log: memoryLog().log,
+    });
+  };
+
   it('turns a missing secret into a failed result, not a crash', async () => {
     const config = cfg([
       {
@@ -219,21 +234,28 @@ describe('runPass', () => {
         headers: { authorization: { secret: 'never-set-anywhere' } },
       },
     ]);
-    const now = Date.now();
-    const report = await runPass({
-      config,
-      region: 'eu-central-1',
-      tick: now,
-      deadline: now + 5_000,
-      runs: config.checks.map((check) => ({ check, scheduledAt: now })),
-      waitForSchedule: false,
-      secrets: envSecrets,
-      log: memoryLog().log,
-    });
+    const report = await passNow(config, 5_000, envSecrets);
     expect(report.results[0]!.status).toBe('fail');
     expect(report.results[0]!.error).toEqual({
       code: 'SECRET',
       message: 'secret "never-set-anywhere" is not set — hint: export WATCHPOST_SECRET_NEVER_SET_ANYWHERE=…',
+    });
+  });
+
+  it('names the secrets of a check whose resolver hangs past the deadline', async () => {
+    const config = cfg([
+      {
+        id: 'slow-secret',
+        kind: 'http',
+        url: `${url}/ok`,
+        headers: { authorization: { secret: 'shop/token' }, 'x-key': { secret: 'shop/key' } },
+      },
+    ]);
+    const never = () => new Promise<string>(() => {});
+    const report = await passNow(config, 300, never);
+    expect(report.results[0]!.error).toEqual({
+      code: 'SECRET',
+      message: 'secrets "shop/token", "shop/key" not read before the runner\'s deadline',
     });
   });
 });

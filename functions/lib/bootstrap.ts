@@ -22,7 +22,7 @@ import type { ValidatedConfig } from '../../shared/config/types';
 import { parseConfig } from '../../shared/config/validate';
 import type { Log } from '../../shared/log';
 import { describeError } from '../../shared/retry';
-import { BUNDLED_CONFIG_FILE, RUNNER_ENV } from '../../shared/runtime-env';
+import { BUNDLED_CONFIG_FILE, LAMBDA_ENV, RUNNER_ENV } from '../../shared/runtime-env';
 import { SecretError, trackSecrets, type SecretResolver } from '../../shared/secrets';
 import { lambdaLogger } from './logger';
 
@@ -66,7 +66,7 @@ export interface Bootstrap<E extends string> {
  */
 export function configPath(environment: NodeJS.ProcessEnv = process.env): string {
   const root = environment.LAMBDA_TASK_ROOT ?? process.cwd();
-  return resolve(root, environment[RUNNER_ENV.configFile] ?? BUNDLED_CONFIG_FILE);
+  return resolve(root, environment[LAMBDA_ENV.configFile] ?? BUNDLED_CONFIG_FILE);
 }
 
 /** The required variables, or one error that names every missing one. */

@@ -2,7 +2,7 @@
  * Maintenance windows (`maintenance` in the config): their schema, cross-checks against the
  * check ids, and their translation into CloudWatch alarm mute rule schedules.
  */
-import { closest, joinIndex, joinKey, s, type Issues } from '../config/schema';
+import { closest, joinIndex, joinKey, s, type Infer, type Issues, type SameType } from '../config/schema';
 import type { MaintenanceWindow, ValidatedConfig } from '../config/types';
 import { cronError, isTimeZone, unwrapCron } from '../cron';
 import { ms } from '../duration';
@@ -30,7 +30,10 @@ const windowShape = s.object({
   checks: s.optional(s.array(s.string({ minLength: 1 }), { min: 1 })),
 });
 
-export const maintenanceWindowSchema = s.refine(windowShape, (w: Record<string, any>, path, issues) => {
+// The documented type (config/types.ts) and this schema agree: a compile error otherwise.
+true satisfies SameType<Infer<typeof windowShape.shape>, MaintenanceWindow>;
+
+export const maintenanceWindowSchema = s.refine(windowShape, (w, path, issues) => {
   if ((w.schedule === undefined) === (w.start === undefined))
     issues.add(
       path,

@@ -3,7 +3,7 @@
  * combine, and the rules CloudWatch imposes on them. Config validation and the alarm specs
  * both read this file, so what validates is what synthesizes.
  */
-import { s, type Issues } from '../config/schema';
+import { s, type Infer, type Issues, type SameType } from '../config/schema';
 import type { AlarmSettings, ValidatedCheck } from '../config/types';
 import { ms } from '../duration';
 
@@ -17,6 +17,8 @@ export const alarmSettingsSchema = s.object({
   datapoints: s.optional(s.number({ integer: true, min: 1, max: 1_440 })),
   periods: s.optional(s.number({ integer: true, min: 1, max: 1_440 })),
 });
+// The documented type (config/types.ts) and this schema agree: a compile error otherwise.
+true satisfies SameType<Infer<typeof alarmSettingsSchema.shape>, AlarmSettings>;
 
 export interface ResolvedAlarmSettings {
   /** Regions that must breach at once. */
@@ -83,7 +85,8 @@ export function checkAlarmSettings(
   if (r.quorum > regions.length)
     issues.add(
       `${path}.alarm.quorum`,
-      `${r.quorum} is more than the ${regions.length} region${regions.length === 1 ? '' : 's'} the check runs in (${regions.join(', ')})`,
+      `${r.quorum} is more than the ${regions.length} region${regions.length === 1 ? '' : 's'} the check runs in ` +
+        `(${regions.join(', ')})`,
       'lower the quorum or run the check in more regions',
     );
   if (r.datapoints > r.periods)

@@ -32,7 +32,10 @@ export interface AlarmMetric {
 }
 
 export interface AlarmSpec {
-  /** Stable and unique within a config: `down:<checkId>`, `degraded:<checkId>`, `kind:<checkId>:<name>`, `runner:<region>`. */
+  /**
+   * Stable and unique within a config: `down:<checkId>`, `degraded:<checkId>`, `kind:<checkId>:<name>`,
+   * `runner:<region>`.
+   */
   key: string;
   type: AlarmType;
   /** The check it watches (absent for runner alarms). */
@@ -57,7 +60,10 @@ export interface AlarmSpec {
   evaluationPeriods: number;
   datapointsToAlarm: number;
   treatMissingData: MissingData;
-  /** An anomaly detection alarm: fires when the watched series leaves a band this many standard deviations wide (`threshold` unused). */
+  /**
+   * An anomaly detection alarm: fires when the watched series leaves a band this many standard deviations wide
+   * (`threshold` unused).
+   */
   anomalyBand?: number;
   /** Whether the OK transition is announced on the same topic (recovery). */
   okActions: boolean;
@@ -122,7 +128,8 @@ function windowText(datapoints: number, periods: number, periodSeconds: number):
 function footer(config: ValidatedConfig, check: ValidatedCheck): string {
   return [
     `Runbook: ${check.runbook ? clip(check.runbook, 400) : 'none (set runbook on the check)'}`,
-    `History: DynamoDB table ${tableName(config.project)}, pk RUN#${check.id}. Dashboard: ${dashboardName(config.project)}.`,
+    `History: DynamoDB table ${tableName(config.project)}, pk RUN#${check.id}. ` +
+      `Dashboard: ${dashboardName(config.project)}.`,
   ].join('\n');
 }
 
@@ -173,7 +180,8 @@ export function checkAlarmSpecs(
     description: describe(
       [
         `DOWN (${check.severity}): check ${label}, kind ${check.kind}, target ${target}.`,
-        `Fires when ${quorumText(regions, quorum)} had a failed run (after ${check.retries} retr${check.retries === 1 ? 'y' : 'ies'}) in ${window}. Sends OK when it recovers.`,
+        `Fires when ${quorumText(regions, quorum)} had a failed run (after ${check.retries} ` +
+          `retr${check.retries === 1 ? 'y' : 'ies'}) in ${window}. Sends OK when it recovers.`,
       ],
       footer(config, check),
     ),
@@ -203,7 +211,8 @@ export function checkAlarmSpecs(
       description: describe(
         [
           `DEGRADED (warning): check ${label}, kind ${check.kind}, target ${target}.`,
-          `Fires when the ${DEGRADED_STATISTIC} run duration is above degradedAfter ${check.degradedAfter} in ${quorumText(regions, quorum)} in ${window}. Sends OK when it recovers.`,
+          `Fires when the ${DEGRADED_STATISTIC} run duration is above degradedAfter ${check.degradedAfter} ` +
+            `in ${quorumText(regions, quorum)} in ${window}. Sends OK when it recovers.`,
         ],
         footer(config, check),
       ),
@@ -237,8 +246,13 @@ export function checkAlarmSpecs(
       name: fit(`${config.project} ${ka.name.toUpperCase()} ${short} ${clean(ka.description)}`, '', MAX_NAME),
       description: describe(
         [
-          `${ka.name.toUpperCase()} (${ka.severity}): check ${label}, kind ${check.kind}, target ${target}: ${clean(ka.description)}.`,
-          `Fires when the ${regions.length > 1 ? `${worst} ` : ''}${ka.statistic} ${ka.metric}${regions.length > 1 ? ` across ${regions.join(', ')}` : ` in ${regions[0]}`} ${rule} in ${kindWindow}. Sends OK when it recovers.`,
+          `${ka.name.toUpperCase()} (${ka.severity}): check ${label}, kind ${check.kind}, ` +
+            `target ${target}: ${clean(ka.description)}.`,
+          regions.length > 1
+            ? `Fires when the ${worst} ${ka.statistic} ${ka.metric} across ${regions.join(', ')} ${rule} ` +
+              `in ${kindWindow}. Sends OK when it recovers.`
+            : `Fires when the ${ka.statistic} ${ka.metric} in ${regions[0]} ${rule} in ${kindWindow}. ` +
+              'Sends OK when it recovers.',
         ],
         footer(config, check),
       ),
@@ -281,13 +295,17 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
       key: `runner:${region}`,
       type: 'runner',
       region,
-      name: `${config.project} RUNNER ${region} no healthy probe pass in ${minutes} - its ${watched} check(s) are unwatched there`,
+      name:
+        `${config.project} RUNNER ${region} no healthy probe pass in ${minutes} - its ${watched} check(s) are ` +
+        `unwatched there`,
       description: clip(
         [
           `RUNNER (critical): the watchpost runner in ${region} did not complete a healthy pass in ${minutes} ` +
             `(${METRIC.runnerHealth} missing or 0).`,
-          `It stopped being invoked, fails or times out, or lacks a permission (DynamoDB replica in ${region}, cloudwatch:PutMetricData, a secret). Checks in ${region} are not probed or not recorded meanwhile.`,
-          `Look at Lambda ${runnerFunctionName(config.project)} in ${region}: its logs and its EventBridge Scheduler schedule. Sends OK when it recovers.`,
+          `It stopped being invoked, fails or times out, or lacks a permission (DynamoDB replica in ${region}, ` +
+            `cloudwatch:PutMetricData, a secret). Checks in ${region} are not probed or not recorded meanwhile.`,
+          `Look at Lambda ${runnerFunctionName(config.project)} in ${region}: its logs and its EventBridge ` +
+            `Scheduler schedule. Sends OK when it recovers.`,
         ].join('\n'),
         MAX_DESCRIPTION,
       ),

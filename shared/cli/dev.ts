@@ -64,7 +64,8 @@ export async function devCommand(args: string[]): Promise<number> {
     await local.close();
     await demo?.close();
     throw new CliError(
-      `watchpost dev is already running (pid ${local.sharedWithDev}) on ${values.data}/ — hint: stop it, or pass --data DIR`,
+      `watchpost dev is already running (pid ${local.sharedWithDev}) on ${values.data}/ — hint: stop it, or pass ` +
+        `--data DIR`,
     );
   }
   const unshare = shareWithOtherCommands(values.data!, local);
@@ -121,7 +122,8 @@ export async function devCommand(args: string[]): Promise<number> {
   if (pings)
     out(
       c.dim(
-        `heartbeat pings: ${[...heartbeats.keys()].map((id) => `${pings.url}/ping/${id}`).join(', ')} (header: Authorization: Bearer <token>)`,
+        `heartbeat pings: ${[...heartbeats.keys()].map((id) => `${pings.url}/ping/${id}`).join(', ')} (header: ` +
+          `Authorization: Bearer <token>)`,
       ),
     );
   const demoJob = {
@@ -129,7 +131,8 @@ export async function devCommand(args: string[]): Promise<number> {
     onFailed: (until: number) =>
       out(
         c.dim(
-          `${clock(Date.now())}  demo job: a failure was reported — it stays failed until ${clock(until)}, then succeeds again`,
+          `${clock(Date.now())}  demo job: a failure was reported — it stays failed until ${clock(until)}, then ` +
+            `succeeds again`,
         ),
       ),
   };
@@ -138,7 +141,8 @@ export async function devCommand(args: string[]): Promise<number> {
   if (stopDemoJob)
     out(
       c.dim(
-        `demo job pings ${DEMO_JOB.checkId} every 30 s; make it fail: curl -X POST -H 'Authorization: Bearer ${process.env[DEMO_JOB.tokenEnv]}' ${pings!.url}/ping/${DEMO_JOB.checkId}/fail`,
+        `demo job pings ${DEMO_JOB.checkId} every 30 s; make it fail: curl -X POST -H 'Authorization: ` +
+          `Bearer ${process.env[DEMO_JOB.tokenEnv]}' ${pings!.url}/ping/${DEMO_JOB.checkId}/fail`,
       ),
     );
   out('');
@@ -153,9 +157,13 @@ export async function devCommand(args: string[]): Promise<number> {
     const since = !prev || changed ? r.scheduledAt : prev.since;
     last.set(r.checkId, { status: r.status, since });
     const note = resultNote(r, noteContext(byId.get(r.checkId)));
-    let line = `${c.dim(clock(Date.now()))}  ${statusWord(r.status, r.degraded)}  ${r.checkId.padEnd(24)} ${formatDuration(r.durationMs).padStart(7)}  ${note}`;
-    if (changed)
-      line += `  ${c.bold(`← was ${prev.status} for ${formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since))}`)}`;
+    const took = formatDuration(r.durationMs).padStart(7);
+    const word = statusWord(r.status, r.degraded);
+    let line = `${c.dim(clock(Date.now()))}  ${word}  ${r.checkId.padEnd(24)} ${took}  ${note}`;
+    if (changed) {
+      const lasted = formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since));
+      line += `  ${c.bold(`← was ${prev.status} for ${lasted}`)}`;
+    }
     out(redactText(line));
     if (prev ? changed : r.status !== 'pass') pages.announce(r, prev);
     // The status page's and report's incidents (shared/incidents/recorder.ts).
@@ -212,7 +220,8 @@ export async function devCommand(args: string[]): Promise<number> {
       for (const s of last.values()) counts[s.status]++;
       out(
         c.dim(
-          `── ${clock(next).slice(0, 5)}Z ── ${counts.pass} passing · ${counts.degraded} degraded · ${counts.fail} failing`,
+          `── ${clock(next).slice(0, 5)}Z ── ${counts.pass} passing · ${counts.degraded} degraded · ${counts.fail} ` +
+            `failing`,
         ),
       );
       track(pass(next));

@@ -68,7 +68,8 @@ export async function historyCommand(args: string[]): Promise<number> {
       resultNote(r),
     ]);
     print(
-      `${table(['SCHEDULED', 'REGION', 'STATUS', 'TIME', 'DETAIL'], rows)}\n${c.dim(`${runs.length} run${runs.length === 1 ? '' : 's'} of ${id}`)}\n`,
+      `${table(['SCHEDULED', 'REGION', 'STATUS', 'TIME', 'DETAIL'], rows)}\n` +
+        `${c.dim(`${runs.length} run${runs.length === 1 ? '' : 's'} of ${id}`)}\n`,
     );
     return EXIT.ok;
   } finally {

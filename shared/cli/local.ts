@@ -11,7 +11,8 @@ import { DynamoDBClient, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ms } from '../duration';
 import type { ValidatedConfig } from '../config/types';
 import { DynamoResultStore } from '../store/dynamo-store';
-import { startEmbeddedStore, StoreError, type EmbeddedStore } from '../store/embedded';
+import { LOCAL_CREDENTIALS, startEmbeddedStore, StoreError, type EmbeddedStore } from '../store/embedded';
+import { awsClient } from '../aws-clients';
 
 export const LOCAL_REGION = 'local';
 export const DEFAULT_DATA_DIR = '.watchpost';
@@ -62,12 +63,11 @@ async function devStore(dataDir: string, retentionMs: number): Promise<LocalStor
     return undefined;
   }
   // Loopback only: a short timeout says quickly that the endpoint is gone.
-  const client = new DynamoDBClient({
+  const client = awsClient(DynamoDBClient, {
     endpoint: dev.endpoint,
     region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+    credentials: LOCAL_CREDENTIALS,
+    connectTimeoutMs: 1_000,
   });
   try {
     await client.send(new DescribeTableCommand({ TableName: dev.tableName }));

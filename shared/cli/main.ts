@@ -147,7 +147,8 @@ export async function main(argv: string[]): Promise<number> {
     // Anything else is watchpost's fault, not the user's: say so, with what a bug report needs.
     const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
     process.stderr.write(
-      `${c.red('bug')}: watchpost ${version()} failed unexpectedly — please report this with the text below\n${detail}\n`,
+      `${c.red('bug')}: watchpost ${version()} failed unexpectedly — please report this with the text ` +
+        `below\n${detail}\n`,
     );
     return EXIT.bug;
   }
@@ -161,7 +162,9 @@ async function validateCommand(args: string[]): Promise<number> {
   const config = await loadValidConfig(values.config!, (s) => process.stdout.write(`${s}\n`));
   const enabled = config.checks.filter((ch) => ch.enabled).length;
   process.stdout.write(
-    `${c.green('✓')} ${values.config}: ${config.checks.length} check${config.checks.length === 1 ? '' : 's'} (${enabled} enabled) in ${config.regions.length} region${config.regions.length === 1 ? '' : 's'}, home ${config.homeRegion}\n`,
+    `${c.green('✓')} ${values.config}: ${config.checks.length} check${config.checks.length === 1 ? '' : 's'} ` +
+      `(${enabled} enabled) in ${config.regions.length} region${config.regions.length === 1 ? '' : 's'}, ` +
+      `home ${config.homeRegion}\n`,
   );
   return EXIT.ok;
 }

@@ -10,7 +10,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { topicName } from '../alarms/names';
 import { alarmSpecs } from '../alarms/specs';
-import { awsClient } from '../aws-clients';
+import { AWS_CALL_RETRY, awsClient } from '../aws-clients';
+import { describeStop, RetryError } from '../retry';
 import { DEFAULT_CONFIG_FILE } from '../config/load';
 import type { Severity, ValidatedCheck, ValidatedConfig } from '../config/types';
 import { webhooksFor } from '../notify/config';
@@ -79,7 +80,8 @@ async function previewIncident(config: ValidatedConfig, check: ValidatedCheck, d
     const latest = await local.store.latest([check.id]);
     if (!latest.length)
       throw new CliError(
-        `no stored runs of "${check.id}" in ${dataDir} — run \`watchpost run --check ${check.id}\` or \`npm start\` first`,
+        `no stored runs of "${check.id}" in ${dataDir} — run \`watchpost run --check ${check.id}\` or \`npm start\` ` +
+          `first`,
         EXIT.failed,
       );
     const passing = latest.every((l) => l.status === 'pass');
@@ -142,8 +144,9 @@ async function preview(id: string, configFile: string, dataDir: string, json: bo
   out(c.bold(`${incident.word} ${check.id}: the pages for its latest local result (${incident.severity})`));
   out(
     c.dim(
-      `topic ${topicName(config.project, incident.severity)}: ${targets.sms.length} SMS, ${targets.email.length} email subscription(s)` +
-        `; webhooks: ${hooks.map((h) => h.name).join(', ') || 'none'}${skipped.length ? ` (not for ${incident.severity}: ${skipped.join(', ')})` : ''}`,
+      `topic ${topicName(config.project, incident.severity)}: ${targets.sms.length} SMS, ` +
+        `${targets.email.length} email subscription(s); webhooks: ${hooks.map((h) => h.name).join(', ') || 'none'}` +
+        (skipped.length ? ` (not for ${incident.severity}: ${skipped.join(', ')})` : ''),
     ),
   );
   out();
@@ -165,20 +168,24 @@ async function preview(id: string, configFile: string, dataDir: string, json: bo
 
 /** Turns what the AWS SDK throws into one clear line (no stack trace). */
 export function awsProblem(e: unknown, doing: string): CliError {
-  const err = e as Error & { $metadata?: { httpStatusCode?: number } };
-  const name = err?.name ?? 'Error';
-  if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(err?.message ?? ''))
+  // Retried and still failing: the SDK's error is the cause, and the message says how often it was tried.
+  const cause = (e instanceof RetryError && e.cause !== undefined ? e.cause : e) as Error | undefined;
+  const name = cause?.name ?? 'Error';
+  const message = cause?.message ?? String(cause);
+  if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(message))
     return new CliError(
-      `no AWS credentials found to ${doing}: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run \`aws sso login\` — the credentials of the account watchpost is deployed in`,
+      `no AWS credentials found to ${doing}: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or ` +
+        `run \`aws sso login\` — the credentials of the account watchpost is deployed in`,
       EXIT.failed,
     );
+  const detail = `${name}: ${message}${e instanceof RetryError ? ` (${describeStop(e)})` : ''}`;
   if (
     /AuthorizationError|AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|SignatureDoesNotMatch/.test(
       name,
     )
   )
-    return new CliError(`AWS refused to ${doing}: ${name}: ${err.message}`, EXIT.failed);
-  return new CliError(`cannot ${doing}: ${name}: ${err?.message ?? String(e)}`, EXIT.failed);
+    return new CliError(`AWS refused to ${doing}: ${detail}`, EXIT.failed);
+  return new CliError(`cannot ${doing}: ${detail}`, EXIT.failed);
 }
 
 async function findTopic(client: SNSClient, name: string): Promise<string | undefined> {
@@ -197,7 +204,7 @@ async function sendTest(configFile: string, severity: Severity, withWebhooks: bo
   const region = config.homeRegion;
   const name = topicName(config.project, severity);
   const out = (s = '') => process.stdout.write(`${s}\n`);
-  const client = awsClient(SNSClient, { region, maxAttempts: 2 });
+  const client = awsClient(SNSClient, { region, retry: AWS_CALL_RETRY });
   try {
     let arn: string | undefined;
     try {
@@ -224,7 +231,8 @@ async function sendTest(configFile: string, severity: Severity, withWebhooks: bo
     out(`  email: ${m.email.subject}`);
     const expected = [...targets.sms, ...targets.email].join(', ') || `nobody in notify.${severity}`;
     const note =
-      '(email subscriptions must be confirmed; new accounts send SMS only to verified numbers while in the SMS sandbox)';
+      '(email subscriptions must be confirmed; new accounts send SMS only to verified numbers while in the ' +
+      'SMS sandbox)';
     out(c.dim(`  expected at: ${expected} ${note}`));
 
     if (!withWebhooks) return EXIT.ok;
@@ -233,7 +241,7 @@ async function sendTest(configFile: string, severity: Severity, withWebhooks: bo
       out(c.dim(`  no webhooks take ${severity} pages`));
       return EXIT.ok;
     }
-    const sm = awsClient(SecretsManagerClient, { region, maxAttempts: 2 });
+    const sm = awsClient(SecretsManagerClient, { region, retry: AWS_CALL_RETRY });
     const secrets: SecretResolver = async (secret) => {
       try {
         const r = await sm.send(new GetSecretValueCommand({ SecretId: secret }));
@@ -252,7 +260,8 @@ async function sendTest(configFile: string, severity: Severity, withWebhooks: bo
         for (const o of [...failures, ...(await deliverWebhooks(requests, { secrets: values }))]) {
           if (!o.ok) failed++;
           out(
-            `  ${o.ok ? c.green('✓') : c.red('✗')} webhook ${o.name} ${action}${o.status ? ` HTTP ${o.status}` : ''}${o.error ? `: ${o.error}` : ''}`,
+            `  ${o.ok ? c.green('✓') : c.red('✗')} ` +
+              `webhook ${o.name} ${action}${o.status ? ` HTTP ${o.status}` : ''}${o.error ? `: ${o.error}` : ''}`,
           );
         }
       }

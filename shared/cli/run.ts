@@ -45,7 +45,8 @@ async function runChecks(values: {
   const unknown = wanted.filter((id) => !config.checks.some((ch) => ch.id === id));
   if (unknown.length)
     throw new CliError(
-      `no check with id ${unknown.map((u) => `"${u}"`).join(', ')} in ${values.config} — known: ${config.checks.map((ch) => ch.id).join(', ')}`,
+      `no check with id ${unknown.map((u) => `"${u}"`).join(', ')} in ${values.config} — ` +
+        `known: ${config.checks.map((ch) => ch.id).join(', ')}`,
     );
   // Named checks run even when disabled: the user asked for them.
   const checks = wanted.length

@@ -70,7 +70,7 @@ export function inlineCaFiles<T extends object>(
   const relativeTo = configFile
     ? ` (relative to ${resolve(configFile)})`
     : ` (relative to the working directory ${base})`;
-  const copy = structuredClone(check) as Record<string | number, any>;
+  const copy = structuredClone(check);
   for (const { path, keys, file } of found) {
     const full = resolve(base, file);
     const shown = isAbsolute(file) ? file : `${file}${relativeTo}`;
@@ -96,9 +96,10 @@ export function inlineCaFiles<T extends object>(
       );
       continue;
     }
-    let at = copy;
-    for (const k of keys.slice(0, -1)) at = at[k];
+    // `keys` leads through objects and arrays caFileOptions found in this very check.
+    let at = copy as Record<string | number, unknown>;
+    for (const k of keys.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
     at[keys[keys.length - 1]!] = pem;
   }
-  return copy as T;
+  return copy;
 }

@@ -2,111 +2,25 @@
  * A small schema language for config validation that collects every problem with its path,
  * reason and hint instead of stopping at the first (Checkly-style diagnostics), and rejects
  * unknown keys (blackbox_exporter's KnownFields). Probe kinds describe their fields with it.
+ * Its types are in schema-types.ts, diagnostics and did-you-mean in diagnostics.ts (both
+ * re-exported here, so a kind imports from this one module).
  */
 import { parseDuration } from '../duration';
 import { isSecretRef } from '../types';
+import { describe, Issues, joinIndex, joinKey, closest } from './diagnostics';
+import {
+  INVALID,
+  type AnyField,
+  type Checked,
+  type Field,
+  type Infer,
+  type Output,
+  type Schema,
+  type Shape,
+} from './schema-types';
 
-/** One problem in a config. */
-export interface Diagnostic {
-  /** Where, e.g. `checks[3] "shop-cart".assertions[0].target`. */
-  path: string;
-  /** What is wrong, e.g. `expected a number, got "200"`. */
-  message: string;
-  /** How to fix it, when there is something useful to say. */
-  hint?: string;
-}
-
-/** Formats a diagnostic the way `watchpost validate` prints it. */
-export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.path || '(config)'}: ${d.message}${d.hint ? ` — hint: ${d.hint}` : ''}`;
-}
-
-export class Issues {
-  readonly list: Diagnostic[] = [];
-  add(path: string, message: string, hint?: string): void {
-    this.list.push(hint ? { path, message, hint } : { path, message });
-  }
-  get count(): number {
-    return this.list.length;
-  }
-}
-
-export const joinKey = (path: string, key: string): string =>
-  path ? (/^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`) : key;
-export const joinIndex = (path: string, i: number): string => `${path}[${i}]`;
-
-/** Marker for a value that failed validation (its problem is already in Issues). */
-export const INVALID: unique symbol = Symbol('invalid');
-export type Checked<T> = T | typeof INVALID;
-
-/**
- * Checks a value and returns it as `T` (defaults applied). `I` is the type a user writes (what
- * {@link Infer} reads): it differs from `T` only for objects whose optional fields have defaults.
- */
-export interface Schema<T = unknown, I = T> {
-  /** How the expected value reads in a message: "a string", "a duration such as \"30s\"". */
-  readonly expected: string;
-  check(value: unknown, path: string, issues: Issues): Checked<T>;
-  /** Type only, never set: carries the input type for {@link Infer}. */
-  readonly __input?: I;
-}
-
-/** A field of an object schema: optional fields may carry a default (`D` says whether it has one). */
-export interface Field<T = unknown, I = T, D extends boolean = boolean> {
-  schema: Schema<T, I>;
-  optional: boolean;
-  default?: T;
-  /** Type only, never set: whether validation fills the field in. */
-  readonly __hasDefault?: D;
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: any schema at all, whatever its types
-type AnyField = Schema<any, any> | Field<any, any, boolean>;
-export type Shape = Record<string, AnyField>;
-
-/** Flattens an intersection so types read (and compare) as one object. */
-export type Simplify<T> = { [K in keyof T]: T[K] } & {};
-type OptionalKey<S, K extends keyof S> = S[K] extends Field<unknown, unknown, boolean> ? K : never;
-type DefaultedKey<S, K extends keyof S> = S[K] extends Field<unknown, unknown, true> ? K : never;
-type InputOf<F> = F extends Field<unknown, infer I, boolean> ? I : F extends Schema<unknown, infer I> ? I : never;
-type OutputOf<F> = F extends Field<infer T, unknown, boolean> ? T : F extends Schema<infer T, unknown> ? T : never;
-
-/** What a user writes for a shape: fields made optional with `s.optional` are optional. */
-export type Infer<S extends Shape> = Simplify<
-  { -readonly [K in keyof S as K extends OptionalKey<S, K> ? never : K]: InputOf<S[K]> } & {
-    -readonly [K in keyof S as K extends OptionalKey<S, K> ? K : never]?: InputOf<S[K]>;
-  }
->;
-
-/** Optional fields without a default: the only ones a validated value may lack. */
-type BareKey<S, K extends keyof S> = K extends OptionalKey<S, K> ? (K extends DefaultedKey<S, K> ? never : K) : never;
-
-/** What validation returns for a shape: fields with a default are always there. */
-export type Output<S extends Shape> = Simplify<
-  { -readonly [K in keyof S as K extends OptionalKey<S, K> ? DefaultedKey<S, K> : K]: OutputOf<S[K]> } & {
-    -readonly [K in keyof S as BareKey<S, K>]?: OutputOf<S[K]>;
-  }
->;
-
-/** `true` when A and B have the same keys and each is assignable to the other. */
-export type SameType<A, B> = [keyof A] extends [keyof B]
-  ? [keyof B] extends [keyof A]
-    ? [A] extends [B]
-      ? [B] extends [A]
-        ? true
-        : false
-      : false
-    : false
-  : false;
-
-/** How a value reads in a message: `"200"`, `number 42`, `an array`, `null`. */
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v)}`;
-}
+export * from './diagnostics';
+export * from './schema-types';
 
 function expect(issues: Issues, path: string, expected: string, value: unknown, hint?: string): typeof INVALID {
   issues.add(path, `expected ${expected}, got ${describe(value)}`, hint);
@@ -116,43 +30,6 @@ function expect(issues: Issues, path: string, expected: string, value: unknown, 
 /** Why a URL with `user:pass@` is rejected (every URL field, multistep's templated URLs too). */
 export const URL_CREDENTIALS =
   'must not carry credentials (user:pass@…): they would be shipped in the Lambda asset and shown in alarms';
-
-/** Edit distance, for "did you mean" hints on unknown keys and enum values. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  // One edit per three letters (so "ftp" does not suggest "http"), or a clear prefix ("assert" → "assertions").
-  if (best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3))) return best;
-  if (word.length >= 4) {
-    const w = word.toLowerCase();
-    const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(w));
-    if (prefixed.length === 1) return prefixed[0];
-  }
-  return undefined;
-}
-
-/** Edit distance where swapping two neighbours counts as one edit ("tpc" → "tcp"). */
-function levenshtein(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
 
 const UNIT_WORDS: Record<string, string> = {
   ms: 'ms',

@@ -20,8 +20,10 @@ export type Severity = 'critical' | 'warning';
  * (SNS would wrap them in its own envelope): one incident per alarm, opened when it fires and
  * resolved when it recovers, under a stable dedup key.
  * @example { name: 'pagerduty', format: 'pagerduty', routingKey: { secret: 'watchpost/pagerduty' } }
- * @example { name: 'opsgenie', format: 'opsgenie', url: 'https://api.eu.opsgenie.com/v2/alerts', apiKey: { secret: 'watchpost/opsgenie' }, severity: ['critical'] }
- * @example { name: 'itsm', format: 'generic', url: 'https://itsm.example.com/hooks/watchpost', headers: { authorization: { secret: 'watchpost/itsm-token' } } }
+ * @example { name: 'opsgenie', format: 'opsgenie', url: 'https://api.eu.opsgenie.com/v2/alerts',
+ *   apiKey: { secret: 'watchpost/opsgenie' }, severity: ['critical'] }
+ * @example { name: 'itsm', format: 'generic', url: 'https://itsm.example.com/hooks/watchpost',
+ *   headers: { authorization: { secret: 'watchpost/itsm-token' } } }
  */
 export interface NotifyWebhook {
   /** Slug naming the webhook in logs: lower-case letters, digits, dashes. */
@@ -30,7 +32,8 @@ export interface NotifyWebhook {
   format: 'generic' | 'pagerduty' | 'opsgenie';
   /**
    * HTTPS endpoint; a secret reference when the URL itself carries a token.
-   * @default pagerduty "https://events.pagerduty.com/v2/enqueue", opsgenie "https://api.opsgenie.com/v2/alerts"; generic: required
+   * @default pagerduty "https://events.pagerduty.com/v2/enqueue", opsgenie "https://api.opsgenie.com/v2/alerts";
+   * generic: required
    */
   url?: MaybeSecret;
   /** Pages of these severities go here. @default ["critical", "warning"] */
@@ -39,7 +42,11 @@ export interface NotifyWebhook {
   routingKey?: SecretRef;
   /** Opsgenie: the API integration's key, as a secret reference. Required for `opsgenie`. */
   apiKey?: SecretRef;
-  /** Extra request headers; tokens as secret references. @default {} @example { authorization: { secret: 'watchpost/itsm-token' } } */
+  /**
+   * Extra request headers; tokens as secret references.
+   * @default {}
+   * @example { authorization: { secret: 'watchpost/itsm-token' } }
+   */
   headers?: Record<string, MaybeSecret>;
 }
 
@@ -81,7 +88,8 @@ export interface LocalEmailSettings {
 
 /**
  * Who is paged and how: SNS targets per severity, ITSM webhooks, flapping, SMS spend, local email.
- * @example { critical: { sms: ['+4915112345678'], email: ['oncall@example.com'] }, webhooks: [{ name: 'pagerduty', format: 'pagerduty', routingKey: { secret: 'watchpost/pagerduty' } }] }
+ * @example { critical: { sms: ['+4915112345678'], email: ['oncall@example.com'] },
+ *   webhooks: [{ name: 'pagerduty', format: 'pagerduty', routingKey: { secret: 'watchpost/pagerduty' } }] }
  */
 export interface NotifySettings {
   /** SMS and email subscriptions of the `critical` topic. @default { sms: [], email: [] } */
@@ -110,11 +118,17 @@ export interface NotifySettings {
  * @example { quorum: 2, datapoints: 2, periods: 3 }
  */
 export interface AlarmSettings {
-  /** Regions that must fail at the same time; at most the check's region count. @default 2, or 1 when the check runs in one region */
+  /**
+   * Regions that must fail at the same time; at most the check's region count.
+   * @default 2, or 1 when the check runs in one region
+   */
   quorum?: number;
   /** Breaching periods needed, out of `periods`. @default 2 (1 when `periods` is 1) */
   datapoints?: number;
-  /** Periods the alarm looks back over; periods × period may not exceed one day. @default 3 (fewer when 3 would exceed one day) */
+  /**
+   * Periods the alarm looks back over; periods × period may not exceed one day.
+   * @default 3 (fewer when 3 would exceed one day)
+   */
   periods?: number;
 }
 
@@ -189,7 +203,9 @@ export interface StatusPageSettings {
 
 /** Fields every check has, whatever its kind. */
 export interface CheckCommon {
-  /** Unique slug: lower-case letters, digits and dashes, e.g. `shop-cart`. Used in metric dimensions and alarm names. */
+  /**
+   * Unique slug: lower-case letters, digits and dashes, e.g. `shop-cart`. Used in metric dimensions and alarm names.
+   */
   id: string;
   /** The probe kind, e.g. `http`. */
   kind: string;
@@ -211,7 +227,10 @@ export interface CheckCommon {
   tags?: Record<string, string>;
   /** A link for on-call: what to do when it fails. Goes into alarm descriptions and pages. */
   runbook?: string;
-  /** When its alarms fire; fields not set here come from `defaults.alarm`. @default { quorum: 2, datapoints: 2, periods: 3 } */
+  /**
+   * When its alarms fire; fields not set here come from `defaults.alarm`.
+   * @default { quorum: 2, datapoints: 2, periods: 3 }
+   */
   alarm?: AlarmSettings;
   /** `false` keeps the check in the config without running it or alarming. @default true */
   enabled?: boolean;
@@ -245,7 +264,10 @@ export interface CheckDefaults {
   /** @default all of the config's regions */
   regions?: string[];
   tags?: Record<string, string>;
-  /** Alarm settings for every check; a quorum from here is capped at each check's region count. @default { quorum: 2, datapoints: 2, periods: 3 } */
+  /**
+   * Alarm settings for every check; a quorum from here is capped at each check's region count.
+   * @default { quorum: 2, datapoints: 2, periods: 3 }
+   */
   alarm?: AlarmSettings;
 }
 
@@ -253,7 +275,10 @@ export interface CheckDefaults {
 export interface WatchpostConfig {
   /** Name prefix for every AWS resource and metric dimension, e.g. `shop`. Lower-case letters, digits, dashes. */
   project: string;
-  /** Where the table, topics, alarms and dashboard live, and where every region publishes metrics. @example "eu-central-1" */
+  /**
+   * Where the table, topics, alarms and dashboard live, and where every region publishes metrics.
+   * @example "eu-central-1"
+   */
   homeRegion: string;
   /** Where probes run. @example ["eu-central-1", "us-east-1", "ap-southeast-1"] */
   regions: string[];

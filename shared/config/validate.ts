@@ -26,7 +26,15 @@ import {
   type Shape,
 } from './schema';
 import type { Assertion } from '../types';
-import type { CheckCommon, CheckDefaults, ValidatedCheck, ValidatedConfig } from './types';
+import type {
+  CheckCommon,
+  CheckDefaults,
+  NotifySettings,
+  NotifyTargets,
+  ValidatedCheck,
+  ValidatedConfig,
+  WatchpostConfig,
+} from './types';
 
 export const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
 const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -44,6 +52,13 @@ const notifyTargets = s.object({
   ),
   email: s.optional(s.array(s.string({ pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, expected: 'an email address' })), []),
 });
+true satisfies SameType<Infer<typeof notifyTargets.shape>, NotifyTargets>;
+const notifySchema = s.object({
+  critical: s.optional(notifyTargets),
+  warning: s.optional(notifyTargets),
+  ...notifySettingsShape,
+});
+true satisfies SameType<Infer<typeof notifySchema.shape>, NotifySettings>;
 const severity = s.literalUnion(['critical', 'warning'] as const);
 const tags = s.record(s.string());
 
@@ -61,7 +76,7 @@ const defaultsShape = {
 true satisfies SameType<Infer<typeof defaultsShape>, CheckDefaults>;
 
 /** Top-level keys; other issues add theirs here (e.g. `maintenance`). */
-export const configShape: Shape = {
+export const configShape = {
   project: s.string({
     pattern: /^[a-z][a-z0-9-]{0,30}$/,
     expected: 'a project name (lower-case letters, digits, dashes; at most 31)',
@@ -69,16 +84,15 @@ export const configShape: Shape = {
   }),
   homeRegion: region,
   regions: s.array(region, { min: 1 }),
-  notify: s.optional(
-    s.object({ critical: s.optional(notifyTargets), warning: s.optional(notifyTargets), ...notifySettingsShape }),
-    {},
-  ),
+  notify: s.optional(notifySchema, {}),
   defaults: s.optional(s.object(defaultsShape), {}),
   retention: s.optional(s.duration({ min: 86_400_000 }), '30d'),
   maintenance: s.optional(s.array(maintenanceWindowSchema)),
   statusPage: s.optional(statusPageSchema),
   checks: s.any('a list of checks'),
-};
+} satisfies Shape;
+// Checks are validated one by one against their kind (validateCheck), so their type is the registry's.
+true satisfies SameType<Omit<Infer<typeof configShape>, 'checks'>, Omit<WatchpostConfig, 'checks'>>;
 
 /** Fields common to every check. */
 const commonShape = {
@@ -118,7 +132,8 @@ export class ConfigError extends Error {
     readonly source?: string,
   ) {
     super(
-      `${source ? `${source}: ` : ''}invalid config, ${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'}:\n` +
+      `${source ? `${source}: ` : ''}invalid config, ${diagnostics.length} ` +
+        `problem${diagnostics.length === 1 ? '' : 's'}:\n` +
         diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n'),
     );
     this.name = 'ConfigError';
@@ -137,20 +152,24 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
   const issues = new Issues();
   const top = s.object(configShape).check(raw, '', issues);
   if (top === INVALID && (typeof raw !== 'object' || raw === null)) return { ok: false, diagnostics: issues.list };
-  const cfg = (top === INVALID ? raw : top) as Record<string, any>;
+  const cfg = (top === INVALID ? raw : top) as Record<string, unknown>;
 
-  const regions: string[] = Array.isArray(cfg.regions) ? cfg.regions.filter((r: unknown) => typeof r === 'string') : [];
-  if (typeof cfg.homeRegion === 'string' && regions.length && !regions.includes(cfg.homeRegion)) {
-    // Allowed: the home region may host only the table and alarms. Nothing to report.
-  }
+  // The home region need not be a probe region: it may host only the table and alarms.
+  const regions = Array.isArray(cfg.regions) ? cfg.regions.filter((r): r is string => typeof r === 'string') : [];
   const dupRegions = regions.filter((r, i) => regions.indexOf(r) !== i);
   for (const r of new Set(dupRegions)) issues.add('regions', `lists "${r}" more than once`);
 
   // Only the defaults that are valid reach the checks: a bad one is reported once, at defaults.<key>.
-  const defaults: Record<string, any> = {};
-  const rawDefaults = (raw as any)?.defaults;
+  const defaults: CheckDefaults = {};
+  const rawDefaults = (raw as { defaults?: unknown }).defaults;
   if (rawDefaults && typeof rawDefaults === 'object' && !Array.isArray(rawDefaults))
-    checkShape(defaultsShape, rawDefaults, 'defaults', new Issues(), defaults);
+    checkShape(
+      defaultsShape,
+      rawDefaults as Record<string, unknown>,
+      'defaults',
+      new Issues(),
+      defaults as Record<string, unknown>,
+    );
   const badDefaults = new Set(
     rawDefaults && typeof rawDefaults === 'object'
       ? Object.keys(rawDefaults).filter((k) => !Object.hasOwn(defaults, k))
@@ -162,8 +181,8 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
     delete defaults.frequency;
   }
   if (Array.isArray(defaults.regions)) {
-    defaults.regions.forEach((r: unknown, i: number) => {
-      if (typeof r === 'string' && regions.length && !regions.includes(r))
+    defaults.regions.forEach((r, i) => {
+      if (regions.length && !regions.includes(r))
         issues.add(
           joinIndex('defaults.regions', i),
           `"${r}" is not one of the config's regions (${regions.join(', ')})`,
@@ -173,14 +192,18 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
   }
 
   const checks: ValidatedCheck[] = [];
-  if (!Array.isArray(raw && (raw as any).checks)) {
+  const rawChecks = (raw as { checks?: unknown }).checks;
+  const idOf = (c: unknown) => {
+    const id = c && typeof c === 'object' ? (c as { id?: unknown }).id : undefined;
+    return typeof id === 'string' ? id : undefined;
+  };
+  if (!Array.isArray(rawChecks)) {
     // A missing `checks` is already reported by the top-level shape.
-    if ((raw as any)?.checks !== undefined)
-      issues.add('checks', `expected a list of checks, got ${describe((raw as any).checks)}`);
+    if (rawChecks !== undefined) issues.add('checks', `expected a list of checks, got ${describe(rawChecks)}`);
   } else {
     const seen = new Map<string, number>();
-    (raw as any).checks.forEach((c: unknown, i: number) => {
-      const id = c && typeof c === 'object' && typeof (c as any).id === 'string' ? (c as any).id : undefined;
+    rawChecks.forEach((c: unknown, i: number) => {
+      const id = idOf(c);
       const path = `checks[${i}]${id ? ` ${JSON.stringify(id)}` : ''}`;
       if (id !== undefined) {
         const first = seen.get(id);
@@ -197,16 +220,17 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
     });
   }
 
-  const checkIds: string[] = Array.isArray((raw as any)?.checks)
-    ? (raw as any).checks.map((c: any) => c?.id).filter((id: unknown) => typeof id === 'string')
-    : [];
+  const checkIds = Array.isArray(rawChecks) ? rawChecks.map(idOf).filter((id) => id !== undefined) : [];
   checkMaintenance(cfg.maintenance, checkIds, issues);
   checkStatusPage(cfg.statusPage, checkIds, issues);
 
   if (issues.count || top === INVALID) return { ok: false, diagnostics: issues.list };
-  const notify = (cfg.notify ?? {}) as Record<string, any>;
+  // Valid now: the top-level shape accepted every field.
+  const valid = cfg as unknown as WatchpostConfig;
+  const notify = valid.notify ?? {};
   const config: ValidatedConfig = {
-    ...(cfg as any),
+    ...valid,
+    retention: valid.retention!,
     notify: {
       ...notify,
       critical: { sms: notify.critical?.sms ?? [], email: notify.critical?.email ?? [] },
@@ -223,7 +247,7 @@ function validateCheck(
   path: string,
   issues: Issues,
   regions: string[],
-  defaults: Record<string, any>,
+  defaults: CheckDefaults,
   badDefaults: ReadonlySet<string>,
 ): ValidatedCheck | undefined {
   if (typeof c !== 'object' || c === null || Array.isArray(c)) {
@@ -252,7 +276,7 @@ function validateCheck(
   const before = issues.count;
   const shape: Shape = { ...commonShape, ...kind.fields };
   // Fields valid on their own: cross-field rules run on them in the same pass, so every problem shows at once.
-  const fields: Record<string, any> = {};
+  const fields: Record<string, unknown> & Partial<CheckCommon> = {};
   const checked = checkShape(shape, raw, path, issues, fields);
 
   let assertions: unknown[] = [];
@@ -278,6 +302,7 @@ function validateCheck(
   // A value is known when the check's own one is valid, or it has none and the default it inherits is valid.
   const known = (key: string) => Object.hasOwn(fields, key) || (raw[key] === undefined && !badDefaults.has(key));
 
+  // Typed as complete: it is returned only when every field was valid (then id and kind are there).
   const check = {
     ...fields,
     name: fields.name ?? fields.id,
@@ -286,16 +311,15 @@ function validateCheck(
     retries: fields.retries ?? defaults.retries ?? 0,
     regions: fields.regions ?? defaults.regions ?? regions,
     severity: fields.severity ?? defaults.severity ?? 'critical',
-    tags: { ...(defaults.tags ?? {}), ...((fields.tags as object) ?? {}) },
+    tags: { ...(defaults.tags ?? {}), ...(fields.tags ?? {}) },
     enabled: fields.enabled ?? true,
-    assertions,
-  } as Record<string, any>;
+    assertions: assertions as Assertion[],
+  } as Record<string, unknown> & ValidatedCheck<CheckCommon>;
   if (check.degradedAfter === undefined && defaults.degradedAfter !== undefined)
     check.degradedAfter = defaults.degradedAfter;
-  const alarm = mergeAlarmSettings(fields.alarm as any, defaults.alarm, check.regions.length);
+  const alarm = mergeAlarmSettings(fields.alarm, defaults.alarm, check.regions.length);
   if (alarm) check.alarm = alarm;
-  if (known('frequency') && known('regions') && known('alarm'))
-    checkAlarmSettings(check as ValidatedCheck, path, issues, fields.alarm as any);
+  if (known('frequency') && known('regions') && known('alarm')) checkAlarmSettings(check, path, issues, fields.alarm);
 
   const freq = parseDuration(check.frequency)!;
   if (known('frequency') && !fitsSchedule(freq))

@@ -2,8 +2,15 @@
  * The `notify` settings beyond SMS and email targets: webhooks, flapping, SMS spend, local
  * email. Their schema (read by config validation) and their defaults, in one place.
  */
-import { joinIndex, joinKey, s, type Schema, type Shape } from '../config/schema';
-import type { NotifyWebhook, Severity, ValidatedConfig } from '../config/types';
+import { joinIndex, joinKey, s, type Infer, type SameType, type Schema, type Shape } from '../config/schema';
+import type {
+  FlappingSettings,
+  LocalEmailSettings,
+  NotifySettings,
+  NotifyWebhook,
+  Severity,
+  ValidatedConfig,
+} from '../config/types';
 import { ms } from '../duration';
 import { isSecretRef, type SecretRef } from '../types';
 
@@ -33,7 +40,8 @@ const OWN_HEADERS: Record<WebhookFormat, string[]> = {
 function secretOnly(what: string): Schema<SecretRef> {
   return s.secretOnly(
     what,
-    'store it in AWS Secrets Manager in the home region (locally: WATCHPOST_SECRET_<NAME>) and write { secret: "name" }',
+    'store it in AWS Secrets Manager in the home region (locally: WATCHPOST_SECRET_<NAME>) ' +
+      'and write { secret: "name" }',
   );
 }
 
@@ -50,8 +58,10 @@ const webhookObject = s.object({
   apiKey: s.optional(secretOnly('Opsgenie API key')),
   headers: s.optional(s.record(s.secretOr())),
 });
+// The documented types (config/types.ts) and these schemas agree: a compile error otherwise.
+true satisfies SameType<Infer<typeof webhookObject.shape>, NotifyWebhook>;
 
-const webhookSchema = s.refine(webhookObject, (w: Record<string, any>, path, issues) => {
+const webhookSchema = s.refine(webhookObject, (w, path, issues) => {
   if (w.format === 'generic' && w.url === undefined)
     issues.add(joinKey(path, 'url'), 'is required for format "generic"', 'the HTTPS endpoint of your incident system');
   if (w.format === 'pagerduty' && w.routingKey === undefined)
@@ -84,7 +94,7 @@ const webhookSchema = s.refine(webhookObject, (w: Record<string, any>, path, iss
   }
 });
 
-const webhooksSchema = s.refine(s.array(webhookSchema), (list: Array<Record<string, any>>, path, issues) => {
+const webhooksSchema = s.refine(s.array(webhookSchema), (list, path, issues) => {
   const seen = new Map<string, number>();
   list.forEach((w, i) => {
     const first = seen.get(w.name);
@@ -111,21 +121,24 @@ const localEmailSchema = s.object({
   from: address,
   to: s.array(address, { min: 1 }),
 });
+true satisfies SameType<Infer<typeof localEmailSchema.shape>, LocalEmailSettings>;
+
+const flappingSchema = s.object({
+  changes: s.optional(s.number({ integer: true, min: 2, max: 100 })),
+  window: s.optional(s.duration({ min: 60_000, max: 86_400_000 })),
+});
+true satisfies SameType<Infer<typeof flappingSchema.shape>, FlappingSettings>;
 
 /** The keys of `notify` besides `critical` and `warning` (config validation spreads them in). */
-export const notifySettingsShape: Shape = {
+export const notifySettingsShape = {
   webhooks: s.optional(webhooksSchema),
-  flapping: s.optional(
-    s.object({
-      changes: s.optional(s.number({ integer: true, min: 2, max: 100 })),
-      window: s.optional(s.duration({ min: 60_000, max: 86_400_000 })),
-    }),
-  ),
+  flapping: s.optional(flappingSchema),
   smsSpendLimitUSD: s.optional(s.number({ min: 0.01, max: 1_000_000 })),
   smsSpendAlarmPercent: s.optional(s.number({ integer: true, min: 1, max: 100 })),
   dashboardUrl: s.optional(s.url()),
   localEmail: s.optional(localEmailSchema),
-};
+} satisfies Shape;
+true satisfies SameType<Infer<typeof notifySettingsShape>, Omit<NotifySettings, 'critical' | 'warning'>>;
 
 export interface ResolvedFlapping {
   changes: number;

@@ -64,7 +64,8 @@ function regionBlock(v: RegionView, i: Incident): string[] {
   const t = timingsLine(v.timings);
   if (t) lines.push(`    timings:  ${t}`);
   lines.push(
-    `    last run: ${fullTime(v.lastRunAt)}, took ${formatDuration(v.durationMs)}${v.attempts > 1 ? `, ${v.attempts} attempts` : ''}`,
+    `    last run: ${fullTime(v.lastRunAt)}, ` +
+      `took ${formatDuration(v.durationMs)}${v.attempts > 1 ? `, ${v.attempts} attempts` : ''}`,
   );
   return lines;
 }
@@ -82,7 +83,8 @@ function opening(i: Incident): string[] {
     case 'problem':
       if (i.runnerRegion)
         return [
-          `DOWN: the watchpost runner in ${i.runnerRegion} has not completed a healthy probe pass since ${clock(i.since, i.at)}${lasting}.`,
+          `DOWN: the watchpost runner in ${i.runnerRegion} has not completed a healthy probe pass ` +
+            `since ${clock(i.since, i.at)}${lasting}.`,
           i.detail ? `${i.detail[0]!.toUpperCase()}${i.detail.slice(1)}.` : '',
         ];
       if (i.alarmType === 'kind' || i.reason) {
@@ -91,17 +93,23 @@ function opening(i: Incident): string[] {
         return [what, `Since ${clock(i.since, i.at)}${lasting}.`];
       }
       return [
-        `${i.word}: ${name} is ${i.word === 'DEGRADED' ? 'slow' : 'failing'}${i.affected.length ? ` in ${whereSentence(i)}` : ''} since ${clock(i.since, i.at)}${lasting}${i.headline ? `: ${i.headline}` : ''}.`,
+        `${i.word}: ${name} ` +
+          `is ${i.word === 'DEGRADED' ? 'slow' : 'failing'}${i.affected.length ? ` in ${whereSentence(i)}` : ''} ` +
+          `since ${clock(i.since, i.at)}${lasting}${i.headline ? `: ${i.headline}` : ''}.`,
       ];
     case 'recovery':
       return [
-        `OK: ${i.runnerRegion ? `the watchpost runner in ${i.runnerRegion}` : name} recovered at ${clock(i.at)}${i.lastedMs !== undefined ? ` after ${formatDuration(i.lastedMs)} ${i.problem}` : ''}.`,
+        `OK: ${i.runnerRegion ? `the watchpost runner in ${i.runnerRegion}` : name} recovered ` +
+          `at ${clock(i.at)}${i.lastedMs !== undefined ? ` after ${formatDuration(i.lastedMs)} ${i.problem}` : ''}.`,
       ];
     case 'flapping': {
       const f = i.flapping!;
       return [
-        `FLAPPING: ${name} changed state ${f.changes} times in the last ${formatDuration(f.windowMs)}; it is ${f.state === 'ALARM' ? i.problem : 'OK'} now${f.state === 'ALARM' && i.headline ? ` (${i.headline})` : ''}.`,
-        `Further changes are not paged until it has been stable for ${formatDuration(f.windowMs)}. Incidents in ITSM systems stay open meanwhile.`,
+        `FLAPPING: ${name} changed state ${f.changes} times in the last ${formatDuration(f.windowMs)}; it ` +
+          `is ${f.state === 'ALARM' ? i.problem : 'OK'} ` +
+          `now${f.state === 'ALARM' && i.headline ? ` (${i.headline})` : ''}.`,
+        `Further changes are not paged until it has been stable for ${formatDuration(f.windowMs)}. Incidents in ` +
+          `ITSM systems stay open meanwhile.`,
       ];
     }
     case 'test':

@@ -1,14 +1,15 @@
 /**
  * Environment variables the CDK app (infra/notifier.ts) sets on the notifier Lambda and the
- * handler reads. One list, so infra and function cannot drift apart.
+ * handler reads. One list, so infra and function cannot drift apart. The config file's is
+ * every Lambda's (`LAMBDA_ENV` in shared/runtime-env.ts).
  */
+import { RUNNER_ENV } from '../runtime-env';
+
 export const NOTIFIER_ENV = {
   /** Results table (home region): latest states are read, flap records written. */
-  table: 'WATCHPOST_TABLE',
-  /** File with the validated config, relative to the bundle root. */
-  configFile: 'WATCHPOST_CONFIG_FILE',
+  table: RUNNER_ENV.table,
   /** Home region: topics, secrets and alarms live there. */
-  homeRegion: 'WATCHPOST_HOME_REGION',
+  homeRegion: RUNNER_ENV.homeRegion,
   /** Topic ARN of `critical` pages. */
   topicCritical: 'WATCHPOST_TOPIC_CRITICAL',
   /** Topic ARN of `warning` pages. */

@@ -144,7 +144,8 @@ export function dashboardLink(
   if (config.notify.dashboardUrl) return config.notify.dashboardUrl;
   if (opts.local) return undefined;
   const r = config.homeRegion;
-  return `${consoleBase(r)}/cloudwatch/home?region=${r}#dashboards/dashboard/${encodeURIComponent(dashboardName(config.project))}`;
+  const name = encodeURIComponent(dashboardName(config.project));
+  return `${consoleBase(r)}/cloudwatch/home?region=${r}#dashboards/dashboard/${name}`;
 }
 
 export function alarmLink(region: string, alarmName: string): string {

@@ -137,7 +137,8 @@ function pagerDutyEvent(i: Incident, routingKey: string, action: WebhookAction) 
         ...Object.fromEntries(
           i.regions.map((r) => [
             `region ${r.region}`,
-            `${r.status}${r.error ? ` ${r.error.code}: ${r.error.message}` : ''}${r.degraded ? ` ${r.degraded.code}: ${r.degraded.message}` : ''} (${r.durationMs} ms)`,
+            `${r.status}${r.error ? ` ${r.error.code}: ${r.error.message}` : ''}` +
+              `${r.degraded ? ` ${r.degraded.code}: ${r.degraded.message}` : ''} (${r.durationMs} ms)`,
           ]),
         ),
         ...(i.alarm ? { alarm: i.alarm.name } : {}),
@@ -362,7 +363,7 @@ export async function deliverWebhook(req: WebhookRequest, opts: DeliverOptions =
   } catch {
     /* reported below */
   }
-  if (!parsed || parsed.protocol !== 'https:') {
+  if (parsed?.protocol !== 'https:') {
     last = { ...last, error: 'the webhook URL is not an https:// URL' };
   } else {
     const body = JSON.stringify(req.body);

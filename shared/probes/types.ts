@@ -63,7 +63,9 @@ export interface KindAlarm {
   code?: string;
 }
 
-/** What a probe reads an assertion source from. Returns `{ error }` when the source cannot be read (e.g. invalid JSON). */
+/**
+ * What a probe reads an assertion source from. Returns `{ error }` when the source cannot be read (e.g. invalid JSON).
+ */
 export interface Observations {
   read(source: string, property: string | undefined): { value?: unknown; error?: CheckError };
 }

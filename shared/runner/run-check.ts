@@ -168,8 +168,10 @@ export async function runCheck(check: ValidatedCheck, opts: RunCheckOptions): Pr
     const found = new Set<string>();
     const reading = needs ? resolveSecrets(check, opts.secrets, found) : Promise.resolve(check);
     const late = () => {
-      const names = [...secretNames(check)].map((n) => `"${n}"`).join(', ');
-      return Promise.reject(new SecretError('', `secret ${names} not read before the runner's deadline`));
+      const names = [...secretNames(check)];
+      const quoted = names.map((n) => `"${n}"`).join(', ');
+      const what = `secret${names.length === 1 ? '' : 's'} ${quoted}`;
+      return Promise.reject(new SecretError(names.join(', '), `${what} not read before the runner's deadline`));
     };
     resolved = await beforeDeadline(reading, deadline + SECRET_GRACE_MS, late);
     for (const v of found) secretValues.add(v);

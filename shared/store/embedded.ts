@@ -26,8 +26,12 @@ import type { CheckResult } from '../types';
 import { ensureTable } from './create-table';
 import { DynamoResultStore, type DynamoResultStoreOptions } from './dynamo-store';
 import { describeError } from '../retry';
+import { awsClient } from '../aws-clients';
 import { historyKey, TABLE } from './table';
 import type { WriteOptions, WriteReport } from './types';
+
+/** What the SDK signs requests to the embedded store with: it needs some, and checks none. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface EmbeddedStoreOptions {
   /** LevelDB directory (created when missing). @default ".watchpost/db" */
@@ -232,12 +236,8 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions = {}): Promi
     });
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 2,
-  });
+  // One SDK attempt per call: DynamoResultStore retries with shared/retry.ts (aws-clients.ts).
+  const client = awsClient(DynamoDBClient, { endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
   const closeServer = () =>
     new Promise<void>((resolve) => {
       // The SDK keeps connections alive; close them or server.close() waits for their timeout.

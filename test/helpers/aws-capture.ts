@@ -5,7 +5,9 @@
  *
  * @example
  * const cw = await startAwsCapture();
- * const client = new CloudWatchClient({ endpoint: cw.endpoint, region: 'eu-central-1', credentials: FAKE, maxAttempts: 1 });
+ * const client = new CloudWatchClient({
+ *   endpoint: cw.endpoint, region: 'eu-central-1', credentials: FAKE, maxAttempts: 1,
+ * });
  * cw.failNext(2, 'throttle');
  * …
  * cw.calls('PutMetricData')[0].body.MetricData

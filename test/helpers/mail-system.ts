@@ -11,7 +11,8 @@
  * for it and puts it on hold: it never arrives) and `other`.
  * @example
  * const mail = await startMailSystem();
- * check.smtp = { ...mail.submission, auth: { user: mail.users.probe.user, pass: { secret: 'p' } }, tls: { ca: mail.caFile } };
+ * check.smtp = { ...mail.submission, auth: { user: mail.users.probe.user, pass: { secret: 'p' } },
+ *   tls: { ca: mail.caFile } };
  * await mail.stop();
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -106,7 +107,10 @@ export interface MailSystem {
 export function mailSystemUnavailable(): string | undefined {
   if (process.platform !== 'linux') return 'the mail system fixture runs on Linux only';
   if (!existsSync(POSTFIX) || !existsSync(DOVECOT))
-    return 'Postfix or Dovecot is missing — run `bash scripts/install-test-deps.sh` (installs Debian postfix and dovecot-imapd)';
+    return (
+      'Postfix or Dovecot is missing — run `bash scripts/install-test-deps.sh` (installs Debian postfix and ' +
+      'dovecot-imapd)'
+    );
   if (process.getuid?.() !== 0)
     return 'Postfix needs root to start (its master process runs as root and drops privileges)';
   return undefined;

@@ -89,7 +89,8 @@ export async function startSnsCapture(): Promise<SnsCapture> {
         const f = FAILURES[failKind];
         res.writeHead(f.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
         res.end(
-          `<ErrorResponse xmlns="${NS}"><Error><Type>${f.type}</Type><Code>${f.code}</Code><Message>${xml(f.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+          `<ErrorResponse xmlns="${NS}"><Error><Type>${f.type}</Type><Code>${f.code}</Code>` +
+            `<Message>${xml(f.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
         );
         return;
       }
@@ -99,7 +100,8 @@ export async function startSnsCapture(): Promise<SnsCapture> {
         result = `<Topics>${topics.map((t) => `<member><TopicArn>${xml(t)}</TopicArn></member>`).join('')}</Topics>`;
       res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(
-        `<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+        `<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result>` +
+          `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
       );
     });
   });

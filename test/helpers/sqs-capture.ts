@@ -48,6 +48,16 @@ export function cloudWatchDatapoints(points: Array<{ at: Date; maximum: number }
   };
 }
 
+/** A Secrets Manager GetSecretValue answer from a map of name → value; a name not in it is not found. */
+export function secretsManagerAnswer(secrets: Record<string, string>): (req: CapturedRequest) => CaptureReply {
+  return (req) => {
+    const id = String(req.body.SecretId);
+    return Object.hasOwn(secrets, id)
+      ? { json: { Name: id, SecretString: secrets[id] } }
+      : { error: 'ResourceNotFoundException', message: 'not found' };
+  };
+}
+
 export async function startCapture(
   initial: (req: CapturedRequest) => CaptureReply = () => ({ json: {} }),
 ): Promise<CaptureServer> {

@@ -138,7 +138,9 @@ export const emailKind = defineKind<EmailCheck>()({
         threshold,
         acrossRegions: 'max',
         severity: 'warning',
-        description: `${check.name}: mail sent via ${check.smtp.host} takes longer than ${formatDuration(threshold)} to arrive at ${check.imap.host}`,
+        description:
+          `${check.name}: mail sent via ${check.smtp.host} takes longer ` +
+          `than ${formatDuration(threshold)} to arrive at ${check.imap.host}`,
         treatMissingData: 'notBreaching',
         code: 'TRANSIT_SLOW',
       },

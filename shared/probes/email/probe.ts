@@ -293,7 +293,9 @@ export async function runEmail(check: ValidatedEmailCheck, ctx: ProbeContext): P
       if (e.phase === 'arrival' && imap?.busy && Date.now() - imap.busy.since > STALL_MS)
         return fail({
           code: 'TIMEOUT',
-          message: `IMAP server ${details.imap} did not answer a ${imap.busy.command.toUpperCase()} for ${formatDuration(Date.now() - imap.busy.since)}`,
+          message:
+            `IMAP server ${details.imap} did not answer a ${imap.busy.command.toUpperCase()} ` +
+            `for ${formatDuration(Date.now() - imap.busy.since)}`,
         });
       if (e.phase === 'arrival' && accepted) {
         const waited = Date.now() - accepted.acceptedAt;
@@ -301,7 +303,8 @@ export async function runEmail(check: ValidatedEmailCheck, ctx: ProbeContext): P
           code: 'NOT_DELIVERED',
           message:
             `the message was accepted by ${details.smtp}${accepted.queueId ? ` (queue id ${accepted.queueId})` : ''} ` +
-            `but did not arrive in ${check.imap.auth.user}/${mailbox} at ${details.imap} within ${formatDuration(waited)}`,
+            `but did not arrive in ${check.imap.auth.user}/${mailbox} at ${details.imap} ` +
+            `within ${formatDuration(waited)}`,
         });
       }
       const what: Record<Phase, string> = {

@@ -9,7 +9,11 @@ export type StartTls = 'required' | 'opportunistic' | 'off';
 export interface EmailTls {
   /** Certificate authority to trust besides the system's: a path to a PEM file, or the PEM text itself. */
   ca?: string;
-  /** Accept any certificate (self-signed, expired, wrong name). Not recommended: it hides the `TLS` failures a probe exists to catch. @default false */
+  /**
+   * Accept any certificate (self-signed, expired, wrong name). Not recommended: it hides the `TLS` failures a probe
+   * exists to catch.
+   * @default false
+   */
   insecure?: boolean;
   /** Name the certificate must carry, when `host` is an IP address or a different name. @default host */
   servername?: string;
@@ -67,8 +71,10 @@ export interface EmailImap {
  * inside it); `acceptAfter` and `transitAfter` mark a working but slow run `degraded`.
  * @example
  * { id: 'mail-o365-to-gmail', kind: 'email', frequency: '5m', timeout: '2m', transitAfter: '30s',
- *   smtp: { host: 'smtp.office365.com', port: 587, auth: { user: 'probe@shop.example', pass: { secret: 'o365-probe' } } },
- *   imap: { host: 'imap.gmail.com', port: 993, auth: { user: 'shop.probe@gmail.com', pass: { secret: 'gmail-app-password' } } },
+ *   smtp: { host: 'smtp.office365.com', port: 587,
+ *     auth: { user: 'probe@shop.example', pass: { secret: 'o365-probe' } } },
+ *   imap: { host: 'imap.gmail.com', port: 993,
+ *     auth: { user: 'shop.probe@gmail.com', pass: { secret: 'gmail-app-password' } } },
  *   from: 'probe@shop.example', to: 'shop.probe@gmail.com' }
  */
 export interface EmailCheck extends CheckCommon {
@@ -79,9 +85,17 @@ export interface EmailCheck extends CheckCommon {
   from: string;
   /** Envelope recipient and To header: an address whose mail ends up in `imap.mailbox`. */
   to: string;
-  /** `degraded` when the SMTP server takes longer than this to accept the message (end of DATA to the 250 reply). Below `timeout`. @example "5s" */
+  /**
+   * `degraded` when the SMTP server takes longer than this to accept the message (end of DATA to the 250 reply). Below
+   * `timeout`.
+   * @example "5s"
+   */
   acceptAfter?: Duration;
-  /** `degraded` when the message takes longer than this from accepted to seen over IMAP. Below `timeout`; also the `transit` alarm's threshold. @example "30s" */
+  /**
+   * `degraded` when the message takes longer than this from accepted to seen over IMAP. Below `timeout`; also the
+   * `transit` alarm's threshold.
+   * @example "30s"
+   */
   transitAfter?: Duration;
 }
 

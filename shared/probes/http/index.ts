@@ -9,7 +9,8 @@ export type { HttpCheck } from './types';
 
 /** Where URL credentials go instead (http and multistep). */
 export const AUTH_HINT =
-  'write auth: { username: "…", password: { secret: "name" } } (and query: { key: { secret: "name" } } for a token in the query)';
+  'write auth: { username: "…", password: { secret: "name" } } (and query: { key: { secret: "name" } } for a token ' +
+  'in the query)';
 
 /** The fields of {@link HttpCheck}, with the defaults validation applies. */
 const fields = {

@@ -13,7 +13,10 @@ export interface HttpCheck extends CheckCommon {
   url: string;
   /** @default "GET" */
   method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
-  /** Request headers; values may be secret references, e.g. `{ authorization: { secret: 'shop-token' } }`. @default {} */
+  /**
+   * Request headers; values may be secret references, e.g. `{ authorization: { secret: 'shop-token' } }`.
+   * @default {}
+   */
   headers?: Record<string, MaybeSecret>;
   /**
    * Query parameters appended to the URL, values may be secret references (an API key in the
@@ -33,7 +36,10 @@ export interface HttpCheck extends CheckCommon {
   followRedirects?: boolean;
   /** At most this many redirects, then `TOO_MANY_REDIRECTS`. @default 5 */
   maxRedirects?: number;
-  /** TLS: `ca` is a CA to trust besides the system roots (PEM text or a path to a PEM file); `insecure: true` accepts any certificate (not recommended). */
+  /**
+   * TLS: `ca` is a CA to trust besides the system roots (PEM text or a path to a PEM file); `insecure: true` accepts
+   * any certificate (not recommended).
+   */
   tls?: { ca?: string; insecure?: boolean };
   /** Stop reading and fail with `BODY_TOO_LARGE` beyond this many bytes. @default 1048576 (1 MiB) */
   maxBodyBytes?: number;

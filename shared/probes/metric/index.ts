@@ -1,4 +1,7 @@
-/** The `metric` probe kind: a business figure from a JSON endpoint, judged by limits and its own history. See docs/kinds/metric.md. */
+/**
+ * The `metric` probe kind: a business figure from a JSON endpoint, judged by limits and its own history. See
+ * docs/kinds/metric.md.
+ */
 import { parseJsonPath } from '../../assertions/json-path';
 import { joinKey, s } from '../../config/schema';
 import { displayUrl } from '../http/display-url';

@@ -109,7 +109,9 @@ export async function runMetric(check: ValidatedMetricCheck, ctx: ProbeContext):
       return done({
         error: {
           code: 'ANOMALY',
-          message: `${check.path} is ${value}, ${Math.abs(j.deviationPercent!)}% ${dir} its trailing average ${j.average} of the last ${j.samples} runs (limit ±${limit}%)`,
+          message:
+            `${check.path} is ${value}, ${Math.abs(j.deviationPercent!)}% ${dir} its trailing ` +
+            `average ${j.average} of the last ${j.samples} runs (limit ±${limit}%)`,
         },
       });
     }

@@ -87,7 +87,9 @@ function refValue(ref: TemplateRef, scope: TemplateScope): unknown {
   if (r.value === undefined)
     throw new TemplateError({
       code: 'ASSERTION',
-      message: `${ref.text} has no value: the response of "${ref.step}" has nothing at ${ref.source}${ref.property ? ` ${ref.property}` : ''}`,
+      message:
+        `${ref.text} has no value: the response of "${ref.step}" has nothing ` +
+        `at ${ref.source}${ref.property ? ` ${ref.property}` : ''}`,
     });
   return r.value;
 }

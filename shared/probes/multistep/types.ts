@@ -15,10 +15,16 @@ export type MultistepRequest = Pick<
 
 /** One step of a flow. */
 export interface MultistepStep {
-  /** Unique within the check: letters, digits, `-`, `_`. Names the step in templates, timings (`<name>.total`) and errors. */
+  /**
+   * Unique within the check: letters, digits, `-`, `_`. Names the step in templates, timings (`<name>.total`) and
+   * errors.
+   */
   name: string;
   request: MultistepRequest;
-  /** Assertions on this step's response, with the sources of `http`: status, latency, header, text, json. @default [] */
+  /**
+   * Assertions on this step's response, with the sources of `http`: status, latency, header, text, json.
+   * @default []
+   */
   assertions?: Assertion[];
   /**
    * Values to keep for later steps, name → JSON path into this step's response body,

@@ -100,7 +100,9 @@ export const queueKind = defineKind<QueueCheck>()({
       perms.push({
         actions: ['cloudwatch:GetMetricStatistics'],
         resources: ['*'],
-        why: 'cloudwatch:GetMetricStatistics has no resource-level permissions; it reads the queue age (ApproximateAgeOfOldestMessage) of the SQS queues the config names.',
+        why:
+          'cloudwatch:GetMetricStatistics has no resource-level permissions; it reads the queue age ' +
+          '(ApproximateAgeOfOldestMessage) of the SQS queues the config names.',
       });
     return perms;
   },

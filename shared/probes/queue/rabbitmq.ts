@@ -115,7 +115,9 @@ export async function readRabbit(q: RabbitQueue, ctx: ProbeContext): Promise<Que
       ok: false,
       error: {
         code: 'PROTOCOL',
-        message: `RabbitMQ reports no message counts for ${where} (statistics not collected yet, or the management plugin has them disabled)`,
+        message:
+          `RabbitMQ reports no message counts for ${where} (statistics not collected yet, or the management ` +
+          `plugin has them disabled)`,
       },
       timings,
       details,

@@ -131,7 +131,9 @@ export function awsError(e: unknown, what: string, where: string, signal: AbortS
     return { code: 'PROTOCOL', message: `${what} for ${where}: unexpected answer: ${msg}` };
   return {
     code: 'NETWORK',
-    message: `${what} for ${where} failed: ${name && name !== 'Error' ? `${name}: ` : ''}${msg}${code ? ` (${code})` : ''}`,
+    message:
+      `${what} for ${where} ` +
+      `failed: ${name && name !== 'Error' ? `${name}: ` : ''}${msg}${code ? ` (${code})` : ''}`,
   };
 }
 

@@ -11,7 +11,10 @@ import type { MaybeSecret } from '../../types';
  */
 export type QueueLimit<T> = T | { warn?: T; fail?: T };
 
-/** An Amazon SQS queue. The runner's role needs `sqs:GetQueueAttributes` (and `cloudwatch:GetMetricStatistics` for `maxAge`). */
+/**
+ * An Amazon SQS queue. The runner's role needs `sqs:GetQueueAttributes` (and `cloudwatch:GetMetricStatistics` for
+ * `maxAge`).
+ */
 export interface SqsQueue {
   /** e.g. `https://sqs.eu-central-1.amazonaws.com/123456789012/orders` */
   queueUrl: string;

@@ -123,7 +123,9 @@ export async function runTcp(check: ValidatedTcpCheck, ctx: ProbeContext): Promi
           return {
             error: {
               code: 'ASSERTION',
-              message: `reply from ${where} did not match /${check.expect}/ within ${ctx.timeoutMs}ms: got ${shown(reply.text)}`,
+              message:
+                `reply from ${where} did not match /${check.expect}/ within ${ctx.timeoutMs}ms: ` +
+                `got ${shown(reply.text)}`,
             },
             timings,
             details,
@@ -131,7 +133,9 @@ export async function runTcp(check: ValidatedTcpCheck, ctx: ProbeContext): Promi
         return {
           error: {
             code: 'TIMEOUT',
-            message: `reply from ${where} did not end (no line break) within ${ctx.timeoutMs}ms: got ${shown(reply.text)}`,
+            message:
+              `reply from ${where} did not end (no line break) within ${ctx.timeoutMs}ms: ` +
+              `got ${shown(reply.text)}`,
           },
           timings,
           details,
@@ -142,7 +146,9 @@ export async function runTcp(check: ValidatedTcpCheck, ctx: ProbeContext): Promi
         return {
           error: {
             code: 'ASSERTION',
-            message: `reply from ${where} did not match /${check.expect}/ (${why}): got ${reply.text ? shown(reply.text) : 'nothing'}`,
+            message:
+              `reply from ${where} did not match /${check.expect}/ (${why}): ` +
+              `got ${reply.text ? shown(reply.text) : 'nothing'}`,
           },
           timings,
           details,

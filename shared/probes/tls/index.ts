@@ -40,7 +40,8 @@ export const tlsKind = defineKind<TlsCheck>()({
       issues.add(
         joinKey(path, 'failDays'),
         `${fail} is not below warnDays ${warn}`,
-        'a result turns degraded below warnDays (default 21) first and fails below failDays (default 7) later: set warnDays above failDays',
+        'a result turns degraded below warnDays (default 21) first and fails below failDays (default 7) later: set ' +
+          'warnDays above failDays',
       );
   },
   alarms: (check) => {
@@ -71,6 +72,7 @@ export const tlsKind = defineKind<TlsCheck>()({
     ];
   },
   target: (check) =>
-    `tls://${hostPort(check.host, check.port)}${check.servername && check.servername !== check.host ? ` (${check.servername})` : ''}`,
+    `tls://${hostPort(check.host, check.port)}` +
+    (check.servername && check.servername !== check.host ? ` (${check.servername})` : ''),
   run: runTls,
 });

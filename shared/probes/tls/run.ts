@@ -121,7 +121,8 @@ export async function runTls(check: ValidatedTlsCheck, ctx: ProbeContext): Promi
     }
     if (!problems.length && daysToExpiry < failDays)
       problems.push(
-        `the certificate expires in ${formatDuration(left)} (notAfter ${notAfter.toISOString()}), below failDays ${failDays}`,
+        `the certificate expires in ${formatDuration(left)} (notAfter ${notAfter.toISOString()}), below ` +
+          `failDays ${failDays}`,
       );
 
     const metrics = { DaysToExpiry: daysToExpiry };
@@ -153,7 +154,9 @@ export async function runTls(check: ValidatedTlsCheck, ctx: ProbeContext): Promi
       // Whole days, as warnDays is written: the page reads `expires in 14d (warnDays 21)`.
       const message = `expires in ${Math.floor(daysToExpiry)}d (warnDays ${warnDays})`;
       outcome.degraded = { code: 'CERT_EXPIRING', message };
-      details.warning = `the certificate expires in ${formatDuration(left)} (notAfter ${notAfter.toISOString()}), below warnDays ${warnDays}`;
+      details.warning =
+        `the certificate expires in ${formatDuration(left)} (notAfter ${notAfter.toISOString()}), ` +
+        `below warnDays ${warnDays}`;
     }
     return outcome;
   } finally {

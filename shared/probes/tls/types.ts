@@ -11,7 +11,8 @@ import type { CheckCommon } from '../../config/types';
  * @example
  * { id: 'shop-cert', kind: 'tls', host: 'shop.example.com', warnDays: 30, failDays: 7 }
  * @example
- * { id: 'ldap-cert', kind: 'tls', host: '10.0.3.4', port: 636, servername: 'ldap.internal', ca: './certs/internal-ca.pem' }
+ * { id: 'ldap-cert', kind: 'tls', host: '10.0.3.4', port: 636, servername: 'ldap.internal',
+ *   ca: './certs/internal-ca.pem' }
  */
 export interface TlsCheck extends CheckCommon {
   kind: 'tls';
