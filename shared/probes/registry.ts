@@ -13,6 +13,7 @@ import { multistepKind } from './multistep';
 import { heartbeatKind } from './heartbeat';
 import { queueKind } from './queue';
 import { metricKind } from './metric';
+import { browserKind } from './browser';
 
 const KINDS: readonly ProbeKind[] = [
   httpKind,
@@ -24,6 +25,7 @@ const KINDS: readonly ProbeKind[] = [
   heartbeatKind,
   queueKind,
   metricKind,
+  browserKind,
 ];
 
 export const registry: ReadonlyMap<string, ProbeKind> = new Map(KINDS.map((k) => [k.kind, k]));
