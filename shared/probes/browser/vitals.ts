@@ -48,7 +48,8 @@ export const READ_VITALS = `(() => {
   const nav = performance.getEntriesByType('navigation')[0];
   const r = (x) => (x === undefined || x === null ? undefined : Math.round(x * 10) / 10);
   return { ttfb: nav ? r(nav.responseStart) : undefined,
-    load: nav && nav.loadEventEnd ? r(nav.loadEventEnd) : undefined, fcp: r(v.fcp), lcp: r(v.lcp), cls: Math.round(v.cls * 1000) / 1000, tbt: r(v.tbt) || 0, inp: r(v.inp) };
+    load: nav && nav.loadEventEnd ? r(nav.loadEventEnd) : undefined, fcp: r(v.fcp), lcp: r(v.lcp),
+    cls: Math.round(v.cls * 1000) / 1000, tbt: r(v.tbt) || 0, inp: r(v.inp) };
 })()`;
 
 /** The worst figure over a run's navigations (largest, except none). */
