@@ -1,4 +1,6 @@
 /** The `browser` probe kind: a real Chromium walks a customer's journey. See docs/kinds/browser.md. */
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { closest, INVALID, joinKey, s, type Schema } from '../../config/schema';
 import { displayUrl } from '../http/display-url';
 import { defineKind, type KindCheck } from '../types';
@@ -104,6 +106,17 @@ export const browserKind = defineKind<BrowserCheck>()({
       );
     if (check.steps && !('goto' in check.steps[0]!))
       issues.add(joinKey(path, 'steps[0]'), 'the first step must open a page', 'start with { goto: "https://…" }');
+  },
+  resolveFiles(check, baseDir, path, issues) {
+    if (check.script === undefined || isAbsolute(check.script)) return check;
+    const full = resolve(baseDir, check.script);
+    if (!existsSync(full))
+      issues.add(
+        joinKey(path, 'script'),
+        `no such file: ${check.script} (relative to ${baseDir})`,
+        'the path is relative to the config file, e.g. "./checks/cart.ts"',
+      );
+    return { ...check, script: full };
   },
   target: firstUrl,
   run: runBrowser,

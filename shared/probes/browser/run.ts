@@ -32,19 +32,56 @@ const NET_CODES: Array<[RegExp, CheckError['code']]> = [
 
 export async function runBrowser(check: ValidatedBrowserCheck, ctx: ProbeContext): Promise<ProbeOutcome> {
   if (runsRemotely()) return invokeBrowserRunner(check, ctx);
-  return outcomeFrom(check, await journey(check, ctx));
+  return outcomeFrom(check, await runJourney(check, ctx));
 }
 
-/** Runs the journey in a local Chromium and returns plain facts (serialisable: the browser Lambda returns them). */
-export async function journey(check: ValidatedBrowserCheck, ctx: ProbeContext): Promise<BrowserFacts> {
+/**
+ * Runs the journey in a local Chromium and returns plain facts (serialisable: the browser Lambda
+ * returns them). At the check's timeout it answers at once with the step it was in; closing the
+ * browser and removing its files go on behind.
+ */
+export function runJourney(check: ValidatedBrowserCheck, ctx: ProbeContext): Promise<BrowserFacts> {
   const started = performance.now();
-  const deadline = Date.now() + ctx.timeoutMs;
   const facts: BrowserFacts = { steps: [], navigations: [], consoleErrors: [], failedRequests: [], artifacts: [] };
+  const progress = { current: 'launching Chromium', stepStarted: started };
+  const work = journey(check, ctx, facts, progress, started);
+  const timedOut = new Promise<BrowserFacts>((resolve) => {
+    const onAbort = () => {
+      const steps = [...facts.steps];
+      if (progress.current.startsWith('step ') && steps.length < (check.steps?.length ?? Infinity))
+        steps.push({
+          name: progress.current.replace(/^step \d+ /, ''),
+          ms: Math.round(performance.now() - progress.stepStarted),
+        });
+      resolve({
+        ...facts,
+        steps,
+        error: {
+          code: 'TIMEOUT',
+          message: `${progress.current}: did not finish within the check's timeout ${check.timeout}`,
+        },
+        totalMs: Math.round(performance.now() - started),
+      });
+    };
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener('abort', onAbort, { once: true });
+    void work.finally(() => ctx.signal.removeEventListener('abort', onAbort));
+  });
+  return Promise.race([work, timedOut]);
+}
+
+async function journey(
+  check: ValidatedBrowserCheck,
+  ctx: ProbeContext,
+  facts: BrowserFacts,
+  progress: { current: string; stepStarted: number },
+  started: number,
+): Promise<BrowserFacts> {
+  const deadline = Date.now() + ctx.timeoutMs;
   const folder = await runFolder();
   let context: BrowserContext | undefined;
   const stop = () => void context?.close().catch(() => undefined);
   ctx.signal.addEventListener('abort', stop, { once: true });
-  let current = 'launching Chromium';
   // The figures of each document the journey saw (a click may navigate too).
   const docs = new Map<number, Vitals>();
   try {
@@ -77,14 +114,20 @@ export async function journey(check: ValidatedBrowserCheck, ctx: ProbeContext): 
       docs.set(doc, (await page.evaluate(READ_VITALS)) as Vitals);
     };
     const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
-      current = `step ${facts.steps.length + 1} ${label}`;
+      progress.current = `step ${facts.steps.length + 1} ${label}`;
       const t0 = performance.now();
+      progress.stepStarted = t0;
+      let ok = false;
       try {
-        return await fn();
+        const value = await fn();
+        ok = true;
+        return value;
       } finally {
         const took = Math.round(performance.now() - t0);
         facts.steps.push({ name: label, ms: took });
         facts.timings![`step${facts.steps.length}`] = took;
+        // Between a script's steps, a failure is the script's; inside one it stays the step's.
+        if (ok && check.script) progress.current = 'script';
         await readVitals().catch(() => undefined);
       }
     };
@@ -100,11 +143,11 @@ export async function journey(check: ValidatedBrowserCheck, ctx: ProbeContext): 
     } else {
       await runScript(check, page, context, (name, fn) => timed(JSON.stringify(name), fn));
     }
-    current = 'reading the page';
+    progress.current = 'reading the page';
     facts.title = await page.title();
     facts.url = displayUrl(page.url());
   } catch (e) {
-    facts.error = classify(e, current, ctx, check);
+    facts.error = classify(e, progress.current, ctx, check);
     if (context && check.artifacts && !ctx.signal.aborted) await keepFailure(check, ctx, context, facts);
   } finally {
     facts.navigations = [...docs.values()].filter((v) => v.ttfb !== undefined || v.fcp !== undefined);
@@ -119,13 +162,19 @@ export async function journey(check: ValidatedBrowserCheck, ctx: ProbeContext): 
 }
 
 function watchPage(page: Page, facts: BrowserFacts) {
+  // A resource that fails to load is also a console error in Chrome: it counts once, as a failed request.
   page.on('console', (m) => {
-    if (m.type() === 'error') facts.consoleErrors.push(redactText(m.text()).slice(0, 300));
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+      facts.consoleErrors.push(redactText(m.text()).slice(0, 300));
   });
   page.on('pageerror', (e) => facts.consoleErrors.push(redactText(`${e.name}: ${e.message}`).slice(0, 300)));
-  page.on('requestfailed', (r) => facts.failedRequests.push(`${displayUrl(r.url())} ${r.failure()?.errorText ?? ''}`));
+  // A missing favicon is noise, not a broken page.
+  const counted = (url: string) => !/\/favicon\.ico(\?|$)/.test(url);
+  page.on('requestfailed', (r) => {
+    if (counted(r.url())) facts.failedRequests.push(`${displayUrl(r.url())} ${r.failure()?.errorText ?? ''}`);
+  });
   page.on('response', (r) => {
-    if (r.status() >= 400) facts.failedRequests.push(`${displayUrl(r.url())} HTTP ${r.status()}`);
+    if (r.status() >= 400 && counted(r.url())) facts.failedRequests.push(`${displayUrl(r.url())} HTTP ${r.status()}`);
   });
 }
 
@@ -193,7 +242,13 @@ function classify(e: unknown, current: string, ctx: ProbeContext, check: Validat
     return { code: 'TIMEOUT', message: `${current}: did not finish within the check's timeout ${check.timeout}` };
   if (e instanceof BrowserSetupError) return { code: 'BROWSER', message: e.message };
   if (e instanceof StepFailed) return { code: e.code, message: `${current}: ${e.message}` };
-  if (e instanceof ScriptError) return { code: 'SCRIPT', message: `${current}: ${e.location}: ${msg}` };
+  if (e instanceof ScriptError) {
+    const where = `${current.startsWith('step ') ? `${current}: ` : ''}${e.location}`;
+    // A Playwright wait or navigation that failed inside a script is the page's failure, not the script's.
+    const net = NET_CODES.find(([re]) => re.test(msg));
+    if (net) return { code: net[1], message: `${where}: ${msg}` };
+    return { code: e.timedOut ? 'STEP' : 'SCRIPT', message: `${where}: ${msg}` };
+  }
   for (const [re, code] of NET_CODES) if (re.test(msg)) return { code, message: `${current}: ${msg}` };
   if (/Target (page, context or browser )?(has been )?closed|Browser closed|crash/i.test(msg))
     return {

@@ -3,7 +3,9 @@
  * loaded with tsx (TypeScript needs no build step); in AWS bundled into the browser runner, which
  * registers them in {@link BUNDLED_SCRIPTS} under the same path the validated config carries.
  */
-import { relative } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { ValidatedBrowserCheck } from './index';
@@ -19,6 +21,8 @@ export class ScriptError extends Error {
   constructor(
     message: string,
     readonly location: string,
+    /** A Playwright wait ran out (the page did not show what the script waited for). */
+    readonly timedOut = false,
   ) {
     super(message);
     this.name = 'ScriptError';
@@ -30,17 +34,44 @@ const shown = (path: string) => {
   return r && !r.startsWith('..') ? r : path;
 };
 
+/**
+ * Compiles a script with esbuild (tsx's own, so nothing more is installed) into a file beside it,
+ * with an inline source map, and imports that: its stack frames then name the script's own
+ * file:line. Packages it imports resolve from the script's folder, as they would in the user's project.
+ */
+async function compileAndImport(path: string): Promise<{ default?: unknown }> {
+  const req = createRequire(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const esbuild = req('esbuild') as typeof import('esbuild');
+  const out = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.watchpost.mjs`);
+  try {
+    await esbuild.build({
+      entryPoints: [path],
+      outfile: out,
+      bundle: true,
+      packages: 'external',
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'inline',
+      logLevel: 'silent',
+    });
+    process.setSourceMapsEnabled(true);
+    return (await import(pathToFileURL(out).href)) as { default?: unknown };
+  } finally {
+    await rm(out, { force: true });
+  }
+}
+
 async function load(path: string): Promise<BrowserScript> {
   const bundled = (globalThis as Record<symbol, Registry | undefined>)[BUNDLED_SCRIPTS]?.[path];
   let mod: { default?: unknown };
   try {
-    if (bundled) mod = bundled;
-    else if (/\.[cm]?ts$/.test(path)) {
-      const { tsImport } = await import('tsx/esm/api');
-      mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown };
-    } else mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    mod =
+      bundled ?? (/\.[cm]?[jt]s$/.test(path) ? await compileAndImport(path) : await import(pathToFileURL(path).href));
   } catch (e) {
-    throw new ScriptError(`cannot load the script: ${(e as Error).message.split('\n')[0]}`, shown(path));
+    const first = ((e as { errors?: Array<{ text: string; location?: { line: number } }> }).errors ?? [])[0];
+    const where = first?.location ? `${shown(path)}:${first.location.line}` : shown(path);
+    throw new ScriptError(`cannot load the script: ${first?.text ?? (e as Error).message.split('\n')[0]}`, where);
   }
   const fn = typeof mod.default === 'function' ? mod.default : (mod.default as { default?: unknown })?.default;
   if (typeof fn !== 'function')
@@ -53,8 +84,10 @@ export function scriptLocation(e: unknown, path: string): string {
   const stack = (e as Error)?.stack ?? '';
   const base = path.split('/').pop()!;
   for (const line of stack.split('\n')) {
-    const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):\d+\)?$/.exec(line.trim());
-    if (m && m[1]!.replace(/^file:\/\//, '').endsWith(base)) return `${shown(m[1]!.replace(/^file:\/\//, ''))}:${m[2]}`;
+    // `at fn (file:///…/cart.ts?tsx-namespace=…:13:9)`: the loader may add a query to the URL.
+    const m = /\(?((?:file:\/\/)?[^\s()?]+)(?:\?[^\s():]*)?:(\d+):\d+\)?$/.exec(line.trim());
+    const file = m?.[1]!.replace(/^file:\/\//, '');
+    if (file?.endsWith(base)) return `${shown(file)}:${m![2]}`;
   }
   return shown(path);
 }
@@ -72,6 +105,7 @@ export async function runScript(
     await fn({ page, context, secrets: check.secrets as Record<string, string>, vars: check.vars, step });
   } catch (e) {
     if (e instanceof StepFailed || e instanceof ScriptError) throw e;
-    throw new ScriptError((e as Error)?.message ?? String(e), scriptLocation(e, path));
+    const timedOut = (e as Error)?.name === 'TimeoutError';
+    throw new ScriptError((e as Error)?.message ?? String(e), scriptLocation(e, path), timedOut);
   }
 }
