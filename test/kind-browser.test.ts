@@ -86,7 +86,7 @@ describe('browser kind', () => {
     expect(artifactsOf(r)).toEqual([]);
   });
 
-  it('names the failing step when the button does nothing, and keeps a masked screenshot and a redacted trace', async () => {
+  it('names the failing step of a dead button; keeps a masked screenshot and a redacted trace', async () => {
     const r = await run(check({ steps: cartSteps('broken') }));
     expect(r.status).toBe('fail');
     expect(r.error).toEqual({ code: 'STEP', message: 'step 4 expectText "Cart (1)": not found within 1.5s' });
@@ -160,7 +160,7 @@ describe('browser kind', () => {
     ]);
   });
 
-  it('reports a script error with its file:line and keeps a screenshot (watchpost run, as a user runs it)', async () => {
+  it('reports a script error with its file:line and keeps a screenshot (watchpost run)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wp-browser-cli-'));
     try {
       mkdirSync(join(dir, 'checks'));
@@ -233,7 +233,8 @@ describe('browser config', () => {
   };
   it('names a mistyped action with a did-you-mean', () => {
     expect(problems({ steps: [{ goto: 'https://shop.example.com/' }, { clik: '#add' }] })).toEqual([
-      'checks[0] "ui".steps[1].clik: expected a step with one action: goto, click, fill, press, waitFor, expectText, expectUrl, screenshot — did you mean "click"?',
+      'checks[0] "ui".steps[1].clik: expected a step with one action: goto, click, fill, press, waitFor, ' +
+        'expectText, expectUrl, screenshot — did you mean "click"?',
     ]);
   });
   it('wants steps or a script, an existing script, and a first step that opens a page', () => {
