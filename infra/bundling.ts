@@ -54,7 +54,12 @@ export function stageConfig(config: ValidatedConfig): { path: string; digest: st
  * `stagedConfig`. `lazyEmail` (the runner) also ships the email probe as a file of its own,
  * loaded only when an email check runs; other functions never run probes.
  */
-export function watchpostBundling(stagedConfig: string, opts: { lazyEmail?: boolean } = {}): BundlingOptions {
+export function watchpostBundling(
+  stagedConfig: string,
+  opts: { lazyEmail?: boolean; externalModules?: string[]; copy?: Array<[string, string]> } = {},
+): BundlingOptions {
+  const cp = (from: string, to: string) =>
+    `node -e "require('fs').cpSync(process.argv[1], process.argv[2], { recursive: true })" "${from}" "${to}"`;
   return {
     format: OutputFormat.ESM,
     target: 'node24',
@@ -67,7 +72,8 @@ export function watchpostBundling(stagedConfig: string, opts: { lazyEmail?: bool
     bundleAwsSDK: true,
     // The email probe is imported at run time from its own file (shared/bundle-shims LAZY_EMAIL).
     define: { [LAZY_EMAIL.global]: JSON.stringify(LAZY_EMAIL.file) },
-    externalModules: [LAZY_EMAIL.file],
+    // Browser checks run only in the browser runner, which ships Playwright and Chromium itself (infra/browser-runner.ts).
+    externalModules: [LAZY_EMAIL.file, ...(opts.externalModules ?? ['playwright-core', '@sparticuz/chromium'])],
     esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([pkg, path]) => [`--alias:${pkg}`, path])),
     commandHooks: {
       beforeBundling: () => [],
@@ -75,6 +81,7 @@ export function watchpostBundling(stagedConfig: string, opts: { lazyEmail?: bool
       afterBundling: (_inputDir: string, outputDir: string) => [
         `node -e "require('fs').copyFileSync(process.argv[1], process.argv[2])" "${stagedConfig}" "${join(outputDir, BUNDLED_CONFIG_FILE)}"`,
         ...(opts.lazyEmail ? [`node "${join(PROJECT_ROOT, 'infra', 'build-email-probe.mjs')}" "${outputDir}"`] : []),
+        ...(opts.copy ?? []).map(([from, to]) => cp(from, join(outputDir, to))),
       ],
     },
   };

@@ -13,7 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Size } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -49,6 +49,12 @@ export interface WatchpostFunctionProps {
   maxEventAge?: Duration;
   /** @default none */
   reservedConcurrentExecutions?: number;
+  /** @default ARM_64 */
+  architecture?: lambda.Architecture;
+  /** /tmp size. @default Lambda's (512 MB) */
+  ephemeralStorageSize?: Size;
+  /** Packages left out of the bundle, and files copied into it ([from, path in the bundle]). @default none */
+  bundle?: { externalModules?: string[]; copy?: Array<[string, string]> };
 }
 
 /**
@@ -79,7 +85,8 @@ export class WatchpostFunction extends NodejsFunction {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       // The newest Node runtime (cdk-nag AwsSolutions-L1 wants the latest).
       runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      architecture: props.architecture ?? lambda.Architecture.ARM_64,
+      ephemeralStorageSize: props.ephemeralStorageSize,
       memorySize: props.memorySize ?? 256,
       timeout: Duration.seconds(props.timeoutSeconds),
       role: props.role,
@@ -92,7 +99,7 @@ export class WatchpostFunction extends NodejsFunction {
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      bundling: watchpostBundling(staged, { lazyEmail: props.lazyEmail }),
+      bundling: watchpostBundling(staged, { lazyEmail: props.lazyEmail, ...props.bundle }),
     });
     this.configDigest = digest;
   }

@@ -30,6 +30,9 @@ export const QUIET_FLAGS = [
   '--mute-audio',
 ];
 
+/** Where the browser runner's bundle keeps @sparticuz/chromium's packed files (infra/browser-runner.ts). */
+export const LAMBDA_CHROMIUM_DIR = 'chromium';
+
 const inLambda = () => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
 
 /** The Chromium to start and its extra flags; a clear error when there is none. */
@@ -42,7 +45,9 @@ export async function chromiumBinary(): Promise<{ executablePath: string; args: 
   if (inLambda()) {
     // Imported only here: the package unpacks a 60 MB binary on first use.
     const { default: sparticuz } = await import('@sparticuz/chromium');
-    return { executablePath: await sparticuz.executablePath(), args: sparticuz.args };
+    sparticuz.setGraphicsMode = false;
+    const packed = join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), LAMBDA_CHROMIUM_DIR);
+    return { executablePath: await sparticuz.executablePath(packed), args: sparticuz.args };
   }
   const found = CANDIDATES.find((p) => existsSync(p));
   if (!found)

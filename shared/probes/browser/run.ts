@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { redactText } from '../../redact';
 import type { CheckError } from '../../types';
 import { displayUrl } from '../http/display-url';
@@ -86,6 +86,8 @@ async function journey(
   const docs = new Map<number, Vitals>();
   try {
     const bin = await chromiumBinary();
+    // Loaded on the first browser run only: the runner Lambda never loads it (it invokes the browser runner).
+    const { chromium } = await import('playwright-core');
     context = await chromium.launchPersistentContext(join(folder, 'profile'), {
       executablePath: bin.executablePath,
       args: [...QUIET_FLAGS, ...bin.args],
