@@ -103,8 +103,9 @@ export class BrowserRunner extends Construct {
         resources: [this.bucket.arnForObjects('*')],
       }),
     );
+    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
       reason: 'Writes new artifact objects (keys per check and run) into its own bucket only; it reads nothing.',
     });
     const longest = Math.max(30_000, ...checks.map((c) => ms(c.timeout)));

@@ -72,7 +72,8 @@ export function watchpostBundling(
     bundleAwsSDK: true,
     // The email probe is imported at run time from its own file (shared/bundle-shims LAZY_EMAIL).
     define: { [LAZY_EMAIL.global]: JSON.stringify(LAZY_EMAIL.file) },
-    // Browser checks run only in the browser runner, which ships Playwright and Chromium itself (infra/browser-runner.ts).
+    // Browser checks run only in the browser runner, which ships Playwright and Chromium itself
+    // (infra/browser-runner.ts).
     externalModules: [LAZY_EMAIL.file, ...(opts.externalModules ?? ['playwright-core', '@sparticuz/chromium'])],
     esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([pkg, path]) => [`--alias:${pkg}`, path])),
     commandHooks: {

@@ -86,8 +86,8 @@ export function scriptLocation(e: unknown, path: string): string {
   for (const line of stack.split('\n')) {
     // `at fn (file:///…/cart.ts?tsx-namespace=…:13:9)`: the loader may add a query to the URL.
     const m = /\(?((?:file:\/\/)?[^\s()?]+)(?:\?[^\s():]*)?:(\d+):\d+\)?$/.exec(line.trim());
-    const file = m?.[1]!.replace(/^file:\/\//, '');
-    if (file?.endsWith(base)) return `${shown(file)}:${m![2]}`;
+    const file = m?.[1]?.replace(/^file:\/\//, '');
+    if (m && file?.endsWith(base)) return `${shown(file)}:${m[2]}`;
   }
   return shown(path);
 }
