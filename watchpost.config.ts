@@ -78,6 +78,20 @@ export default defineConfig({
       regions: ['eu-central-1'], // a heartbeat judges stored pings: one region is enough
     },
     {
+      id: 'shop-cart-ui',
+      name: 'Shop: add to cart in a real browser',
+      kind: 'browser',
+      frequency: '1m',
+      timeout: '20s',
+      regions: ['eu-central-1'], // one real Chromium per run: one region is enough for the demo
+      steps: [
+        { goto: `${demo}/shop` },
+        { click: 'text=Add to cart' },
+        { expectText: 'Cart (1)' },
+      ],
+      assertions: [{ source: 'consoleErrors', comparison: 'equals', target: 0 }],
+    },
+    {
       id: 'shop-search',
       name: 'Shop: search works',
       kind: 'http',

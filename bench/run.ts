@@ -11,6 +11,7 @@ const groups: Record<string, () => Promise<Figure[]>> = {
   pass: async () => (await import('./pass')).benchPass(),
   bundle: async () => (await import('./bundle')).benchBundle(),
   email: async () => (await import('./email')).benchEmail() as Promise<Figure[]>,
+  browser: async () => (await import('./browser')).benchBrowser(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

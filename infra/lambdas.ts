@@ -37,6 +37,8 @@ export const LAMBDAS = {
   notifier: { entry: 'functions/notifier/index.ts' },
   heartbeat: { entry: 'functions/heartbeat/index.ts' },
   'status-builder': { entry: 'functions/status-builder/index.ts' },
+  // Playwright and Chromium's packed files are copied in at synth (infra/browser-runner.ts).
+  'browser-runner': { entry: 'functions/browser-runner/index.ts', external: ['playwright-core'] },
 } as const satisfies Record<string, LambdaSpec>;
 
 export type LambdaName = keyof typeof LAMBDAS;
@@ -77,7 +79,8 @@ export function buildLambda(name: LambdaName, outDir: string): void {
     alias: { ...BUNDLE_ALIASES },
     // The email probe is imported at run time from its own file (shared/bundle-shims LAZY_EMAIL).
     define: { [LAZY_EMAIL.global]: JSON.stringify(LAZY_EMAIL.file) },
-    external: [LAZY_EMAIL.file, ...(spec.external ?? [])],
+    // Browser checks run only in the browser runner, which ships Playwright and Chromium itself.
+    external: [LAZY_EMAIL.file, ...(spec.external ?? ['playwright-core', '@sparticuz/chromium'])],
     logLevel: 'warning',
   };
   mkdirSync(outDir, { recursive: true });

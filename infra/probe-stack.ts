@@ -2,6 +2,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ValidatedConfig } from '../shared/config/types';
+import { BrowserRunner, browserChecksIn } from './browser-runner';
 import { Runner } from './runner';
 
 export interface ProbeStackProps extends StackProps {
@@ -10,9 +11,13 @@ export interface ProbeStackProps extends StackProps {
 
 export class ProbeStack extends Stack {
   readonly runner: Runner;
+  /** Only in a region with browser checks. */
+  readonly browserRunner?: BrowserRunner;
 
   constructor(scope: Construct, id: string, props: ProbeStackProps) {
     super(scope, id, props);
     this.runner = new Runner(this, 'Runner', { config: props.config });
+    if (browserChecksIn(props.config, this.region).length)
+      this.browserRunner = new BrowserRunner(this, 'BrowserRunner', { config: props.config, runner: this.runner });
   }
 }

@@ -11,7 +11,7 @@
  *   environment: { [NOTIFIER_ENV.table]: table.tableName },
  * });
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Size } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -41,6 +41,10 @@ export interface WatchpostFunctionProps {
   logRetention?: logs.RetentionDays;
   /** Files shipped beside the code, copied at synth (the status page's templates). @default none */
   files?: BundleFile[];
+  /** @default ARM_64 */
+  architecture?: lambda.Architecture;
+  /** /tmp size. @default Lambda's (512 MB) */
+  ephemeralStorageSize?: Size;
   /** Asynchronous invoke retries. @default Lambda's (2) */
   retryAttempts?: number;
   /** Oldest asynchronous event still run. @default Lambda's (6 h) */
@@ -75,7 +79,8 @@ export class WatchpostFunction extends lambda.Function {
       handler: 'index.handler',
       // The newest Node runtime (cdk-nag AwsSolutions-L1 wants the latest).
       runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      architecture: props.architecture ?? lambda.Architecture.ARM_64,
+      ephemeralStorageSize: props.ephemeralStorageSize,
       memorySize: props.memorySize ?? 256,
       timeout: Duration.seconds(props.timeoutSeconds),
       role: props.role,

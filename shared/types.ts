@@ -46,6 +46,7 @@ export type DegradedCode =
   | 'TRANSIT_SLOW'
   | 'ACCEPT_SLOW'
   | 'RUNTIME_SLOW'
+  | 'LCP_SLOW'
   | 'DEGRADED'
   | (string & {});
 

@@ -2,9 +2,10 @@
  * Validates a config: collects every problem (path, reason, hint), rejects unknown keys and
  * duplicate ids, applies defaults. The CLI, the runner and the CDK app all go through here.
  */
+import { dirname, resolve } from 'node:path';
 import { assertionSchema } from '../assertions/schema';
 import { parseDuration } from '../duration';
-import { registry } from '../probes/registry';
+import { kindOf, registry } from '../probes/registry';
 import { checkMaintenance, maintenanceWindowSchema } from '../alarms/maintenance';
 import { alarmSettingsSchema, checkAlarmSettings, mergeAlarmSettings } from '../alarms/settings';
 import { notifySettingsShape } from '../notify/config';
@@ -216,7 +217,10 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
         else seen.set(id, i);
       }
       const v = validateCheck(c, path, issues, regions, defaults, badDefaults);
-      if (v) checks.push(opts.file ? inlineCaFiles(v, path, opts.file, issues) : v);
+      if (!v) return;
+      const inlined = opts.file ? inlineCaFiles(v, path, opts.file, issues) : v;
+      const base = opts.file ? dirname(resolve(opts.file)) : process.cwd();
+      checks.push(kindOf(inlined)?.resolveFiles?.(inlined, base, path, issues) ?? inlined);
     });
   }
 

@@ -2,8 +2,11 @@
  * A demo shop served on loopback so the example config shows pass, degraded and fail on a
  * fresh machine without internet: `/health` (fast), `/api/products` (JSON), `/checkout`
  * (slow), `/search` (broken: 503), and a login → cart flow (`POST /api/login`, `GET /api/cart`
- * with the token) for the multistep check.
+ * with the token) for the multistep check, and `/shop`, a page rendered in the browser with an
+ * add-to-cart button, for the browser check (`?mode=broken|slow|throws` shows its failures;
+ * `/shop/hang` never answers).
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -98,6 +101,8 @@ export interface DemoTarget {
   close(): Promise<void>;
 }
 
+let SHOP_HTML: string | undefined;
+
 function send(res: import('node:http').ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -129,6 +134,13 @@ export async function startDemoTarget(port = 0, host = '127.0.0.1'): Promise<Dem
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return send(res, 200, { status: 'ok', version: '1.4.2' });
     if (path === '/api/products') return send(res, 200, PRODUCTS);
+    if (path === '/shop') {
+      SHOP_HTML ??= readFileSync(new URL('./shop.html', import.meta.url), 'utf8');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      return res.end(SHOP_HTML);
+    }
+    if (path === '/favicon.ico') return res.writeHead(204).end();
+    if (path === '/shop/hang') return; // never answers: a browser check's timeout
     if (path === '/checkout') {
       const t = setTimeout(() => send(res, 200, { step: 'payment', ok: true }), 1_200);
       res.on('close', () => clearTimeout(t));

@@ -15,6 +15,7 @@ import { queueKind } from './queue';
 import { metricKind } from './metric';
 import { consistencyKind } from './consistency';
 import { logsKind } from './logs';
+import { browserKind } from './browser';
 
 const KINDS: readonly ProbeKind[] = [
   httpKind,
@@ -28,6 +29,7 @@ const KINDS: readonly ProbeKind[] = [
   metricKind,
   consistencyKind,
   logsKind,
+  browserKind,
 ];
 
 export const registry: ReadonlyMap<string, ProbeKind> = new Map(KINDS.map((k) => [k.kind, k]));

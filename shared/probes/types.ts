@@ -174,6 +174,11 @@ export interface ProbeKind<C = ValidatedCheck> {
   runnerPermissions?(check: C): RunnerPermission[];
   /** Extra alarms through the alarm seam. */
   alarms?(check: C): KindAlarm[];
+  /**
+   * Files the check names (a journey script), resolved against `baseDir` (the config file's
+   * folder): returns the check with absolute paths; a missing file goes to `issues`.
+   */
+  resolveFiles?(check: C, baseDir: string, path: string, issues: Issues): C;
   /** Runs one attempt. Never throws for a misbehaving target: that is `error` in the outcome. */
   run(check: C, ctx: ProbeContext): Promise<ProbeOutcome>;
 }
