@@ -8,12 +8,12 @@
  *   invocation was scheduled for (ISO 8601, UTC). A re-delivered event carries the same time.
  * - Environment (names from shared/runtime-env.ts `RUNNER_ENV`):
  *   `WATCHPOST_HOME_REGION` — home region (metrics are published and secrets read there);
- *   `WATCHPOST_TABLE` — results table name (use the replica in `AWS_REGION`);
+ *   `WATCHPOST_TABLE` — results table name (in the home region: one table, no replicas);
  *   `WATCHPOST_CONFIG_FILE` — `watchpost.config.json`, relative to `LAMBDA_TASK_ROOT`.
  * - Bundle root: `index.mjs` (ESM, minified, AWS SDK bundled, source map) and
  *   `watchpost.config.json`: the validated config (defaults applied) as JSON, the same for
  *   every region. It holds secret references `{ "secret": "name" }`, never secret values.
- * - Permissions: write/read the table replica in its own region; `cloudwatch:PutMetricData`
+ * - Permissions: write/read the results table in the home region; `cloudwatch:PutMetricData`
  *   into the `Watchpost` namespace of the home region; `secretsmanager:GetSecretValue` on the
  *   secrets the enabled checks run in this region resolve (heartbeat tokens are not among them),
  *   in the home region, within IAM's size limits (infra/secrets.ts); its own log group.
@@ -96,7 +96,7 @@ export class Runner extends Construct {
     });
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'ResultsReplicaInThisRegion',
+        sid: 'ResultsTableInHomeRegion',
         actions: [
           'dynamodb:BatchWriteItem',
           'dynamodb:PutItem',
@@ -106,7 +106,12 @@ export class Runner extends Construct {
           'dynamodb:Query',
         ],
         resources: [
-          stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName(config.project) }),
+          stack.formatArn({
+            service: 'dynamodb',
+            region: config.homeRegion,
+            resource: 'table',
+            resourceName: tableName(config.project),
+          }),
         ],
       }),
     );

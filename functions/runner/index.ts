@@ -1,7 +1,7 @@
 /**
  * The runner Lambda: a thin handler for the per-minute schedule. It reads the validated config
  * shipped in the bundle, runs the checks due in this minute in its own region, writes results
- * to the table replica in its region and metrics to CloudWatch in the home region.
+ * to the table and metrics to CloudWatch, both in the home region.
  *
  * Event: `{ "time": "<aws.scheduler.scheduled-time>" }` (EventBridge Scheduler input) or an
  * EventBridge scheduled event (which also carries `time`). Missing/invalid time → now.
@@ -60,12 +60,12 @@ export function init(): Runtime {
     // Kinds that read stored state (heartbeat pings) have no loop of their own: shared/retry.ts
     // retries their reads, within the probes' phase.
     table: {
-      client: retryingDocumentClient(region, { ...AWS_CALL_RETRY, deadline: () => probesDeadline }),
+      client: retryingDocumentClient(boot.homeRegion, { ...AWS_CALL_RETRY, deadline: () => probesDeadline }),
       tableName,
     },
     // The store and the sink retry themselves (shared/retry.ts): 1 SDK attempt, so retries do not stack.
     store: new DynamoResultStore({
-      client: awsClient(DynamoDBClient, { region }),
+      client: awsClient(DynamoDBClient, { region: boot.homeRegion }),
       tableName,
       retentionMs: ms(config.retention),
       log,

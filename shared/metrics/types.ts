@@ -16,6 +16,9 @@ export interface PublishOptions {
 
 /** Where metrics go: CloudWatch in the home region, or nowhere/in-memory locally. */
 export interface MetricSink {
-  /** Publishes Failed, Duration and kind figures of every result, plus the region's runner health. */
+  /**
+   * Publishes Failed, Slow and kind figures of the results, plus the region's runner health. Pass
+   * only results whose store write was new (`WriteReport.fresh`): the series count regions.
+   */
   publish(results: readonly CheckResult[], region: string, at: Date, opts?: PublishOptions): Promise<PublishReport>;
 }
