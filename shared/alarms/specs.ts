@@ -64,7 +64,17 @@ export interface AlarmSpec {
 }
 
 /** Runner health: a healthy pass in 3 of every 5 minutes or it pages. */
-export const RUNNER_HEALTH = { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 } as const;
+/**
+ * The runner health alarm. Each shard of a region publishes its share (1 / shards) of a healthy
+ * minute, once (duplicated deliveries are claimed away): a minute is healthy when the Sum reaches
+ * 1 — `healthySum` allows for floating point and still tells one missing shard of up to 999.
+ */
+export const RUNNER_HEALTH = {
+  periodSeconds: 60,
+  evaluationPeriods: 5,
+  datapointsToAlarm: 3,
+  healthySum: 0.999,
+} as const;
 /** The duration statistic the DEGRADED alarm compares with `degradedAfter`. */
 export const DEGRADED_STATISTIC = 'p90';
 
@@ -273,7 +283,7 @@ function comparisonText(c: KindAlarm['comparison']): string {
 
 /** One health alarm per probe region: a runner that stops, fails or lacks permissions pages `critical`. */
 export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
-  const { periodSeconds, evaluationPeriods, datapointsToAlarm } = RUNNER_HEALTH;
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm, healthySum } = RUNNER_HEALTH;
   const minutes = `${datapointsToAlarm} of the last ${evaluationPeriods} minutes`;
   return config.regions.map((region) => {
     const watched = config.checks.filter((c) => c.enabled && c.regions.includes(region)).length;
@@ -285,7 +295,7 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
       description: clip(
         [
           `RUNNER (critical): the watchpost runner in ${region} did not complete a healthy pass in ${minutes} ` +
-            `(${METRIC.runnerHealth} missing or 0).`,
+            `(${METRIC.runnerHealth} missing or below 1: a runner shard stopped or could not store).`,
           `It stopped being invoked, fails or times out, or lacks a permission (DynamoDB replica in ${region}, cloudwatch:PutMetricData, a secret). Checks in ${region} are not probed or not recorded meanwhile.`,
           `Look at Lambda ${runnerFunctionName(config.project)} in ${region}: its logs and its EventBridge Scheduler schedule. Sends OK when it recovers.`,
         ].join('\n'),
@@ -297,7 +307,8 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
         id: `h${i}`,
         metricName,
         dimensions: runnerDimensions(config.project, region),
-        statistic: 'Maximum',
+        // The shards' shares add up (runners before sharding publish 1 alone).
+        statistic: 'Sum',
         region,
       })),
       // Either name healthy is a healthy pass: runners of before and after 0.2.0 both count.
@@ -305,7 +316,7 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
       label: `Healthy passes in ${region}`,
       periodSeconds,
       comparison: 'LessThanThreshold',
-      threshold: 1,
+      threshold: healthySum,
       evaluationPeriods,
       datapointsToAlarm,
       // The point of this alarm: silence is a failure.

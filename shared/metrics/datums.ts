@@ -5,8 +5,8 @@
  * Per result: `Failed` (Count, 1 when the status is fail), `Duration` (Milliseconds, only for runs
  * that did not fail: an outage pages as DOWN, not also as DEGRADED) and each of the result's `metrics`
  * with the unit its kind declares (`None` when undeclared); dimensions `Project` + `CheckId` +
- * `Region`. Per publish: `RunnerHealth` (Count, dimensions `Project` + `Region`): 1 for a
- * healthy pass, 0 when results could not be stored.
+ * `Region`. Per publish: `RunnerHealth` (Count, dimensions `Project` + `Region`): the shard's
+ * share of its region (1 / shards) for a healthy pass, 0 when results could not be stored.
  */
 import { checkDimensions, METRIC, runnerDimensions } from '../alarms/metrics';
 import type { KindMetric, ProbeKind } from '../probes/types';
@@ -53,11 +53,11 @@ export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datu
 }
 
 /** The runner's health for one publish: lets an alarm notice a region whose runner stopped. */
-export function runnerHealthDatum(project: string, region: string, at: Date, healthy = true): Datum {
+export function runnerHealthDatum(project: string, region: string, at: Date, healthy = true, share = 1): Datum {
   return {
     name: METRIC.runnerHealth,
     dimensions: asList(runnerDimensions(project, region)),
-    value: healthy ? 1 : 0,
+    value: healthy ? share : 0,
     unit: 'Count',
     timestamp: at,
   };

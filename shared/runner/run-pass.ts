@@ -166,10 +166,12 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   });
   const at = new Date(opts.tick);
   const runnerHealthy = (report.runnerHealthy = stored.failed.length === 0);
+  // A shard's healthy pass is its share of the region's minute (the shares of a minute add up to 1).
+  const health = { runnerHealthy, runnerHealthShare: 1 / (opts.shard?.count ?? 1), deadline: publishDeadline };
   const published = opts.metrics
     ? await beforeDeadline(
         Promise.resolve()
-          .then(() => opts.metrics!.publish(results, opts.region, at, { runnerHealthy, deadline: publishDeadline }))
+          .then(() => opts.metrics!.publish(results, opts.region, at, health))
           .catch((e: Error) => publishFailure(e.message)),
         publishDeadline + LATE_GRACE_MS,
         () => publishFailure('CloudWatch did not answer before the deadline'),
