@@ -122,12 +122,13 @@ export async function handler(
   probesDeadline = budget.probes;
   const { logger } = rt;
   const shard = shardFromEvent(event);
+  const shardText = typeof shard === 'string' ? 'invalid' : `${shard.index}/${shard.count}`;
+  logger.appendKeys({ region: rt.region, tick: new Date(tick).toISOString(), shard: shardText });
   if (typeof shard === 'string') {
     // A malformed event (a hand-made invoke): running the whole region would run every shard twice.
     logger.error('runner event not understood: nothing run', { reason: shard, event });
     return { error: shard };
   }
-  logger.appendKeys({ region: rt.region, tick: new Date(tick).toISOString(), shard: `${shard.index}/${shard.count}` });
   const claim = await claimPass({
     client: rt.table.client,
     tableName: rt.table.tableName,
