@@ -9,6 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_FILE, importConfig } from '../shared/config/load';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ConfigError, parseConfig } from '../shared/config/validate';
+import { RunnerPlanError } from '../shared/runner/plan';
 import { assemblyProblems } from './limits';
 import { buildWatchpost } from './watchpost-app';
 
@@ -33,8 +34,9 @@ try {
   buildWatchpost(app, config, { minAlarmStacks, alarmActions });
   problems = assemblyProblems(app.synth());
 } catch (e) {
-  // A CA file that cannot be read while the bundled config is written (checks[…].tls.ca).
-  if (!(e instanceof ConfigError)) throw e;
+  // A CA file that cannot be read while the bundled config is written (checks[…].tls.ca), or
+  // more checks in a region than its runner shards can hold.
+  if (!(e instanceof ConfigError || e instanceof RunnerPlanError)) throw e;
   console.error(e.message);
   process.exit(1);
 }

@@ -102,7 +102,8 @@ describe('watchpost CDK app', () => {
         State: 'ENABLED',
         Target: {
           Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RunnerFunction'), 'Arn'] },
-          Input: JSON.stringify({ time: '<aws.scheduler.scheduled-time>' }),
+          // One schedule per shard (shared/runner/plan.ts): this config fits in one.
+          Input: JSON.stringify({ time: '<aws.scheduler.scheduled-time>', shard: 0, shards: 1 }),
           RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 },
         },
       });
@@ -114,7 +115,7 @@ describe('watchpost CDK app', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        MemorySize: 512,
+        MemorySize: 256, // the plan's choice for a shard this small (shared/runner/plan.ts)
         Timeout: 60,
         Environment: {
           Variables: {
@@ -341,8 +342,9 @@ describe('watchpost CDK app', () => {
       for (const region of REGIONS)
         home.hasResourceProperties('AWS::CloudWatch::Alarm', {
           AlarmName: Match.stringLikeRegexp(`^shop RUNNER ${region} `),
+          // The shards' shares of a healthy minute add up to 1 (0.999 allows for floating point).
           ComparisonOperator: 'LessThanThreshold',
-          Threshold: 1,
+          Threshold: 0.999,
           EvaluationPeriods: 5,
           DatapointsToAlarm: 3,
           TreatMissingData: 'breaching',
@@ -360,7 +362,7 @@ describe('watchpost CDK app', () => {
                   ],
                 },
                 Period: 60,
-                Stat: 'Maximum',
+                Stat: 'Sum',
               },
             }),
           ],

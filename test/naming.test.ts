@@ -50,7 +50,7 @@ describe('one word per concept', () => {
     // 0.1.x published RunnerHeartbeat without the Project dimension, which no 0.2.0 alarm could read.
     expect(runner.metrics.map((m) => m.metricName)).toEqual(['RunnerHealth']);
     expect(runner.expression).toBeUndefined();
-    expect(runner.description).toContain('RunnerHealth missing or 0');
+    expect(runner.description).toContain('RunnerHealth missing or below 1');
     expect(runner.description).not.toMatch(/heartbeat/i);
   });
 });

@@ -131,9 +131,40 @@ it('runs the checks due in its region, stores every result and publishes metrics
   expect(datums.filter((d) => d.MetricName === 'RunnerHealth')).toHaveLength(1);
   expect(JSON.stringify(cw.calls())).not.toContain(TOKEN);
 
-  // Re-delivery of the same scheduled event (EventBridge is at-least-once) stores nothing twice.
-  await handler({ time: tick.toISOString() }, { getRemainingTimeInMillis: () => 30_000, awsRequestId: 'test-2' });
+  // Re-delivery of the same scheduled event (EventBridge is at-least-once) runs, stores and publishes nothing.
+  const putsBefore = cw.calls('PutMetricData').length;
+  const again = await handler(
+    { time: tick.toISOString() },
+    { getRemainingTimeInMillis: () => 30_000, awsRequestId: 'test-2' },
+  );
+  expect(again).toEqual({ duplicate: true });
+  expect(cw.calls('PutMetricData')).toHaveLength(putsBefore);
   expect(await store.history('api', { limit: 5 })).toHaveLength(1);
   const [latest] = await store.latest(['down']);
   expect(latest!.consecutiveFailures).toBe(1);
+});
+
+it('runs only its shard, publishes its share of RunnerHealth, and a duplicated shard event runs nothing', async () => {
+  const { handler } = await import('../functions/runner/index');
+  const tick = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000);
+  const ctx = (id: string) => ({ getRemainingTimeInMillis: () => 30_000, awsRequestId: id });
+  const putsBefore = cw.calls('PutMetricData').length;
+  const outs = [];
+  for (const shard of [0, 1])
+    outs.push(await handler({ time: tick.toISOString(), shard, shards: 2 }, ctx(`s${shard}`)));
+  // Together the two shards ran each of the region's checks once.
+  expect(outs.reduce((n, o) => n + (o as { checks: number }).checks, 0)).toBe(2);
+  expect(await handler({ time: tick.toISOString(), shard: 1, shards: 2 }, ctx('dup'))).toEqual({ duplicate: true });
+  const health = cw
+    .calls('PutMetricData')
+    .slice(putsBefore)
+    .flatMap((c) => c.body.MetricData as Array<{ MetricName: string; Value: number }>)
+    .filter((d) => d.MetricName === 'RunnerHealth')
+    .map((d) => d.Value);
+  expect(health).toEqual([0.5, 0.5]); // the minute's Sum is 1: every shard was healthy
+
+  // A malformed shard runs nothing (running the whole region would run every shard twice).
+  expect(await handler({ time: tick.toISOString(), shard: 2, shards: 2 }, ctx('bad'))).toEqual({
+    error: 'event shard 2 of 2: expected 0 ≤ shard < shards',
+  });
 });

@@ -21,9 +21,11 @@
  * dashboard's Logs Insights widgets, and in the results table.
  *
  * Per runner pass (dimensions Project, Region):
- * - `RunnerHealth` (Count): 1 when the pass ran and stored and published every result, 0
- *   when anything failed (a write, a publish). Missing means the runner did not run or could
- *   not publish at all; the runner health alarm treats both as breaching.
+ * - `RunnerHealth` (Count): the shard's share of its region (1 / shards; 1 for an unsharded
+ *   region) when the pass ran and stored every result, 0 when a write failed; a minute's Sum
+ *   is 1 when every shard was healthy. Missing means the runner did not run or could
+ *   not publish at all; the runner health alarm treats both as breaching. (Named
+ *   `RunnerHeartbeat` before 0.2.0; "heartbeat" is the probe kind for cron jobs' pings.)
  */
 import { METRIC_NAMESPACE } from '../store/table';
 

@@ -66,7 +66,17 @@ export interface AlarmSpec {
 }
 
 /** Runner health: a healthy pass in 3 of every 5 minutes or it pages. */
-export const RUNNER_HEALTH = { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 } as const;
+/**
+ * The runner health alarm. Each shard of a region publishes its share (1 / shards) of a healthy
+ * minute, once (duplicated deliveries are claimed away): a minute is healthy when the Sum reaches
+ * 1 — `healthySum` allows for floating point and still tells one missing shard of up to 999.
+ */
+export const RUNNER_HEALTH = {
+  periodSeconds: 60,
+  evaluationPeriods: 5,
+  datapointsToAlarm: 3,
+  healthySum: 0.999,
+} as const;
 /**
  * Runs a region makes in one alarm period: 1, or more for a sub-minute frequency (a period is at
  * least a minute). A check alarm's threshold is quorum × this, so N regions failing every run
@@ -271,7 +281,7 @@ function comparisonText(c: KindAlarm['comparison']): string {
 
 /** One health alarm per probe region: a runner that stops, fails or lacks permissions pages `critical`. */
 export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
-  const { periodSeconds, evaluationPeriods, datapointsToAlarm } = RUNNER_HEALTH;
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm, healthySum } = RUNNER_HEALTH;
   const minutes = `${datapointsToAlarm} of the last ${evaluationPeriods} minutes`;
   return config.regions.map((region) => {
     const watched = config.checks.filter((c) => c.enabled && c.regions.includes(region)).length;
@@ -283,7 +293,7 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
       description: clip(
         [
           `RUNNER (critical): the watchpost runner in ${region} did not complete a healthy pass in ${minutes} ` +
-            `(${METRIC.runnerHealth} missing or 0).`,
+            `(${METRIC.runnerHealth} missing or below 1: a runner shard stopped or could not store).`,
           `It stopped being invoked, fails or times out, or lacks a permission (the results table in ${config.homeRegion}, cloudwatch:PutMetricData, a secret). Checks in ${region} are not probed or not recorded meanwhile.`,
           `Look at Lambda ${runnerFunctionName(config.project)} in ${region}: its logs and its EventBridge Scheduler schedule. Sends OK when it recovers.`,
         ].join('\n'),
@@ -296,14 +306,15 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
           id: 'h0',
           metricName: METRIC.runnerHealth,
           dimensions: runnerDimensions(config.project, region),
-          statistic: 'Maximum',
+          // The shards' shares add up.
+          statistic: 'Sum',
           region,
         },
       ],
       label: `Healthy passes in ${region}`,
       periodSeconds,
       comparison: 'LessThanThreshold',
-      threshold: 1,
+      threshold: healthySum,
       evaluationPeriods,
       datapointsToAlarm,
       // The point of this alarm: silence is a failure.

@@ -97,7 +97,7 @@ export class CloudWatchMetricSink implements MetricSink {
     opts: PublishOptions = {},
   ): Promise<PublishReport> {
     for (const r of results) this.log.info(RESULT_LOG_MESSAGE, resultLogFields(r));
-    const calls = this.plan(results, region, at, opts.runnerHealthy ?? true);
+    const calls = this.plan(results, region, at, opts.runnerHealthy ?? true, opts.runnerHealthShare);
     const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
     // The heartbeat call goes first (calls[0]): it says whether this pass stored its results.
     const outcomes = await mapLimit(calls, this.concurrency, (call) => this.put(call, deadline));
@@ -117,8 +117,8 @@ export class CloudWatchMetricSink implements MetricSink {
   }
 
   /** Packs datums into calls: runner health first, then each result's datums together. */
-  private plan(results: readonly CheckResult[], region: string, at: Date, healthy: boolean): Call[] {
-    const health = toMetricDatum(runnerHealthDatum(this.project, region, at, healthy));
+  private plan(results: readonly CheckResult[], region: string, at: Date, healthy: boolean, share?: number): Call[] {
+    const health = toMetricDatum(runnerHealthDatum(this.project, region, at, healthy, share));
     const calls: Call[] = [{ datums: [health], bytes: sizeOf(health), checkIds: new Set(), runnerHealth: true }];
     for (const r of results) {
       const { datums, skipped } = resultDatums(r, { project: this.project, kinds: this.kinds });

@@ -6,8 +6,8 @@
  * (Count, 1) for a failed run, `Slow` (Count, 1) for a run judged `SLOW` (slower than
  * `degradedAfter`), and each of the result's `metrics` with the unit its kind declares (`None`
  * when undeclared). A passing run publishes only its kind's figures. Per publish:
- * `RunnerHealth` (Count, dimensions `Project` + `Region`): 1 for a healthy pass, 0 when results
- * could not be stored.
+ * `RunnerHealth` (Count, dimensions `Project` + `Region`): the shard's share of its region
+ * (1 / shards) for a healthy pass, 0 when results could not be stored.
  */
 import { checkDimensions, METRIC, runnerDimensions } from '../alarms/metrics';
 import type { KindMetric, ProbeKind } from '../probes/types';
@@ -54,11 +54,11 @@ export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datu
 }
 
 /** The runner's health for one publish: lets an alarm notice a region whose runner stopped. */
-export function runnerHealthDatum(project: string, region: string, at: Date, healthy = true): Datum {
+export function runnerHealthDatum(project: string, region: string, at: Date, healthy = true, share = 1): Datum {
   return {
     name: METRIC.runnerHealth,
     dimensions: asList(runnerDimensions(project, region)),
-    value: healthy ? 1 : 0,
+    value: healthy ? share : 0,
     unit: 'Count',
     timestamp: at,
   };

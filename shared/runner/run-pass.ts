@@ -168,12 +168,14 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   });
   const at = new Date(opts.tick);
   const runnerHealthy = (report.runnerHealthy = stored.failed.length === 0);
+  // A shard's healthy pass is its share of the region's minute (the shares of a minute add up to 1).
+  const health = { runnerHealthy, runnerHealthShare: 1 / (opts.shard?.count ?? 1), deadline: publishDeadline };
   // The series count regions: a re-delivered pass stores its results again but publishes only new ones.
   const toPublish = opts.store ? stored.fresh : results;
   const published = opts.metrics
     ? await beforeDeadline(
         Promise.resolve()
-          .then(() => opts.metrics!.publish(toPublish, opts.region, at, { runnerHealthy, deadline: publishDeadline }))
+          .then(() => opts.metrics!.publish(toPublish, opts.region, at, health))
           .catch((e: Error) => publishFailure(e.message)),
         publishDeadline + LATE_GRACE_MS,
         () => publishFailure('CloudWatch did not answer before the deadline'),
