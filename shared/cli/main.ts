@@ -22,6 +22,7 @@ Usage:
                                  default 4320) and the heartbeat ping endpoint (--ping-port, default 4321)
   watchpost validate [--config F]  print every config problem (exit 2 when there are any)
   watchpost history ID [--limit N] [--region R] [--json] [--config F]
+  watchpost cost [--config F] [--json]   monthly AWS cost per check and fixed per service (list prices)
                                  the stored runs of a check (newest first)
   watchpost notify --preview ID [--json]
                                  what SMS, email and each webhook would get for the check's latest local result
@@ -60,7 +61,7 @@ export async function loadValidConfig(
   return r.config;
 }
 
-const COMMANDS = ['run', 'dev', 'validate', 'history', 'notify', 'help'] as const;
+const COMMANDS = ['run', 'dev', 'validate', 'history', 'notify', 'cost', 'help'] as const;
 
 /** The version in watchpost's own package.json. */
 export function version(): string {
@@ -84,6 +85,8 @@ export async function main(argv: string[]): Promise<number> {
         return await validateCommand(rest);
       case 'history':
         return await (await import('./history')).historyCommand(rest);
+      case 'cost':
+        return await (await import('./cost')).costCommand(rest);
       case 'notify':
         return await (await import('./notify')).notifyCommand(rest);
       case '--version':
