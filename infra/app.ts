@@ -10,6 +10,7 @@ import { DEFAULT_CONFIG_FILE, importConfig } from '../shared/config/load';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ConfigError, parseConfig } from '../shared/config/validate';
 import { RunnerPlanError } from '../shared/runner/plan';
+import { estimateCost } from '../shared/cost/model';
 import { assemblyProblems } from './limits';
 import { buildWatchpost } from './watchpost-app';
 
@@ -46,4 +47,14 @@ if (problems.length) {
       'See docs/deploy.md ("Limits" and "Secret grants") for what to change.',
   );
   process.exit(1);
+}
+
+// One line, on stderr (stdout may carry the template): what this deploys costs a month.
+try {
+  const e = estimateCost(config);
+  console.error(
+    `watchpost: estimated $${e.totalMonthlyUsd.toFixed(2)}/month (${e.checks.length} checks, ${config.regions.length} regions) — \`watchpost cost\` for the breakdown`,
+  );
+} catch (e) {
+  console.error(`watchpost: no cost estimate: ${(e as Error).message}`);
 }
