@@ -19,7 +19,7 @@ const MISSING: Record<AlarmSpec['treatMissingData'], cloudwatch.TreatMissingData
   missing: cloudwatch.TreatMissingData.MISSING,
 };
 
-/** A spec's metric as a CDK metric (label = its region, for graphs). */
+/** A spec's metric as a CDK metric (label = its region or name, for graphs). */
 export function specMetric(
   spec: Pick<AlarmSpec, 'namespace' | 'periodSeconds'>,
   m: AlarmMetric,
@@ -31,7 +31,7 @@ export function specMetric(
     dimensionsMap: m.dimensions,
     statistic: opts.statistic ?? m.statistic,
     period: opts.period ?? Duration.seconds(spec.periodSeconds),
-    label: m.region,
+    label: m.region ?? m.metricName,
   });
 }
 

@@ -10,6 +10,8 @@ import { App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_FILE, importConfig } from '../shared/config/load';
 import type { ValidatedConfig } from '../shared/config/types';
 import { ConfigError, parseConfig } from '../shared/config/validate';
+import { RunnerPlanError } from '../shared/runner/plan';
+import { estimateCost } from '../shared/cost/model';
 import { assemblyProblems } from './limits';
 import { buildWatchpost } from './watchpost-app';
 
@@ -36,8 +38,9 @@ export async function cdkApp(): Promise<number> {
     buildWatchpost(app, config, { minAlarmStacks, alarmActions });
     problems = assemblyProblems(app.synth());
   } catch (e) {
-    // A CA file that cannot be read while the bundled config is written (checks[…].tls.ca).
-    if (!(e instanceof ConfigError)) throw e;
+    // A CA file that cannot be read while the bundled config is written (checks[…].tls.ca), or
+    // more checks in a region than its runner shards can hold.
+    if (!(e instanceof ConfigError || e instanceof RunnerPlanError)) throw e;
     console.error(e.message);
     return 1;
   }
@@ -49,7 +52,21 @@ export async function cdkApp(): Promise<number> {
     );
     return 1;
   }
+  printEstimate(config);
   return 0;
+}
+
+/** One line, on stderr (stdout may carry the template): what this deploys costs a month. */
+function printEstimate(config: ValidatedConfig): void {
+  try {
+    const e = estimateCost(config);
+    console.error(
+      `watchpost: estimated $${e.totalMonthlyUsd.toFixed(2)}/month (${e.checks.length} checks, ` +
+        `${config.regions.length} regions) — \`watchpost cost\` for the breakdown`,
+    );
+  } catch (e) {
+    console.error(`watchpost: no cost estimate: ${(e as Error).message}`);
+  }
 }
 
 // `npx tsx infra/app.ts` (the app command before 0.2.0) still works.

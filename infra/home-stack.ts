@@ -1,13 +1,12 @@
 /**
- * The home region's stateful core: the results table (a global table with a replica in every
- * probe region), the `critical` and `warning` topics with their subscriptions, one runner
- * health alarm per probe region, and the heartbeat ping endpoint when the config has heartbeat
- * checks. Check alarms live in the alarms stacks, dashboards in the
+ * The home region's stateful core: the results table (one table, in the home region: every
+ * region's runner writes there, see below), the `critical` and `warning` topics with their
+ * subscriptions, one runner health alarm per probe region, and the heartbeat ping endpoint when
+ * the config has heartbeat checks. Check alarms live in the alarms stacks, dashboards in the
  * dashboard stack, so this stack (and the table in it) changes rarely.
  */
-import { Aws, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -45,29 +44,16 @@ export class HomeStack extends Stack {
       billing: dynamodb.Billing.onDemand(),
       timeToLiveAttribute: TABLE.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Each runner writes to the replica in its own region; the home region holds the primary.
-      replicas: config.regions.filter((r) => r !== config.homeRegion).map((region) => ({ region })),
+      // No replicas: the alarms, the notifier and the metrics live in the home region, so when it is
+      // down nothing pages whatever a replica holds; replicating every write to every probe region
+      // would cost more than the rest of a check (docs/deploy.md "Why one table").
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // Alarms publish to encrypted topics only if CloudWatch may use the key (an AWS managed
-    // key cannot grant that), hence a customer managed key.
-    const key = new kms.Key(this, 'TopicKey', {
-      alias: `alias/${config.project}-watchpost-topics`,
-      description: `Encrypts the ${config.project} watchpost alarm topics`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-    );
+    // Only the notifier publishes (alarms have no SNS actions), so the AWS managed key serves: it
+    // lets this account's principals use it through SNS, and costs nothing (a customer key is $1 a month).
+    const key = kms.Alias.fromAliasName(this, 'TopicKey', 'alias/aws/sns');
 
     const topics = {} as Topics;
     for (const severity of SEVERITIES) {
@@ -76,19 +62,6 @@ export class HomeStack extends Stack {
         masterKey: key,
         enforceSSL: true,
       });
-      // The topic policy replaces SNS's default one: allow exactly this account's alarms.
-      topic.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'CloudWatchAlarmsPublish',
-          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-          actions: ['sns:Publish'],
-          resources: [topic.topicArn],
-          conditions: {
-            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-            ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${this.region}:${Aws.ACCOUNT_ID}:alarm:*` },
-          },
-        }),
-      );
       const targets = config.notify[severity];
       for (const phone of targets.sms) topic.addSubscription(new subs.SmsSubscription(phone));
       for (const email of targets.email) topic.addSubscription(new subs.EmailSubscription(email));
@@ -103,7 +76,6 @@ export class HomeStack extends Stack {
       config,
       table: this.table,
       topics,
-      topicKey: key,
       enabled: props.alarmActions ?? true,
     });
 

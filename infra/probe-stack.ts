@@ -1,4 +1,4 @@
-/** One probe region: the runner Lambda and its once-a-minute schedule. */
+/** One probe region: the runner Lambda and its once-a-minute schedules, one per shard (shared/runner/plan.ts). */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ValidatedConfig } from '../shared/config/types';

@@ -1,19 +1,23 @@
 /**
- * The runner in one probe region: a Lambda invoked every minute by EventBridge Scheduler.
+ * The runner in one probe region: a Lambda invoked every minute by EventBridge Scheduler, once
+ * per shard (shared/runner/plan.ts): one schedule per shard, each naming its shard, so no
+ * dispatcher stands between the clock and the probes, and a schedule that stops leaves its
+ * share of RunnerHealth missing.
  *
  * The contract with `functions/runner/index.ts` (export `handler`):
  *
- * - Event (asynchronous invoke by EventBridge Scheduler, at least once per minute):
- *   `{ "time": "2026-03-01T02:03:00Z" }` — `<aws.scheduler.scheduled-time>`, the minute the
- *   invocation was scheduled for (ISO 8601, UTC). A re-delivered event carries the same time.
+ * - Event (asynchronous invoke by EventBridge Scheduler, at least once per minute and shard):
+ *   `{ "time": "2026-03-01T02:03:00Z", "shard": 0, "shards": 4 }` — `<aws.scheduler.scheduled-time>`,
+ *   the minute the invocation was scheduled for (ISO 8601, UTC), and which of the region's
+ *   shards it runs. A re-delivered event carries the same time and shard (and finds its claim).
  * - Environment (names from shared/runtime-env.ts `RUNNER_ENV`):
  *   `WATCHPOST_HOME_REGION` — home region (metrics are published and secrets read there);
- *   `WATCHPOST_TABLE` — results table name (use the replica in `AWS_REGION`);
+ *   `WATCHPOST_TABLE` — results table name (in the home region: one table, no replicas);
  *   `WATCHPOST_CONFIG_FILE` — `watchpost.config.json`, relative to `LAMBDA_TASK_ROOT`.
  * - Bundle root: `index.mjs` (ESM, minified, AWS SDK bundled, source map) and
  *   `watchpost.config.json`: the validated config (defaults applied) as JSON, the same for
  *   every region. It holds secret references `{ "secret": "name" }`, never secret values.
- * - Permissions: write/read the table replica in its own region; `cloudwatch:PutMetricData`
+ * - Permissions: write/read the results table in the home region; `cloudwatch:PutMetricData`
  *   into the `Watchpost` namespace of the home region; `secretsmanager:GetSecretValue` on the
  *   secrets the enabled checks run in this region resolve (heartbeat tokens are not among them),
  *   in the home region, within IAM's size limits (infra/secrets.ts); its own log group.
@@ -32,29 +36,21 @@ import { WatchpostFunction } from './watchpost-function';
 import { grantSecretReads } from './secrets';
 import { runnerFunctionName, runnerLogGroupName } from '../shared/alarms/names';
 import type { ValidatedConfig } from '../shared/config/types';
-import { ms } from '../shared/duration';
 import { RUNNER_ENV } from '../shared/runtime-env';
 import { kindOf } from '../shared/probes/registry';
+import { planRegion, type RegionRunnerPlan } from '../shared/runner/plan';
 import { runSecretNames } from '../shared/runner/run-check';
 import { METRIC_NAMESPACE, tableName } from '../shared/store/table';
 
 export { bundledConfigJson, PROJECT_ROOT, sha256 } from './bundling';
 export const RUNNER_ENTRY = join(PROJECT_ROOT, 'functions', 'runner', 'index.ts');
 
-/** Memory: probes are mostly waiting on the network, but TLS handshakes and timing accuracy want some CPU. */
-export const RUNNER_MEMORY_MB = 512;
-
 /**
- * Timeout: runs start within the first 20 s of the minute, the slowest check may take its
- * timeout once per attempt, and storing and publishing get 20 s more. At least 60 s, at most
- * Lambda's 900 s.
+ * Timeout: the shard's latest start, its slowest check with every retry, and the store/publish
+ * tail; at least 60 s, at most Lambda's 900 s (shared/runner/plan.ts).
  */
-export function runnerTimeoutSeconds(config: ValidatedConfig, region: string): number {
-  const runs = config.checks
-    .filter((c) => c.enabled && c.regions.includes(region))
-    .map((c) => (ms(c.timeout) * (c.retries + 1)) / 1000);
-  return Math.min(900, Math.max(60, Math.ceil(20 + Math.max(0, ...runs) + 20)));
-}
+export const runnerTimeoutSeconds = (config: ValidatedConfig, region: string): number =>
+  planRegion(config, region).timeoutSeconds;
 
 export interface RunnerProps {
   config: ValidatedConfig;
@@ -63,13 +59,18 @@ export interface RunnerProps {
 export class Runner extends Construct {
   readonly fn: WatchpostFunction;
   readonly role: iam.Role;
-  readonly schedule: scheduler.Schedule;
+  /** Shards, memory and timeout of this region's runner. */
+  readonly plan: RegionRunnerPlan;
+  /** One schedule per shard, shard 0 first. */
+  readonly schedules: scheduler.Schedule[];
 
   constructor(scope: Construct, id: string, props: RunnerProps) {
     super(scope, id);
     const { config } = props;
     const stack = Stack.of(this);
     const region = stack.region;
+    // Memory, timeout and shard count come from the plan `watchpost cost` prices.
+    const plan = (this.plan = planRegion(config, region));
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -82,8 +83,8 @@ export class Runner extends Construct {
       description: (digest) =>
         `watchpost runner: probes ${config.project} checks from ${region} (config sha256 ${digest.slice(0, 16)})`,
       logGroupName: runnerLogGroupName(config.project),
-      memorySize: RUNNER_MEMORY_MB,
-      timeoutSeconds: runnerTimeoutSeconds(config, region),
+      memorySize: plan.memoryMb,
+      timeoutSeconds: plan.timeoutSeconds,
       role: this.role,
       environment: {
         [RUNNER_ENV.homeRegion]: config.homeRegion,
@@ -95,7 +96,7 @@ export class Runner extends Construct {
     });
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'ResultsReplicaInThisRegion',
+        sid: 'ResultsTableInHomeRegion',
         actions: [
           'dynamodb:BatchWriteItem',
           'dynamodb:PutItem',
@@ -105,7 +106,12 @@ export class Runner extends Construct {
           'dynamodb:Query',
         ],
         resources: [
-          stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName(config.project) }),
+          stack.formatArn({
+            service: 'dynamodb',
+            region: config.homeRegion,
+            resource: 'table',
+            resourceName: tableName(config.project),
+          }),
         ],
       }),
     );
@@ -184,17 +190,31 @@ export class Runner extends Construct {
         'LambdaInvoke grants lambda:InvokeFunction on the runner function and its versions and aliases (<arn>:*); ' +
         'it reaches this one function only.',
     });
-    this.schedule = new scheduler.Schedule(this, 'EveryMinute', {
-      scheduleName: `${config.project}-watchpost-runner`,
-      description: `Runs the ${config.project} watchpost checks due each minute`,
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
-      target: new targets.LambdaInvoke(this.fn, {
+    const invoke = (shard: number) =>
+      new targets.LambdaInvoke(this.fn, {
         role: scheduleRole,
-        input: scheduler.ScheduleTargetInput.fromObject({ time: scheduler.ContextAttribute.scheduledTime }),
+        input: scheduler.ScheduleTargetInput.fromObject({
+          time: scheduler.ContextAttribute.scheduledTime,
+          shard,
+          shards: plan.shards,
+        }),
         retryAttempts: 2,
         maxEventAge: Duration.minutes(1),
-      }),
-    });
+      });
+    // Shard 0 keeps the unsharded schedule's id and name: growing past one shard adds schedules.
+    this.schedules = Array.from(
+      { length: plan.shards },
+      (_, i) =>
+        new scheduler.Schedule(this, i ? `EveryMinute${i}` : 'EveryMinute', {
+          scheduleName: `${config.project}-watchpost-runner${i ? `-${i}` : ''}`,
+          description:
+            plan.shards > 1
+              ? `Runs shard ${i + 1} of ${plan.shards} of the ${config.project} watchpost checks due each minute`
+              : `Runs the ${config.project} watchpost checks due each minute`,
+          schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+          target: invoke(i),
+        }),
+    );
   }
 
   /** An inline policy holding one `Resource: *` statement, with cdk-nag's finding acknowledged on it alone. */

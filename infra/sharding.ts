@@ -14,7 +14,7 @@
  * deletes it from its old stack before creating it in the new one (see infra/app.ts).
  */
 import type { AlarmSpec } from '../shared/alarms/specs';
-import { stableHash } from '../shared/runner/schedule';
+import { jumpHash, stableHash } from '../shared/runner/schedule';
 
 /** Budget per alarms stack: resources (hard limit 500) and estimated template bytes (hard limit 1 MB). */
 export const STACK_BUDGET = { resources: 400, bytes: 800_000 } as const;
@@ -25,18 +25,8 @@ export function estimateAlarmBytes(spec: AlarmSpec): number {
   return Math.ceil(900 + text + spec.metrics.length * 520);
 }
 
-/** Jump consistent hash: key → bucket in [0, buckets), moving the fewest keys when buckets grows. */
-export function jumpHash(key: number, buckets: number): number {
-  let k = BigInt.asUintN(64, BigInt(key) * 0x9e3779b97f4a7c15n);
-  let b = -1;
-  let j = 0;
-  while (j < buckets) {
-    b = j;
-    k = BigInt.asUintN(64, k * 2862933555777941757n + 1n);
-    j = Math.floor((b + 1) * (2 ** 31 / Number((k >> 33n) + 1n)));
-  }
-  return b;
-}
+/** Jump consistent hash (shared with the runner's shards). */
+export { jumpHash };
 
 export interface CheckAlarms {
   checkId: string;

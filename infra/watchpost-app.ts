@@ -1,8 +1,8 @@
 /**
  * Builds the whole deployment from one validated config:
  *
- * - `<project>-watchpost-home` (home region): results table (global, a replica per probe
- *   region), alarm topics and subscriptions, runner health alarms;
+ * - `<project>-watchpost-home` (home region): results table (one table, no replicas), alarm
+ *   topics and subscriptions, runner health alarms;
  * - `<project>-watchpost-alarms-<n>` (home region, as many as the limits require): check
  *   alarms and maintenance mute rules;
  * - `<project>-watchpost-dashboard[-<n>]` (home region): dashboards, three per stack;
@@ -121,7 +121,7 @@ export function buildWatchpost(app: Construct, config: ValidatedConfig, opts: Bu
       description: `watchpost ${config.project}: runner in ${region}`,
       config,
     });
-    probe.addStackDependency(home, 'the runner writes to the table replica the home stack creates');
+    probe.addStackDependency(home, 'the runner writes to the table the home stack creates');
     probes.set(region, probe);
   }
 

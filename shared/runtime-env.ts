@@ -5,7 +5,7 @@
 export const RUNNER_ENV = {
   /** Home region: metrics and secrets are read/written there. */
   homeRegion: 'WATCHPOST_HOME_REGION',
-  /** Results table name (the replica in the runner's own region is used). */
+  /** Results table name (in the home region; one table, no replicas). */
   table: 'WATCHPOST_TABLE',
 } as const;
 

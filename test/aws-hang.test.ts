@@ -171,11 +171,14 @@ describe('DynamoDB, CloudWatch and Secrets Manager all hang', () => {
 
 describe('DynamoDB Local that stops answering between two passes', () => {
   let real: DynamoDbLocal;
+  let home: DynamoDbLocal['client'];
   let proxy: SwitchableProxy;
   let cw: AwsCapture;
   beforeAll(async () => {
     [real, cw] = await Promise.all([startDynamoDbLocal(), startAwsCapture()]);
-    await ensureTable(real.client, TABLE);
+    // One table, in the home region (DynamoDB Local keeps each region's tables apart).
+    home = real.newClient({ region: 'eu-central-1' });
+    await ensureTable(home, TABLE);
     proxy = await startSwitchableProxy(Number(new URL(real.endpoint).port));
   });
   afterAll(async () => {
@@ -218,7 +221,7 @@ describe('DynamoDB Local that stops answering between two passes', () => {
     expect(heartbeats()).toEqual([1, 0]);
 
     // Straight from DynamoDB Local: the first pass is there, the second is not.
-    const store = new DynamoResultStore({ client: real.client, tableName: TABLE, retentionMs: 86_400_000 });
+    const store = new DynamoResultStore({ client: home, tableName: TABLE, retentionMs: 86_400_000 });
     for (const id of ['home', 'cart']) {
       const history = await store.history(id, { limit: 5 });
       expect(history.map((r) => r.scheduledAt.slice(0, 16))).toEqual([first.toISOString().slice(0, 16)]);

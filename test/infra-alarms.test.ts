@@ -268,7 +268,6 @@ describe('alarm specs', () => {
       periodSeconds: 43_200,
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
-      expression: 'MAX([k0,k1,k2])',
       threshold: 5,
       severity: 'warning',
       treatMissingData: 'notBreaching',
@@ -277,9 +276,15 @@ describe('alarm specs', () => {
       key: 'kind:shop-home:odd',
       comparison: 'LessThanLowerOrGreaterThanUpperThreshold',
       anomalyBand: 2,
-      expression: 'MIN([k0,k1,k2])',
       severity: 'critical',
     });
+    // Every region feeds one series: its Maximum over a period is the highest region's (no metric math).
+    for (const spec of [daily!, odd!]) {
+      expect(spec.expression).toBeUndefined();
+      expect(spec.metrics).toEqual([
+        expect.objectContaining({ metricName: 'Figure', dimensions: { Project: 'shop', CheckId: 'shop-home' } }),
+      ]);
+    }
   });
 });
 

@@ -77,14 +77,13 @@ describe('metrics are scoped to their project', () => {
     metrics: { DaysToExpiry: 40 },
   };
 
-  it('every datum carries Project, CheckId and Region; the runner health Project and Region', () => {
-    const { datums } = resultDatums(result, { project: 'shop', kinds: registry });
-    expect(datums.map((d) => d.name).sort()).toEqual(['DaysToExpiry', 'Duration', 'Failed']);
+  it('every datum carries Project and CheckId; the runner health Project and Region', () => {
+    const { datums } = resultDatums({ ...result, status: 'fail' }, { project: 'shop', kinds: registry });
+    expect(datums.map((d) => d.name).sort()).toEqual(['DaysToExpiry', 'Failed']);
     for (const d of datums)
       expect(d.dimensions).toEqual([
         { name: 'Project', value: 'shop' },
         { name: 'CheckId', value: 'home' },
-        { name: 'Region', value: 'us-east-1' },
       ]);
     expect(runnerHealthDatum('shop', 'us-east-1', new Date()).dimensions).toEqual([
       { name: 'Project', value: 'shop' },
@@ -111,8 +110,9 @@ describe('metrics are scoped to their project', () => {
 
   it('the dashboard graphs read the project series', () => {
     const body = JSON.stringify(Template.fromStack(shop.dashboards[0]!).findResources('AWS::CloudWatch::Dashboard'));
-    // Dimension pairs in the body: "CheckId","home","Project","shop","Region",…
-    expect(body).toContain('\\"CheckId\\",\\"home\\",\\"Project\\",\\"shop\\",\\"Region\\"');
+    // Dimension pairs in the body: "CheckId","home","Project","shop"; the runner health "Project","shop","Region".
+    expect(body).toContain('\\"CheckId\\",\\"home\\",\\"Project\\",\\"shop\\"');
     expect(body).not.toMatch(/\\"CheckId\\",\\"home\\",\\"Region\\"/);
+    expect(body).toContain('\\"RunnerHealth\\",\\"Project\\",\\"shop\\",\\"Region\\"');
   });
 });

@@ -27,7 +27,8 @@ function result(checkId: string, status: CheckStatus = 'pass', over: Partial<Che
     attempts: 1,
     timings: { total: 231 },
     assertions: [],
-    metrics: {},
+    // A kind's figure: one datum every run, so call packing is visible whatever the status.
+    metrics: { Figure: 1 },
     ...over,
   };
 }
@@ -70,18 +71,20 @@ afterEach(() => {
 afterAll(() => cw.close());
 
 describe('CloudWatchMetricSink', () => {
-  it('publishes Failed, Duration and runner health: exact names, dimensions, values, units, timestamps', async () => {
+  it('publishes Failed, Slow, kind figures and the runner health: exact names, dimensions, values, units, times', async () => {
     const sink = new CloudWatchMetricSink({ client: client(), project: 'shop' });
+    const slow = { code: 'SLOW' as const, message: 'took 1.5s, slower than degradedAfter 1s' };
     const report = await sink.publish(
       [
-        result('shop-home'),
-        result('shop-api', 'fail', { durationMs: 10_000 }),
-        result('blog', 'degraded', { durationMs: 1_500 }),
+        result('shop-home', 'pass', { metrics: {} }),
+        result('shop-api', 'fail', { durationMs: 10_000, metrics: {} }),
+        result('blog', 'degraded', { durationMs: 1_500, degraded: slow, metrics: {} }),
+        result('cert', 'degraded', { degraded: { code: 'CERT_EXPIRING', message: 'x' }, metrics: {} }),
       ],
       'us-east-1',
       PASS_AT,
     );
-    expect(report).toEqual({ published: 6, failed: [] });
+    expect(report).toEqual({ published: 3, failed: [] });
 
     const calls = cw.calls('PutMetricData');
     expect(calls).toHaveLength(1);
@@ -89,20 +92,19 @@ describe('CloudWatchMetricSink', () => {
     expect(calls[0]!.body.Namespace).toBe('Watchpost');
 
     const sent = datums();
-    const byKey = new Map(sent.map((d) => [`${d.MetricName}/${dims(d).CheckId ?? '-'}`, d]));
-    expect(sent).toHaveLength(6);
-    expect(byKey.get('Failed/shop-home')).toMatchObject({ Value: 0, Unit: 'Count' });
-    expect(byKey.get('Failed/shop-api')).toMatchObject({ Value: 1, Unit: 'Count' });
-    expect(byKey.get('Failed/blog')).toMatchObject({ Value: 0, Unit: 'Count' });
-    expect(byKey.get('Duration/shop-home')).toMatchObject({ Value: 231, Unit: 'Milliseconds' });
-    // A failed run publishes no Duration: an outage pages as DOWN, not also as DEGRADED.
-    expect(byKey.has('Duration/shop-api')).toBe(false);
-    expect(byKey.get('Duration/blog')).toMatchObject({ Value: 1_500, Unit: 'Milliseconds' });
+    // Only what alarms count: a failed run, a slow run. A pass (or another warn level) sends nothing.
+    expect(sent.map((d) => `${d.MetricName}/${dims(d).CheckId ?? '-'}`).sort()).toEqual([
+      'Failed/shop-api',
+      'RunnerHealth/-',
+      'Slow/blog',
+    ]);
     for (const d of sent.filter((x) => x.MetricName !== 'RunnerHealth')) {
-      // Exactly Project, CheckId and Region, nothing else.
-      expect(d.Dimensions.map((x) => x.Name).sort()).toEqual(['CheckId', 'Project', 'Region']);
-      expect(dims(d).Project).toBe('shop');
-      expect(dims(d).Region).toBe('us-east-1');
+      expect(d).toMatchObject({ Value: 1, Unit: 'Count' });
+      // Exactly Project and CheckId: every region feeds the same series, so a Sum counts regions.
+      expect(d.Dimensions).toEqual([
+        { Name: 'Project', Value: 'shop' },
+        { Name: 'CheckId', Value: dims(d).CheckId },
+      ]);
       // Timestamp is the scheduled time (JSON 1.0 sends epoch seconds).
       expect(d.Timestamp * 1000).toBe(Date.parse('2030-05-01T10:00:12.000Z'));
     }
@@ -118,6 +120,36 @@ describe('CloudWatchMetricSink', () => {
       ],
     });
     expect(health[0]!.Timestamp * 1000).toBe(PASS_AT.getTime());
+  });
+
+  it('logs one JSON line per result with the per-region detail the series merge away', async () => {
+    const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const log = {
+      debug() {},
+      warn() {},
+      error() {},
+      info: (message: string, fields?: Record<string, unknown>) => lines.push({ message, fields }),
+    };
+    const sink = new CloudWatchMetricSink({ client: client(), project: 'shop', log });
+    await sink.publish(
+      [result('api', 'fail', { error: { code: 'TIMEOUT', message: 'no answer' } })],
+      'us-east-1',
+      PASS_AT,
+    );
+    expect(lines).toEqual([
+      {
+        message: 'check result',
+        fields: expect.objectContaining({
+          checkId: 'api',
+          region: 'us-east-1',
+          status: 'fail',
+          failed: 1,
+          durationMs: 231,
+          errorCode: 'TIMEOUT',
+          metrics: { Figure: 1 },
+        }),
+      },
+    ]);
   });
 
   it('publishes the runner health alone when no check was due', async () => {
@@ -150,7 +182,7 @@ describe('CloudWatchMetricSink', () => {
       [
         result('mail', 'pass', { kind: 'email', metrics: { TransitTime: 812, Unknown: 3 } }),
         result('web', 'pass', { kind: 'http', metrics: { TransitTime: 5 } }),
-        result('odd', 'pass', { kind: 'http', metrics: { NotANumber: Number.NaN, Inf: Number.POSITIVE_INFINITY } }),
+        result('odd', 'fail', { kind: 'http', metrics: { NotANumber: Number.NaN, Inf: Number.POSITIVE_INFINITY } }),
       ],
       'us-east-1',
       PASS_AT,
@@ -164,7 +196,6 @@ describe('CloudWatchMetricSink', () => {
       Dimensions: [
         { Name: 'Project', Value: 'shop' },
         { Name: 'CheckId', Value: 'mail' },
-        { Name: 'Region', Value: 'us-east-1' },
       ],
     });
     expect(find('Unknown', 'mail')).toMatchObject({ Value: 3, Unit: 'None' });
@@ -191,11 +222,11 @@ describe('CloudWatchMetricSink', () => {
       'us-east-1',
       PASS_AT,
     );
-    // 1,080 passing results × (Failed + Duration) + 120 failed × Failed + the runner health.
-    expect(report).toEqual({ published: 2_281, failed: [] });
+    // 1,080 passing results × Figure + 120 failed × (Failed + Figure) + the runner health.
+    expect(report).toEqual({ published: 1_321, failed: [] });
 
     const calls = cw.calls('PutMetricData');
-    expect(calls.length).toBe(3);
+    expect(calls.length).toBe(2);
     for (const c of calls) {
       expect(c.body.MetricData.length).toBeLessThanOrEqual(1_000);
       expect(c.bodyBytes).toBeLessThan(1_000_000);
@@ -204,14 +235,14 @@ describe('CloudWatchMetricSink', () => {
     expect(calls.some((c) => c.gzip)).toBe(true);
 
     const sent = datums();
-    expect(sent).toHaveLength(2_281);
+    expect(sent).toHaveLength(1_321);
     expect(sent.filter((d) => d.MetricName === 'RunnerHealth')).toHaveLength(1);
     expect(sent.filter((d) => d.MetricName === 'Failed' && d.Value === 1)).toHaveLength(120);
     for (const c of calls) {
       const ids = new Set((c.body.MetricData as WireDatum[]).map((d) => dims(d).CheckId).filter(Boolean));
       for (const id of ids)
         expect((c.body.MetricData as WireDatum[]).filter((d) => dims(d).CheckId === id)).toHaveLength(
-          Number(id.split('-')[1]) % 10 ? 2 : 1,
+          Number(id.split('-')[1]) % 10 ? 1 : 2,
         );
     }
   });
@@ -219,7 +250,7 @@ describe('CloudWatchMetricSink', () => {
   it('keeps each call under 1 MB even with long dimension values', async () => {
     const long = (i: number) => `${String(i).padStart(4, '0')}-${'x'.repeat(1_000)}`;
     // 901 datums would fit one call by count, but at ~1.1 KB each not by size.
-    const results = Array.from({ length: 450 }, (_, i) => result(long(i)));
+    const results = Array.from({ length: 450 }, (_, i) => result(long(i), 'fail'));
     const report = await new CloudWatchMetricSink({ client: client(), project: 'shop' }).publish(
       results,
       'us-east-1',
@@ -235,12 +266,12 @@ describe('CloudWatchMetricSink', () => {
   it('retries throttling and server errors, then succeeds', async () => {
     cw.failNext(2, 'throttle');
     const sink = new CloudWatchMetricSink({ client: client(), project: 'shop', maxAttempts: 3, retryBaseMs: 1 });
-    expect(await sink.publish([result('a'), result('b')], 'us-east-1', PASS_AT)).toEqual({ published: 5, failed: [] });
+    expect(await sink.publish([result('a'), result('b')], 'us-east-1', PASS_AT)).toEqual({ published: 3, failed: [] });
     expect(cw.calls('PutMetricData').map((c) => c.answer)).toEqual(['throttle', 'throttle', 'ok']);
 
     cw.reset();
     cw.failNext(1, 'server-error');
-    expect(await sink.publish([result('a')], 'us-east-1', PASS_AT)).toEqual({ published: 3, failed: [] });
+    expect(await sink.publish([result('a')], 'us-east-1', PASS_AT)).toEqual({ published: 2, failed: [] });
     expect(cw.calls('PutMetricData').map((c) => c.answer)).toEqual(['server-error', 'ok']);
   });
 
@@ -257,7 +288,7 @@ describe('CloudWatchMetricSink', () => {
   it('fails only the calls that failed: other calls publish', async () => {
     // Calls run in parallel; the first to arrive fails for good (non-retryable), the others pass.
     cw.failNext(1, 'invalid');
-    const results = Array.from({ length: 1_200 }, (_, i) => result(`c${i}`));
+    const results = Array.from({ length: 1_200 }, (_, i) => result(`c${i}`, 'fail'));
     const report = await new CloudWatchMetricSink({
       client: client(),
       project: 'shop',

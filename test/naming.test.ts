@@ -20,7 +20,7 @@ const alarm = (alarmName: string, dimensions: Record<string, string>): AlarmStat
   detail: {
     alarmName,
     configuration: {
-      metrics: [{ id: 'x0', metricStat: { metric: { namespace: 'Watchpost', name: 'Duration', dimensions } } }],
+      metrics: [{ id: 'x0', metricStat: { metric: { namespace: 'Watchpost', name: 'Slow', dimensions } } }],
     },
   },
 });
@@ -29,7 +29,7 @@ describe('one word per concept', () => {
   it('names the degradedAfter alarm DEGRADED, as its page does', () => {
     const spec = alarmSpecs(config).find((s) => s.key === 'degraded:home')!;
     expect(spec.type).toBe('degraded');
-    expect(spec.name).toMatch(/^shop DEGRADED home p90 > 2s in all 2 regions - /);
+    expect(spec.name).toMatch(/^shop DEGRADED home slower than 2s in all 2 regions - /);
     expect(spec.description).toMatch(/^DEGRADED \(warning\): check home,/);
     expect(alarmSpecs(config).some((s) => / SLOW /.test(s.name))).toBe(false);
   });
@@ -43,13 +43,14 @@ describe('one word per concept', () => {
     expect(findSpec(config, old)?.key).toBe('degraded:home');
   });
 
-  it('publishes the runner liveness as RunnerHealth; the RUNNER alarm reads it and the pre-0.2.0 name', () => {
+  it('publishes the runner liveness as RunnerHealth; the RUNNER alarm reads it alone', () => {
     const datum = runnerHealthDatum('shop', 'us-east-1', new Date(0), false);
     expect(datum).toMatchObject({ name: 'RunnerHealth', value: 0 });
     const runner = alarmSpecs(config).find((s) => s.key === 'runner:us-east-1')!;
-    expect(runner.metrics.map((m) => m.metricName)).toEqual(['RunnerHealth', 'RunnerHeartbeat']);
-    expect(runner.expression).toBe('MAX([h0,h1])');
-    expect(runner.description).toContain('RunnerHealth missing or 0');
+    // 0.1.x published RunnerHeartbeat without the Project dimension, which no 0.2.0 alarm could read.
+    expect(runner.metrics.map((m) => m.metricName)).toEqual(['RunnerHealth']);
+    expect(runner.expression).toBeUndefined();
+    expect(runner.description).toContain('RunnerHealth missing or below 1');
     expect(runner.description).not.toMatch(/heartbeat/i);
   });
 });

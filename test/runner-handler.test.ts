@@ -15,6 +15,7 @@ import { startAwsCapture, type AwsCapture } from './helpers/aws-capture';
 import { startDynamoDbLocal, type DynamoDbLocal } from './helpers/dynamodb-local';
 
 let ddb: DynamoDbLocal;
+let homeDb: DynamoDbLocal['client'];
 let cw: AwsCapture;
 let sm: AwsCapture;
 let target: Server;
@@ -23,7 +24,9 @@ const TOKEN = 's3cr3t-token-value';
 
 beforeAll(async () => {
   [ddb, cw, sm] = await Promise.all([startDynamoDbLocal(), startAwsCapture(), startAwsCapture()]);
-  await ensureTable(ddb.client, 'shop-watchpost-results');
+  // One table, in the home region (DynamoDB Local keeps each region's tables apart).
+  homeDb = ddb.newClient({ region: 'eu-central-1' });
+  await ensureTable(homeDb, 'shop-watchpost-results');
   sm.respond('GetSecretValue', { Name: 'shop/api-token', SecretString: TOKEN });
   target = createServer((req, res) => {
     seenAuth = req.headers.authorization;
@@ -97,7 +100,7 @@ it('runs the checks due in its region, stores every result and publishes metrics
   expect(sm.calls('GetSecretValue')[0]!.body).toEqual({ SecretId: 'shop/api-token' });
 
   const store = new DynamoResultStore({
-    client: ddb.client,
+    client: homeDb,
     tableName: 'shop-watchpost-results',
     retentionMs: 86_400_000,
   });
@@ -123,17 +126,48 @@ it('runs the checks due in its region, stores every result and publishes metrics
       }>,
   );
   const failed = datums.filter((d) => d.MetricName === 'Failed');
+  // Only the failed run publishes Failed, into the series every region shares (no Region dimension).
   expect(failed.map((d) => [d.Dimensions.find((x) => x.Name === 'CheckId')!.Value, d.Value]).sort()).toEqual([
-    ['api', 0],
     ['down', 1],
   ]);
-  for (const d of failed) expect(d.Dimensions.find((x) => x.Name === 'Region')!.Value).toBe('us-east-1');
+  for (const d of failed) expect(d.Dimensions.some((x) => x.Name === 'Region')).toBe(false);
   expect(datums.filter((d) => d.MetricName === 'RunnerHealth')).toHaveLength(1);
   expect(JSON.stringify(cw.calls())).not.toContain(TOKEN);
 
-  // Re-delivery of the same scheduled event (EventBridge is at-least-once) stores nothing twice.
-  await handler({ time: tick.toISOString() }, { getRemainingTimeInMillis: () => 30_000, awsRequestId: 'test-2' });
+  // Re-delivery of the same scheduled event (EventBridge is at-least-once) runs, stores and publishes nothing.
+  const putsBefore = cw.calls('PutMetricData').length;
+  const again = await handler(
+    { time: tick.toISOString() },
+    { getRemainingTimeInMillis: () => 30_000, awsRequestId: 'test-2' },
+  );
+  expect(again).toEqual({ duplicate: true });
+  expect(cw.calls('PutMetricData')).toHaveLength(putsBefore);
   expect(await store.history('api', { limit: 5 })).toHaveLength(1);
   const [latest] = await store.latest(['down']);
   expect(latest!.consecutiveFailures).toBe(1);
+});
+
+it('runs only its shard, publishes its share of RunnerHealth, and a duplicated shard event runs nothing', async () => {
+  const { handler } = await import('../functions/runner/index');
+  const tick = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000);
+  const ctx = (id: string) => ({ getRemainingTimeInMillis: () => 30_000, awsRequestId: id });
+  const putsBefore = cw.calls('PutMetricData').length;
+  const outs = [];
+  for (const shard of [0, 1])
+    outs.push(await handler({ time: tick.toISOString(), shard, shards: 2 }, ctx(`s${shard}`)));
+  // Together the two shards ran each of the region's checks once.
+  expect(outs.reduce((n, o) => n + (o as { checks: number }).checks, 0)).toBe(2);
+  expect(await handler({ time: tick.toISOString(), shard: 1, shards: 2 }, ctx('dup'))).toEqual({ duplicate: true });
+  const health = cw
+    .calls('PutMetricData')
+    .slice(putsBefore)
+    .flatMap((c) => c.body.MetricData as Array<{ MetricName: string; Value: number }>)
+    .filter((d) => d.MetricName === 'RunnerHealth')
+    .map((d) => d.Value);
+  expect(health).toEqual([0.5, 0.5]); // the minute's Sum is 1: every shard was healthy
+
+  // A malformed shard runs nothing (running the whole region would run every shard twice).
+  expect(await handler({ time: tick.toISOString(), shard: 2, shards: 2 }, ctx('bad'))).toEqual({
+    error: 'event shard 2 of 2: expected 0 ≤ shard < shards',
+  });
 });

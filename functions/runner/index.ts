@@ -1,10 +1,15 @@
 /**
  * The runner Lambda: a thin handler for the per-minute schedule. It reads the validated config
  * shipped in the bundle, runs the checks due in this minute in its own region, writes results
- * to the table replica in its region and metrics to CloudWatch in the home region.
+ * to the table and metrics to CloudWatch, both in the home region.
  *
- * Event: `{ "time": "<aws.scheduler.scheduled-time>" }` (EventBridge Scheduler input) or an
- * EventBridge scheduled event (which also carries `time`). Missing/invalid time → now.
+ * Event: `{ "time": "<aws.scheduler.scheduled-time>", "shard": 0, "shards": 4 }` (EventBridge
+ * Scheduler input, one schedule per shard: infra/runner.ts) or an EventBridge scheduled event
+ * (which also carries `time`). Missing/invalid time → now; no shard → the whole region.
+ *
+ * Shards: the pass runs only its shard's checks, at the times of the shard's timetable
+ * (shared/runner/plan.ts, schedule.ts). It first claims its minute (shared/runner/pass-claim.ts):
+ * a second delivery of the same event ends there, having run, stored and published nothing.
  *
  * Time: the pass's budget comes from the Lambda's deadline (shared/runner/budget.ts): probes,
  * then storing, then publishing, then a margin for logging. Every AWS call has timeouts
@@ -22,7 +27,10 @@ import { ms } from '../../shared/duration';
 import type { Log } from '../../shared/log';
 import { CloudWatchMetricSink } from '../../shared/metrics/cloudwatch';
 import { passBudget } from '../../shared/runner/budget';
+import { claimPass } from '../../shared/runner/pass-claim';
+import { planRegion } from '../../shared/runner/plan';
 import { runPass } from '../../shared/runner/run-pass';
+import type { ShardRef } from '../../shared/runner/schedule';
 import { RUNNER_ENV } from '../../shared/runtime-env';
 import type { SecretResolver } from '../../shared/secrets';
 import { DynamoResultStore } from '../../shared/store/dynamo-store';
@@ -55,14 +63,15 @@ export function init(): Runtime {
   });
   const { config, region, log } = boot;
   const tableName = boot.env[RUNNER_ENV.table];
-  const client = awsClient(DynamoDBClient, { region });
+  // One results table, in the home region (docs/deploy.md, cost): every region's runner writes there.
+  const client = awsClient(DynamoDBClient, { region: boot.homeRegion });
   runtime = {
     config,
     region,
     // Kinds that read stored state (heartbeat pings) have no loop of their own: shared/retry.ts
     // retries their reads, within the probes' phase.
     table: {
-      client: retryingDocumentClient(region, { ...AWS_CALL_RETRY, deadline: () => probesDeadline }),
+      client: retryingDocumentClient(boot.homeRegion, { ...AWS_CALL_RETRY, deadline: () => probesDeadline }),
       tableName,
     },
     // The store and the sink retry themselves (shared/retry.ts): 1 SDK attempt, so retries do not stack.
@@ -87,8 +96,29 @@ export function init(): Runtime {
   return runtime;
 }
 
+/** The runner's event: the scheduled minute and, from a sharded schedule, which shard. */
+export interface RunnerEvent {
+  time?: string;
+  shard?: number;
+  shards?: number;
+}
+
+/** Shard `shard` of `shards` from the event; the whole region when absent; an error text when malformed. */
+export function shardFromEvent(event: RunnerEvent | undefined): ShardRef | string {
+  if (event?.shard === undefined && event?.shards === undefined) return { index: 0, count: 1 };
+  const { shard, shards } = event;
+  if (!Number.isInteger(shards) || (shards as number) < 1 || !Number.isInteger(shard))
+    return `event shard ${JSON.stringify(shard)} of ${JSON.stringify(shards)}: expected integers, shards ≥ 1`;
+  if ((shard as number) < 0 || (shard as number) >= (shards as number))
+    return `event shard ${shard} of ${shards}: expected 0 ≤ shard < shards`;
+  return { index: shard as number, count: shards as number };
+}
+
+/** How long the claim may take before the pass runs anyway. */
+const CLAIM_MS = 2_000;
+
 export async function handler(
-  event: { time?: string } | undefined,
+  event: RunnerEvent | undefined,
   context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>,
 ) {
   const rt = init();
@@ -97,11 +127,36 @@ export async function handler(
   const budget = passBudget(Date.now(), context.getRemainingTimeInMillis());
   probesDeadline = budget.probes;
   const { logger } = rt;
-  logger.appendKeys({ region: rt.region, tick: new Date(tick).toISOString() });
+  const shard = shardFromEvent(event);
+  const shardText = typeof shard === 'string' ? 'invalid' : `${shard.index}/${shard.count}`;
+  logger.appendKeys({ region: rt.region, tick: new Date(tick).toISOString(), shard: shardText });
+  if (typeof shard === 'string') {
+    // A malformed event (a hand-made invoke): running the whole region would run every shard twice.
+    logger.error('runner event not understood: nothing run', { reason: shard, event });
+    return { error: shard };
+  }
+  const claim = await claimPass({
+    client: rt.table.client,
+    tableName: rt.table.tableName,
+    region: rt.region,
+    tick,
+    shard,
+    requestId: context.awsRequestId,
+    deadline: Math.min(budget.probes, Date.now() + CLAIM_MS),
+  });
+  if (claim.outcome === 'duplicate') {
+    logger.info('duplicate delivery: this minute of the shard already ran', { claimedBy: claim.by, at: claim.at });
+    return { duplicate: true };
+  }
+  if (claim.outcome === 'unknown') logger.warn('pass not claimed, running anyway', { reason: claim.reason });
+  const plan = planRegion(rt.config, rt.region);
   const report = await runPass({
     config: rt.config,
     region: rt.region,
     tick,
+    shard,
+    paceMs: plan.paceMs,
+    concurrency: plan.maxInFlight,
     deadline: budget.probes,
     storeDeadline: budget.store,
     publishDeadline: budget.publish,
@@ -119,8 +174,8 @@ export async function handler(
     writeFailures: report.writeFailures,
     published: report.published,
     publishFailures: report.publishFailures,
-    // The RunnerHealth value this pass sent: 0 when any result was not stored.
-    heartbeat: report.runnerHealthy ? 1 : 0,
+    // The RunnerHealth value this pass sent: its share of the region, 0 when any result was not stored.
+    heartbeat: report.runnerHealthy ? 1 / shard.count : 0,
   };
   logger.info('runner pass done', summary);
   return summary;

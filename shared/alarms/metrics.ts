@@ -5,15 +5,25 @@
  * Every series carries the `Project` dimension (the config's `project`): two watchpost projects
  * in one account and home region never share a series, so one's runner cannot mask another's.
  *
- * Per result of a check (dimensions Project, CheckId, Region):
- * - `Failed` (Count): 1 when the run failed (after retries), 0 otherwise.
- * - `Duration` (Milliseconds): wall time of a run that did not fail. Failed runs publish no
- *   duration, so an outage pages as DOWN and not also as DEGRADED.
- * - a kind's own metrics (`ProbeKind.metrics`), same dimensions.
+ * Per check, ONE series for all its regions (dimensions Project, CheckId — no Region): every
+ * region publishes into the same series, so a period's `Sum` counts the regions that reported
+ * it. This is what makes a check cost one alarm metric instead of one per region (docs/deploy.md
+ * "What a check costs"). A datum is published only for a result whose store write was new
+ * (shared/store: `WriteReport.fresh`), so a re-delivered runner invocation never counts twice.
+ * - `Failed` (Count): 1 for a failed run (after retries). Nothing is published for a run that
+ *   passed: a series costs only in the hours it receives data, and "no failure" needs no datum.
+ * - `Slow` (Count): 1 for a run that did not fail but took longer than the check's `degradedAfter`.
+ * - a kind's own metrics (`ProbeKind.metrics`), every run, same dimensions: the worst region's
+ *   figure is the series' `Maximum` (or `Minimum`) over the period.
+ *
+ * Per region, what the series merge away (which region fails, how slow each one is) is in the
+ * runner's log, one JSON line per result (see {@link RESULT_LOG_MESSAGE}), read by the
+ * dashboard's Logs Insights widgets, and in the results table.
  *
  * Per runner pass (dimensions Project, Region):
- * - `RunnerHealth` (Count): 1 when the pass ran and stored and published every result, 0
- *   when anything failed (a write, a publish). Missing means the runner did not run or could
+ * - `RunnerHealth` (Count): the shard's share of its region (1 / shards; 1 for an unsharded
+ *   region) when the pass ran and stored every result, 0 when a write failed; a minute's Sum
+ *   is 1 when every shard was healthy. Missing means the runner did not run or could
  *   not publish at all; the runner health alarm treats both as breaching. (Named
  *   `RunnerHeartbeat` before 0.2.0; "heartbeat" is the probe kind for cron jobs' pings.)
  */
@@ -23,16 +33,9 @@ export { METRIC_NAMESPACE };
 
 export const METRIC = {
   failed: 'Failed',
-  duration: 'Duration',
+  slow: 'Slow',
   runnerHealth: 'RunnerHealth',
 } as const;
-
-/**
- * The runner health metric's name before 0.2.0. The RUNNER alarm reads it beside
- * {@link METRIC.runnerHealth} so that it stays quiet while `cdk deploy --all` updates the home
- * stack and the probe stacks one after the other. Remove in 0.3.0.
- */
-export const LEGACY_RUNNER_HEALTH_METRIC = 'RunnerHeartbeat';
 
 export const DIMENSION = {
   project: 'Project',
@@ -40,9 +43,12 @@ export const DIMENSION = {
   region: 'Region',
 } as const;
 
-/** Dimensions of a check's metrics as published from `region` by `project`'s runner. */
-export function checkDimensions(project: string, checkId: string, region: string): Record<string, string> {
-  return { [DIMENSION.project]: project, [DIMENSION.checkId]: checkId, [DIMENSION.region]: region };
+/** `message` of the runner's log line for one result (fields in `resultLogFields`, shared/metrics/datums.ts). */
+export const RESULT_LOG_MESSAGE = 'check result';
+
+/** Dimensions of a check's metrics: one series for every region it runs in. */
+export function checkDimensions(project: string, checkId: string): Record<string, string> {
+  return { [DIMENSION.project]: project, [DIMENSION.checkId]: checkId };
 }
 
 /** Dimensions of a region's runner health metric of `project`. */

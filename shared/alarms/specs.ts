@@ -1,8 +1,10 @@
 /**
  * The alarm seam: a pure function from a validated config (and the probe registry) to the
- * alarms watchpost keeps — per check DOWN (quorum of regions failing), DEGRADED (p90 duration
- * above `degradedAfter` in a quorum of regions) and the kind's own alarms, plus one RUNNER
- * health alarm per probe region. The CDK app renders these specs as CloudWatch alarms in the
+ * alarms watchpost keeps — per check DOWN (quorum of regions failing), DEGRADED (runs slower
+ * than `degradedAfter` in a quorum of regions) and the kind's own alarms, plus one RUNNER
+ * health alarm per probe region. A check alarm reads ONE series that all its regions publish
+ * into (shared/alarms/metrics.ts): a period's `Sum` of `Failed` is the number of regions whose
+ * run failed, so the quorum is a plain threshold and each alarm costs one alarm metric. The CDK app renders these specs as CloudWatch alarms in the
  * home region; a notifier can read the same specs to explain a page. Names and descriptions
  * are written for the on-call person: an SMS carries little more than the alarm name.
  */
@@ -11,7 +13,7 @@ import { formatDuration, ms } from '../duration';
 import { registry as defaultRegistry, kindOf } from '../probes/registry';
 import type { KindAlarm, ProbeKind } from '../probes/types';
 import { tableName } from '../store/table';
-import { checkDimensions, LEGACY_RUNNER_HEALTH_METRIC, METRIC, METRIC_NAMESPACE, runnerDimensions } from './metrics';
+import { checkDimensions, METRIC, METRIC_NAMESPACE, runnerDimensions } from './metrics';
 import { dashboardName, runnerFunctionName } from './names';
 import { MAX_EVALUATION_SECONDS, resolveAlarmSettings } from './settings';
 
@@ -19,7 +21,7 @@ export type AlarmType = 'down' | 'degraded' | 'kind' | 'runner';
 export type AlarmComparison = KindAlarm['comparison'] | 'LessThanLowerOrGreaterThanUpperThreshold';
 export type MissingData = NonNullable<KindAlarm['treatMissingData']>;
 
-/** One metric an alarm reads: a series of one region. */
+/** One metric an alarm reads. */
 export interface AlarmMetric {
   /** Id used in the expression, e.g. `f0`. */
   id: string;
@@ -27,8 +29,8 @@ export interface AlarmMetric {
   dimensions: Record<string, string>;
   /** `Maximum`, `p90`, … */
   statistic: string;
-  /** The region whose runner publishes the series. */
-  region: string;
+  /** The region whose runner publishes the series (runner health); absent for a check's series, which every region feeds. */
+  region?: string;
 }
 
 export interface AlarmSpec {
@@ -70,9 +72,25 @@ export interface AlarmSpec {
 }
 
 /** Runner health: a healthy pass in 3 of every 5 minutes or it pages. */
-export const RUNNER_HEALTH = { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 } as const;
-/** The duration statistic the DEGRADED alarm compares with `degradedAfter`. */
-export const DEGRADED_STATISTIC = 'p90';
+/**
+ * The runner health alarm. Each shard of a region publishes its share (1 / shards) of a healthy
+ * minute, once (duplicated deliveries are claimed away): a minute is healthy when the Sum reaches
+ * 1 — `healthySum` allows for floating point and still tells one missing shard of up to 999.
+ */
+export const RUNNER_HEALTH = {
+  periodSeconds: 60,
+  evaluationPeriods: 5,
+  datapointsToAlarm: 3,
+  healthySum: 0.999,
+} as const;
+/**
+ * Runs a region makes in one alarm period: 1, or more for a sub-minute frequency (a period is at
+ * least a minute). A check alarm's threshold is quorum × this, so N regions failing every run
+ * of the period meet a quorum of N, and one region alone never meets a quorum of 2.
+ */
+export function runsPerPeriod(check: Pick<ValidatedCheck, 'frequency'>, periodSeconds: number): number {
+  return Math.max(1, Math.round((periodSeconds * 1000) / ms(check.frequency)));
+}
 
 const MAX_NAME = 255;
 const MAX_DESCRIPTION = 1024;
@@ -153,14 +171,11 @@ export function checkAlarmSpecs(
   const short = checkLabel(check, 60);
   const where = whereText(regions, quorum);
   const window = windowText(datapoints, periods, periodSeconds);
-  const series = (prefix: string, metricName: string, statistic: string): AlarmMetric[] =>
-    regions.map((region, i) => ({
-      id: `${prefix}${i}`,
-      metricName,
-      dimensions: checkDimensions(config.project, check.id, region),
-      statistic,
-      region,
-    }));
+  const series = (id: string, metricName: string, statistic: string): AlarmMetric[] => [
+    { id, metricName, dimensions: checkDimensions(config.project, check.id), statistic },
+  ];
+  const runs = runsPerPeriod(check, periodSeconds);
+  const perPeriod = runs > 1 ? ` (${runs} runs a region per period: threshold ${quorum * runs} runs)` : '';
   const common = {
     checkId: check.id,
     namespace: METRIC_NAMESPACE,
@@ -171,7 +186,7 @@ export function checkAlarmSpecs(
   };
   const specs: AlarmSpec[] = [];
 
-  const failed = series('f', METRIC.failed, 'Maximum');
+  const failed = series('f', METRIC.failed, 'Sum');
   specs.push({
     ...common,
     key: `down:${check.id}`,
@@ -180,55 +195,48 @@ export function checkAlarmSpecs(
     description: describe(
       [
         `DOWN (${check.severity}): check ${label}, kind ${check.kind}, target ${target}.`,
-        `Fires when ${quorumText(regions, quorum)} had a failed run (after ${check.retries} ` +
-          `retr${check.retries === 1 ? 'y' : 'ies'}) in ${window}. Sends OK when it recovers.`,
+        `Fires when ${quorumText(regions, quorum)} had a failed run (after ${check.retries} retr${check.retries === 1 ? 'y' : 'ies'}) in ${window}${perPeriod}. Sends OK when it recovers.`,
+        `Reads ${METRIC.failed} (Sum over the regions) of CheckId ${check.id}; which regions failed: the dashboard's region tables or the history.`,
       ],
       footer(config, check),
     ),
     severity: check.severity,
     metrics: failed,
-    expression: failed.map((m) => `FILL(${m.id},0)`).join('+'),
     label: 'Regions failing',
     comparison: 'GreaterThanOrEqualToThreshold',
-    threshold: quorum,
-    // No data at all means no runner reported: the runner alarm pages for that; keep the state.
-    treatMissingData: 'ignore',
+    threshold: quorum * runs,
+    // Only failed runs publish a datum: no data is no failure. A silent runner is the RUNNER alarm's.
+    treatMissingData: 'notBreaching',
   });
 
   if (check.degradedAfter !== undefined) {
-    const limit = ms(check.degradedAfter);
-    const durations = series('d', METRIC.duration, DEGRADED_STATISTIC);
+    const slow = series('s', METRIC.slow, 'Sum');
     specs.push({
       ...common,
       key: `degraded:${check.id}`,
       type: 'degraded',
       // One word for this alarm on every surface: its name, its page and the docs say DEGRADED.
-      name: fit(
-        `${config.project} DEGRADED ${short} ${DEGRADED_STATISTIC} > ${check.degradedAfter} ${where}`,
-        target,
-        MAX_NAME,
-      ),
+      name: fit(`${config.project} DEGRADED ${short} slower than ${check.degradedAfter} ${where}`, target, MAX_NAME),
       description: describe(
         [
           `DEGRADED (warning): check ${label}, kind ${check.kind}, target ${target}.`,
-          `Fires when the ${DEGRADED_STATISTIC} run duration is above degradedAfter ${check.degradedAfter} ` +
-            `in ${quorumText(regions, quorum)} in ${window}. Sends OK when it recovers.`,
+          `Fires when runs took longer than degradedAfter ${check.degradedAfter} in ${quorumText(regions, quorum)} in ${window}${perPeriod}. Sends OK when it recovers.`,
+          `Reads ${METRIC.slow} (Sum over the regions) of CheckId ${check.id}; each region's durations: the dashboard's region tables.`,
         ],
         footer(config, check),
       ),
       severity: 'warning',
-      metrics: durations,
-      expression: durations.map((m) => `IF(FILL(${m.id},0) > ${limit}, 1, 0)`).join('+'),
-      label: `Regions with ${DEGRADED_STATISTIC} > ${check.degradedAfter}`,
+      metrics: slow,
+      label: `Regions slower than ${check.degradedAfter}`,
       comparison: 'GreaterThanOrEqualToThreshold',
-      threshold: quorum,
-      treatMissingData: 'ignore',
+      threshold: quorum * runs,
+      treatMissingData: 'notBreaching',
     });
   }
 
   for (const ka of kind?.alarms?.(check) ?? []) {
-    const values = series('k', ka.metric, ka.statistic);
-    const fn = ka.acrossRegions === 'max' ? 'MAX' : 'MIN';
+    // Every region feeds the one series: its Maximum (Minimum) over a period is the worst region's.
+    const values = series('k0', ka.metric, ka.statistic);
     const worst = ka.acrossRegions === 'max' ? 'highest' : 'lowest';
     // A kind may ask for a longer period (e.g. one that always holds a run); the look-back stays within a day.
     const kindPeriod = ka.periodSeconds ?? periodSeconds;
@@ -258,11 +266,9 @@ export function checkAlarmSpecs(
       ),
       severity: ka.severity,
       metrics: values,
-      // One region: the alarm watches its series directly.
-      expression: values.length > 1 ? `${fn}([${values.map((m) => m.id).join(',')}])` : undefined,
       label:
-        values.length > 1
-          ? `${fn === 'MAX' ? 'Highest' : 'Lowest'} ${ka.metric} across regions`
+        regions.length > 1
+          ? `${worst === 'highest' ? 'Highest' : 'Lowest'} ${ka.metric} across regions`
           : `${ka.metric} in ${regions[0]}`,
       periodSeconds: kindPeriod,
       evaluationPeriods: kindPeriods,
@@ -287,7 +293,7 @@ function comparisonText(c: KindAlarm['comparison']): string {
 
 /** One health alarm per probe region: a runner that stops, fails or lacks permissions pages `critical`. */
 export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
-  const { periodSeconds, evaluationPeriods, datapointsToAlarm } = RUNNER_HEALTH;
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm, healthySum } = RUNNER_HEALTH;
   const minutes = `${datapointsToAlarm} of the last ${evaluationPeriods} minutes`;
   return config.regions.map((region) => {
     const watched = config.checks.filter((c) => c.enabled && c.regions.includes(region)).length;
@@ -301,29 +307,28 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
       description: clip(
         [
           `RUNNER (critical): the watchpost runner in ${region} did not complete a healthy pass in ${minutes} ` +
-            `(${METRIC.runnerHealth} missing or 0).`,
-          `It stopped being invoked, fails or times out, or lacks a permission (DynamoDB replica in ${region}, ` +
-            `cloudwatch:PutMetricData, a secret). Checks in ${region} are not probed or not recorded meanwhile.`,
-          `Look at Lambda ${runnerFunctionName(config.project)} in ${region}: its logs and its EventBridge ` +
-            `Scheduler schedule. Sends OK when it recovers.`,
+            `(${METRIC.runnerHealth} missing or below 1: a runner shard stopped or could not store).`,
+          `It stopped being invoked, fails or times out, or lacks a permission (the results table in ${config.homeRegion}, cloudwatch:PutMetricData, a secret). Checks in ${region} are not probed or not recorded meanwhile.`,
+          `Look at Lambda ${runnerFunctionName(config.project)} in ${region}: its logs and its EventBridge Scheduler schedule. Sends OK when it recovers.`,
         ].join('\n'),
         MAX_DESCRIPTION,
       ),
       severity: 'critical',
       namespace: METRIC_NAMESPACE,
-      metrics: [METRIC.runnerHealth, LEGACY_RUNNER_HEALTH_METRIC].map((metricName, i) => ({
-        id: `h${i}`,
-        metricName,
-        dimensions: runnerDimensions(config.project, region),
-        statistic: 'Maximum',
-        region,
-      })),
-      // Either name healthy is a healthy pass: runners of before and after 0.2.0 both count.
-      expression: 'MAX([h0,h1])',
+      metrics: [
+        {
+          id: 'h0',
+          metricName: METRIC.runnerHealth,
+          dimensions: runnerDimensions(config.project, region),
+          // The shards' shares add up.
+          statistic: 'Sum',
+          region,
+        },
+      ],
       label: `Healthy passes in ${region}`,
       periodSeconds,
       comparison: 'LessThanThreshold',
-      threshold: 1,
+      threshold: healthySum,
       evaluationPeriods,
       datapointsToAlarm,
       // The point of this alarm: silence is a failure.

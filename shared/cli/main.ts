@@ -25,6 +25,7 @@ Usage:
                                  (--ping-port, default 4321)
   watchpost validate [--config F]  print every config problem (exit 2 when there are any)
   watchpost history ID [--limit N] [--region R] [--json] [--config F]
+  watchpost cost [--config F] [--json]   monthly AWS cost per check and fixed per service (list prices)
                                  the stored runs of a check (newest first)
   watchpost notify --preview ID [--json]
                                  what SMS, email and each webhook would get for the check's latest local result
@@ -79,6 +80,7 @@ const COMMANDS = [
   'validate',
   'history',
   'notify',
+  'cost',
   'report',
   'incident',
   'status',
@@ -111,6 +113,8 @@ export async function main(argv: string[]): Promise<number> {
         return await validateCommand(rest);
       case 'history':
         return await (await import('./history')).historyCommand(rest);
+      case 'cost':
+        return await (await import('./cost')).costCommand(rest);
       case 'notify':
         return await (await import('./notify')).notifyCommand(rest);
       case 'report':

@@ -1,6 +1,9 @@
 /**
  * Publishes results as CloudWatch metrics in the HOME region (alarms can only read metrics of
- * their own region, so every region's runner publishes there with a `Region` dimension).
+ * their own region, so every region's runner publishes there). A check's series are shared by
+ * all its regions (shared/alarms/metrics.ts): give `publish` only the results whose store write
+ * was new, or a re-delivered invocation counts twice. Each result is also logged as one JSON
+ * line (`check result`), the per-region detail the dashboard's Logs Insights widgets read.
  *
  * Batches of at most 1,000 datums and well under the 1 MB request limit, a few calls in
  * parallel, retries with backoff for throttling, 5xx and network errors. Never throws: the
@@ -13,7 +16,8 @@ import type { ProbeKind } from '../probes/types';
 import { describeError, describeStop, mapLimit, retry } from '../retry';
 import { METRIC_NAMESPACE } from '../store/table';
 import type { CheckResult } from '../types';
-import { resultDatums, runnerHealthDatum, type Datum } from './datums';
+import { RESULT_LOG_MESSAGE } from '../alarms/metrics';
+import { resultDatums, resultLogFields, runnerHealthDatum, type Datum } from './datums';
 import type { MetricSink, PublishOptions, PublishReport } from './types';
 
 export interface CloudWatchMetricSinkOptions {
@@ -92,7 +96,8 @@ export class CloudWatchMetricSink implements MetricSink {
     at: Date,
     opts: PublishOptions = {},
   ): Promise<PublishReport> {
-    const calls = this.plan(results, region, at, opts.runnerHealthy ?? true);
+    for (const r of results) this.log.info(RESULT_LOG_MESSAGE, resultLogFields(r));
+    const calls = this.plan(results, region, at, opts.runnerHealthy ?? true, opts.runnerHealthShare);
     const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
     // The heartbeat call goes first (calls[0]): it says whether this pass stored its results.
     const outcomes = await mapLimit(calls, this.concurrency, (call) => this.put(call, deadline));
@@ -112,8 +117,8 @@ export class CloudWatchMetricSink implements MetricSink {
   }
 
   /** Packs datums into calls: runner health first, then each result's datums together. */
-  private plan(results: readonly CheckResult[], region: string, at: Date, healthy: boolean): Call[] {
-    const health = toMetricDatum(runnerHealthDatum(this.project, region, at, healthy));
+  private plan(results: readonly CheckResult[], region: string, at: Date, healthy: boolean, share?: number): Call[] {
+    const health = toMetricDatum(runnerHealthDatum(this.project, region, at, healthy, share));
     const calls: Call[] = [{ datums: [health], bytes: sizeOf(health), checkIds: new Set(), runnerHealth: true }];
     for (const r of results) {
       const { datums, skipped } = resultDatums(r, { project: this.project, kinds: this.kinds });

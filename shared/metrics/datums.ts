@@ -2,11 +2,12 @@
  * The datums a result turns into — one definition for the CloudWatch sink and the local sink.
  * Names come from the metric contract in `shared/alarms/metrics.ts`, which the alarms read.
  *
- * Per result: `Failed` (Count, 1 when the status is fail), `Duration` (Milliseconds, only for runs
- * that did not fail: an outage pages as DOWN, not also as DEGRADED) and each of the result's `metrics`
- * with the unit its kind declares (`None` when undeclared); dimensions `Project` + `CheckId` +
- * `Region`. Per publish: `RunnerHealth` (Count, dimensions `Project` + `Region`): 1 for a
- * healthy pass, 0 when results could not be stored.
+ * Per result (dimensions `Project` + `CheckId`, the same series for every region): `Failed`
+ * (Count, 1) for a failed run, `Slow` (Count, 1) for a run judged `SLOW` (slower than
+ * `degradedAfter`), and each of the result's `metrics` with the unit its kind declares (`None`
+ * when undeclared). A passing run publishes only its kind's figures. Per publish:
+ * `RunnerHealth` (Count, dimensions `Project` + `Region`): the shard's share of its region
+ * (1 / shards) for a healthy pass, 0 when results could not be stored.
  */
 import { checkDimensions, METRIC, runnerDimensions } from '../alarms/metrics';
 import type { KindMetric, ProbeKind } from '../probes/types';
@@ -16,7 +17,7 @@ export type MetricUnit = KindMetric['unit'];
 
 export interface Datum {
   name: string;
-  /** In publishing order; names are exactly the contract's (Project, CheckId, Region). */
+  /** In publishing order; names are exactly the contract's (Project, CheckId | Region). */
   dimensions: Array<{ name: string; value: string }>;
   value: number;
   unit: MetricUnit;
@@ -35,7 +36,7 @@ const asList = (dims: Record<string, string>) => Object.entries(dims).map(([name
 
 /** Datums of one result; values CloudWatch would reject (NaN, ±Infinity) are left out and listed in `skipped`. */
 export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datum[]; skipped: string[] } {
-  const dimensions = asList(checkDimensions(opts.project, r.checkId, r.region));
+  const dimensions = asList(checkDimensions(opts.project, r.checkId));
   const parsed = Date.parse(r.scheduledAt);
   const timestamp = new Date(Number.isNaN(parsed) ? Date.now() : parsed);
   const datums: Datum[] = [];
@@ -44,8 +45,8 @@ export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datu
     if (typeof value === 'number' && Number.isFinite(value)) datums.push({ name, dimensions, value, unit, timestamp });
     else skipped.push(name);
   };
-  add(METRIC.failed, r.status === 'fail' ? 1 : 0, 'Count');
-  if (r.status !== 'fail') add(METRIC.duration, r.durationMs, 'Milliseconds');
+  if (r.status === 'fail') add(METRIC.failed, 1, 'Count');
+  else if (r.degraded?.code === 'SLOW') add(METRIC.slow, 1, 'Count');
   const declared = opts.kinds.get(r.kind)?.metrics ?? [];
   for (const [name, value] of Object.entries(r.metrics ?? {}))
     add(name, value, declared.find((m) => m.name === name)?.unit ?? 'None');
@@ -53,12 +54,32 @@ export function resultDatums(r: CheckResult, opts: DatumOptions): { datums: Datu
 }
 
 /** The runner's health for one publish: lets an alarm notice a region whose runner stopped. */
-export function runnerHealthDatum(project: string, region: string, at: Date, healthy = true): Datum {
+export function runnerHealthDatum(project: string, region: string, at: Date, healthy = true, share = 1): Datum {
   return {
     name: METRIC.runnerHealth,
     dimensions: asList(runnerDimensions(project, region)),
-    value: healthy ? 1 : 0,
+    value: healthy ? share : 0,
     unit: 'Count',
     timestamp: at,
+  };
+}
+
+/**
+ * The runner's log line for one result: the per-region detail the merged series leave out
+ * (which region failed, how slow each region is, the kind's figures per region). The
+ * dashboard's Logs Insights widgets query these fields; keep their names stable.
+ */
+export function resultLogFields(r: CheckResult): Record<string, unknown> {
+  return {
+    checkId: r.checkId,
+    kind: r.kind,
+    region: r.region,
+    scheduledAt: r.scheduledAt,
+    status: r.status,
+    failed: r.status === 'fail' ? 1 : 0,
+    durationMs: r.durationMs,
+    ...(r.error?.code ? { errorCode: r.error.code } : {}),
+    ...(r.degraded?.code ? { degradedCode: r.degraded.code } : {}),
+    ...(r.metrics && Object.keys(r.metrics).length ? { metrics: r.metrics } : {}),
   };
 }

@@ -208,7 +208,9 @@ export function withRollups<S extends ResultStore>(inner: S, rollups: RollupStor
     // The store reports its (redacted) copies: match them by the history key.
     const id = (r: CheckResult) => `${r.checkId}\n${r.region}\n${r.scheduledAt}`;
     const failed = new Set(report.failed.map((f) => id(f.result)));
-    const stored = results.filter((r) => !failed.has(id(r)));
+    // Only what was new: a re-delivered pass must not count its runs twice.
+    const fresh = new Set(report.fresh.map(id));
+    const stored = results.filter((r) => !failed.has(id(r)) && fresh.has(id(r)));
     if (!stored.length) return report;
     const r = await rollups.record(stored, opts).catch((e: unknown) => ({
       written: 0,

@@ -106,11 +106,12 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
         metrics: r.metrics,
       }));
 
-  const storeFailure = (e: Error, batch: CheckResult[]) => ({
+  const storeFailure = (e: Error, batch: CheckResult[]): WriteReport => ({
     written: 0,
     failed: batch.map((result) => ({ result, reason: e.message })),
+    fresh: [],
   });
-  const stored: WriteReport = { written: 0, failed: [] };
+  const stored: WriteReport = { written: 0, failed: [], fresh: [] };
   const storeDeadline = opts.storeDeadline ?? Number.POSITIVE_INFINITY;
   const store = async (batch: CheckResult[]) => {
     if (!opts.store || !batch.length) return;
@@ -121,6 +122,7 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
     const r = await beforeDeadline(write, storeDeadline + LATE_GRACE_MS, late);
     stored.written += r.written;
     stored.failed.push(...r.failed);
+    stored.fresh.push(...(r.fresh ?? []));
   };
 
   await mapLimit(runs, opts.concurrency ?? 64, async (run) => {
@@ -166,10 +168,14 @@ export async function runPass(opts: PassOptions): Promise<PassReport> {
   });
   const at = new Date(opts.tick);
   const runnerHealthy = (report.runnerHealthy = stored.failed.length === 0);
+  // A shard's healthy pass is its share of the region's minute (the shares of a minute add up to 1).
+  const health = { runnerHealthy, runnerHealthShare: 1 / (opts.shard?.count ?? 1), deadline: publishDeadline };
+  // The series count regions: a re-delivered pass stores its results again but publishes only new ones.
+  const toPublish = opts.store ? stored.fresh : results;
   const published = opts.metrics
     ? await beforeDeadline(
         Promise.resolve()
-          .then(() => opts.metrics!.publish(results, opts.region, at, { runnerHealthy, deadline: publishDeadline }))
+          .then(() => opts.metrics!.publish(toPublish, opts.region, at, health))
           .catch((e: Error) => publishFailure(e.message)),
         publishDeadline + LATE_GRACE_MS,
         () => publishFailure('CloudWatch did not answer before the deadline'),

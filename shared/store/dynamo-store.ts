@@ -8,7 +8,9 @@
  *   under the 400 KB item limit). The key comes from check, region and scheduled time, so
  *   EventBridge's at-least-once delivery rewrites the same item.
  * - latest item, one per check and region: `pk LATEST#<checkId>`, `sk <region>`, with `checkId
- *   region status since consecutiveFailures lastScheduledAt lastResult` (JSON).
+ *   region status since consecutiveFailures lastScheduledAt lastResult` (JSON). It is put only
+ *   if the stored one is older (a condition), so of two deliveries of the same minute exactly
+ *   one is `fresh` (WriteReport): only fresh results are published as metrics.
  *
  * The result is stored as a JSON string rather than a DynamoDB map: probes put free-form
  * values in `details` and `actual` (empty strings, NaN, huge numbers, nested nulls) that a map
@@ -18,24 +20,22 @@
  * with the reason, and the runner logs it whole.
  */
 import {
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
   QueryCommand,
   ScanCommand,
   type AttributeValue,
   type DynamoDBClient,
-  type KeysAndAttributes,
   type QueryCommandInput,
   type ScanCommandInput,
-  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { silentLog, type Log } from '../log';
 import { redact } from '../redact';
+import { mapLimit } from '../retry';
 import type { CheckResult, CheckStatus } from '../types';
 import { MAX_RESULT_BYTES, serializeResult } from './clip';
-import { describeError, describeStop, mapLimit, retry, type RetryOptions, type RetryOutcome } from '../retry';
+import { advance, historyItem, invalidResult, keyOf, keyString, latestItem, S, type Item, type Key } from './items';
 import { historyKey, latestKey, TABLE } from './table';
+import { SUPERSEDED, TableCalls, WRITE_BATCH, type PendingWrite } from './table-calls';
 import type { LatestState, ResultStore, WriteOptions, WriteReport } from './types';
 
 export interface DynamoResultStoreOptions {
@@ -57,58 +57,10 @@ export interface DynamoResultStoreOptions {
   retryBaseMs?: number;
   /** One call's time limit; a call past it is aborted and retried. @default 3000 */
   callTimeoutMs?: number;
-  /** Batch calls in flight at once. @default 4 */
+  /** Batch calls in flight at once (latest-state puts: four times as many). @default 4 */
   concurrency?: number;
   /** Budget of one stored result's JSON; larger results are clipped. @default 65536 */
   maxResultBytes?: number;
-}
-
-/** BatchWriteItem takes at most 25 requests, BatchGetItem at most 100 keys. */
-const WRITE_BATCH = 25;
-const READ_BATCH = 100;
-const STATUSES: ReadonlySet<string> = new Set<CheckStatus>(['pass', 'degraded', 'fail']);
-
-type Item = Record<string, AttributeValue>;
-type Key = Record<string, AttributeValue>;
-
-interface PendingWrite {
-  request: WriteRequest;
-  key: string;
-  /** Results that count as stored only if this write succeeds. */
-  results: CheckResult[];
-}
-
-interface StoredState {
-  status: CheckStatus;
-  since: string;
-  consecutiveFailures: number;
-  lastScheduledAt: string;
-}
-
-const S = (v: string): AttributeValue => ({ S: v });
-const N = (v: number): AttributeValue => ({ N: String(v) });
-const keyOf = (pk: string, sk: string): Key => ({ [TABLE.partitionKey]: S(pk), [TABLE.sortKey]: S(sk) });
-const keyString = (k: Record<string, AttributeValue | undefined>) =>
-  `${k[TABLE.partitionKey]?.S}\u0000${k[TABLE.sortKey]?.S}`;
-/** ms for ordering; ISO strings from toISOString() also order as strings, but be lenient. */
-const timeOf = (iso: string) => Date.parse(iso);
-const notBefore = (a: string, b: string) => {
-  const ta = timeOf(a);
-  const tb = timeOf(b);
-  return Number.isNaN(ta) || Number.isNaN(tb) ? a >= b : ta >= tb;
-};
-
-function invalid(r: CheckResult): string | undefined {
-  if (!r || typeof r !== 'object') return 'invalid result: not an object';
-  if (typeof r.checkId !== 'string' || !r.checkId) return 'invalid result: checkId missing';
-  if (typeof r.region !== 'string' || !r.region) return 'invalid result: region missing';
-  // Key limits: partition key 2048 bytes, sort key 1024 bytes.
-  if (Buffer.byteLength(r.checkId) > 2_000) return 'invalid result: checkId longer than 2000 bytes';
-  if (Buffer.byteLength(r.region) > 900) return 'invalid result: region longer than 900 bytes';
-  if (typeof r.scheduledAt !== 'string' || Number.isNaN(Date.parse(r.scheduledAt)))
-    return `invalid result: scheduledAt ${JSON.stringify(r.scheduledAt)} is not a time`;
-  if (!STATUSES.has(r.status)) return `invalid result: status ${JSON.stringify(r.status)}`;
-  return undefined;
 }
 
 export class DynamoResultStore implements ResultStore {
@@ -116,11 +68,9 @@ export class DynamoResultStore implements ResultStore {
   private readonly client: DynamoDBClient;
   private readonly retentionMs: number;
   private readonly log: Log;
-  private readonly maxAttempts: number;
-  private readonly retryBaseMs: number;
-  private readonly callTimeoutMs: number;
   private readonly concurrency: number;
   private readonly maxResultBytes: number;
+  private readonly calls: TableCalls;
 
   constructor(opts: DynamoResultStoreOptions) {
     if (!(opts.retentionMs > 0) || !Number.isFinite(opts.retentionMs))
@@ -130,11 +80,17 @@ export class DynamoResultStore implements ResultStore {
     this.tableName = opts.tableName;
     this.retentionMs = opts.retentionMs;
     this.log = opts.log ?? silentLog;
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
-    this.retryBaseMs = opts.retryBaseMs ?? 50;
-    this.callTimeoutMs = opts.callTimeoutMs ?? 3_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
     this.maxResultBytes = opts.maxResultBytes ?? MAX_RESULT_BYTES;
+    this.calls = new TableCalls({
+      client: this.client,
+      tableName: this.tableName,
+      log: this.log,
+      maxAttempts: Math.max(1, opts.maxAttempts ?? 5),
+      retryBaseMs: opts.retryBaseMs ?? 50,
+      callTimeoutMs: opts.callTimeoutMs ?? 3_000,
+      concurrency: this.concurrency,
+    });
   }
 
   /**
@@ -153,7 +109,7 @@ export class DynamoResultStore implements ResultStore {
     };
     const json = new Map<CheckResult, string>();
     for (const r of results) {
-      const problem = invalid(r);
+      const problem = invalidResult(r);
       if (problem) {
         fail(r, problem);
         continue;
@@ -169,7 +125,7 @@ export class DynamoResultStore implements ResultStore {
     // History: one item per idempotent key (a duplicate in the same call would be rejected by BatchWriteItem).
     const writes = new Map<string, PendingWrite>();
     for (const r of valid) {
-      const item = this.historyItem(r, json.get(r)!);
+      const item = historyItem(r, json.get(r)!, this.retentionMs);
       const key = keyString(item);
       const prev = writes.get(key);
       writes.set(key, { request: { PutRequest: { Item: item } }, key, results: [...(prev?.results ?? []), r] });
@@ -185,10 +141,11 @@ export class DynamoResultStore implements ResultStore {
       g.results.push(r);
       groups.set(k, g);
     }
-    const { states, readFailures } = await this.readStates(
+    const { states, readFailures } = await this.calls.readStates(
       [...groups.values()].map((g) => g.key),
       readDeadline,
     );
+    const latest: Array<{ item: Item; applied: CheckResult[] }> = [];
     for (const [k, g] of groups) {
       const readFailure = readFailures.get(k);
       if (readFailure) {
@@ -196,33 +153,23 @@ export class DynamoResultStore implements ResultStore {
         for (const r of g.results) fail(r, `latest state not read: ${readFailure}`);
         continue;
       }
-      let state = states.get(k);
-      const applied: CheckResult[] = [];
-      let last: CheckResult | undefined;
-      for (const r of [...g.results].sort((a, b) => timeOf(a.scheduledAt) - timeOf(b.scheduledAt))) {
-        // Re-delivered or older than what is stored: applying it again would count a failure twice.
-        if (state && notBefore(state.lastScheduledAt, r.scheduledAt)) continue;
-        state = {
-          status: r.status,
-          since: state && state.status === r.status ? state.since : r.scheduledAt,
-          consecutiveFailures: r.status === 'fail' ? (state?.consecutiveFailures ?? 0) + 1 : 0,
-          lastScheduledAt: r.scheduledAt,
-        };
-        applied.push(r);
-        last = r;
-      }
-      if (state && last)
-        writes.set(k, {
-          request: { PutRequest: { Item: this.latestItem(g.key, last, state, json.get(last)!) } },
-          key: k,
-          results: applied,
-        });
+      const { state, applied } = advance(states.get(k), g.results);
+      const last = applied[applied.length - 1];
+      if (state && last) latest.push({ item: latestItem(g.key, last, state, json.get(last)!), applied });
     }
 
     const batches: PendingWrite[][] = [];
     const all = [...writes.values()];
     for (let i = 0; i < all.length; i += WRITE_BATCH) batches.push(all.slice(i, i + WRITE_BATCH));
-    const outcomes = await mapLimit(batches, this.concurrency, (b) => this.writeBatch(b, deadline));
+    const fresh = new Set<CheckResult>();
+    const [outcomes] = await Promise.all([
+      mapLimit(batches, this.concurrency, (b) => this.calls.writeBatch(b, deadline)),
+      mapLimit(latest, this.concurrency * 4, async ({ item, applied }) => {
+        const out = await this.calls.putLatest(item, deadline);
+        if (out === undefined) for (const r of applied) fresh.add(r);
+        else if (out !== SUPERSEDED) for (const r of applied) fail(r, out);
+      }),
+    ]);
     for (const failed of outcomes)
       for (const { write, reason } of failed) for (const r of write.results) fail(r, reason);
 
@@ -234,7 +181,11 @@ export class DynamoResultStore implements ResultStore {
         of: results.length,
         reason: failed[0]!.reason,
       });
-    return { written: results.length - failed.length, failed };
+    return {
+      written: results.length - failed.length,
+      failed,
+      fresh: results.filter((r) => fresh.has(r) && !failures.has(r)),
+    };
   }
 
   async history(checkId: string, opts: { limit?: number; region?: string } = {}): Promise<CheckResult[]> {
@@ -264,7 +215,7 @@ export class DynamoResultStore implements ResultStore {
       const want = limit - out.length;
       const Limit = region ? Math.min(1_000, Math.max(50, want * 4)) : want;
       const cmd = new QueryCommand({ ...input, Limit, ExclusiveStartKey: start });
-      const res = await this.read((signal) => this.client.send(cmd, { abortSignal: signal }));
+      const res = await this.calls.read((signal) => this.client.send(cmd, { abortSignal: signal }));
       for (const item of res.Items ?? []) {
         const r = this.parseJson<CheckResult>(item.result, 'history item');
         if (r) out.push(r);
@@ -315,37 +266,7 @@ export class DynamoResultStore implements ResultStore {
     );
   }
 
-  // ---- items ------------------------------------------------------------------------------
-
-  private historyItem(r: CheckResult, json: string): Item {
-    const k = historyKey(r.checkId, r.scheduledAt, r.region);
-    const item: Item = {
-      ...keyOf(k[TABLE.partitionKey], k[TABLE.sortKey]),
-      checkId: S(r.checkId),
-      region: S(r.region),
-      kind: S(String(r.kind)),
-      status: S(r.status),
-      scheduledAt: S(r.scheduledAt),
-      [TABLE.ttlAttribute]: N(Math.floor((Date.parse(r.scheduledAt) + this.retentionMs) / 1000)),
-      result: S(json),
-    };
-    if (Number.isFinite(r.durationMs)) item.durationMs = N(r.durationMs);
-    if (r.error?.code) item.errorCode = S(String(r.error.code));
-    return item;
-  }
-
-  private latestItem(key: Key, r: CheckResult, state: StoredState, json: string): Item {
-    return {
-      ...key,
-      checkId: S(r.checkId),
-      region: S(r.region),
-      status: S(state.status),
-      since: S(state.since),
-      consecutiveFailures: N(state.consecutiveFailures),
-      lastScheduledAt: S(state.lastScheduledAt),
-      lastResult: S(json),
-    };
-  }
+  // ---- reading ----------------------------------------------------------------------------
 
   private parseJson<T>(v: AttributeValue | undefined, what: string): T | undefined {
     if (v?.S === undefined) return undefined;
@@ -357,8 +278,6 @@ export class DynamoResultStore implements ResultStore {
     }
   }
 
-  // ---- calls ------------------------------------------------------------------------------
-
   private async readAll(op: 'query' | 'scan', input: QueryCommandInput & ScanCommandInput): Promise<Item[]> {
     const items: Item[] = [];
     let start: Key | undefined;
@@ -367,122 +286,10 @@ export class DynamoResultStore implements ResultStore {
         op === 'query'
           ? new QueryCommand({ ...input, ExclusiveStartKey: start })
           : new ScanCommand({ ...input, ExclusiveStartKey: start });
-      const res = await this.read((signal) => this.client.send(cmd as QueryCommand, { abortSignal: signal }));
+      const res = await this.calls.read((signal) => this.client.send(cmd as QueryCommand, { abortSignal: signal }));
       items.push(...(res.Items ?? []));
       start = res.LastEvaluatedKey;
     } while (start);
     return items;
-  }
-
-  /** A read with the store's retries and call timeout; throws the last error (readers report it). */
-  private async read<T>(send: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const out = await retry(({ signal }) => send(signal), this.policy<T>(Number.POSITIVE_INFINITY));
-    if (out.ok) return out.value;
-    throw out.error ?? new Error(describeStop(out));
-  }
-
-  /** Stored latest states by key string; keys that could not be read after retries, with why. */
-  private async readStates(
-    keys: Key[],
-    deadline: number,
-  ): Promise<{ states: Map<string, StoredState>; readFailures: Map<string, string> }> {
-    const states = new Map<string, StoredState>();
-    const readFailures = new Map<string, string>();
-    const chunks: Key[][] = [];
-    for (let i = 0; i < keys.length; i += READ_BATCH) chunks.push(keys.slice(i, i + READ_BATCH));
-    await mapLimit(chunks, this.concurrency, (chunk) => this.readChunk(chunk, states, readFailures, deadline));
-    return { states, readFailures };
-  }
-
-  /** One BatchGetItem (≤ 100 keys) with retries of unprocessed keys and retryable errors. */
-  private async readChunk(
-    chunk: Key[],
-    states: Map<string, StoredState>,
-    readFailures: Map<string, string>,
-    deadline: number,
-  ): Promise<void> {
-    let pending = chunk;
-    const request = (keys: Key[]): KeysAndAttributes => ({
-      Keys: keys,
-      ConsistentRead: true,
-      ProjectionExpression: '#pk, #sk, #status, #since, #cf, #last',
-      ExpressionAttributeNames: {
-        '#pk': TABLE.partitionKey,
-        '#sk': TABLE.sortKey,
-        '#status': 'status',
-        '#since': 'since',
-        '#cf': 'consecutiveFailures',
-        '#last': 'lastScheduledAt',
-      },
-    });
-    const out = await retry(
-      async ({ signal }) => {
-        const cmd = new BatchGetItemCommand({ RequestItems: { [this.tableName]: request(pending) } });
-        const res = await this.client.send(cmd, { abortSignal: signal });
-        for (const item of res.Responses?.[this.tableName] ?? []) {
-          if (!item.status?.S || !item.lastScheduledAt?.S) continue;
-          states.set(keyString(item), {
-            status: item.status.S as CheckStatus,
-            since: item.since?.S ?? item.lastScheduledAt.S,
-            consecutiveFailures: Number(item.consecutiveFailures?.N ?? 0),
-            lastScheduledAt: item.lastScheduledAt.S,
-          });
-        }
-        pending = res.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        return pending.length;
-      },
-      { ...this.policy(deadline), again: (left) => left > 0, onRetry: (i) => this.logRetry('BatchGetItem', i) },
-    );
-    if (out.ok) return;
-    // One bad key fails the whole call: isolate it so the other checks' states are read.
-    if (out.stop === 'not-retryable' && (out.error as Error)?.name === 'ValidationException' && pending.length > 1) {
-      await mapLimit(pending, this.concurrency, (k) => this.readChunk([k], states, readFailures, deadline));
-      return;
-    }
-    const reason = this.failureReason('BatchGetItem', out);
-    for (const k of pending) readFailures.set(keyString(k), reason);
-  }
-
-  /** Writes up to 25 requests, retrying unprocessed items and retryable errors; returns what still failed. */
-  private async writeBatch(
-    batch: PendingWrite[],
-    deadline: number,
-  ): Promise<Array<{ write: PendingWrite; reason: string }>> {
-    let pending = batch;
-    const out = await retry(
-      async ({ signal }) => {
-        const cmd = new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending.map((w) => w.request) } });
-        const res = await this.client.send(cmd, { abortSignal: signal });
-        const unprocessed = res.UnprocessedItems?.[this.tableName] ?? [];
-        const left = new Set(unprocessed.map((u) => keyString(u.PutRequest?.Item ?? u.DeleteRequest?.Key ?? {})));
-        pending = pending.filter((w) => left.has(w.key));
-        return pending.length;
-      },
-      { ...this.policy(deadline), again: (left) => left > 0, onRetry: (i) => this.logRetry('BatchWriteItem', i) },
-    );
-    if (out.ok) return [];
-    // One bad item (e.g. a key too long) fails the whole batch: isolate it so the others land.
-    if (out.stop === 'not-retryable' && (out.error as Error)?.name === 'ValidationException' && pending.length > 1) {
-      const singles = await mapLimit(pending, this.concurrency, (w) => this.writeBatch([w], deadline));
-      return singles.flat();
-    }
-    const reason = this.failureReason('BatchWriteItem', out);
-    return pending.map((write) => ({ write, reason }));
-  }
-
-  /** The store's retry policy for one call (shared/retry.ts). */
-  private policy<T = number>(deadline: number): RetryOptions<T> {
-    return { attempts: this.maxAttempts, baseMs: this.retryBaseMs, attemptTimeoutMs: this.callTimeoutMs, deadline };
-  }
-
-  private logRetry(op: string, i: { attempt: number; error?: unknown }) {
-    const reason = i.error === undefined ? 'unprocessed items (throttled)' : describeError(i.error);
-    this.log.debug(`${op} retry`, { table: this.tableName, attempt: i.attempt, reason });
-  }
-
-  /** `BatchWriteItem: TimeoutError: no answer within 3000ms (gave up after 5 attempts)`. */
-  private failureReason(op: string, out: Exclude<RetryOutcome<number>, { ok: true }>): string {
-    const what = out.error === undefined ? `unprocessed by ${op} (throttled)` : `${op}: ${describeError(out.error)}`;
-    return out.stop === 'not-retryable' ? what : `${what} (${describeStop(out)})`;
   }
 }

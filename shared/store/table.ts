@@ -3,7 +3,7 @@
  * - history: pk `RUN#<checkId>`, sk `<scheduledAt ISO>#<region>` (idempotent: a re-delivered
  *   event rewrites the same item), TTL attribute `expiresAt` (epoch seconds).
  * - latest state: pk `LATEST#<checkId>`, sk `<region>` (one writer per region: no conflicts
- *   between global-table replicas).
+ *   between writers).
  * - heartbeat pings: pk `PING#<checkId>`, sk `STATE` and `EVENT#…` (shared/probes/heartbeat/ping-store.ts).
  * - notifier flap records: pk `NOTIFY#<checkId>` or `NOTIFY#runner` (shared/notify/flap-store.ts).
  * - daily rollups: pk `ROLLUP#<checkId>`, sk `<YYYY-MM-DD>#<region>`, TTL 400 days (shared/rollups/store.ts).

@@ -20,6 +20,12 @@ export interface WriteReport {
   written: number;
   /** Results that could not be stored after retries, with why. Never silently dropped: the caller logs them. */
   failed: Array<{ result: CheckResult; reason: string }>;
+  /**
+   * Stored results that are new: the first delivery of their check, region and scheduled time,
+   * and newer than the stored latest state. A re-delivered invocation's results are stored again
+   * (same keys) but are not fresh. Publish metrics (and count anything) for these only.
+   */
+  fresh: CheckResult[];
 }
 
 export interface WriteOptions {

@@ -22,7 +22,7 @@ export interface DynamoDbLocal {
   /** A client with fake credentials for the endpoint. */
   client: DynamoDBClient;
   /** A new client for the same endpoint (e.g. with other retry settings). */
-  newClient(config?: { maxAttempts?: number }): DynamoDBClient;
+  newClient(config?: { maxAttempts?: number; region?: string }): DynamoDBClient;
   stop(): Promise<void>;
 }
 
@@ -55,7 +55,7 @@ process.once('exit', () => {
   for (const p of running) p.kill('SIGKILL');
 });
 
-const clientFor = (endpoint: string, config: { maxAttempts?: number } = {}) =>
+const clientFor = (endpoint: string, config: { maxAttempts?: number; region?: string } = {}) =>
   new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
