@@ -23,6 +23,7 @@ import type { ValidatedCheck, ValidatedConfig } from '../shared/config/types';
 import { ms } from '../shared/duration';
 import { ARTIFACTS_BUCKET_ENV } from '../shared/probes/browser/artifacts';
 import { LAMBDA_CHROMIUM_DIR } from '../shared/probes/browser/chromium';
+import { BROWSER_RUNNER } from '../shared/probes/browser/sizing';
 import { BROWSER_CONCURRENCY_ENV, BROWSER_FUNCTION_ENV } from '../shared/probes/browser/remote';
 import { SCRIPTS_DIR, SCRIPTS_INDEX } from '../shared/probes/browser/script';
 import { sha256 } from './bundling';
@@ -30,8 +31,7 @@ import { lambdaEntry } from './lambdas';
 import type { Runner } from './runner';
 import { WatchpostFunction } from './watchpost-function';
 
-/** Measured (see the file comment); `watchpost cost` prices browser runs with the same figures. */
-export const BROWSER_RUNNER = { memoryMb: 2048, ephemeralMb: 1024, architecture: 'x86_64' } as const;
+export { BROWSER_RUNNER } from '../shared/probes/browser/sizing';
 /** Browser runs one runner pass may have in flight at once. */
 export const BROWSER_CONCURRENCY = 10;
 /** @sparticuz/chromium's packed files the runner needs (swiftshader is for WebGL, which checks do not use). */

@@ -5,6 +5,7 @@
  * all pick it up.
  */
 import type { ValidatedCheck } from '../config/types';
+import { BROWSER_RUNNER, X86_OVER_ARM } from '../probes/browser/sizing';
 import type { Prices } from './prices';
 
 /** One line of an estimate. */
@@ -46,7 +47,35 @@ export const KIND_COSTS: Readonly<Record<string, KindCostProfile>> = {
   heartbeat: { resultBytes: 600 },
   queue: { resultBytes: 700 },
   metric: { resultBytes: 700 },
+  consistency: { resultBytes: 900 },
+  logs: { resultBytes: 900 },
+  // Each run is one invocation of the region's browser runner (x86_64, sized in shared/probes/browser/sizing.ts).
+  browser: {
+    resultBytes: 2_500,
+    extra(_check, runsByRegion, prices) {
+      const gbPerRun = (BROWSER_RUNNER.runSeconds * BROWSER_RUNNER.memoryMb) / 1024;
+      return [...runsByRegion].flatMap(([region, runs]) => {
+        const p = prices(region);
+        const gbs = runs * gbPerRun;
+        return [
+          costItem('Lambda', 'browser runner time (x86_64)', region, gbs, 'GB-s', p.lambdaGbSecond * X86_OVER_ARM),
+          costItem(
+            'Lambda',
+            'browser runner requests',
+            region,
+            runs / 1e6,
+            'million requests',
+            p.lambdaRequestsMillion,
+          ),
+        ];
+      });
+    },
+  },
 };
+
+function costItem(service: string, what: string, region: string, quantity: number, unit: string, unitUsd: number) {
+  return { service, item: what, region, quantity, unit, unitUsd, monthlyUsd: quantity * unitUsd };
+}
 
 /** A kind without a profile: sized like a large http result. */
 export const DEFAULT_KIND_COST: KindCostProfile = { resultBytes: 1_500 };
