@@ -8,6 +8,7 @@ import { registry } from '../probes/registry';
 import { checkMaintenance, maintenanceWindowSchema } from '../alarms/maintenance';
 import { alarmSettingsSchema, checkAlarmSettings, mergeAlarmSettings } from '../alarms/settings';
 import { notifySettingsShape } from '../notify/config';
+import { checkDependsOn, dependsOnSchema, notifyTargetsSchema } from '../notify/oncall-config';
 import { inlineCaFiles } from './ca-files';
 import {
   checkShape,
@@ -30,19 +31,6 @@ import type { CheckCommon, CheckDefaults, ValidatedCheck, ValidatedConfig } from
 export const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
 const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const region = s.string({ pattern: REGION_RE, expected: 'an AWS region such as "eu-central-1"' });
-const notifyTargets = s.object({
-  sms: s.optional(
-    s.array(
-      s.string({
-        pattern: /^\+[1-9]\d{6,14}$/,
-        expected: 'a phone number in E.164 form',
-        patternHint: 'write it as +<country code><number>, e.g. "+4915112345678"',
-      }),
-    ),
-    [],
-  ),
-  email: s.optional(s.array(s.string({ pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, expected: 'an email address' })), []),
-});
 const severity = s.literalUnion(['critical', 'warning'] as const);
 const tags = s.record(s.string());
 
@@ -69,7 +57,11 @@ export const configShape: Shape = {
   homeRegion: region,
   regions: s.array(region, { min: 1 }),
   notify: s.optional(
-    s.object({ critical: s.optional(notifyTargets), warning: s.optional(notifyTargets), ...notifySettingsShape }),
+    s.object({
+      critical: s.optional(notifyTargetsSchema),
+      warning: s.optional(notifyTargetsSchema),
+      ...notifySettingsShape,
+    }),
     {},
   ),
   defaults: s.optional(s.object(defaultsShape), {}),
@@ -94,6 +86,7 @@ const commonShape = {
   severity: s.optional(severity),
   degradedAfter: s.optional(s.duration()),
   tags: s.optional(tags),
+  dependsOn: s.optional(dependsOnSchema),
   runbook: s.optional(s.url()),
   alarm: s.optional(alarmSettingsSchema),
   enabled: s.optional(s.boolean()),
@@ -199,6 +192,7 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
     ? (raw as any).checks.map((c: any) => c?.id).filter((id: unknown) => typeof id === 'string')
     : [];
   checkMaintenance(cfg.maintenance, checkIds, issues);
+  checkDependsOn((raw as any)?.checks, issues);
 
   if (issues.count || top === INVALID) return { ok: false, diagnostics: issues.list };
   const notify = (cfg.notify ?? {}) as Record<string, any>;
@@ -206,8 +200,8 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
     ...(cfg as any),
     notify: {
       ...notify,
-      critical: { sms: notify.critical?.sms ?? [], email: notify.critical?.email ?? [] },
-      warning: { sms: notify.warning?.sms ?? [], email: notify.warning?.email ?? [] },
+      critical: { ...notify.critical, sms: notify.critical?.sms ?? [], email: notify.critical?.email ?? [] },
+      warning: { ...notify.warning, sms: notify.warning?.sms ?? [], email: notify.warning?.email ?? [] },
     },
     defaults,
     checks,

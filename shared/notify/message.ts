@@ -13,7 +13,7 @@ import type { CheckError, CheckStatus, DegradedReason } from '../types';
 import { assess, carrying, incidentCheck, oneLine, sortedViews } from './region-view';
 
 export type AlarmState = 'ALARM' | 'OK';
-export type IncidentKind = 'problem' | 'recovery' | 'flapping' | 'test';
+export type IncidentKind = 'problem' | 'recovery' | 'flapping' | 'test' | 'reminder';
 
 /** One state change of a CloudWatch alarm, as the notifier reads it from EventBridge. */
 export interface AlarmChange {
@@ -64,6 +64,8 @@ export interface IncidentLinks {
   dashboard?: string;
   alarm?: string;
   runbook?: string;
+  /** Signed, expiring link that acknowledges the page (stops reminders and escalation). */
+  ack?: string;
 }
 
 export interface Incident {
@@ -108,6 +110,14 @@ export interface Incident {
   lastedMs?: number;
   /** Flapping: how often it changed in the window, and its state now. */
   flapping?: { changes: number; windowMs: number; state: AlarmState };
+  /** Checks depending on this one that are down with it (they do not page on their own). */
+  dependents?: string[];
+  /** An escalation page: the level paged and how long the page went unacknowledged. */
+  escalation?: { level: number; after: string };
+  /** A reminder (`STILL DOWN`): how many so far. */
+  reminder?: { count: number };
+  /** Channels that keep failing (`webhook pagerduty failing since 14:02Z (3 pages)`), said on the others. */
+  channelProblems?: string[];
   links: IncidentLinks;
   homeRegion: string;
 }

@@ -96,6 +96,8 @@ export function genericPayload(i: Incident, action: WebhookAction = webhookActio
     at: i.at,
     lastedMs: i.lastedMs ?? null,
     flapping: i.flapping ?? null,
+    dependents: i.dependents ?? [],
+    channelProblems: i.channelProblems ?? [],
     regions: i.regions,
     links: i.links,
   };
@@ -128,6 +130,8 @@ function pagerDutyEvent(i: Incident, routingKey: string, action: WebhookAction) 
         affected_regions: i.affected.join(', '),
         since: i.since,
         ...(i.flapping ? { flapping: `${i.flapping.changes} changes, now ${i.flapping.state}` } : {}),
+        ...(i.dependents?.length ? { dependent_checks_down: i.dependents.join(', ') } : {}),
+        ...(i.channelProblems?.length ? { delivery_problems: i.channelProblems.join('; ') } : {}),
         ...Object.fromEntries(
           i.regions.map((r) => [
             `region ${r.region}`,
