@@ -145,7 +145,7 @@ describe('Notifier', () => {
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LATEST#*'] } },
     });
     expect(bySid('FlapRecords')).toMatchObject({
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NOTIFY#*'] } },
     });
     expect(bySid('PublishPages')).toMatchObject({
