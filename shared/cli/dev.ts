@@ -9,6 +9,7 @@ import { DEMO_JOB, startDemoForConfig, startDemoJob } from '../demo/target';
 import { heartbeatTokens } from '../probes/heartbeat/endpoint';
 import { startPingServer } from '../probes/heartbeat/local-server';
 import { PingStore } from '../probes/heartbeat/ping-store';
+import { storeWithRollups } from '../rollups/store';
 import { formatDuration, ms } from '../duration';
 import { jsonLog } from '../log';
 import { localPages } from '../notify/local';
@@ -170,7 +171,7 @@ export async function devCommand(args: string[]): Promise<number> {
       runs,
       waitForSchedule: !runs,
       secrets: envSecrets,
-      store: local.store,
+      store: storeWithRollups(local, log),
       table: { client: local.client, tableName: local.tableName },
       storeEachResult: true,
       signal: abort.signal,

@@ -9,6 +9,7 @@ import { checkMaintenance, maintenanceWindowSchema } from '../alarms/maintenance
 import { alarmSettingsSchema, checkAlarmSettings, mergeAlarmSettings } from '../alarms/settings';
 import { notifySettingsShape } from '../notify/config';
 import { checkDependsOn, dependsOnSchema, notifyTargetsSchema } from '../notify/oncall-config';
+import { checkStatusPage, statusPageSchema } from '../status/config';
 import { inlineCaFiles } from './ca-files';
 import {
   checkShape,
@@ -67,6 +68,7 @@ export const configShape: Shape = {
   defaults: s.optional(s.object(defaultsShape), {}),
   retention: s.optional(s.duration({ min: 86_400_000 }), '30d'),
   maintenance: s.optional(s.array(maintenanceWindowSchema)),
+  statusPage: s.optional(statusPageSchema),
   checks: s.any('a list of checks'),
 };
 
@@ -193,6 +195,7 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
     : [];
   checkMaintenance(cfg.maintenance, checkIds, issues);
   checkDependsOn((raw as any)?.checks, issues);
+  checkStatusPage(cfg.statusPage, checkIds, issues);
 
   if (issues.count || top === INVALID) return { ok: false, diagnostics: issues.list };
   const notify = (cfg.notify ?? {}) as Record<string, any>;
