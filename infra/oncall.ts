@@ -116,7 +116,8 @@ export class OnCall extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'OpenPages',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        // DeleteItem: the incident store moves its open marker (INCIDENT#OPEN) on writes.
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
         resources: [table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [PAGE_PK, `${INCIDENT_PREFIX}*`] } },
       }),
@@ -149,7 +150,7 @@ export class OnCall extends Construct {
     notifier.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'StatusPageIncidents',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
         resources: [table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${INCIDENT_PREFIX}*`] } },
       }),

@@ -42,7 +42,8 @@ const ONCALL = {
   },
 };
 
-describe('OnCall', () => {
+// Each test synthesizes a whole app with cdk-nag: seconds on a busy machine.
+describe('OnCall', { timeout: 120_000 }, () => {
   it('has a topic per escalation level with its subscribers, and the notifier may publish to exactly those', () => {
     const { stack, t } = home(config(ONCALL));
     t.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'shop-watchpost-critical-escalation-1' });
@@ -104,7 +105,7 @@ describe('OnCall', () => {
     );
     expect(readers).toHaveLength(2);
     const pages = statements(t).find((s) => s.Sid === 'OpenPages')!;
-    expect(pages.Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect(pages.Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem']);
     expect(pages.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NOTIFY#PAGE', 'INCIDENT*'] },
     });

@@ -27,6 +27,11 @@ Usage:
                                  what SMS, email and each webhook would get for the check's latest local result
   watchpost notify --test [--topic critical|warning] [--webhooks]
                                  send a test page through the deployed topics (needs AWS credentials)
+  watchpost ack ID [--until 2h] [--by NAME] [--local]
+                                 acknowledge a check's open page: no reminders or escalation until it
+                                 recovers (or --until); AWS credentials, or --local for watchpost dev
+  watchpost pages [--since 24h] [--check ID] [--json] [--aws]
+                                 every page sent or failed, per channel (local store, or --aws)
 
 Options:
   --config F   config file (.ts, .js, .mjs, .json) [default: ${DEFAULT_CONFIG_FILE}]
@@ -60,7 +65,7 @@ export async function loadValidConfig(
   return r.config;
 }
 
-const COMMANDS = ['run', 'dev', 'validate', 'history', 'notify', 'help'] as const;
+const COMMANDS = ['run', 'dev', 'validate', 'history', 'notify', 'ack', 'pages', 'help'] as const;
 
 /** The version in watchpost's own package.json. */
 export function version(): string {
@@ -86,6 +91,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./history')).historyCommand(rest);
       case 'notify':
         return await (await import('./notify')).notifyCommand(rest);
+      case 'ack':
+        return await (await import('./ack')).ackCommand(rest);
+      case 'pages':
+        return await (await import('./pages')).pagesCommand(rest);
       case '--version':
       case '-v':
       case 'version':
