@@ -46,7 +46,9 @@ export async function ackCommand(args: string[]): Promise<number> {
   const ids = config.checks.map((ch) => ch.id);
   if (!ids.includes(checkId) && checkId !== 'runner') {
     const near = closest(checkId, ids);
-    throw new CliError(`"${checkId}" is not a check in ${values.config}${near ? ` — hint: did you mean "${near}"?` : ''}`);
+    throw new CliError(
+      `"${checkId}" is not a check in ${values.config}${near ? ` — hint: did you mean "${near}"?` : ''}`,
+    );
   }
   let until: number | undefined;
   try {
@@ -76,7 +78,8 @@ export async function ackCommand(args: string[]): Promise<number> {
     );
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof AckError) throw new CliError(`${e.message} in the ${target.where} — nothing to acknowledge`, EXIT.failed);
+    if (e instanceof AckError)
+      throw new CliError(`${e.message} in the ${target.where} — nothing to acknowledge`, EXIT.failed);
     if (!values.local) throw awsProblem(e, `acknowledge in the ${target.where}`);
     throw e;
   } finally {

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ValidatedConfig } from '../config/types';
 import { probeKind } from '../probes/registry';
+import { answerAck, openPages, readForm, type DashboardOnCall, type PageView } from './dashboard-oncall';
 import { redact, redactText } from '../redact';
 import type { ResultStore } from '../store/types';
 import { codeWord, type CheckResult } from '../types';
@@ -43,6 +44,8 @@ export async function startDashboard(opts: {
   host?: string;
   config: ValidatedConfig;
   store: ResultStore;
+  /** On-call (watchpost dev): open pages per check, the ack button (POST api/ack) and ack links (/ack/…). */
+  oncall?: Partial<DashboardOnCall> & { key: string };
 }): Promise<Dashboard> {
   const host = opts.host ?? '127.0.0.1';
   const page = await loadPage();
@@ -54,11 +57,18 @@ export async function startDashboard(opts: {
         res.writeHead(200, { 'content-type': asset.type });
         return res.end(asset.body);
       }
+      const oncall = opts.oncall?.deps ? (opts.oncall as DashboardOnCall) : undefined;
+      if (oncall && (path === '/api/ack' || path.startsWith('/ack/'))) {
+        const r = await answerAck(oncall, req.method ?? 'GET', path, await readForm(req));
+        res.writeHead(r.status, r.headers);
+        return res.end(r.body);
+      }
       if (path === '/api/state') {
         const ids = opts.config.checks.map((ch) => ch.id);
-        const [latest, recent] = await Promise.all([
+        const [latest, recent, open] = await Promise.all([
           opts.store.latest(ids),
           Promise.all(ids.map((id) => opts.store.history(id, { limit: 30 }))),
+          oncall ? openPages(oncall) : ({} as Record<string, PageView>),
         ]);
         const checks = opts.config.checks.map((ch, i) => {
           const s = latest.find((l) => l.checkId === ch.id);
@@ -75,6 +85,7 @@ export async function startDashboard(opts: {
             error: s?.lastResult.error,
             // Why it is degraded, with the word pages use (CERT-EXPIRING), so the page never says "slow" for it.
             ...(s?.status === 'degraded' ? { degraded: degradedView(s.lastResult) } : {}),
+            ...(open[ch.id] ? { page: open[ch.id] } : {}),
             // Oldest first, for a strip that reads left to right.
             recent: recent[i]!.map((r) => ({
               status: r.status,
