@@ -19,18 +19,19 @@ const interval = s.duration({ min: 60_000, max: 86_400_000 });
 /** At most this many escalation levels per severity (each is an SNS topic of its own). */
 export const MAX_ESCALATION_LEVELS = 5;
 
-const levelSchema = s.refine(
-  s.object({ after: interval, sms: s.optional(s.array(phone), []), email: s.optional(s.array(email), []) }),
-  (l: { after: string; sms: string[]; email: string[] }, path, issues) => {
-    if (!l.sms.length && !l.email.length)
-      issues.add(path, 'pages nobody', 'give it sms: ["+49…"] or email: ["…"], or remove the level');
-  },
-);
+const levelSchema = s.object({
+  after: interval,
+  sms: s.optional(s.array(phone), []),
+  email: s.optional(s.array(email), []),
+});
 
+// Both rules on the list, so a level that pages nobody and one out of order show at once.
 const escalateSchema = s.refine(
   s.array(levelSchema, { max: MAX_ESCALATION_LEVELS }),
-  (levels: Array<{ after: string }>, path, issues) => {
+  (levels: Array<{ after: string; sms: string[]; email: string[] }>, path, issues) => {
     levels.forEach((l, i) => {
+      if (!l.sms.length && !l.email.length)
+        issues.add(joinIndex(path, i), 'pages nobody', 'give it sms: ["+49…"] or email: ["…"], or remove the level');
       const before = levels[i - 1];
       if (before && ms(l.after) <= ms(before.after))
         issues.add(
