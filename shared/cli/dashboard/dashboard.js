@@ -46,10 +46,11 @@ async function ack(id) {
   load();
 }
 
-document.addEventListener('click', (e) => {
+// One handler on the table: rows are redrawn every 5 s.
+document.getElementById('rows').onclick = (e) => {
   const b = e.target.closest?.('button.ack');
   if (b) ack(b.dataset.check);
-});
+};
 
 function row(c) {
   return [
