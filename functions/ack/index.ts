@@ -54,7 +54,11 @@ function init() {
 export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResult> {
   state ??= init();
   const { deps } = state;
-  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  const raw = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body
+    : '';
   const form = Object.fromEntries(new URLSearchParams(raw));
   const res: AckResponse = await handleAckRequest(
     { method: event.requestContext?.http?.method ?? 'GET', path: event.rawPath ?? '/', form },

@@ -9,7 +9,9 @@
  *    actions, not EventBridge events, so the notifier asks CloudWatch).
  * 4. Flapping and at-least-once delivery: the alarm's flap record decides notify / flapping /
  *    suppress / duplicate / stale.
- * 5. Read the check's latest state per region, build the incident, publish and post webhooks.
+ * 5. On-call (shared/notify/oncall.ts, with a page store): a problem under a DOWN parent is
+ *    suppressed or held, a recovery that never paged stays quiet, a parent names its dependents.
+ * 6. Read the check's latest state per region, build the incident, publish and post webhooks.
  *    When SNS fails, the change is released and the error thrown, so Lambda's retry pages.
  *    A webhook that fails is queued for retry (shared/notify/retry.ts) and the other channels
  *    go out; a page that cannot even be queued makes the invocation fail (the failing alarm).

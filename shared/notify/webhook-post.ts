@@ -119,7 +119,7 @@ export async function deliverWebhook(req: WebhookRequest, opts: DeliverOptions =
   } catch {
     /* reported below */
   }
-  if (!parsed || parsed.protocol !== 'https:') {
+  if (parsed?.protocol !== 'https:') {
     last = { ...last, error: 'the webhook URL is not an https:// URL' };
   } else {
     const body = JSON.stringify(req.body);
