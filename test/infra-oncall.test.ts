@@ -29,7 +29,9 @@ function home(c: ValidatedConfig) {
 }
 
 const statements = (t: Template) =>
-  Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement as any[]);
+  Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+    (p: any) => p.Properties.PolicyDocument.Statement as any[],
+  );
 
 const ONCALL = {
   critical: {
@@ -101,7 +103,9 @@ describe('OnCall', { timeout: 120_000 }, () => {
     });
     const secret = stack.resolve(stack.oncall.ackKey.secretArn);
     const readers = statements(t).filter(
-      (s) => [s.Action].flat().includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource) === JSON.stringify(secret),
+      (s) =>
+        [s.Action].flat().includes('secretsmanager:GetSecretValue') &&
+        JSON.stringify(s.Resource) === JSON.stringify(secret),
     );
     expect(readers).toHaveLength(2);
     const pages = statements(t).find((s) => s.Sid === 'OpenPages')!;
