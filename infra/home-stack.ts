@@ -17,6 +17,7 @@ import type { Severity, ValidatedConfig } from '../shared/config/types';
 import { TABLE, tableName } from '../shared/store/table';
 import { renderAlarm, type Topics } from './alarm';
 import { Notifier } from './notifier';
+import { OnCall } from './oncall';
 import { hasHeartbeats, HeartbeatEndpoint } from './heartbeat-endpoint';
 
 export const SEVERITIES: readonly Severity[] = ['critical', 'warning'];
@@ -32,6 +33,7 @@ export class HomeStack extends Stack {
   readonly topics: Topics;
   readonly heartbeat?: HeartbeatEndpoint;
   readonly notifier: Notifier;
+  readonly oncall: OnCall;
 
   constructor(scope: Construct, id: string, props: HomeStackProps) {
     super(scope, id, props);
@@ -76,6 +78,14 @@ export class HomeStack extends Stack {
       config,
       table: this.table,
       topics,
+      enabled: props.alarmActions ?? true,
+    });
+    // Escalation topics, the per-minute sweep and the acknowledgement links.
+    this.oncall = new OnCall(this, 'OnCall', {
+      config,
+      table: this.table,
+      notifier: this.notifier,
+      topicKey: key,
       enabled: props.alarmActions ?? true,
     });
 

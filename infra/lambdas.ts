@@ -36,6 +36,7 @@ export const LAMBDAS = {
   runner: { entry: 'functions/runner/index.ts', extraEntries: { 'email-probe': LAZY_EMAIL.entry } },
   notifier: { entry: 'functions/notifier/index.ts' },
   heartbeat: { entry: 'functions/heartbeat/index.ts' },
+  ack: { entry: 'functions/ack/index.ts' },
   'status-builder': { entry: 'functions/status-builder/index.ts' },
   // Playwright and Chromium's packed files are copied in at synth (infra/browser-runner.ts).
   'browser-runner': { entry: 'functions/browser-runner/index.ts', external: ['playwright-core'] },

@@ -149,9 +149,9 @@ export class Notifier extends Construct {
     );
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        // Flap records and the webhook delivery ledger (NOTIFY#delivery).
+        // Flap records, open pages (NOTIFY#PAGE), the webhook delivery ledger and trail (NOTIFY#delivery).
         sid: 'FlapRecords',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
         resources: [table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${NOTIFY_PREFIX}*`] } },
       }),

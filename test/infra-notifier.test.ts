@@ -145,7 +145,7 @@ describe('Notifier', () => {
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LATEST#*'] } },
     });
     expect(bySid('FlapRecords')).toMatchObject({
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NOTIFY#*'] } },
     });
     expect(bySid('PublishPages')).toMatchObject({
@@ -164,11 +164,12 @@ describe('Notifier', () => {
         .sort(),
     ).toEqual(['watchpost/itsm-token', 'watchpost/itsm-url', 'watchpost/pagerduty']);
 
-    // No wildcard resource without maintenance windows; no write outside the flap items; no secret values.
+    // No wildcard resource without maintenance windows; no write outside its NOTIFY# items; no secret values.
+    // (DeleteItem since issue 14: an open page record is deleted when its problem recovers.)
     expect(all.filter((s) => JSON.stringify(s.Resource) === '"*"')).toEqual([]);
     expect(
       all.flatMap((s) => [s.Action].flat()).filter((a: string) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
-    ).toEqual(['dynamodb:PutItem']);
+    ).toEqual(['dynamodb:PutItem', 'dynamodb:DeleteItem']);
     expect(JSON.stringify(template.toJSON())).not.toContain(SECRET_VALUE);
   });
 

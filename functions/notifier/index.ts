@@ -5,6 +5,9 @@
  * (shared/notify/notifier.ts does the work). The same function takes the webhook retry queue's
  * SQS batches: pages whose webhook failed, tried again (shared/notify/retry-sqs.ts).
  *
+ * A per-minute schedule sends `{ "watchpost-sweep": true }`: reminders, escalations and held pages
+ * come due there (shared/notify/oncall.ts).
+ *
  * Bundle root: `index.mjs` and `watchpost.config.json` (the validated config: secret
  * references, never values). Environment: see `NOTIFIER_ENV`.
  */
@@ -18,10 +21,12 @@ import { DynamoFlapStore } from '../../shared/notify/flap-store';
 import { NOTIFIER_ENV } from '../../shared/notify/lambda-env';
 import {
   handleAlarmEvent,
+  handleSweep,
   type AlarmStateChangeEvent,
   type NotifierDeps,
   type NotifySummary,
 } from '../../shared/notify/notifier';
+import type { SweepReport } from '../../shared/notify/oncall';
 import {
   DynamoDeliveryLedger,
   handleRetryBatch,
@@ -31,6 +36,10 @@ import {
   type SqsEvent,
 } from '../../shared/notify/retry-sqs';
 import { publishPage } from '../../shared/notify/sns';
+import { ackUrl } from '../../shared/notify/ack';
+import { PageStore } from '../../shared/notify/page-store';
+import { DeliveryTrail } from '../../shared/notify/trail';
+import { incidentRecorder } from '../../shared/notify/incidents';
 import { DynamoResultStore } from '../../shared/store/dynamo-store';
 import { bootstrap } from '../lib/bootstrap';
 import { lambdaLogger } from '../lib/logger';
@@ -53,6 +62,9 @@ export function init(): NotifierDeps {
   const region = boot.homeRegion;
   const topics = { critical: env[NOTIFIER_ENV.topicCritical], warning: env[NOTIFIER_ENV.topicWarning] };
   const tableName = env[NOTIFIER_ENV.table];
+  const escalation = JSON.parse(process.env[NOTIFIER_ENV.escalationTopics] || '{}') as Record<string, string[]>;
+  const ackBase = process.env[NOTIFIER_ENV.ackUrl];
+  const ackSecret = process.env[NOTIFIER_ENV.ackKeySecret];
   // The store retries itself; the rest have no loop of their own: shared/retry.ts retries their sends.
   const ddb = awsClient(DynamoDBClient, { region, retry: AWS_CALL_RETRY });
   const sns = awsClient(SNSClient, { region, retry: AWS_CALL_RETRY });
@@ -67,7 +79,17 @@ export function init(): NotifierDeps {
       log,
     }),
     flaps: new DynamoFlapStore(ddb, tableName),
-    publish: (severity, incident) => publishPage(sns, topics[severity], incident),
+    publish: (severity, incident, level = 0) => {
+      const arn = level === 0 ? topics[severity] : escalation[severity]?.[level - 1];
+      if (!arn) throw new Error(`no topic for escalation level ${level} of ${severity} (redeploy the home stack)`);
+      return publishPage(sns, arn, incident);
+    },
+    pages: new PageStore(ddb, tableName),
+    trail: new DeliveryTrail(ddb, tableName),
+    incidents: incidentRecorder(ddb, tableName),
+    ...(ackBase && ackSecret
+      ? { ackLink: async (ref: string, exp: number) => ackUrl(ackBase, await boot.secrets(ackSecret), ref, exp) }
+      : {}),
     secrets: boot.secrets,
     retries: new SqsRetryQueue(sqs, env[NOTIFIER_ENV.retryQueueUrl], env[NOTIFIER_ENV.deadLetterQueueUrl]),
     ledger: new DynamoDeliveryLedger(ddb, tableName),
@@ -80,12 +102,20 @@ export function init(): NotifierDeps {
   };
 }
 
-/** The handler over any deps (tests may pass their own): alarm events, and retry batches from SQS. */
+/** The per-minute schedule's event (EventBridge Scheduler or a rule). */
+export interface SweepEvent {
+  'watchpost-sweep': true;
+}
+const isSweep = (e: unknown): e is SweepEvent => (e as SweepEvent)?.['watchpost-sweep'] === true;
+
+/** The handler over any deps (tests may pass their own): alarm events, the sweep, retry batches from SQS. */
 export function createHandler(getDeps: () => NotifierDeps) {
   function handle(event: SqsEvent): Promise<BatchResponse>;
+  function handle(event: SweepEvent): Promise<SweepReport>;
   function handle(event: AlarmStateChangeEvent): Promise<NotifySummary>;
-  async function handle(event: AlarmStateChangeEvent | SqsEvent) {
+  async function handle(event: AlarmStateChangeEvent | SqsEvent | SweepEvent) {
     const deps = getDeps();
+    if (isSweep(event)) return handleSweep(deps);
     if (isSqsEvent(event)) {
       if (!deps.retries) throw new Error('a webhook retry batch arrived but no retry queue is configured');
       const { config, secrets, ledger, deliver, retryPolicy, now, log: l } = deps;

@@ -4,6 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ValidatedConfig } from '../config/types';
 import { probeKind } from '../probes/registry';
+import { answerAck, openPages, readForm, type DashboardOnCall, type PageView } from './dashboard-oncall';
 import { redact, redactText } from '../redact';
 import { STATUS_CSP } from '../status/site/lambda-env';
 import type { LiveSite } from '../status/site/live';
@@ -75,6 +76,8 @@ export async function startDashboard(opts: {
   store: ResultStore;
   /** The status page served at /status (config `statusPage`). @default none: /status says how to add one */
   status?: LiveSite;
+  /** On-call (watchpost dev): open pages per check, the ack button (POST api/ack) and ack links (/ack/…). */
+  oncall?: Partial<DashboardOnCall> & { key: string };
 }): Promise<Dashboard> {
   const host = opts.host ?? '127.0.0.1';
   const page = await loadPage();
@@ -87,11 +90,18 @@ export async function startDashboard(opts: {
         return res.end(asset.body);
       }
       if (path === '/status' || path.startsWith('/status/')) return await serveStatus(path, res, opts.status);
+      const oncall = opts.oncall?.deps ? (opts.oncall as DashboardOnCall) : undefined;
+      if (oncall && (path === '/api/ack' || path.startsWith('/ack/'))) {
+        const r = await answerAck(oncall, req.method ?? 'GET', path, await readForm(req));
+        res.writeHead(r.status, r.headers);
+        return res.end(r.body);
+      }
       if (path === '/api/state') {
         const ids = opts.config.checks.map((ch) => ch.id);
-        const [latest, recent] = await Promise.all([
+        const [latest, recent, open] = await Promise.all([
           opts.store.latest(ids),
           Promise.all(ids.map((id) => opts.store.history(id, { limit: 30 }))),
+          oncall ? openPages(oncall) : ({} as Record<string, PageView>),
         ]);
         const checks = opts.config.checks.map((ch, i) => {
           const s = latest.find((l) => l.checkId === ch.id);
@@ -108,6 +118,7 @@ export async function startDashboard(opts: {
             error: s?.lastResult.error,
             // Why it is degraded, with the word pages use (CERT-EXPIRING), so the page never says "slow" for it.
             ...(s?.status === 'degraded' ? { degraded: degradedView(s.lastResult) } : {}),
+            ...(open[ch.id] ? { page: open[ch.id] } : {}),
             // Oldest first, for a strip that reads left to right.
             recent: recent[i]!.map((r) => ({
               status: r.status,

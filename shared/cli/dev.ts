@@ -14,7 +14,10 @@ import { recordLocalResult } from '../incidents/recorder';
 import { IncidentStore } from '../incidents/store';
 import { formatDuration, ms } from '../duration';
 import { jsonLog } from '../log';
+import { randomBytes } from 'node:crypto';
+import { ackUrl } from '../notify/ack';
 import { localPages } from '../notify/local';
+import type { DashboardOnCall } from './dashboard-oncall';
 import { redactText } from '../redact';
 import { runPass } from '../runner/run-pass';
 import { envSecrets } from '../secrets';
@@ -73,12 +76,15 @@ export async function devCommand(args: string[]): Promise<number> {
   const status = config.statusPage
     ? liveSite(async () => (await buildSiteFiles({ config, client: local.client, tableName: local.tableName })).files)
     : undefined;
-  const dashboard = await startDashboard({ port: dashboardPort, config, store: local.store, status }).catch(
-    (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, config, store: local.store, status });
-      throw e;
-    },
-  );
+  // On-call state lives in the local store; ack links are signed with a key of this session.
+  const ackKey = randomBytes(32).toString('base64url');
+  // Filled in once the pages exist (they link to the dashboard's URL).
+  const oncall: Partial<DashboardOnCall> & { key: string } = { key: ackKey };
+  const board = { config, store: local.store, status, oncall };
+  const dashboard = await startDashboard({ port: dashboardPort, ...board }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, ...board });
+    throw e;
+  });
 
   const log = jsonLog({ command: 'dev' }, 'warn');
   // The same ping endpoint the Lambda function URL serves, for heartbeat checks.
@@ -114,7 +120,12 @@ export async function devCommand(args: string[]): Promise<number> {
     out,
     dashboardUrl: dashboard.url,
     style: { label: (s) => c.bold(s), dim: c.dim },
+    table: { client: local.client, tableName: local.tableName, latest: (ids) => local.store.latest(ids) },
+    ackLink: async (ref, exp) => ackUrl(dashboard.url, ackKey, ref, exp),
   });
+  oncall.deps = pages.oncall;
+  // Reminders, escalations and held pages come due here (in AWS: the notifier's per-minute sweep).
+  const sweeper = setInterval(() => void pages.sweep().catch(() => undefined), 10_000);
   out(c.bold(`watchpost dev — ${checks.length} check${checks.length === 1 ? '' : 's'} from ${values.config}`));
   if (demo) out(c.dim(`demo shop on ${demo.url} (healthy, slow and broken endpoints)`));
   out(c.dim(`results stored in ${values.data}/  ·  dashboard ${dashboard.url}  ·  Ctrl-C to stop`));
@@ -242,6 +253,7 @@ export async function devCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   clearTimeout(timer!);
+  clearInterval(sweeper);
   stopDemoJob?.();
   // Aborted runs end at once and their results are dropped; results already in hand are still stored
   // (usually milliseconds), so nothing is lost. The cap only guards against a hung store.

@@ -40,6 +40,11 @@ Usage:
                                  incidents and their public updates, shown on the status page and in its feed
   watchpost status build --out DIR [--config F] [--data DIR] [--url URL]
                                  write the public status page (statusPage) from the local store as static files
+  watchpost ack ID [--until 2h] [--by NAME] [--local]
+                                 acknowledge a check's open page: no reminders or escalation until it
+                                 recovers (or --until); AWS credentials, or --local for watchpost dev
+  watchpost pages [--since 24h] [--check ID] [--json] [--aws]
+                                 every page sent or failed, per channel (local store, or --aws)
 
 Options:
   --config F   config file (.ts, .js, .mjs, .json) [default: ${DEFAULT_CONFIG_FILE}]
@@ -81,6 +86,8 @@ const COMMANDS = [
   'history',
   'notify',
   'cost',
+  'ack',
+  'pages',
   'report',
   'incident',
   'status',
@@ -123,6 +130,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./incident')).incidentCommand(rest);
       case 'status':
         return await (await import('./status')).statusCommand(rest);
+      case 'ack':
+        return await (await import('./ack')).ackCommand(rest);
+      case 'pages':
+        return await (await import('./pages')).pagesCommand(rest);
       case '--version':
       case '-v':
       case 'version':

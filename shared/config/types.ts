@@ -11,6 +11,33 @@ export interface NotifyTargets {
   sms?: string[];
   /** Email addresses. @default [] */
   email?: string[];
+  /**
+   * Page again while the problem lasts and nobody acknowledged it: `STILL DOWN shop-cart 2/3 regions
+   * since 14:02Z (1h)`, to everyone paged so far. From 1m to 1d.
+   * @default no reminders
+   * @example "30m"
+   */
+  repeat?: Duration;
+  /**
+   * Who is paged next when nobody acknowledged the page in time; `after` counts from the first page.
+   * @default [] (nobody else)
+   * @example [{ after: '15m', sms: ['+4915187654321'] }, { after: '45m', email: ['head-of-ops@example.com'] }]
+   */
+  escalate?: EscalationLevel[];
+}
+
+/**
+ * One escalation level: paged (SMS and email through a topic of its own) when the incident is
+ * still unacknowledged `after` its first page.
+ * @example { after: '15m', sms: ['+4915187654321'], email: ['l2@example.com'] }
+ */
+export interface EscalationLevel {
+  /** Time since the first page, from 1m to 1d; each level later than the one before. @example "15m" */
+  after: Duration;
+  /** Phone numbers in E.164 form. @default [] */
+  sms?: string[];
+  /** Email addresses. @default [] */
+  email?: string[];
 }
 
 export type Severity = 'critical' | 'warning';
@@ -225,6 +252,13 @@ export interface CheckCommon {
   degradedAfter?: Duration;
   /** Free labels, e.g. `{ team: 'checkout' }`. @default {} */
   tags?: Record<string, string>;
+  /**
+   * Ids of checks this one needs (a backend, a database). While one of them is DOWN this check
+   * does not page on its own: the parent's page counts it (`(+3 dependent checks down)`).
+   * @default []
+   * @example ['shop-api']
+   */
+  dependsOn?: string[];
   /** A link for on-call: what to do when it fails. Goes into alarm descriptions and pages. */
   runbook?: string;
   /**
@@ -304,12 +338,15 @@ export type ValidatedCheck<C = CheckConfig> = C &
     >
   >;
 
+/** A severity's targets after validation: the lists are always there. */
+export type ValidatedTargets = Required<Pick<NotifyTargets, 'sms' | 'email'>> & Omit<NotifyTargets, 'sms' | 'email'>;
+
 /** A config after validation: defaults applied, checks complete. */
 export interface ValidatedConfig extends Omit<WatchpostConfig, 'checks' | 'retention'> {
   retention: Duration;
   notify: Omit<NotifySettings, 'critical' | 'warning'> & {
-    critical: Required<NotifyTargets>;
-    warning: Required<NotifyTargets>;
+    critical: ValidatedTargets;
+    warning: ValidatedTargets;
   };
   checks: ValidatedCheck[];
 }

@@ -9,6 +9,7 @@ import { kindOf, registry } from '../probes/registry';
 import { checkMaintenance, maintenanceWindowSchema } from '../alarms/maintenance';
 import { alarmSettingsSchema, checkAlarmSettings, mergeAlarmSettings } from '../alarms/settings';
 import { notifySettingsShape } from '../notify/config';
+import { checkDependsOn, dependsOnSchema, notifyTargetsSchema } from '../notify/oncall-config';
 import { checkStatusPage, statusPageSchema } from '../status/config';
 import { inlineCaFiles } from './ca-files';
 import {
@@ -39,27 +40,14 @@ import type {
 
 export const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
 const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-const region = s.string({ pattern: REGION_RE, expected: 'an AWS region such as "eu-central-1"' });
-const notifyTargets = s.object({
-  sms: s.optional(
-    s.array(
-      s.string({
-        pattern: /^\+[1-9]\d{6,14}$/,
-        expected: 'a phone number in E.164 form',
-        patternHint: 'write it as +<country code><number>, e.g. "+4915112345678"',
-      }),
-    ),
-    [],
-  ),
-  email: s.optional(s.array(s.string({ pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, expected: 'an email address' })), []),
-});
-true satisfies SameType<Infer<typeof notifyTargets.shape>, NotifyTargets>;
 const notifySchema = s.object({
-  critical: s.optional(notifyTargets),
-  warning: s.optional(notifyTargets),
+  critical: s.optional(notifyTargetsSchema),
+  warning: s.optional(notifyTargetsSchema),
   ...notifySettingsShape,
 });
+true satisfies SameType<Infer<typeof notifyTargetsSchema.shape>, NotifyTargets>;
 true satisfies SameType<Infer<typeof notifySchema.shape>, NotifySettings>;
+const region = s.string({ pattern: REGION_RE, expected: 'an AWS region such as "eu-central-1"' });
 const severity = s.literalUnion(['critical', 'warning'] as const);
 const tags = s.record(s.string());
 
@@ -111,6 +99,7 @@ const commonShape = {
   severity: s.optional(severity),
   degradedAfter: s.optional(s.duration()),
   tags: s.optional(tags),
+  dependsOn: s.optional(dependsOnSchema),
   runbook: s.optional(s.url()),
   alarm: s.optional(alarmSettingsSchema),
   enabled: s.optional(s.boolean()),
@@ -226,6 +215,7 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
 
   const checkIds = Array.isArray(rawChecks) ? rawChecks.map(idOf).filter((id) => id !== undefined) : [];
   checkMaintenance(cfg.maintenance, checkIds, issues);
+  checkDependsOn((raw as any)?.checks, issues);
   checkStatusPage(cfg.statusPage, checkIds, issues);
 
   if (issues.count || top === INVALID) return { ok: false, diagnostics: issues.list };
@@ -237,8 +227,8 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
     retention: valid.retention!,
     notify: {
       ...notify,
-      critical: { sms: notify.critical?.sms ?? [], email: notify.critical?.email ?? [] },
-      warning: { sms: notify.warning?.sms ?? [], email: notify.warning?.email ?? [] },
+      critical: { ...notify.critical, sms: notify.critical?.sms ?? [], email: notify.critical?.email ?? [] },
+      warning: { ...notify.warning, sms: notify.warning?.sms ?? [], email: notify.warning?.email ?? [] },
     },
     defaults,
     checks,

@@ -4,7 +4,7 @@
  * region, how long it has been failing, and links to the runbook, the dashboard and the alarm.
  */
 import { formatDuration } from '../duration';
-import { fitParts, clock, summaryParts, whereText } from './format-sms';
+import { fitParts, clock, dependentsText, summaryParts, whereText } from './format-sms';
 import { toAscii } from './gsm';
 import { codeWord } from '../types';
 import type { Incident, RegionView } from './message';
@@ -97,6 +97,11 @@ function opening(i: Incident): string[] {
           `is ${i.word === 'DEGRADED' ? 'slow' : 'failing'}${i.affected.length ? ` in ${whereSentence(i)}` : ''} ` +
           `since ${clock(i.since, i.at)}${lasting}${i.headline ? `: ${i.headline}` : ''}.`,
       ];
+    case 'reminder':
+      return [
+        `STILL ${i.problem}: ${name} has been ${i.word === 'STILL DEGRADED' ? 'slow' : 'failing'}${i.affected.length ? ` in ${whereSentence(i)}` : ''} since ${clock(i.since, i.at)}${lasting}${i.headline ? `: ${i.headline}` : ''}.`,
+        `Reminder ${i.reminder?.count ?? 1}: nobody has acknowledged it yet. Acknowledge it to stop reminders and escalation.`,
+      ];
     case 'recovery':
       return [
         `OK: ${i.runnerRegion ? `the watchpost runner in ${i.runnerRegion}` : name} recovered ` +
@@ -128,13 +133,24 @@ function whereSentence(i: Incident): string {
 /** The plain-text body. */
 export function emailText(i: Incident): string {
   const out: string[] = [...opening(i).filter(Boolean), ''];
+  if (i.escalation)
+    out.splice(
+      1,
+      0,
+      `Escalated to level ${i.escalation.level}: not acknowledged within ${i.escalation.after} of the first page.`,
+    );
+  if (i.dependents?.length) {
+    const verb = i.kind === 'recovery' ? 'were down with it' : 'are down with it and do not page on their own';
+    out.push(`${dependentsText(i).slice(1, -1)}: ${i.dependents.join(', ')} ${verb}.`, '');
+  }
+  if (i.channelProblems?.length) out.push('Delivery problems:', ...i.channelProblems.map((p) => `  ${p}`), '');
   if (i.check) {
     out.push(`  Check:     ${i.check.id}${i.check.name !== i.check.id ? ` - ${i.check.name}` : ''}`);
     out.push(`  Target:    ${i.check.target} (${i.check.kind})`);
   }
   if (i.kind !== 'test') {
     out.push(`  Severity:  ${i.severity}`);
-    if (i.kind === 'problem' || (i.kind === 'flapping' && i.flapping?.state === 'ALARM')) {
+    if (i.kind === 'problem' || i.kind === 'reminder' || (i.kind === 'flapping' && i.flapping?.state === 'ALARM')) {
       if (i.affected.length && !i.runnerRegion)
         out.push(`  Affected:  ${whereText(i)}${i.affected.length > 1 ? ` (${i.affected.join(', ')})` : ''}`);
       out.push(`  Since:     ${fullTime(i.since)}${lastingText(i, `, ${doing(i)} for `, '')}`);
@@ -155,6 +171,7 @@ export function emailText(i: Incident): string {
     ['Runbook', i.links.runbook ?? (i.check ? 'none - set `runbook` on the check' : undefined)],
     ['Dashboard', i.links.dashboard],
     ['Alarm', i.links.alarm],
+    ['Ack', i.links.ack],
   ];
   const shown = links.filter(([, v]) => v);
   if (shown.length) {

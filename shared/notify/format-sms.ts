@@ -62,9 +62,20 @@ export function whereText(i: Incident): string {
   return `${i.affected.length}/${i.total} regions`;
 }
 
+/** `(+3 dependent checks down)`; on a recovery `(+3 dependent checks)`. */
+export function dependentsText(i: Incident): string {
+  const n = i.dependents?.length ?? 0;
+  if (!n) return '';
+  return `(+${n} dependent check${n === 1 ? '' : 's'}${i.kind === 'recovery' ? '' : ' down'})`;
+}
+
 /** The parts of the one-line summary every channel shares (SMS text, email subject, ITSM summary). */
 export function summaryParts(i: Incident, opts: { links?: boolean } = {}): Part[] {
   const runbook = opts.links && i.links.runbook ? [{ text: i.links.runbook, priority: 4 }] : [];
+  // The ack link beats the runbook and the error text: it is what stops the next page.
+  const ack = opts.links && i.links.ack ? [{ text: `ack ${i.links.ack}`, priority: 3 }] : [];
+  const trouble = (i.channelProblems ?? []).map((p) => ({ text: `! ${p}`, priority: 6 }));
+  const dependents = { text: dependentsText(i), priority: 1 };
   switch (i.kind) {
     case 'problem': {
       // A kind alarm's description, or a warn level's reason, is its headline; otherwise the error message comes last.
@@ -76,8 +87,26 @@ export function summaryParts(i: Incident, opts: { links?: boolean } = {}): Part[
         { text: i.headline ?? '', priority: 2 },
         ...(inline ? [{ text: i.detail ?? '', priority: 2, truncatable: true }] : []),
         { text: `since ${clock(i.since, i.at)}`, priority: 3 },
+        dependents,
+        ...(i.escalation ? [{ text: `- not acked in ${i.escalation.after}`, priority: 2 }] : []),
         ...(inline || !i.detail ? [] : [{ text: `- ${i.detail}`, priority: 5, truncatable: true }]),
+        ...ack,
         ...runbook,
+        ...trouble,
+      ];
+    }
+    case 'reminder': {
+      const lasted = Date.parse(i.at) - Date.parse(i.since);
+      return [
+        { text: i.word, priority: 0 },
+        { text: i.subject, priority: 0 },
+        { text: whereText(i), priority: 1 },
+        { text: `since ${clock(i.since, i.at)}`, priority: 1 },
+        { text: Number.isFinite(lasted) ? `(${formatDuration(Math.max(0, lasted))})` : '', priority: 1 },
+        dependents,
+        ...ack,
+        { text: i.headline ?? '', priority: 4 },
+        ...trouble,
       ];
     }
     case 'recovery':
@@ -90,6 +119,8 @@ export function summaryParts(i: Incident, opts: { links?: boolean } = {}): Part[
           priority: 1,
         },
         { text: i.problem !== 'DOWN' ? `(was ${i.problem})` : '', priority: 2 },
+        dependents,
+        ...trouble,
       ];
     case 'flapping': {
       const f = i.flapping!;

@@ -20,4 +20,10 @@ export const NOTIFIER_ENV = {
   deadLetterQueueUrl: 'WATCHPOST_WEBHOOK_DLQ_URL',
   /** Optional: the dashboard link in pages (default: the CloudWatch dashboard). */
   dashboardUrl: 'WATCHPOST_DASHBOARD_URL',
+  /** Optional: JSON `{ "critical": [arn of level 1, …], "warning": […] }`, the escalation topics. */
+  escalationTopics: 'WATCHPOST_ESCALATION_TOPICS',
+  /** Optional: base URL of the acknowledgement endpoint (the ack function's URL); none: pages carry no ack link. */
+  ackUrl: 'WATCHPOST_ACK_URL',
+  /** Name of the Secrets Manager secret holding the HMAC key of acknowledgement links. */
+  ackKeySecret: 'WATCHPOST_ACK_KEY_SECRET',
 } as const;

@@ -5,7 +5,11 @@
  * posted too, and retried in-process on the notifier's schedule (local-webhooks.ts). Sending
  * never throws: a failure is printed and the monitor goes on.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTransport } from 'nodemailer';
+import type { AlarmType } from '../alarms/specs';
+import { silentLog } from '../log';
+import { ms } from '../duration';
 import type { LocalEmailSettings, ValidatedConfig } from '../config/types';
 import { envSecrets, redactText, type SecretResolver } from '../secrets';
 import type { LatestState } from '../store/types';
@@ -14,8 +18,20 @@ import { flappingSettings } from './config';
 import type { EmailMessage } from './format-email';
 import { localWebhooks, type LocalWebhooksOptions } from './local-webhooks';
 import { MemoryFlapStore } from './flapping';
-import { incidentFromStatus } from './message';
+import { incidentFromStatus, type Incident } from './message';
+import {
+  admitProblem,
+  admitRecovery,
+  markSent,
+  releaseDependents,
+  sweep,
+  type Delivery,
+  type OnCallDeps,
+} from './oncall';
+import { ancestorsOf, dependentsOf, onCallSettings } from './oncall-config';
+import { PageStore } from './page-store';
 import { channelMessages } from './sns';
+import { DeliveryTrail } from './trail';
 
 /** Sends one email over SMTP; throws on failure (callers print it). */
 export async function sendLocalEmail(
@@ -53,6 +69,15 @@ export interface LocalPagesOptions {
   style?: { label?: (s: string) => string; dim?: (s: string) => string };
   /** Webhook delivery: secrets, per-attempt options, retry policy. @default env secrets, RETRY_POLICY */
   webhooks?: Pick<LocalWebhooksOptions, 'secrets' | 'deliver' | 'policy'>;
+  /**
+   * The local store: with it, pages follow on-call rules as in AWS (dependsOn, reminders,
+   * escalation, acknowledgement) and every page goes into the delivery trail (`watchpost pages`).
+   */
+  table?: { client: DynamoDBClient; tableName: string; latest(ids: string[]): Promise<LatestState[]> };
+  /** The acknowledgement link of a page (the local dashboard's /ack/…). */
+  ackLink?: (ref: string, expiresAt: number) => Promise<string | undefined>;
+  /** @default Date.now */
+  now?: () => number;
 }
 
 export interface LocalPages {
@@ -62,6 +87,10 @@ export interface LocalPages {
   idle(): Promise<void>;
   /** Cancels pending webhook retries, printing each page that is thereby not delivered. */
   stop(): void;
+  /** Sends reminders, escalations and held pages that are due (dev calls it every few seconds). */
+  sweep(): Promise<void>;
+  /** The on-call state (undefined without `table`): the dashboard's ack button uses it. */
+  oncall?: OnCallDeps;
 }
 
 export function localPages(opts: LocalPagesOptions): LocalPages {
@@ -75,7 +104,88 @@ export function localPages(opts: LocalPagesOptions): LocalPages {
   const pending = new Set<Promise<void>>();
   const hooks = localWebhooks({ config, out, ...opts.webhooks, ...(opts.style ? { style: opts.style } : {}) });
 
+  const now = opts.now ?? Date.now;
+  const table = opts.table;
+  const trail = table ? new DeliveryTrail(table.client, table.tableName) : undefined;
+  const oncall: OnCallDeps | undefined = table && {
+    config,
+    pages: new PageStore(table.client, table.tableName, now),
+    latest: (ids) => table.latest(ids),
+    now,
+    log: silentLog,
+    ...(opts.ackLink ? { ackLink: opts.ackLink } : {}),
+  };
+  // A new dev session starts from what it sees: records a session before left open are dropped.
+  const ready = oncall
+    ? oncall.pages
+        .list()
+        .then((open) => Promise.all(open.map((r) => oncall.pages.update(r.key, () => ({ next: null, result: 0 })))))
+        .catch((e: Error) => out(`        open pages of an earlier session not cleared: ${e.message}`))
+    : Promise.resolve();
+
+  const record = (i: Incident, channel: string, ok: boolean, error?: string) =>
+    trail
+      ?.record({
+        at: new Date(now()).toISOString(),
+        channel,
+        kind: i.escalation ? 'escalation' : i.kind,
+        subject: i.subject,
+        word: i.word,
+        ok,
+        summary: channelMessages(i).sms,
+        ...(error ? { error } : {}),
+      })
+      .catch(() => undefined);
+
+  /** Prints (and emails, and posts) one delivery the way the notifier would send it. */
+  const deliver = async ({ incident, levels, webhooks }: Delivery) => {
+    const m = channelMessages(incident);
+    for (const level of levels) {
+      if (level === 0) out(`        ${label('page')} ${m.sms}`);
+      else {
+        const l = onCallSettings(config, incident.severity).escalate[level - 1];
+        const who = [...(l?.sms ?? []), ...(l?.email ?? [])].join(', ');
+        out(`        ${label(`page L${level}`)} ${dim(`→ ${who}`)} ${m.sms}`);
+      }
+      await record(incident, level === 0 ? 'console' : `escalation ${incident.severity} ${level}`, true);
+    }
+    const posted = webhooks ? hooks.send(incident) : Promise.resolve();
+    if (send && levels.includes(0)) {
+      try {
+        await send(m.email);
+        out(dim(`        email "${m.email.subject}" sent to ${email?.to.join(', ') ?? 'the configured recipients'}`));
+        await record(incident, 'email', true);
+      } catch (e) {
+        const error = redactText((e as Error).message);
+        out(`        ${label('email not sent')}: ${error}`);
+        await record(incident, 'email', false, error);
+      }
+    }
+    await posted;
+  };
+
+  /** Locally a check's own result is its alarm: wait (briefly) for this pass's results of the checks it is tied to. */
+  const settle = async (checkId: string, scheduledAt: string) => {
+    if (!table) return;
+    const related = [...ancestorsOf(config, checkId), ...dependentsOf(config, checkId)];
+    if (!related.length) return;
+    const limit = Math.max(
+      ...related.map((id) => {
+        const ch = config.checks.find((x) => x.id === id);
+        return ch?.enabled ? ms(ch.timeout) * (ch.retries + 1) : 0;
+      }),
+    );
+    const until = Date.now() + limit + 2_000;
+    while (Date.now() < until) {
+      const states = await table.latest(related).catch(() => []);
+      const enabled = related.filter((id) => config.checks.find((x) => x.id === id)?.enabled);
+      if (enabled.every((id) => states.some((s) => s.checkId === id && s.lastScheduledAt >= scheduledAt))) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
   const work = async (result: CheckResult, previous?: { status: CheckStatus; since: string }) => {
+    await ready;
     const check = config.checks.find((ch) => ch.id === result.checkId);
     if (!check) return;
     const state = result.status === 'pass' ? 'OK' : 'ALARM';
@@ -99,7 +209,7 @@ export function localPages(opts: LocalPagesOptions): LocalPages {
       lastScheduledAt: result.scheduledAt,
       lastResult: result,
     };
-    const incident = incidentFromStatus({
+    let incident = incidentFromStatus({
       config,
       check,
       latest: [latest],
@@ -112,17 +222,27 @@ export function localPages(opts: LocalPagesOptions): LocalPages {
       incident.word = 'FLAPPING';
       incident.flapping = { changes: decision.changes, windowMs: settings.windowMs, state };
     }
-    const m = channelMessages(incident);
-    out(`        ${label('page')} ${m.sms}`);
-    const posted = hooks.send(incident);
-    if (!send) return posted;
-    try {
-      await send(m.email);
-      out(dim(`        email "${m.email.subject}" sent to ${email?.to.join(', ') ?? 'the configured recipients'}`));
-    } catch (e) {
-      out(`        ${label('email not sent')}: ${redactText((e as Error).message)}`);
+    if (!oncall || decision.action === 'flapping') return deliver({ incident, levels: [0], webhooks: true });
+    await settle(check.id, result.scheduledAt);
+    const type = incident.alarmType as AlarmType;
+    const spec = { key: `${type}:${check.id}`, type, checkId: check.id, severity: incident.severity };
+    if (incident.kind === 'problem') {
+      // Slow after failing: the outage is over (quietly), the slowness is a problem of its own.
+      if (type === 'degraded')
+        await oncall.pages.update(`down:${check.id}`, (cur) => ({ next: cur ? null : undefined, result: 0 }));
+      const a = await admitProblem(spec, incident, oncall);
+      if (a.action === 'suppressed' || a.action === 'held')
+        out(dim(`        (${check.id} ${result.status}: counted on the page of ${a.parent}, which it depends on)`));
+      if (a.action !== 'page') return;
+      await deliver({ incident: a.incident, levels: [0], webhooks: true });
+      await markSent(spec.key, oncall);
+      return;
     }
-    await posted;
+    const r = await admitRecovery(spec, incident, oncall);
+    if (r.action === 'quiet') return;
+    incident = r.incident;
+    await deliver({ incident, levels: [0], webhooks: true });
+    await releaseDependents(r.release, oncall, deliver);
   };
 
   return {
@@ -136,5 +256,12 @@ export function localPages(opts: LocalPagesOptions): LocalPages {
       await hooks.idle();
     },
     stop: () => hooks.stop(),
+    async sweep() {
+      if (!oncall) return;
+      await ready;
+      const report = await sweep(oncall, deliver);
+      for (const f of report.failed) out(`        ${label('page not sent')} ${f.key}: ${f.error}`);
+    },
+    ...(oncall ? { oncall } : {}),
   };
 }

@@ -5,15 +5,15 @@
  */
 import { dashboardName } from '../alarms/names';
 import { alarmSpecs, type AlarmSpec, type AlarmType } from '../alarms/specs';
-import type { Severity, ValidatedCheck, ValidatedConfig } from '../config/types';
-import { formatDuration, ms } from '../duration';
+import type { Severity, ValidatedConfig } from '../config/types';
 import { registry as defaultRegistry, kindOf } from '../probes/registry';
 import type { ProbeKind } from '../probes/types';
 import type { LatestState } from '../store/types';
-import { codeWord, type CheckError, type CheckResult, type CheckStatus, type DegradedReason } from '../types';
+import type { CheckError, CheckStatus, DegradedReason } from '../types';
+import { assess, carrying, incidentCheck, oneLine, sortedViews } from './region-view';
 
 export type AlarmState = 'ALARM' | 'OK';
-export type IncidentKind = 'problem' | 'recovery' | 'flapping' | 'test';
+export type IncidentKind = 'problem' | 'recovery' | 'flapping' | 'test' | 'reminder';
 
 /** One state change of a CloudWatch alarm, as the notifier reads it from EventBridge. */
 export interface AlarmChange {
@@ -64,6 +64,8 @@ export interface IncidentLinks {
   dashboard?: string;
   alarm?: string;
   runbook?: string;
+  /** Signed, expiring link that acknowledges the page (stops reminders and escalation). */
+  ack?: string;
 }
 
 export interface Incident {
@@ -108,6 +110,14 @@ export interface Incident {
   lastedMs?: number;
   /** Flapping: how often it changed in the window, and its state now. */
   flapping?: { changes: number; windowMs: number; state: AlarmState };
+  /** Checks depending on this one that are down with it (they do not page on their own). */
+  dependents?: string[];
+  /** An escalation page: the level paged and how long the page went unacknowledged. */
+  escalation?: { level: number; after: string };
+  /** A reminder (`STILL DOWN`): how many so far. */
+  reminder?: { count: number };
+  /** Channels that keep failing (`webhook pagerduty failing since 14:02Z (3 pages)`), said on the others. */
+  channelProblems?: string[];
   links: IncidentLinks;
   homeRegion: string;
 }
@@ -120,14 +130,6 @@ export interface LinkOptions {
 }
 
 type Kinds = ReadonlyMap<string, ProbeKind>;
-
-/** Printable, single-spaced, no control characters: text from targets goes into pages. */
-export function oneLine(text: string): string {
-  return text
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 /** The AWS console of a region (China and GovCloud have their own). */
 export function consoleBase(region: string): string {
@@ -155,83 +157,6 @@ export function alarmLink(region: string, alarmName: string): string {
 /** `watchpost/shop/down:shop-cart`: one incident per alarm in PagerDuty, Opsgenie, any ITSM. */
 export const dedupKey = (project: string, alarmKey: string) => `watchpost/${project}/${alarmKey}`;
 
-const ERROR_WORDS: Record<string, string> = {
-  DNS: 'DNS error',
-  CONNECT_REFUSED: 'connection refused',
-  CONNECT_TIMEOUT: 'connect timeout',
-  TLS: 'TLS error',
-  TIMEOUT: 'timeout',
-  RESET: 'connection reset',
-  BODY_TOO_LARGE: 'body too large',
-  ASSERTION: 'assertion failed',
-  AUTH: 'auth failed',
-  NOT_DELIVERED: 'mail not delivered',
-  REJECTED: 'rejected',
-  REDIRECT_LOOP: 'redirect loop',
-  TOO_MANY_REDIRECTS: 'too many redirects',
-  INVALID_JSON: 'invalid JSON',
-  PROTOCOL: 'protocol error',
-  SECRET: 'secret missing',
-  NETWORK: 'network error',
-  INTERNAL: 'internal error',
-};
-
-/** A few words for a failed result: `HTTP 503` when a status code is known, else the error. */
-export function headlineOf(r: CheckResult): string | undefined {
-  if (!r.error) return undefined;
-  const code = r.details?.statusCode;
-  if (typeof code === 'number' && (r.error.code === 'ASSERTION' || code >= 400)) return `HTTP ${code}`;
-  return ERROR_WORDS[r.error.code] ?? r.error.code;
-}
-
-/** A degraded result's reason; results stored before reasons existed were slow. */
-function degradedOf(r: CheckResult): DegradedReason {
-  const d = r.degraded ?? { code: 'SLOW', message: `took ${formatDuration(r.timings?.total ?? r.durationMs)}` };
-  return { code: d.code, message: oneLine(d.message) };
-}
-
-/** Slowness (degradedAfter) or a kind's own warn level. */
-const isSlow = (v: RegionView) => v.status === 'degraded' && (!v.degraded || v.degraded.code === 'SLOW');
-
-/** The regions whose results carry `code` (as a warn level or an error) and that reason, most common first. */
-function carrying(views: readonly RegionView[], code: string): { regions: string[]; reason?: DegradedReason } {
-  const hits = views.flatMap((v) => {
-    const r = v.degraded?.code === code ? v.degraded : v.error?.code === code ? v.error : undefined;
-    return r ? [{ region: v.region, reason: r }] : [];
-  });
-  const first = hits[0];
-  return { regions: hits.map((h) => h.region), ...(first ? { reason: { code, message: first.reason.message } } : {}) };
-}
-
-export function regionView(s: LatestState): RegionView {
-  const r = s.lastResult;
-  return {
-    region: s.region,
-    status: s.status,
-    since: s.since,
-    consecutiveFailures: s.consecutiveFailures,
-    lastRunAt: s.lastScheduledAt,
-    durationMs: r.durationMs,
-    attempts: r.attempts,
-    ...(r.error ? { error: { code: r.error.code, message: oneLine(r.error.message) } } : {}),
-    ...(r.status === 'degraded' ? { degraded: degradedOf(r) } : {}),
-    timings: r.timings ?? {},
-    ...(r.status === 'fail' ? { headline: headlineOf(r) } : {}),
-  };
-}
-
-function mostCommon(values: Array<string | undefined>): string | undefined {
-  const counts = new Map<string, number>();
-  for (const v of values) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let best: string | undefined;
-  let n = 0;
-  for (const [v, c] of counts) if (c > n) [best, n] = [v, c];
-  return best;
-}
-
-const earliest = (times: string[], fallback: string) =>
-  times.filter((t) => !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? fallback;
-
 /** The word of an alarm's problem. */
 export function problemWord(type: AlarmType | 'test', key = ''): string {
   if (type === 'down') return 'DOWN';
@@ -239,88 +164,6 @@ export function problemWord(type: AlarmType | 'test', key = ''): string {
   if (type === 'runner') return 'DOWN';
   if (type === 'test') return 'TEST';
   return (key.split(':')[2] ?? 'ALARM').toUpperCase();
-}
-
-function incidentCheck(check: ValidatedCheck, kinds: Kinds): IncidentCheck {
-  const kind = kindOf(check, kinds);
-  let target: string = check.kind;
-  try {
-    target = kind ? oneLine(kind.target(check)) : check.kind;
-  } catch {
-    /* a kind's target() on an odd check: the kind name will do */
-  }
-  return {
-    id: check.id,
-    name: check.name,
-    kind: check.kind,
-    target: target.replace(/\/\/[^/@\s]+@/g, '//'),
-    ...(check.runbook ? { runbook: check.runbook } : {}),
-    regions: check.regions,
-    ...(check.degradedAfter ? { degradedAfter: check.degradedAfter } : {}),
-  };
-}
-
-/** What the regions say about an alarm type: affected regions, headline, detail, since. */
-function assess(
-  type: AlarmType,
-  views: RegionView[],
-  check: IncidentCheck | undefined,
-): Pick<Incident, 'affected' | 'headline' | 'detail'> & { since?: string } {
-  if (type === 'down') {
-    const bad = views.filter((v) => v.status === 'fail');
-    return {
-      affected: bad.map((v) => v.region),
-      headline: mostCommon(bad.map((v) => v.headline)),
-      detail: bad.find((v) => v.error)?.error?.message,
-      since: bad.length
-        ? earliest(
-            bad.map((v) => v.since),
-            '',
-          ) || undefined
-        : undefined,
-    };
-  }
-  if (type === 'degraded') {
-    const limit = check?.degradedAfter ? ms(check.degradedAfter) : Number.POSITIVE_INFINITY;
-    // A kind's warn level (a certificate expiring) is not slowness: only slow regions count here.
-    const slow = views.filter((v) => isSlow(v) || (v.status === 'pass' && v.durationMs > limit));
-    const worst = Math.max(0, ...slow.map((v) => v.durationMs));
-    return {
-      affected: slow.map((v) => v.region),
-      headline: slow.length && check?.degradedAfter ? `${formatDuration(worst)} > ${check.degradedAfter}` : undefined,
-      detail: slow.length
-        ? `slowest run ${formatDuration(worst)} in ${slow.find((v) => v.durationMs === worst)?.region}`
-        : undefined,
-      since: slow.length
-        ? earliest(
-            slow.filter((v) => v.status === 'degraded').map((v) => v.since),
-            '',
-          ) || undefined
-        : undefined,
-    };
-  }
-  // A kind's own alarm watches a figure, not the run status: regions are context only.
-  return { affected: views.filter((v) => v.status !== 'pass').map((v) => v.region) };
-}
-
-const STATUS_ORDER: Record<CheckStatus, number> = { fail: 0, degraded: 1, pass: 2 };
-
-/** Affected regions first, then by status, then in the check's region order. */
-function sortedViews(
-  latest: readonly LatestState[],
-  order: readonly string[] = [],
-  affected: readonly string[] = [],
-): RegionView[] {
-  const rank = (r: string) => (order.includes(r) ? order.indexOf(r) : order.length);
-  return latest
-    .map(regionView)
-    .sort(
-      (a, b) =>
-        Number(!affected.includes(a.region)) - Number(!affected.includes(b.region)) ||
-        STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-        rank(a.region) - rank(b.region) ||
-        a.region.localeCompare(b.region),
-    );
 }
 
 /** The alarm spec behind a CloudWatch alarm name, found by recomputing the specs from the config. */
@@ -432,126 +275,5 @@ export function incidentFromAlarm(input: AlarmIncidentInput): Incident {
   };
 }
 
-export interface LocalIncidentInput {
-  config: ValidatedConfig;
-  check: ValidatedCheck;
-  /** Latest state per region (locally: one region). */
-  latest: readonly LatestState[];
-  /** The status before this change and since when; a recovery says how long the problem lasted. */
-  previous?: { status: CheckStatus; since: string };
-  /** ISO time of the change. @default the newest run */
-  at?: string;
-  /** @default { local: true }: no AWS console links */
-  links?: LinkOptions;
-  kinds?: Kinds;
-}
-
-/**
- * The incident of a check's status change without an alarm: `npm start` and `watchpost notify
- * --preview`. The worst region decides: a failure is DOWN, a slow run DEGRADED, all passing OK.
- */
-export function incidentFromStatus(input: LocalIncidentInput): Incident {
-  const { config, check } = input;
-  const kinds = input.kinds ?? defaultRegistry;
-  const ic = incidentCheck(check, kinds);
-  const views = sortedViews(input.latest, check.regions);
-  const worst = views[0]?.status ?? 'pass';
-  const at =
-    input.at ??
-    views
-      .map((v) => v.lastRunAt)
-      .sort()
-      .at(-1) ??
-    new Date().toISOString();
-  const problemType: AlarmType =
-    worst === 'degraded' || (worst === 'pass' && input.previous?.status === 'degraded') ? 'degraded' : 'down';
-  const severity: Severity = problemType === 'degraded' ? 'warning' : check.severity;
-  const links = {
-    dashboard: dashboardLink(config, input.links ?? { local: true }),
-    ...(ic.runbook ? { runbook: ic.runbook } : {}),
-  };
-  const base = {
-    project: config.project,
-    severity,
-    problem: problemWord(problemType),
-    alarmType: problemType,
-    dedupKey: dedupKey(config.project, `${problemType}:${check.id}`),
-    subject: check.id,
-    check: ic,
-    total: check.regions.length,
-    at,
-    links,
-    homeRegion: config.homeRegion,
-  };
-  if (worst === 'pass') {
-    const since = input.previous?.since;
-    const lastedMs =
-      since && input.previous?.status !== 'pass' ? Math.max(0, Date.parse(at) - Date.parse(since)) : undefined;
-    return {
-      ...base,
-      kind: 'recovery',
-      word: 'OK',
-      regions: views,
-      affected: [],
-      since: since ?? views[0]?.since ?? at,
-      ...(lastedMs !== undefined && Number.isFinite(lastedMs) ? { lastedMs } : {}),
-    };
-  }
-  // A kind's warn level pages its own word and reason (CERT-EXPIRING), not slowness.
-  const warned = worst === 'degraded' ? views.find((v) => v.status === 'degraded' && !isSlow(v))?.degraded : undefined;
-  if (warned) {
-    const c = carrying(views, warned.code);
-    return {
-      ...base,
-      kind: 'problem',
-      word: codeWord(warned.code),
-      problem: codeWord(warned.code),
-      regions: sortedViews(input.latest, check.regions, c.regions),
-      affected: c.regions,
-      detail: warned.message,
-      reason: warned,
-      since: earliest(
-        views.filter((v) => c.regions.includes(v.region)).map((v) => v.since),
-        at,
-      ),
-    };
-  }
-  const a = assess(problemType, views, ic);
-  return {
-    ...base,
-    kind: 'problem',
-    word: problemWord(problemType),
-    regions: sortedViews(input.latest, check.regions, a.affected),
-    affected: a.affected,
-    ...(a.headline ? { headline: a.headline } : {}),
-    ...(a.detail ? { detail: a.detail } : {}),
-    since: a.since ?? at,
-  };
-}
-
-/** A test page: proves the path to the phones and inboxes works. */
-export function testIncident(
-  config: ValidatedConfig,
-  severity: Severity,
-  at: string,
-  links: LinkOptions = {},
-): Incident {
-  return {
-    kind: 'test',
-    project: config.project,
-    severity,
-    word: 'TEST',
-    problem: 'TEST',
-    alarmType: 'test',
-    dedupKey: dedupKey(config.project, `test:${at}`),
-    subject: config.project,
-    regions: [],
-    affected: [],
-    total: 0,
-    detail: `a test page to the ${severity} topic, no action needed`,
-    since: at,
-    at,
-    links: { dashboard: dashboardLink(config, links) },
-    homeRegion: config.homeRegion,
-  };
-}
+export { headlineOf, oneLine, regionView } from './region-view';
+export { incidentFromStatus, testIncident, type LocalIncidentInput } from './incident-local';

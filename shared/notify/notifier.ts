@@ -9,7 +9,9 @@
  *    actions, not EventBridge events, so the notifier asks CloudWatch).
  * 4. Flapping and at-least-once delivery: the alarm's flap record decides notify / flapping /
  *    suppress / duplicate / stale.
- * 5. Read the check's latest state per region, build the incident, publish and post webhooks.
+ * 5. On-call (shared/notify/oncall.ts, with a page store): a problem under a DOWN parent is
+ *    suppressed or held, a recovery that never paged stays quiet, a parent names its dependents.
+ * 6. Read the check's latest state per region, build the incident, publish and post webhooks.
  *    When SNS fails, the change is released and the error thrown, so Lambda's retry pages.
  *    A webhook that fails is queued for retry (shared/notify/retry.ts) and the other channels
  *    go out; a page that cannot even be queued makes the invocation fail (the failing alarm).
@@ -24,7 +26,21 @@ import type { LatestState, ResultStore } from '../store/types';
 import { flappingSettings, webhooksFor } from './config';
 import type { FlapAction, FlapStore } from './flapping';
 import { incidentFromAlarm, specsByName, type AlarmChange, type Incident, type LinkOptions } from './message';
-import { sendWebhooks, type DeliveryLedger, type RetryPolicy, type RetryQueue } from './retry';
+import {
+  admitProblem,
+  admitRecovery,
+  markSent,
+  releaseDependents,
+  sweep,
+  type Delivery,
+  type IncidentRecorder,
+  type OnCallDeps,
+  type SweepReport,
+} from './oncall';
+import type { PageRecord, PageStore } from './page-store';
+import type { DeliveryLedger, RetryPolicy, RetryQueue } from './retry';
+import { sendPage } from './send';
+import type { DeliveryTrail } from './trail';
 import type { DeliverOptions, WebhookOutcome } from './webhooks';
 
 /** The EventBridge event CloudWatch sends on an alarm's state change (the fields read here). */
@@ -53,8 +69,8 @@ export interface NotifierDeps {
   config: ValidatedConfig;
   store: Pick<ResultStore, 'latest'>;
   flaps: FlapStore;
-  /** Publishes the page to the severity's topic; returns the message id. */
-  publish(severity: Severity, incident: Incident): Promise<string | undefined>;
+  /** Publishes the page to the severity's topic (`level` 1…: its escalation topics); returns the message id. */
+  publish(severity: Severity, incident: Incident, level?: number): Promise<string | undefined>;
   /** Webhook secrets (Secrets Manager in the home region). */
   secrets: SecretResolver;
   /** Whether an alarm mute rule is active for the alarm now. @default never muted */
@@ -70,6 +86,14 @@ export interface NotifierDeps {
   now?: () => number;
   links?: LinkOptions;
   kinds?: ReadonlyMap<string, ProbeKind>;
+  /** Open page records: dependencies, reminders, escalation, acknowledgement. @default none of these */
+  pages?: PageStore;
+  /** Every page sent or failed, per channel. @default not recorded */
+  trail?: DeliveryTrail;
+  /** The status page's incidents (opened, acknowledged, resolved here). @default not recorded */
+  incidents?: IncidentRecorder;
+  /** The acknowledgement link of a page. @default no link */
+  ackLink?: (ref: string, expiresAt: number) => Promise<string | undefined>;
   log: Log;
 }
 
@@ -77,8 +101,11 @@ export interface NotifySummary {
   alarm?: string;
   key?: string;
   state?: string;
-  /** What happened: a flap decision, `muted`, or `skipped` (not a page). */
-  action: FlapAction | 'muted' | 'skipped';
+  /**
+   * What happened: a flap decision, `muted`, `skipped` (not a page), `suppressed` (a check it depends
+   * on is DOWN), `held` (one is failing: wait for its page), `quiet` (a recovery that never paged).
+   */
+  action: FlapAction | 'muted' | 'skipped' | 'suppressed' | 'held' | 'quiet';
   reason?: string;
   messageId?: string;
   webhooks: WebhookOutcome[];
@@ -203,7 +230,7 @@ export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: Notif
       });
     }
   }
-  const incident = incidentFromAlarm({
+  let incident = incidentFromAlarm({
     config,
     spec,
     change,
@@ -213,29 +240,30 @@ export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: Notif
     kinds: deps.kinds,
   });
 
-  const hooks = webhooksFor(config, spec.severity);
-  const webhooksDone = sendWebhooks(incident, hooks, {
-    config,
-    secrets: deps.secrets,
-    ...(deps.retries ? { queue: deps.retries } : {}),
-    ...(deps.ledger ? { ledger: deps.ledger } : {}),
-    ...(deps.retryPolicy ? { policy: deps.retryPolicy } : {}),
-    ...(deps.now ? { now: deps.now } : {}),
-    ...(deps.deliver ? { deliver: deps.deliver } : {}),
-    log,
-  }).catch((e: Error): WebhookOutcome[] => {
-    log.error('webhooks failed', { error: `${e.name}: ${e.message}` });
-    return [];
-  });
-
-  let messageId: string | undefined;
-  let publishError: unknown;
-  try {
-    messageId = await deps.publish(spec.severity, incident);
-  } catch (e) {
-    publishError = e;
+  // On-call: dependencies, the open page record (reminders, escalation, acknowledgement).
+  const oncall = onCallDeps(deps);
+  let release: PageRecord[] = [];
+  if (oncall && decision.action === 'notify') {
+    if (change.state === 'ALARM') {
+      const a = await admitProblem(spec, incident, oncall);
+      if (a.action !== 'page') {
+        log.info('no page', { ...base, action: a.action, ...('parent' in a ? { parent: a.parent } : {}) });
+        return { ...base, action: a.action, webhooks: [] };
+      }
+      incident = a.incident;
+    } else {
+      const r = await admitRecovery(spec, incident, oncall);
+      if (r.action === 'quiet') {
+        log.info('recovery not paged', { ...base, reason: r.reason });
+        return { ...base, action: 'quiet', reason: r.reason, webhooks: [] };
+      }
+      ({ incident, release } = r);
+    }
   }
-  const webhooks = await webhooksDone;
+
+  const sent = await sendPage({ incident, levels: [0], webhooks: true }, deps, webhooksFor(config, spec.severity));
+  const { webhooks, publishError } = sent;
+  const messageId = sent.messageIds[0];
   if (publishError) {
     log.error('page not published to SNS: releasing the change so a retry pages', {
       ...base,
@@ -246,12 +274,18 @@ export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: Notif
       .catch((e: Error) => log.error('flap record not released', { ...base, error: e.message }));
     throw publishError;
   }
+  if (oncall && decision.action === 'notify' && change.state === 'ALARM') await markSent(spec.key, oncall);
+  if (oncall && release.length)
+    await releaseDependents(release, oncall, (d) => sendAndCheck(d, deps)).catch((e: Error) =>
+      log.error('dependents not paged after their parent recovered: the sweep tries again', { error: e.message }),
+    );
   log.info('paged', {
     ...base,
     kind: incident.kind,
     severity: spec.severity,
     messageId,
     affected: incident.affected,
+    ...(incident.dependents ? { dependents: incident.dependents } : {}),
     webhooks: webhooks.map((w) => ({
       name: w.name,
       ok: w.ok,
@@ -265,4 +299,35 @@ export async function handleAlarmEvent(event: AlarmStateChangeEvent, deps: Notif
   // SMS and email went out; failing the invocation raises the notifier-failing alarm.
   if (lost.length) throw new Error(`webhook page lost (not queued for retry): ${lost.join(', ')}`);
   return { ...base, action: decision.action, messageId, webhooks };
+}
+
+/** Sends a delivery; throws when its first level could not be published (the caller retries). */
+async function sendAndCheck(d: Delivery, deps: NotifierDeps): Promise<void> {
+  const r = await sendPage(d, deps);
+  if (r.publishError) throw r.publishError;
+}
+
+/** The on-call engine's view of the notifier's deps (undefined: no page store, no on-call features). */
+export function onCallDeps(deps: NotifierDeps): OnCallDeps | undefined {
+  if (!deps.pages) return undefined;
+  return {
+    config: deps.config,
+    pages: deps.pages,
+    latest: (ids) => deps.store.latest(ids),
+    ...(deps.incidents ? { incidents: deps.incidents } : {}),
+    now: deps.now ?? Date.now,
+    log: deps.log,
+    ...(deps.ackLink ? { ackLink: deps.ackLink } : {}),
+  };
+}
+
+/** The per-minute sweep (an EventBridge schedule): held pages, escalations, reminders, unsent pages. */
+export async function handleSweep(deps: NotifierDeps): Promise<SweepReport> {
+  const oncall = onCallDeps(deps);
+  if (!oncall) return { sent: [], failed: [] };
+  const report = await sweep(oncall, (d) => sendAndCheck(d, deps));
+  if (report.sent.length || report.failed.length) deps.log.info('on-call sweep', { ...report });
+  // A page the sweep could not send fails the invocation: the notifier-failing alarm pages.
+  if (report.failed.length) throw new Error(`on-call sweep: ${report.failed.length} page(s) not sent`);
+  return report;
 }

@@ -27,12 +27,37 @@ function detail(c) {
   return c.target;
 }
 
+// The check's open page: who it waits for, whether someone is on it, and the button that says so.
+function pageCell(c) {
+  const p = c.page;
+  if (!p) return '';
+  if (p.state !== 'paged') return `<br><span class="muted">${esc(p.state)}: counted on ${esc(p.parent)}'s page</span>`;
+  if (p.acked) return `<br><span class="muted">${esc(p.acked)}</span>`;
+  return `<br><button class="ack" data-check="${esc(c.id)}">Acknowledge</button>`;
+}
+
+async function ack(id) {
+  const r = await fetch('api/ack', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ check: id, by: 'dashboard' }),
+  });
+  if (!r.ok) alert((await r.json()).error);
+  load();
+}
+
+// One handler on the table: rows are redrawn every 5 s.
+document.getElementById('rows').onclick = (e) => {
+  const b = e.target.closest?.('button.ack');
+  if (b) ack(b.dataset.check);
+};
+
 function row(c) {
   return [
     `<tr><td class="${esc(c.status)}">${esc(statusWord(c))}</td>`,
     `<td><b>${esc(c.id)}</b><br><span class="muted">${esc(c.name)}</span></td>`,
     `<td>${esc(c.kind)}</td>`,
-    `<td>${sinceCell(c)}</td>`,
+    `<td>${sinceCell(c)}${pageCell(c)}</td>`,
     `<td>${esc(c.durationMs != null ? `${c.durationMs} ms` : '')}</td>`,
     `<td><div class="runs">${(c.recent || []).map(runBar).join('')}</div></td>`,
     `<td>${esc(detail(c))}</td></tr>`,
