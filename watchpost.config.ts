@@ -87,4 +87,14 @@ export default defineConfig({
       assertions: [status.equals(200), text.notContains('unavailable')],
     },
   ],
+  // What customers see (docs/status-page.md): public names only, never ids or URLs.
+  statusPage: {
+    title: 'Demo shop status',
+    components: [
+      { name: 'Website', checks: ['shop-health', 'shop-products', 'shop-port'] },
+      { name: 'Checkout', checks: ['shop-checkout', 'shop-cart-flow'] },
+      { name: 'Search', checks: ['shop-search'] },
+    ],
+    groups: [{ name: 'Shop', components: ['Website', 'Checkout', 'Search'] }],
+  },
 });

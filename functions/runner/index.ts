@@ -26,6 +26,7 @@ import { runPass } from '../../shared/runner/run-pass';
 import { RUNNER_ENV } from '../../shared/runtime-env';
 import type { SecretResolver } from '../../shared/secrets';
 import { DynamoResultStore } from '../../shared/store/dynamo-store';
+import { storeWithRollups } from '../../shared/rollups/store';
 import { bootstrap, retryingDocumentClient } from '../lib/bootstrap';
 
 /** The probes' deadline of the pass in progress (secret reads may not outlive it). */
@@ -54,6 +55,7 @@ export function init(): Runtime {
   });
   const { config, region, log } = boot;
   const tableName = boot.env[RUNNER_ENV.table];
+  const client = awsClient(DynamoDBClient, { region });
   runtime = {
     config,
     region,
@@ -64,12 +66,15 @@ export function init(): Runtime {
       tableName,
     },
     // The store and the sink retry themselves (shared/retry.ts): 1 SDK attempt, so retries do not stack.
-    store: new DynamoResultStore({
-      client: awsClient(DynamoDBClient, { region }),
-      tableName,
-      retentionMs: ms(config.retention),
+    // Daily rollups (status page, reports) are counted right after each store write, same client and deadline.
+    store: storeWithRollups(
+      {
+        store: new DynamoResultStore({ client, tableName, retentionMs: ms(config.retention), log }),
+        client,
+        tableName,
+      },
       log,
-    }),
+    ),
     metrics: new CloudWatchMetricSink({
       client: awsClient(CloudWatchClient, { region: boot.homeRegion }),
       project: config.project,

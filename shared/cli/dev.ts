@@ -9,6 +9,9 @@ import { DEMO_JOB, startDemoForConfig, startDemoJob } from '../demo/target';
 import { heartbeatTokens } from '../probes/heartbeat/endpoint';
 import { startPingServer } from '../probes/heartbeat/local-server';
 import { PingStore } from '../probes/heartbeat/ping-store';
+import { storeWithRollups } from '../rollups/store';
+import { recordLocalResult } from '../incidents/recorder';
+import { IncidentStore } from '../incidents/store';
 import { formatDuration, ms } from '../duration';
 import { jsonLog } from '../log';
 import { localPages } from '../notify/local';
@@ -133,6 +136,7 @@ export async function devCommand(args: string[]): Promise<number> {
     );
   out('');
 
+  const incidents = new IncidentStore(local.client, local.tableName);
   // Last status per check, to announce changes the way a page would.
   const last = new Map<string, { status: CheckStatus; since: string }>();
   const onResult = (r: CheckResult) => {
@@ -146,6 +150,11 @@ export async function devCommand(args: string[]): Promise<number> {
       line += `  ${c.bold(`← was ${prev.status} for ${formatDuration(Date.parse(r.scheduledAt) - Date.parse(prev.since))}`)}`;
     out(redactText(line));
     if (prev ? changed : r.status !== 'pass') pages.announce(r, prev);
+    // The status page's and report's incidents (shared/incidents/recorder.ts).
+    if (!prev || changed)
+      void recordLocalResult(incidents, r, prev).catch((e: Error) =>
+        log.warn('incident not recorded', { error: e.message }),
+      );
   };
   const concurrency = Number(values.concurrency) || 16;
   const maxTimeout = Math.max(...checks.map((ch) => ms(ch.timeout) * (ch.retries + 1)), 1_000);
@@ -170,7 +179,7 @@ export async function devCommand(args: string[]): Promise<number> {
       runs,
       waitForSchedule: !runs,
       secrets: envSecrets,
-      store: local.store,
+      store: storeWithRollups(local, log),
       table: { client: local.client, tableName: local.tableName },
       storeEachResult: true,
       signal: abort.signal,

@@ -27,6 +27,12 @@ Usage:
                                  what SMS, email and each webhook would get for the check's latest local result
   watchpost notify --test [--topic critical|warning] [--webhooks]
                                  send a test page through the deployed topics (needs AWS credentials)
+  watchpost report [--since 30d | --month 2026-11] [--check ID]... [--format table|csv|json] [--json] [--aws]
+                                 uptime per check and region, down minutes, incidents, p50/p95/p99 (maintenance
+                                 excluded); local store, or with --aws the deployed table
+  watchpost incident open|update|resolve|list [--component NAME]... [--title T] [--message M]
+                   [--status S] [--severity S] [--id ID] [--aws]
+                                 incidents and their public updates, shown on the status page and in its feed
 
 Options:
   --config F   config file (.ts, .js, .mjs, .json) [default: ${DEFAULT_CONFIG_FILE}]
@@ -60,7 +66,7 @@ export async function loadValidConfig(
   return r.config;
 }
 
-const COMMANDS = ['run', 'dev', 'validate', 'history', 'notify', 'help'] as const;
+const COMMANDS = ['run', 'dev', 'validate', 'history', 'notify', 'report', 'incident', 'help'] as const;
 
 /** The version in watchpost's own package.json. */
 export function version(): string {
@@ -86,6 +92,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./history')).historyCommand(rest);
       case 'notify':
         return await (await import('./notify')).notifyCommand(rest);
+      case 'report':
+        return await (await import('./report')).reportCommand(rest);
+      case 'incident':
+        return await (await import('./incident')).incidentCommand(rest);
       case '--version':
       case '-v':
       case 'version':

@@ -164,7 +164,7 @@ async function preview(id: string, configFile: string, dataDir: string, json: bo
 }
 
 /** Turns what the AWS SDK throws into one clear line (no stack trace). */
-function awsProblem(e: unknown, doing: string): CliError {
+export function awsProblem(e: unknown, doing: string): CliError {
   const err = e as Error & { $metadata?: { httpStatusCode?: number } };
   const name = err?.name ?? 'Error';
   if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(err?.message ?? ''))

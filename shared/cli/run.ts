@@ -5,6 +5,7 @@ import { jsonLog } from '../log';
 import { runPass } from '../runner/run-pass';
 import { envSecrets } from '../secrets';
 import type { CheckResult } from '../types';
+import { storeWithRollups } from '../rollups/store';
 import { c, noteContext, print, RESULT_HEADER, resultRow, table } from './format';
 import { DEFAULT_DATA_DIR, LOCAL_REGION, openLocalStore } from './local';
 import { parseFlags } from './args';
@@ -71,7 +72,7 @@ async function runChecks(values: {
       runs: checks.map((check) => ({ check, scheduledAt: now })),
       waitForSchedule: false,
       secrets: envSecrets,
-      store: local?.store,
+      store: local && storeWithRollups(local),
       table: local && { client: local.client, tableName: local.tableName },
       log: jsonLog({ command: 'run' }, 'warn'),
       onResult: live ? () => process.stderr.write(`\r${c.dim(`running ${++done}/${checks.length}…`)}`) : undefined,

@@ -139,6 +139,54 @@ export interface MaintenanceWindow {
   checks?: string[];
 }
 
+/**
+ * One line of the public status page: a name customers understand and the checks behind it.
+ * @example { name: 'Checkout', checks: ['shop-cart', 'shop-pay'], description: 'Cart and payment' }
+ */
+export interface StatusPageComponent {
+  /** The public name; unique on the page. @example "Checkout" */
+  name: string;
+  /** Ids of the checks whose results make up this component's state and uptime (at least one). */
+  checks: string[];
+  /** One public sentence shown under the name. @default none */
+  description?: string;
+}
+
+/**
+ * A heading the page lists components under; a component is in at most one group.
+ * @example { name: 'Shop', components: ['Checkout', 'Search'] }
+ */
+export interface StatusPageGroup {
+  /** Public heading. */
+  name: string;
+  /** Names of components of this page. */
+  components: string[];
+}
+
+/**
+ * The public status page: which checks customers see, under which names. Only the listed checks
+ * appear; never a check id, target, host, region or error text.
+ * @example { title: 'Shop status', components: [{ name: 'Checkout', checks: ['shop-cart'] }, { name: 'Website', checks: ['shop-home'] }] }
+ */
+export interface StatusPageSettings {
+  /** Page title. @example "Shop status" */
+  title: string;
+  /** A sentence under the title. @default none */
+  description?: string;
+  /** The components, in page order (at least one). */
+  components: StatusPageComponent[];
+  /** Headings over components; components in no group are listed after the groups. @default [] */
+  groups?: StatusPageGroup[];
+  /**
+   * A custom domain for the hosted page (CloudFront needs an ACM certificate in us-east-1).
+   * @default the CloudFront domain
+   * @example { name: 'status.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' }
+   */
+  domain?: { name: string; certificateArn: string };
+  /** How many days of daily bars the page shows, in whole days from 7d to 365d. @default "90d" */
+  history?: Duration;
+}
+
 /** Fields every check has, whatever its kind. */
 export interface CheckCommon {
   /** Unique slug: lower-case letters, digits and dashes, e.g. `shop-cart`. Used in metric dimensions and alarm names. */
@@ -217,6 +265,8 @@ export interface WatchpostConfig {
   retention?: Duration;
   /** Planned work: windows in which the alarms of the checks they cover page nobody. @default [] */
   maintenance?: MaintenanceWindow[];
+  /** The public status page (`watchpost status build`, hosted by the CDK app). @default none */
+  statusPage?: StatusPageSettings;
   checks: CheckConfig[];
 }
 

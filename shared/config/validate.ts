@@ -8,6 +8,7 @@ import { registry } from '../probes/registry';
 import { checkMaintenance, maintenanceWindowSchema } from '../alarms/maintenance';
 import { alarmSettingsSchema, checkAlarmSettings, mergeAlarmSettings } from '../alarms/settings';
 import { notifySettingsShape } from '../notify/config';
+import { checkStatusPage, statusPageSchema } from '../status/config';
 import { inlineCaFiles } from './ca-files';
 import {
   checkShape,
@@ -75,6 +76,7 @@ export const configShape: Shape = {
   defaults: s.optional(s.object(defaultsShape), {}),
   retention: s.optional(s.duration({ min: 86_400_000 }), '30d'),
   maintenance: s.optional(s.array(maintenanceWindowSchema)),
+  statusPage: s.optional(statusPageSchema),
   checks: s.any('a list of checks'),
 };
 
@@ -199,6 +201,7 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
     ? (raw as any).checks.map((c: any) => c?.id).filter((id: unknown) => typeof id === 'string')
     : [];
   checkMaintenance(cfg.maintenance, checkIds, issues);
+  checkStatusPage(cfg.statusPage, checkIds, issues);
 
   if (issues.count || top === INVALID) return { ok: false, diagnostics: issues.list };
   const notify = (cfg.notify ?? {}) as Record<string, any>;

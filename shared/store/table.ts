@@ -6,6 +6,8 @@
  *   between global-table replicas).
  * - heartbeat pings: pk `PING#<checkId>`, sk `STATE` and `EVENT#…` (shared/probes/heartbeat/ping-store.ts).
  * - notifier flap records: pk `NOTIFY#<checkId>` or `NOTIFY#runner` (shared/notify/flap-store.ts).
+ * - daily rollups: pk `ROLLUP#<checkId>`, sk `<YYYY-MM-DD>#<region>`, TTL 400 days (shared/rollups/store.ts).
+ * - incidents: pk `INCIDENT`, `INCIDENT#OPEN`, `INCIDENT#ID` (shared/incidents/store.ts).
  */
 export const TABLE = {
   partitionKey: 'pk',
