@@ -66,12 +66,12 @@ export async function devCommand(args: string[]): Promise<number> {
     );
   }
   const unshare = shareWithOtherCommands(values.data!, local);
-  const dashboard = await startDashboard({ port: dashboardPort, config, store: local.store }).catch(
-    (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, config, store: local.store });
-      throw e;
-    },
-  );
+  // The table too: the per-check page reads uptime from the daily rollups and incidents.
+  const board = { config, store: local.store, table: { client: local.client, tableName: local.tableName } };
+  const dashboard = await startDashboard({ port: dashboardPort, ...board }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, ...board });
+    throw e;
+  });
 
   const log = jsonLog({ command: 'dev' }, 'warn');
   // The same ping endpoint the Lambda function URL serves, for heartbeat checks.
