@@ -54,7 +54,8 @@ function figureCards(d) {
     .map((f) => {
       const vals = newest.map((m) => m[f.name]).filter((v) => v != null);
       const v = vals.length ? (f.name === 'DaysToExpiry' ? Math.min(...vals) : Math.max(...vals)) : undefined;
-      return card(f.label, esc(figureValue(f, v)), vals.length > 1 ? 'worst region' : 'last run');
+      const value = `<span data-figure="${esc(f.name)}">${esc(figureValue(f, v))}</span>`;
+      return card(f.label, value, vals.length > 1 ? 'worst region' : 'last run');
     })
     .join('');
 }
