@@ -66,35 +66,47 @@ function runsCard(d) {
   return card('Runs in range', esc(pct), `${s.runs} runs · ${s.failures} failed · ${s.degraded} degraded`);
 }
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function assertionRow(a) {
+  const what = `${esc(a.source)}${a.property ? ` <code>${esc(a.property)}</code>` : ''}`;
+  const expected = `${esc(a.comparison)} ${esc(JSON.stringify(a.target ?? null))}`;
+  const actual = esc(JSON.stringify(a.actual ?? null));
+  return `<tr><td>${what}</td><td>${expected}</td><td>${actual}</td><td>${badge(a.pass ? 'pass' : 'fail')}</td></tr>`;
+}
+
+/** A list of name → value pairs under a heading, or nothing when there are none. */
+function pairs(head, entries, show) {
+  if (!entries.length) return '';
+  return `<dl><dt class="head">${esc(head)}</dt>${entries
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${show(v)}</dd>`)
+    .join('')}</dl>`;
+}
+
 function lastFailure(f) {
   if (!f) return '<p class="muted">No failed run stored. <span aria-hidden="true">✓</span></p>';
-  const failed = f.assertions.filter((a) => !a.pass);
+  const failed = f.assertions.filter((a) => !a.pass).length;
+  const head = '<thead><tr><th>Assertion</th><th>Expected</th><th>Actual</th><th>Result</th></tr></thead>';
   const assertions = f.assertions.length
-    ? `<table class="compact"><thead><tr><th>Assertion</th><th>Expected</th><th>Actual</th><th>Result</th></tr></thead><tbody>${f.assertions
-        .map(
-          (a) =>
-            `<tr><td>${esc(a.source)}${a.property ? ` <code>${esc(a.property)}</code>` : ''}</td><td>${esc(
-              a.comparison,
-            )} ${esc(JSON.stringify(a.target ?? null))}</td><td>${esc(JSON.stringify(a.actual ?? null))}</td><td>${
-              a.pass ? badge('pass') : badge('fail')
-            }</td></tr>`,
-        )
-        .join('')}</tbody></table>`
+    ? `<table class="compact">${head}<tbody>${f.assertions.map(assertionRow).join('')}</tbody></table>`
     : '';
-  const timings = Object.entries(f.timings)
-    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(duration(v))}</dd>`)
-    .join('');
-  const details = Object.entries(f.details)
-    .map(([k, v]) => `<dt>${esc(k)}</dt><dd><code>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</code></dd>`)
-    .join('');
+  const facts = [
+    `${dateTime(f.at)} (${ago(f.at)})`,
+    f.region,
+    duration(f.durationMs),
+    plural(f.attempts, 'attempt'),
+    ...(failed ? [`${plural(failed, 'assertion')} failed`] : []),
+  ];
+  const timings = pairs('Timings', Object.entries(f.timings), (v) => esc(duration(v)));
+  const details = pairs(
+    'Details',
+    Object.entries(f.details),
+    (v) => `<code>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</code>`,
+  );
   return `<p id="last-failure-reason">${badge('fail', f.reason?.word)} <b>${esc(f.reason?.message ?? 'failed')}</b></p>
-    <p class="muted">${esc(dateTime(f.at))} (${esc(ago(f.at))}) · ${esc(f.region)} · ${esc(duration(f.durationMs))} · ${esc(
-      f.attempts,
-    )} attempt${f.attempts === 1 ? '' : 's'}${failed.length ? ` · ${failed.length} assertion${failed.length === 1 ? '' : 's'} failed` : ''}</p>
+    <p class="muted">${esc(facts.join(' · '))}</p>
     ${assertions}
-    <div class="pairs">${timings ? `<dl><dt class="head">Timings</dt>${timings}</dl>` : ''}${
-      details ? `<dl><dt class="head">Details</dt>${details}</dl>` : ''
-    }</div>`;
+    <div class="pairs">${timings}${details}</div>`;
 }
 
 function events(list) {
@@ -175,10 +187,9 @@ export function viewCheck(main, id, params) {
   function draw(data) {
     const d = data;
     document.title = `${d.check.id} — watchpost local`;
+    const about = [d.check.kind, `every ${d.check.frequency}`, d.check.target].map(esc).join(' · ');
     main.querySelector('#head').innerHTML = `<h1>${esc(d.check.name)}</h1>
-      <p class="muted"><code>${esc(d.check.id)}</code> · ${esc(d.check.kind)} · every ${esc(d.check.frequency)} · ${esc(
-        d.check.target,
-      )}${d.check.enabled ? '' : ' · <b>disabled</b>'}</p>`;
+      <p class="muted"><code>${esc(d.check.id)}</code> · ${about}${d.check.enabled ? '' : ' · <b>disabled</b>'}</p>`;
     main.querySelector('#cards').innerHTML = stateCards(d) + uptimeCard(d) + figureCards(d) + runsCard(d);
     main.querySelector('#last-failure').innerHTML = lastFailure(d.lastFailure);
     main.querySelector('#events').innerHTML = events(d.events);
