@@ -56,7 +56,16 @@ export function setUpdated(everySeconds) {
 /** Runs `draw` now and every `seconds`; returns the stop function the router calls. */
 export function every(seconds, draw) {
   let stopped = false;
-  const tick = () => !stopped && draw().then(() => setUpdated(seconds));
+  const tick = () =>
+    !stopped &&
+    draw().then(
+      () => setUpdated(seconds),
+      // Dev stopped or restarting: say so and keep what is drawn; the next tick tries again.
+      (e) => {
+        document.getElementById('when').textContent =
+          `not updated since ${new Date().toLocaleTimeString()}: ${e.message}`;
+      },
+    );
   tick();
   const timer = setInterval(tick, seconds * 1000);
   return () => {
