@@ -56,14 +56,17 @@ export function setUpdated(everySeconds) {
 /** Runs `draw` now and every `seconds`; returns the stop function the router calls. */
 export function every(seconds, draw) {
   let stopped = false;
+  let lastOk = 'the page opened';
   const tick = () =>
     !stopped &&
     draw().then(
-      () => setUpdated(seconds),
+      () => {
+        lastOk = new Date().toLocaleTimeString();
+        setUpdated(seconds);
+      },
       // Dev stopped or restarting: say so and keep what is drawn; the next tick tries again.
       (e) => {
-        document.getElementById('when').textContent =
-          `not updated since ${new Date().toLocaleTimeString()}: ${e.message}`;
+        document.getElementById('when').textContent = `not updated since ${lastOk}: ${e.message}`;
       },
     );
   tick();
