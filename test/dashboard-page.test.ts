@@ -1,10 +1,9 @@
 /**
  * The local dashboard's page lives in its own files (shared/cli/dashboard/): the server on a
- * loopback port serves the HTML, its stylesheet and its script, and the script draws one escaped
- * row a check from `/api/state` (run here in a bare VM context with a stub document).
+ * loopback port serves the HTML, its stylesheet, its scripts and uPlot, and the check API answers
+ * mistakes with a sentence. test/dashboard-browser.test.ts loads it in a real Chromium.
  */
 import { readFileSync } from 'node:fs';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../shared/cli/dashboard';
 import { parseConfig } from '../shared/config/validate';
@@ -72,30 +71,37 @@ describe('local dashboard page', () => {
     expect((await fetch(`${dash.url}nothing.js`)).status).toBe(404);
   });
 
-  it('the script draws one escaped row a check from api/state', async () => {
-    const script = await (await fetch(`${dash.url}dashboard.js`)).text();
-    // load() writes the rows last: the promise resolves with what it drew.
-    let drawn!: (html: string) => void;
-    const rowsHtml = new Promise<string>((r) => (drawn = r));
-    const when = { textContent: '' };
-    const rows = {
-      set innerHTML(html: string) {
-        drawn(html);
-      },
-    };
-    runInNewContext(script, {
-      fetch: (path: string) => fetch(new URL(path, dash.url)),
-      document: { getElementById: (id: string) => ({ when, rows })[id] },
-      setInterval: () => 0,
+  it('serves uPlot itself (no CDN) and answers an unknown check or range with a sentence', async () => {
+    const uplot = await fetch(`${dash.url}vendor/uPlot.iife.min.js`);
+    expect(uplot.status).toBe(200);
+    expect(await uplot.text()).toContain('uPlot');
+    expect((await fetch(`${dash.url}vendor/uPlot.min.css`)).status).toBe(200);
+    for (const f of ['index.html', 'dashboard.js', 'check.js', 'overview.js', 'chart.js', 'view.js'])
+      expect(file(f)).not.toMatch(/(src|href)="https?:|from 'https?:|fetch\('https?:/);
+
+    const unknown = await fetch(`${dash.url}api/check/shop-hom`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({
+      error: 'no check "shop-hom" in the config',
+      hint: 'did you mean "shop-home"?',
     });
-    const html = await rowsHtml;
-    expect(html.match(/<tr>/g)).toHaveLength(2);
-    expect(html).toContain('<td class="fail">FAIL</td>');
-    expect(html).toContain('Shop &lt;home&gt;');
-    expect(html).toContain('HTTP: HTTP 503 &lt;script&gt;alert(1)&lt;/script&gt;');
-    expect(html).not.toContain('<script>');
-    expect(html).toContain('<i class="fail" title="');
-    expect(html).toContain('WAITING'); // shop-new has not run yet
-    expect(when.textContent).toMatch(/^updated .* · refreshes every 5 s$/);
+    const range = await fetch(`${dash.url}api/check/shop-home?range=2y`);
+    expect(range.status).toBe(400);
+    expect(((await range.json()) as { error: string }).error).toBe('range must be one of 1h, 6h, 24h, 7d, got "2y"');
+  });
+
+  it('gives a check page its runs, events and last failure, escaped by the page, without the table', async () => {
+    const d = (await (await fetch(`${dash.url}api/check/shop-home`)).json()) as any;
+    expect(d.check).toMatchObject({
+      id: 'shop-home',
+      name: 'Shop <home>',
+      kind: 'http',
+      target: 'GET http://127.0.0.1:9/',
+    });
+    expect(d.runs).toHaveLength(1);
+    expect(d.lastFailure.reason).toEqual({ code: 'HTTP', word: 'HTTP', message: 'HTTP 503 <script>alert(1)</script>' });
+    // No results table given: uptime says why it is missing instead of showing 100%.
+    expect(d.uptime).toEqual({ unavailable: 'no results table to read rollups from' });
+    expect(file('view.js')).toContain("'<': '&lt;'");
   });
 });

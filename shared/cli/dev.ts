@@ -80,7 +80,9 @@ export async function devCommand(args: string[]): Promise<number> {
   const ackKey = randomBytes(32).toString('base64url');
   // Filled in once the pages exist (they link to the dashboard's URL).
   const oncall: Partial<DashboardOnCall> & { key: string } = { key: ackKey };
-  const board = { config, store: local.store, status, oncall };
+  // The table too: the per-check page reads uptime from the daily rollups and incidents.
+  const table = { client: local.client, tableName: local.tableName };
+  const board = { config, store: local.store, table, status, oncall };
   const dashboard = await startDashboard({ port: dashboardPort, ...board }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'EADDRINUSE') return startDashboard({ port: 0, ...board });
     throw e;

@@ -21,6 +21,8 @@ import {
   QueryCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type PutItemCommandInput,
+  type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { isRetryable, retry, RetryError } from '../retry';
 import { TABLE } from '../store/table';
@@ -92,6 +94,22 @@ function parse(item: Record<string, AttributeValue> | undefined): { incident: In
   return { incident: JSON.parse(text) as Incident, version: Number(item.version?.N ?? 0) };
 }
 
+/** Optimistic locking: write only if absent (no version yet) or still at the version read. */
+function versionGuard(
+  version: number | undefined,
+): Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  if (version === undefined)
+    return {
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+    };
+  return {
+    ConditionExpression: '#v = :v',
+    ExpressionAttributeNames: { '#v': 'version' },
+    ExpressionAttributeValues: { ':v': { N: String(version) } },
+  };
+}
+
 function isoOrThrow(what: string, s: string | undefined): void {
   if (s !== undefined && Number.isNaN(Date.parse(s))) throw new TypeError(`${what}: not an ISO time: "${s}"`);
 }
@@ -116,6 +134,20 @@ export class IncidentStore {
     return res.Item;
   }
 
+  /** Every item a Query returns, page after page. */
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>) {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const res = await this.send(() =>
+        this.client.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start })),
+      );
+      items.push(...(res.Items ?? []));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
   private async ref(id: string): Promise<string | undefined> {
     return (await this.getItem(ID_PK, id))?.ref?.S;
   }
@@ -138,16 +170,7 @@ export class IncidentStore {
                 ? { [TABLE.ttlAttribute]: { N: String(Math.floor((ended + INCIDENT_KEEP_MS) / 1000)) } }
                 : {}),
             },
-            ...(version === undefined
-              ? {
-                  ConditionExpression: 'attribute_not_exists(#pk)',
-                  ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-                }
-              : {
-                  ConditionExpression: '#v = :v',
-                  ExpressionAttributeNames: { '#v': 'version' },
-                  ExpressionAttributeValues: { ':v': { N: String(version) } },
-                }),
+            ...versionGuard(version),
           }),
         ),
       );
@@ -286,24 +309,13 @@ export class IncidentStore {
 
   /** Every open incident, newest first (reads only the small open partition). */
   async listOpen(): Promise<Incident[]> {
-    const refs: string[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const res = await this.send(() =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-            ExpressionAttributeValues: { ':pk': { S: OPEN_PK } },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of res.Items ?? []) if (item.ref?.S) refs.push(item.ref.S);
-      start = res.LastEvaluatedKey;
-    } while (start);
+    const items = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+      ExpressionAttributeValues: { ':pk': { S: OPEN_PK } },
+      ConsistentRead: true,
+    });
+    const refs = items.map((item) => item.ref?.S).filter((r): r is string => !!r);
     const out: Incident[] = [];
     for (const ref of refs) {
       const p = parse(await this.getItem(INCIDENT_PREFIX, ref));
@@ -327,32 +339,22 @@ export class IncidentStore {
       cond += ' AND #sk <= :until';
       values[':until'] = { S: `${opts.until}#~` };
     }
+    const items = await this.queryAll({
+      KeyConditionExpression: cond,
+      FilterExpression: 'attribute_not_exists(#end) OR #end >= :since',
+      ExpressionAttributeNames: {
+        '#pk': TABLE.partitionKey,
+        '#end': 'endedAt',
+        ...(opts.until ? { '#sk': TABLE.sortKey } : {}),
+      },
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+    });
     const out: Incident[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const res = await this.send(() =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: cond,
-            FilterExpression: 'attribute_not_exists(#end) OR #end >= :since',
-            ExpressionAttributeNames: {
-              '#pk': TABLE.partitionKey,
-              '#end': 'endedAt',
-              ...(opts.until ? { '#sk': TABLE.sortKey } : {}),
-            },
-            ExpressionAttributeValues: values,
-            ScanIndexForward: false,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of res.Items ?? []) {
-        const p = parse(item);
-        if (p && (!opts.until || p.incident.startedAt <= opts.until)) out.push(p.incident);
-      }
-      start = res.LastEvaluatedKey;
-    } while (start);
+    for (const item of items) {
+      const p = parse(item);
+      if (p && (!opts.until || p.incident.startedAt <= opts.until)) out.push(p.incident);
+    }
     return out;
   }
 }

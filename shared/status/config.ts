@@ -40,7 +40,7 @@ const statusPageShape = {
 };
 true satisfies SameType<Infer<typeof statusPageShape>, StatusPageSettings>;
 
-export const statusPageSchema = s.refine(s.object(statusPageShape), (p: Record<string, any>, path, issues) => {
+export const statusPageSchema = s.refine(s.object(statusPageShape), (p, path, issues) => {
   const ms = typeof p.history === 'string' ? parseDuration(p.history) : undefined;
   if (ms !== undefined && ms % DAY !== 0)
     issues.add(joinKey(path, 'history'), `"${p.history}" is not a whole number of days`, 'e.g. "90d"');
