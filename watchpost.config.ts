@@ -84,11 +84,7 @@ export default defineConfig({
       frequency: '1m',
       timeout: '20s',
       regions: ['eu-central-1'], // one real Chromium per run: one region is enough for the demo
-      steps: [
-        { goto: `${demo}/shop` },
-        { click: 'text=Add to cart' },
-        { expectText: 'Cart (1)' },
-      ],
+      steps: [{ goto: `${demo}/shop` }, { click: 'text=Add to cart' }, { expectText: 'Cart (1)' }],
       assertions: [{ source: 'consoleErrors', comparison: 'equals', target: 0 }],
     },
     {

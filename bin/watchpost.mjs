@@ -11,7 +11,8 @@ let main;
 if (existsSync(sources)) {
   // `import 'watchpost'` (the demo config, a project linked to this checkout) resolves to the
   // sources: package.json's exports list them under the "watchpost-source" condition.
-  const hook = `export const resolve = (s, c, next) => next(s, { ...c, conditions: [...c.conditions, 'watchpost-source'] });`;
+  const hook =
+    'export const resolve = (s, c, next) => ' + "next(s, { ...c, conditions: [...c.conditions, 'watchpost-source'] });";
   register(`data:text/javascript,${encodeURIComponent(hook)}`);
   (await import('tsx/esm/api')).register();
   ({ main } = await import(sources.href));

@@ -33,7 +33,8 @@ export function bundledConfigJson(config: ValidatedConfig): string {
     inlineCaFiles(c, `checks[${i}] ${JSON.stringify(c.id)}`, undefined, issues),
   );
   if (issues.count) throw new ConfigError(issues.list);
-  return `${JSON.stringify(checks.every((c, i) => c === config.checks[i]) ? config : { ...config, checks }, null, 2)}\n`;
+  const unchanged = checks.every((c, i) => c === config.checks[i]);
+  return `${JSON.stringify(unchanged ? config : { ...config, checks }, null, 2)}\n`;
 }
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -105,7 +105,8 @@ export class OnCall extends Construct {
     Validations.of(this.ackKey).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The key only signs acknowledgement links that expire within 24 hours; rotate it by hand (a new value voids links already sent).',
+        'The key only signs acknowledgement links that expire within 24 hours; rotate it by hand (a new value ' +
+        'voids links already sent).',
     });
 
     const role = new iam.Role(this, 'AckRole', {

@@ -40,7 +40,10 @@ describe('config: unknown keys', () => {
     expect(d!.path).toBe('checks[0] "shop-home".color');
     expect(d!.message).toBe('unknown key');
     expect(d!.hint).toMatch(
-      /^known keys: id, kind, name, frequency, timeout, .*url, method, headers, query, auth, body, followRedirects, maxRedirects, tls, maxBodyBytes$/,
+      new RegExp(
+        /^known keys: id, kind, name, frequency, timeout, .*url, method, headers, query, auth, body, /.source +
+          /followRedirects, maxRedirects, tls, maxBodyBytes$/.source,
+      ),
     );
   });
 
@@ -76,7 +79,8 @@ describe('config: required fields and types', () => {
     expect(
       lines(diagnose([http('a', { assertions: [{ source: 'status', comparison: 'equals', target: '200' }] })])),
     ).toEqual([
-      'checks[0] "a".assertions[0].target: expected a number for source "status", got "200" — hint: write 200 without quotes',
+      'checks[0] "a".assertions[0].target: expected a number for source "status", got "200" — hint: write 200 ' +
+        'without quotes',
     ]);
   });
 
@@ -106,9 +110,11 @@ describe('config: required fields and types', () => {
         ]),
       ),
     ).toEqual([
-      'checks[0] "a".url: expected an absolute http or https URL, got "shop.example.com/health" — hint: include the scheme, e.g. "https://shop.example.com/health"',
+      'checks[0] "a".url: expected an absolute http or https URL, got "shop.example.com/health" — hint: include ' +
+        'the scheme, e.g. "https://shop.example.com/health"',
       'checks[1] "b".url: expected an absolute http or https URL, got "ftp://shop.example.com/"',
-      'checks[2] "c".method: expected one of "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", got "get" — hint: did you mean "GET"?',
+      'checks[2] "c".method: expected one of "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", got ' +
+        '"get" — hint: did you mean "GET"?',
     ]);
   });
 
@@ -120,14 +126,17 @@ describe('config: required fields and types', () => {
         ]),
       ),
     ).toEqual([
-      'checks[0] "a".headers.authorization.secret: expected a secret name (letters, digits, / _ + = . @ -), got "api token!"',
-      'checks[0] "a".headers["x-key"]: a secret reference has exactly one key, "secret" — hint: write { secret: "name" }',
+      'checks[0] "a".headers.authorization.secret: expected a secret name (letters, digits, / _ + = . @ -), got ' +
+        '"api token!"',
+      'checks[0] "a".headers["x-key"]: a secret reference has exactly one key, "secret" — hint: write { secret: ' +
+        '"name" }',
     ]);
   });
 
   it('an id that is not a slug', () => {
     expect(lines(diagnose([http('Shop Cart')]))).toEqual([
-      'checks[0] "Shop Cart".id: expected an id (lower-case letters, digits and dashes, at most 64), got "Shop Cart" — hint: e.g. "shop-cart"',
+      'checks[0] "Shop Cart".id: expected an id (lower-case letters, digits and dashes, at most 64), got "Shop ' +
+        'Cart" — hint: e.g. "shop-cart"',
     ]);
   });
 
@@ -167,13 +176,15 @@ describe('config: ids, kinds, regions', () => {
   it('a region that is not one of the config regions, and one that is not a region', () => {
     expect(lines(diagnose([http('a', { regions: ['ap-southeast-1', 'eu-central-1', 'mars'] })]))).toEqual([
       'checks[0] "a".regions[2]: expected an AWS region such as "eu-central-1", got "mars"',
-      'checks[0] "a".regions[0]: "ap-southeast-1" is not one of the config\'s regions (eu-central-1, us-east-1) — hint: add it to the top-level regions or remove it here',
+      'checks[0] "a".regions[0]: "ap-southeast-1" is not one of the config\'s regions (eu-central-1, us-east-1) ' +
+        '— hint: add it to the top-level regions or remove it here',
     ]);
   });
 
   it('a default region that is not one of the config regions', () => {
     expect(lines(diagnose([], { defaults: { regions: ['sa-east-1'] } }))).toEqual([
-      'defaults.regions[0]: "sa-east-1" is not one of the config\'s regions (eu-central-1, us-east-1) — hint: add it to regions or remove it here',
+      'defaults.regions[0]: "sa-east-1" is not one of the config\'s regions (eu-central-1, us-east-1) — hint: ' +
+        'add it to regions or remove it here',
     ]);
   });
 
@@ -194,10 +205,13 @@ describe('config: durations and their rules', () => {
         ]),
       ),
     ).toEqual([
-      'checks[0] "a".frequency: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got "5 minutes" — hint: write "5m"',
-      'checks[0] "a".timeout: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got number 30 — hint: write "30ms" or "30s": durations carry a unit',
+      'checks[0] "a".frequency: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got "5 minutes" ' +
+        '— hint: write "5m"',
+      'checks[0] "a".timeout: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got number 30 — ' +
+        'hint: write "30ms" or "30s": durations carry a unit',
       'checks[0] "a".degradedAfter: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got "2x"',
-      'checks[1] "b".timeout: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got "1 s" — hint: write "1s"',
+      'checks[1] "b".timeout: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got "1 s" — hint: ' +
+        'write "1s"',
     ]);
   });
 
@@ -233,8 +247,10 @@ describe('config: durations and their rules', () => {
         ]),
       ),
     ).toEqual([
-      'checks[0] "a".timeout: "2m" is longer than the check\'s frequency "1m" — hint: a run must end before the next one is due',
-      'checks[1] "b".timeout: "10m" is longer than the check\'s frequency "5m" — hint: a run must end before the next one is due',
+      'checks[0] "a".timeout: "2m" is longer than the check\'s frequency "1m" — hint: a run must end before the ' +
+        'next one is due',
+      'checks[1] "b".timeout: "10m" is longer than the check\'s frequency "5m" — hint: a run must end before the ' +
+        'next one is due',
     ]);
   });
 
@@ -248,14 +264,17 @@ describe('config: durations and their rules', () => {
         ]),
       ),
     ).toEqual([
-      'checks[0] "a".degradedAfter: "5s" is not below the timeout "5s" — hint: a result can only be degraded before it times out',
-      'checks[1] "b".degradedAfter: "6s" is not below the timeout "5s" — hint: a result can only be degraded before it times out',
+      'checks[0] "a".degradedAfter: "5s" is not below the timeout "5s" — hint: a result can only be degraded ' +
+        'before it times out',
+      'checks[1] "b".degradedAfter: "6s" is not below the timeout "5s" — hint: a result can only be degraded ' +
+        'before it times out',
     ]);
   });
 
   it('degradedAfter from defaults is checked against each check timeout', () => {
     expect(lines(diagnose([http('a', { timeout: '2s' })], { defaults: { degradedAfter: '3s' } }))).toEqual([
-      'checks[0] "a".degradedAfter: "3s" is not below the timeout "2s" — hint: a result can only be degraded before it times out',
+      'checks[0] "a".degradedAfter: "3s" is not below the timeout "2s" — hint: a result can only be degraded ' +
+        'before it times out',
     ]);
   });
 });
@@ -271,9 +290,12 @@ describe('config: assertions', () => {
         { source: 'rcode', comparison: 'exists' },
       ]),
     ).toEqual([
-      'checks[0] "shop-cart".assertions[0].source: "body" is not a source http checks offer (status, latency, header, text, json) — hint: did you mean "text"?',
-      'checks[0] "shop-cart".assertions[1].source: "staus" is not a source http checks offer (status, latency, header, text, json) — hint: did you mean "status"?',
-      'checks[0] "shop-cart".assertions[2].source: "rcode" is not a source http checks offer (status, latency, header, text, json)',
+      'checks[0] "shop-cart".assertions[0].source: "body" is not a source http checks offer (status, latency, ' +
+        'header, text, json) — hint: did you mean "text"?',
+      'checks[0] "shop-cart".assertions[1].source: "staus" is not a source http checks offer (status, latency, ' +
+        'header, text, json) — hint: did you mean "status"?',
+      'checks[0] "shop-cart".assertions[2].source: "rcode" is not a source http checks offer (status, latency, ' +
+        'header, text, json)',
     ]);
   });
 
@@ -288,7 +310,8 @@ describe('config: assertions', () => {
     ).toEqual([
       'checks[0] "shop-cart".assertions[0].target: is required for comparison "equals"',
       'checks[0] "shop-cart".assertions[1].target: is not used by "exists" — hint: remove it',
-      'checks[0] "shop-cart".assertions[2].property: is required for source "json" (a JSON path such as "$.items[0].price")',
+      'checks[0] "shop-cart".assertions[2].property: is required for source "json" (a JSON path such as ' +
+        '"$.items[0].price")',
       'checks[0] "shop-cart".assertions[3].property: is required for source "header" (a header name)',
     ]);
   });
@@ -300,8 +323,10 @@ describe('config: assertions', () => {
         { source: 'json', property: '$..price', comparison: 'exists' },
       ]),
     ).toEqual([
-      'checks[0] "shop-cart".assertions[0].target: "([a-z" is not a valid regular expression: unterminated character class',
-      'checks[0] "shop-cart".assertions[1].property: cannot read "$..price" at "..price" — write paths like $.items[0].price',
+      'checks[0] "shop-cart".assertions[0].target: "([a-z" is not a valid regular expression: unterminated ' +
+        'character class',
+      'checks[0] "shop-cart".assertions[1].property: cannot read "$..price" at "..price" — write paths like ' +
+        '$.items[0].price',
     ]);
   });
 
@@ -313,7 +338,8 @@ describe('config: assertions', () => {
         { source: 'json', property: '$.n', comparison: 'lessThan', target: '5' },
       ]),
     ).toEqual([
-      'checks[0] "shop-cart".assertions[0].target: expected a number for source "latency", got "800ms" — hint: latency is compared in milliseconds: write 800',
+      'checks[0] "shop-cart".assertions[0].target: expected a number for source "latency", got "800ms" — hint: ' +
+        'latency is compared in milliseconds: write 800',
       'checks[0] "shop-cart".assertions[1].target: expected a number for "greaterThan", got "a"',
       'checks[0] "shop-cart".assertions[2].target: expected a number for "lessThan", got "5"',
     ]);
@@ -321,8 +347,11 @@ describe('config: assertions', () => {
 
   it('a comparison typo, an assertion that is not an object, assertions that are not a list', () => {
     expect(at([{ source: 'status', comparison: 'equal', target: 200 }, 'status == 200'])).toEqual([
-      'checks[0] "shop-cart".assertions[0].comparison: expected one of "equals", "notEquals", "lessThan", "greaterThan", "contains", "notContains", "matches", "exists", "notExists", got "equal" — hint: did you mean "equals"?',
-      'checks[0] "shop-cart".assertions[1]: expected an assertion such as { source: "status", comparison: "equals", target: 200 }, got "status == 200"',
+      'checks[0] "shop-cart".assertions[0].comparison: expected one of "equals", "notEquals", "lessThan", ' +
+        '"greaterThan", "contains", "notContains", "matches", "exists", "notExists", got "equal" — hint: did you ' +
+        'mean "equals"?',
+      'checks[0] "shop-cart".assertions[1]: expected an assertion such as { source: "status", comparison: ' +
+        '"equals", target: 200 }, got "status == 200"',
     ]);
     expect(lines(diagnose([http('shop-cart', { assertions: { source: 'status' } })]))).toEqual([
       'checks[0] "shop-cart".assertions: expected a list of assertions, got an object',
@@ -363,15 +392,20 @@ describe('config: several problems at once', () => {
     expect(r.ok).toBe(false);
     expect(lines(r.diagnostics)).toEqual(
       [
-        'project: expected a project name (lower-case letters, digits, dashes; at most 31), got "Shop!" — hint: e.g. "shop"',
+        'project: expected a project name (lower-case letters, digits, dashes; at most 31), got "Shop!" — hint: ' +
+          'e.g. "shop"',
         'retention: must be at least 86400000ms, got "1h"',
-        'checks[0] "shop-home".timeout: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got "30" — hint: write "30ms" or "30s": durations carry a unit',
-        'checks[0] "shop-home".assertions[0].target: expected a number for source "status", got "200" — hint: write 200 without quotes',
+        'checks[0] "shop-home".timeout: expected a duration such as "500ms", "10s", "1m", "1h" or "1d", got "30" ' +
+          '— hint: write "30ms" or "30s": durations carry a unit',
+        'checks[0] "shop-home".assertions[0].target: expected a number for source "status", got "200" — hint: ' +
+          'write 200 without quotes',
         'checks[1] "shop-cart".kind: unknown kind "htp" — hint: did you mean "http"?',
         'checks[2] "shop-api".metod: unknown key — hint: did you mean "method"?',
-        'checks[2] "shop-api".frequency: "45s" does not fit the one-minute schedule — hint: use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)',
+        'checks[2] "shop-api".frequency: "45s" does not fit the one-minute schedule — hint: use a divisor of 1m ' +
+          '(10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)',
         'checks[3] "shop-home".id: duplicate id "shop-home", also used by checks[0]',
-        'checks[3] "shop-home".regions[0]: "us-west-2" is not one of the config\'s regions (eu-central-1) — hint: add it to the top-level regions or remove it here',
+        'checks[3] "shop-home".regions[0]: "us-west-2" is not one of the config\'s regions (eu-central-1) — ' +
+          'hint: add it to the top-level regions or remove it here',
       ].map((l) => (l.includes('duplicate id') ? `${l} — hint: ids must be unique: they name metrics and alarms` : l)),
     );
   });
@@ -531,7 +565,8 @@ describe('config: every problem in one pass (issue 9)', () => {
     );
     expect(d).toContainEqual(expect.stringMatching(/^checks\[1\] "slow"\.retries: expected an integer/));
     expect(d).toContainEqual(
-      'checks[1] "slow".timeout: "2m" is longer than the check\'s frequency "1m" — hint: a run must end before the next one is due',
+      'checks[1] "slow".timeout: "2m" is longer than the check\'s frequency "1m" — hint: a run must end before ' +
+        'the next one is due',
     );
   });
 
@@ -540,7 +575,8 @@ describe('config: every problem in one pass (issue 9)', () => {
     expect(d.filter((l) => l.startsWith('checks'))).toEqual([]);
     expect(d).toEqual([
       expect.stringMatching(/^defaults\.timeout: expected a duration/),
-      'defaults.frequency: "45s" does not fit the one-minute schedule — hint: use a divisor of 1m (10s, 15s, 20s, 30s) or whole minutes (1m, 5m, 1h)',
+      'defaults.frequency: "45s" does not fit the one-minute schedule — hint: use a divisor of 1m (10s, 15s, ' +
+        '20s, 30s) or whole minutes (1m, 5m, 1h)',
     ]);
   });
 

@@ -231,7 +231,10 @@ describe('exit codes, run ids and output over HTTP', () => {
     expect(r.status).toBe('fail');
     expect(r.error!.code).toBe('JOB_FAILED');
     expect(r.error!.message).toMatch(
-      /^batch exited with code 3 at .*; last output: import started rows: 1200 ERROR: connection to erp refused \(token \*\*\*\)$/,
+      new RegExp(
+        /^batch exited with code 3 at .*; last output: /.source +
+          /import started rows: 1200 ERROR: connection to erp refused \(token \*\*\*\)$/.source,
+      ),
     );
     expect(r.details).toMatchObject({ exitCode: 3, lastOutput: output.replace(TOKEN, '***') });
     expect(JSON.stringify(r)).not.toContain(TOKEN);

@@ -137,7 +137,7 @@ describe('watchpost CDK app', () => {
       });
     });
 
-    it('gives the runner least privilege: the home-region table, the Watchpost namespace, the referenced secrets', () => {
+    it('gives the runner least privilege: the home-region table, the Watchpost namespace, referenced secrets', () => {
       const runnerPolicies = probeUs.findResources('AWS::IAM::Policy', {
         Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^RunnerRole') }] },
       });
@@ -371,7 +371,7 @@ describe('watchpost CDK app', () => {
   });
 
   describe('check alarms', () => {
-    it('DOWN: the Sum of Failed that every region feeds, quorum threshold, 2 of 3, to the severity topic with OK', () => {
+    it('DOWN: the Sum of Failed that every region feeds, quorum threshold, 2 of 3, to the severity topic, OK', () => {
       const props = alarmProps(stacks, 'down:shop-home');
       expect(singleMetric(props)).toEqual({
         name: 'Failed',
@@ -403,7 +403,7 @@ describe('watchpost CDK app', () => {
       expect(severityOf('down:search-eu')).toBe('warning');
     });
 
-    it('DEGRADED: the Sum of Slow runs (slower than degradedAfter) over the regions, quorum threshold, to warning', () => {
+    it('DEGRADED: the Sum of Slow runs (slower than degradedAfter) over regions, quorum threshold, to warning', () => {
       const props = alarmProps(stacks, 'degraded:shop-home');
       expect(singleMetric(props)).toMatchObject({
         name: 'Slow',

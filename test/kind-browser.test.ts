@@ -153,7 +153,7 @@ describe('browser kind', () => {
     const ok = await run(check(fields, file));
     expect(ok.error).toBeUndefined();
     expect(ok.status).toBe('pass');
-    expect((ok.details?.steps as Array<{ name: string }>).map((s) => s.name)).toEqual([
+    expect(((ok.details?.steps ?? []) as Array<{ name: string }>).map((s) => s.name)).toEqual([
       '"open shop"',
       '"sign in"',
       '"add to cart"',

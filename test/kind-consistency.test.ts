@@ -140,7 +140,7 @@ describe('consistency: two systems agree on a figure', () => {
     expect(missing.error?.code).toBe('NO_VALUE');
   });
 
-  it('with lag, compares with the shop value from that long ago, kept in the store; waits until there is one', async () => {
+  it('with lag, compares with the shop value from that long ago, kept in the store; waits for one', async () => {
     const id = 'orders-lag';
     const store = new SampleStore(embedded.client, embedded.tableName);
     const lagged = (extra: Record<string, unknown> = {}) =>

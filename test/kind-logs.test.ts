@@ -80,7 +80,10 @@ describe('logs in a file', () => {
     expect(r.details).toMatchObject({ count: 3, path });
     expect(r.error!.code).toBe('ASSERTION');
     expect(r.error!.message).toMatch(
-      /^assertion failed: count lessThan 3, got 3; newest: .* \[15\] ERROR: duplicate key value violates unique constraint "orders_pkey"$/,
+      new RegExp(
+        /^assertion failed: count lessThan 3, got 3; newest: .* /.source +
+          /\[15\] ERROR: duplicate key value violates unique constraint "orders_pkey"$/.source,
+      ),
     );
     const ok = await runLogs({
       file: { path, pattern: 'deadlock' },

@@ -71,7 +71,7 @@ afterEach(() => {
 afterAll(() => cw.close());
 
 describe('CloudWatchMetricSink', () => {
-  it('publishes Failed, Slow, kind figures and the runner health: exact names, dimensions, values, units, times', async () => {
+  it('publishes Failed, Slow, kind figures, runner health: exact names, dimensions, values, units, times', async () => {
     const sink = new CloudWatchMetricSink({ client: client(), project: 'shop' });
     const slow = { code: 'SLOW' as const, message: 'took 1.5s, slower than degradedAfter 1s' };
     const report = await sink.publish(

@@ -1,4 +1,7 @@
-/** The on-call config: dependsOn (unknown ids, cycles, self, duplicates), repeat and escalate — collected diagnostics. */
+/**
+ * The on-call config: dependsOn (unknown ids, cycles, self, duplicates), repeat and escalate —
+ * collected diagnostics.
+ */
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../shared/config/schema';
 import { validateConfig } from '../shared/config/validate';
@@ -88,7 +91,8 @@ describe('repeat and escalate', () => {
     );
     expect(p.join('\n')).toContain('notify.critical.repeat');
     expect(p).toContain(
-      'notify.critical.escalate[1].after: "15m" is not later than the level before ("30m") — hint: levels are paged in order: give each a longer `after`',
+      'notify.critical.escalate[1].after: "15m" is not later than the level before ("30m") — hint: levels are ' +
+        'paged in order: give each a longer `after`',
     );
     expect(p.some((l) => l.startsWith('notify.critical.escalate[2]: pages nobody'))).toBe(true);
     expect(p.some((l) => l.startsWith('notify.warning.escalate[0].sms[0]'))).toBe(true);

@@ -56,7 +56,8 @@ describe('statusPage config', () => {
       'statusPage.components[0].checks[0]: unknown check id "shop-crat" — hint: did you mean "shop-cart"?',
       'statusPage.components[1].name: duplicate component name "Checkout", also used by statusPage.components[0]' +
         ' — hint: component names are what customers read: make each one unique',
-      'statusPage.components[2].checks[0]: unknown check id "nothing-like-it" — hint: list ids of checks in this config',
+      'statusPage.components[2].checks[0]: unknown check id "nothing-like-it" — hint: list ids of checks in this ' +
+        'config',
       'statusPage.groups[0].components[1]: unknown component "Serch" — hint: did you mean "Search"?',
       'statusPage.groups[1].components[0]: component "Checkout" is already in group "Shop"' +
         ' — hint: a component is listed in one group only',

@@ -4,9 +4,10 @@
  * than `degradedAfter` in a quorum of regions) and the kind's own alarms, plus one RUNNER
  * health alarm per probe region. A check alarm reads ONE series that all its regions publish
  * into (shared/alarms/metrics.ts): a period's `Sum` of `Failed` is the number of regions whose
- * run failed, so the quorum is a plain threshold and each alarm costs one alarm metric. The CDK app renders these specs as CloudWatch alarms in the
- * home region; a notifier can read the same specs to explain a page. Names and descriptions
- * are written for the on-call person: an SMS carries little more than the alarm name.
+ * run failed, so the quorum is a plain threshold and each alarm costs one alarm metric. The CDK
+ * app renders these specs as CloudWatch alarms in the home region; a notifier can read the same
+ * specs to explain a page. Names and descriptions are written for the on-call person: an SMS
+ * carries little more than the alarm name.
  */
 import type { Severity, ValidatedCheck, ValidatedConfig } from '../config/types';
 import { formatDuration, ms } from '../duration';
@@ -29,7 +30,10 @@ export interface AlarmMetric {
   dimensions: Record<string, string>;
   /** `Maximum`, `p90`, … */
   statistic: string;
-  /** The region whose runner publishes the series (runner health); absent for a check's series, which every region feeds. */
+  /**
+   * The region whose runner publishes the series (runner health); absent for a check's series,
+   * which every region feeds.
+   */
   region?: string;
 }
 
@@ -195,8 +199,10 @@ export function checkAlarmSpecs(
     description: describe(
       [
         `DOWN (${check.severity}): check ${label}, kind ${check.kind}, target ${target}.`,
-        `Fires when ${quorumText(regions, quorum)} had a failed run (after ${check.retries} retr${check.retries === 1 ? 'y' : 'ies'}) in ${window}${perPeriod}. Sends OK when it recovers.`,
-        `Reads ${METRIC.failed} (Sum over the regions) of CheckId ${check.id}; which regions failed: the dashboard's region tables or the history.`,
+        `Fires when ${quorumText(regions, quorum)} had a failed run (after ${check.retries} ` +
+          `retr${check.retries === 1 ? 'y' : 'ies'}) in ${window}${perPeriod}. Sends OK when it recovers.`,
+        `Reads ${METRIC.failed} (Sum over the regions) of CheckId ${check.id}; which regions failed: the ` +
+          `dashboard's region tables or the history.`,
       ],
       footer(config, check),
     ),
@@ -220,8 +226,10 @@ export function checkAlarmSpecs(
       description: describe(
         [
           `DEGRADED (warning): check ${label}, kind ${check.kind}, target ${target}.`,
-          `Fires when runs took longer than degradedAfter ${check.degradedAfter} in ${quorumText(regions, quorum)} in ${window}${perPeriod}. Sends OK when it recovers.`,
-          `Reads ${METRIC.slow} (Sum over the regions) of CheckId ${check.id}; each region's durations: the dashboard's region tables.`,
+          `Fires when runs took longer than degradedAfter ${check.degradedAfter} in ` +
+            `${quorumText(regions, quorum)} in ${window}${perPeriod}. Sends OK when it recovers.`,
+          `Reads ${METRIC.slow} (Sum over the regions) of CheckId ${check.id}; each region's durations: the ` +
+            `dashboard's region tables.`,
         ],
         footer(config, check),
       ),
@@ -308,8 +316,11 @@ export function runnerAlarmSpecs(config: ValidatedConfig): AlarmSpec[] {
         [
           `RUNNER (critical): the watchpost runner in ${region} did not complete a healthy pass in ${minutes} ` +
             `(${METRIC.runnerHealth} missing or below 1: a runner shard stopped or could not store).`,
-          `It stopped being invoked, fails or times out, or lacks a permission (the results table in ${config.homeRegion}, cloudwatch:PutMetricData, a secret). Checks in ${region} are not probed or not recorded meanwhile.`,
-          `Look at Lambda ${runnerFunctionName(config.project)} in ${region}: its logs and its EventBridge Scheduler schedule. Sends OK when it recovers.`,
+          `It stopped being invoked, fails or times out, or lacks a permission (the results table in ` +
+            `${config.homeRegion}, cloudwatch:PutMetricData, a secret). Checks in ${region} are not probed or not ` +
+            `recorded meanwhile.`,
+          `Look at Lambda ${runnerFunctionName(config.project)} in ${region}: its logs and its EventBridge ` +
+            `Scheduler schedule. Sends OK when it recovers.`,
         ].join('\n'),
         MAX_DESCRIPTION,
       ),

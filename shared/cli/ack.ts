@@ -74,7 +74,8 @@ export async function ackCommand(args: string[]): Promise<number> {
     );
     const end = until ? `until ${new Date(until).toISOString().slice(11, 16)}Z` : 'until it recovers';
     process.stdout.write(
-      `${c.green('✓')} acknowledged ${done.map((r) => r.key).join(', ')} as ${by}, ${end} (${target.where}): no reminders or escalation meanwhile\n`,
+      `${c.green('✓')} acknowledged ${done.map((r) => r.key).join(', ')} as ${by}, ${end} (${target.where}): no ` +
+        `reminders or escalation meanwhile\n`,
     );
     return EXIT.ok;
   } catch (e) {

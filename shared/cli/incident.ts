@@ -49,7 +49,8 @@ function components(config: ValidatedConfig, names: readonly string[], file: str
     if (!known.includes(n)) {
       const near = closest(n, known);
       throw new CliError(
-        `--component: no component "${n}" in statusPage — hint: ${near ? `did you mean "${near}"?` : `components: ${known.join(', ')}`}`,
+        `--component: no component "${n}" in statusPage — hint: ` +
+          (near ? `did you mean "${near}"?` : `components: ${known.join(', ')}`),
       );
     }
   return [...new Set(names)];
@@ -60,7 +61,8 @@ function describeIncident(i: Incident): string {
   return (
     `${c.bold(i.id)} ${i.title}\n` +
     `  ${i.severity} · ${i.endedAt ? c.green('resolved') : (last?.status ?? 'investigating')} · ` +
-    `${i.components.join(', ') || c.dim('no component')} · since ${i.startedAt}${i.endedAt ? ` until ${i.endedAt}` : ''}\n` +
+    `${i.components.join(', ') || c.dim('no component')} · since ${i.startedAt}` +
+    `${i.endedAt ? ` until ${i.endedAt}` : ''}\n` +
     i.updates.map((u) => `  ${c.dim(u.at)} ${u.status}: ${u.message}`).join('\n')
   );
 }

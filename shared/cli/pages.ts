@@ -92,7 +92,8 @@ export async function pagesCommand(args: string[]): Promise<number> {
   const failed = entries.filter((e) => !e.ok && !e.retrying).length;
   out(
     c.bold(
-      `${entries.length} page deliveries in the last ${values.since}${failed ? `, ${failed} failed` : ''} (${target.where})`,
+      `${entries.length} page deliveries in the last ${values.since}` +
+        `${failed ? `, ${failed} failed` : ''} (${target.where})`,
     ),
   );
   for (const e of entries) out(row(e, now));

@@ -146,7 +146,8 @@ export async function reportCommand(args: string[]): Promise<number> {
   if (!FORMATS.includes(format)) {
     const near = closest(String(values.format), FORMATS);
     throw new CliError(
-      `--format: unknown format "${values.format}" — hint: ${near ? `did you mean "${near}"? ` : ''}one of ${FORMATS.join(', ')}`,
+      `--format: unknown format "${values.format}" — hint: ` +
+        `${near ? `did you mean "${near}"? ` : ''}one of ${FORMATS.join(', ')}`,
     );
   }
   const period = reportPeriod(values, commandNow().getTime());
@@ -156,7 +157,8 @@ export async function reportCommand(args: string[]): Promise<number> {
     if (!ids.includes(id)) {
       const near = closest(id, ids);
       throw new CliError(
-        `--check: no check "${id}" in ${values.config} — hint: ${near ? `did you mean "${near}"?` : `checks: ${ids.join(', ')}`}`,
+        `--check: no check "${id}" in ${values.config} — hint: ` +
+          (near ? `did you mean "${near}"?` : `checks: ${ids.join(', ')}`),
       );
     }
   const checks = values.check?.length

@@ -45,7 +45,8 @@ export async function openTableSource(opts: {
     client.destroy();
     if ((e as Error).name === 'ResourceNotFoundException')
       throw new CliError(
-        `no table ${name} in ${region} — hint: deploy first (\`npx cdk deploy --all\`), or check the config's project and homeRegion`,
+        `no table ${name} in ${region} — hint: deploy first (\`npx cdk deploy --all\`), ` +
+          "or check the config's project and homeRegion",
         EXIT.failed,
       );
     throw awsProblem(e, `${opts.doing} (table ${name} in ${region})`);

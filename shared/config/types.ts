@@ -207,7 +207,9 @@ export interface StatusPageGroup {
 /**
  * The public status page: which checks customers see, under which names. Only the listed checks
  * appear; never a check id, target, host, region or error text.
- * @example { title: 'Shop status', components: [{ name: 'Checkout', checks: ['shop-cart'] }, { name: 'Website', checks: ['shop-home'] }] }
+ * @example
+ * { title: 'Shop status',
+ *   components: [{ name: 'Checkout', checks: ['shop-cart'] }, { name: 'Website', checks: ['shop-home'] }] }
  */
 export interface StatusPageSettings {
   /** Page title. @example "Shop status" */

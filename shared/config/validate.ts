@@ -215,7 +215,7 @@ export function validateConfig(raw: unknown, opts: { file?: string } = {}): Vali
 
   const checkIds = Array.isArray(rawChecks) ? rawChecks.map(idOf).filter((id) => id !== undefined) : [];
   checkMaintenance(cfg.maintenance, checkIds, issues);
-  checkDependsOn((raw as any)?.checks, issues);
+  checkDependsOn(rawChecks, issues);
   checkStatusPage(cfg.statusPage, checkIds, issues);
 
   if (issues.count || top === INVALID) return { ok: false, diagnostics: issues.list };

@@ -25,7 +25,8 @@ export function referenceConfig(): ValidatedConfig {
 
 const money = (n: number) => (n >= 0.01 || n === 0 ? n.toFixed(2) : n.toFixed(4));
 const row = (i: CostItem) =>
-  `| ${i.service} | ${i.item} | ${i.region} | ${Number(i.quantity.toPrecision(4))} ${i.unit} × ${i.unitUsd} | ${money(i.monthlyUsd)} |`;
+  `| ${i.service} | ${i.item} | ${i.region} | ${Number(i.quantity.toPrecision(4))} ${i.unit} × ${i.unitUsd} | ` +
+  `${money(i.monthlyUsd)} |`;
 
 /** Monthly USD of one check-month at CloudWatch Synthetics, Datadog and Checkly list prices (the issue's figures). */
 const PEERS = [

@@ -308,17 +308,21 @@ function assumptionLines(
 ): string[] {
   const a = ASSUMPTIONS;
   return [
-    `AWS list prices as of ${PRICES_AS_OF} (shared/cost/prices.ts), before free tiers; a month is 30 days (${a.monthHours} metric hours)`,
+    `AWS list prices as of ${PRICES_AS_OF} (shared/cost/prices.ts), before free tiers; a month is 30 days ` +
+      `(${a.monthHours} metric hours)`,
     `result items (JSON + attributes): ${Object.entries(KIND_COSTS)
       .map(([k, p]) => `${k} ${p.resultBytes} B`)
       .join(', ')}; history kept ${config.retention}`,
-    `per run: history and latest-state puts (1 KB write units each), a daily-rollup update (${a.rollupWru} WRU), one consistent read; all in ${config.homeRegion}`,
+    `per run: history and latest-state puts (1 KB write units each), a daily-rollup update (${a.rollupWru} WRU), ` +
+      `one consistent read; all in ${config.homeRegion}`,
     `Failed and Slow receive data only in hours with a failed or slow run: ${a.eventHourShare * 100}% of hours`,
     `runner log lines: ${a.resultLogBytes} B per result, ${a.passLogBytes} B per pass, kept 30 days`,
     ...[...plans.values()].map(
       (p) =>
-        `${p.region}: ${p.invocationsPerMinute} runner invocation(s) a minute, ${p.memoryMb} MB, ~${p.expectedBilledMsPerInvocation} ms billed each (shared/runner/plan.ts)`,
+        `${p.region}: ${p.invocationsPerMinute} runner invocation(s) a minute, ${p.memoryMb} MB, ` +
+        `~${p.expectedBilledMsPerInvocation} ms billed each (shared/runner/plan.ts)`,
     ),
-    'not included: SMS and other SNS deliveries (per message, by country), the notifier (runs only on alarm changes), heartbeat pings, Logs Insights queries from the dashboard ($0.005 per GB scanned), taxes',
+    'not included: SMS and other SNS deliveries (per message, by country), the notifier (runs only on alarm ' +
+      'changes), heartbeat pings, Logs Insights queries from the dashboard ($0.005 per GB scanned), taxes',
   ];
 }

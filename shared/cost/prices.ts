@@ -82,6 +82,7 @@ const ROWS: Record<string, Row> = {
   'eu-west-2': [0.7425, 0.1485, 0.29, 0.5985, 0.0315],
   'eu-west-3': [0.7425, 0.1485, 0.29, 0.5985, 0.0315],
   'eu-central-1': [0.7625, 0.1525, 0.306, 0.63, 0.0324],
+  // biome-ignore lint/suspicious/noApproximativeNumericConstant: 0.693 is a price in USD, not ln 2
   'eu-central-2': [0.8388, 0.1678, 0.3366, 0.693, 0.0356],
   'eu-north-1': [0.6688, 0.1338, 0.2678, 0.535, 0.0321],
   'eu-south-1': [0.7425, 0.1485, 0.297, 0.5985, 0.0315],

@@ -82,7 +82,13 @@ const esc = (s: string) =>
   s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function page(status: number, title: string, body: string): AckResponse {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${esc(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem}button{font:inherit;padding:.6rem 1.2rem}input,select{font:inherit;padding:.3rem}</style></head><body><h1>${esc(title)}</h1>${body}</body></html>`;
+  const html =
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
+    '<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">' +
+    `<title>${esc(title)}</title>` +
+    '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem}' +
+    'button{font:inherit;padding:.6rem 1.2rem}input,select{font:inherit;padding:.3rem}</style></head>' +
+    `<body><h1>${esc(title)}</h1>${body}</body></html>`;
   return {
     status,
     headers: {
@@ -109,7 +115,12 @@ export async function handleAckRequest(req: AckRequest, deps: AckHandlerDeps): P
     return page(
       200,
       'Acknowledge this page?',
-      `<p><strong>${esc(what)}</strong></p><form method="post"><p><label>Your name <input name="by" maxlength="60" autocomplete="name"></label></p><p><label>For <select name="until"><option value="">until it recovers</option><option>30m</option><option>1h</option><option>2h</option><option>4h</option></select></label></p><p><button type="submit">Acknowledge: I am on it</button></p></form><p>Reminders and escalation stop; the status page shows the incident as investigated.</p>`,
+      `<p><strong>${esc(what)}</strong></p><form method="post">` +
+        '<p><label>Your name <input name="by" maxlength="60" autocomplete="name"></label></p>' +
+        '<p><label>For <select name="until"><option value="">until it recovers</option><option>30m</option>' +
+        '<option>1h</option><option>2h</option><option>4h</option></select></label></p>' +
+        '<p><button type="submit">Acknowledge: I am on it</button></p></form>' +
+        '<p>Reminders and escalation stop; the status page shows the incident as investigated.</p>',
     );
   }
   if (req.method !== 'POST') return page(405, 'Method not allowed', '<p>Use the button.</p>');

@@ -99,8 +99,11 @@ function opening(i: Incident): string[] {
       ];
     case 'reminder':
       return [
-        `STILL ${i.problem}: ${name} has been ${i.word === 'STILL DEGRADED' ? 'slow' : 'failing'}${i.affected.length ? ` in ${whereSentence(i)}` : ''} since ${clock(i.since, i.at)}${lasting}${i.headline ? `: ${i.headline}` : ''}.`,
-        `Reminder ${i.reminder?.count ?? 1}: nobody has acknowledged it yet. Acknowledge it to stop reminders and escalation.`,
+        `STILL ${i.problem}: ${name} has been ${i.word === 'STILL DEGRADED' ? 'slow' : 'failing'}` +
+          `${i.affected.length ? ` in ${whereSentence(i)}` : ''} since ${clock(i.since, i.at)}${lasting}` +
+          `${i.headline ? `: ${i.headline}` : ''}.`,
+        `Reminder ${i.reminder?.count ?? 1}: nobody has acknowledged it yet. Acknowledge it to stop reminders ` +
+          `and escalation.`,
       ];
     case 'recovery':
       return [

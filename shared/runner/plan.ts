@@ -182,7 +182,8 @@ export function planRegion(config: ValidatedConfig, region: string): RegionRunne
       `${memoryMb} MB: peak memory ${RUNNER_MEASURED.baseRssMb} MB + ${RUNNER_MEASURED.rssMbPerRun} MB a run × ` +
         `${L.memoryHeadroom}, and ${RUNNER_MEASURED.cpuMsPerRun} ms CPU a run at ≤ ${L.cpuUse * 100}% of the CPU ` +
         `(measured by npm run bench -- scale)`,
-      `runs start at most ${SCHEDULE_DEFAULTS.hostGapMs} ms apart per host (spread ≤ ${SCHEDULE_DEFAULTS.spreadMs} ms) ` +
+      `runs start at most ${SCHEDULE_DEFAULTS.hostGapMs} ms apart per host ` +
+        `(spread ≤ ${SCHEDULE_DEFAULTS.spreadMs} ms) ` +
         `and ${paceMs} ms apart per shard; a healthy run lasts min(timeout, ${PASS_ASSUMPTIONS.healthyRunMs} ms)`,
       `claiming, storing and publishing take ${PASS_ASSUMPTIONS.tailMs} ms when AWS answers as usual`,
     ],
@@ -196,7 +197,8 @@ export function planRegion(config: ValidatedConfig, region: string): RegionRunne
 /**
  * Per probe region of the config: invocations a minute, memory, timeout and the expected billed
  * duration per invocation, with what they assume.
- * @example for (const p of planRunners(config)) console.log(p.region, p.shards, p.memoryMb, p.expectedBilledMsPerInvocation)
+ * @example
+ * for (const p of planRunners(config)) console.log(p.region, p.shards, p.memoryMb, p.expectedBilledMsPerInvocation)
  */
 export function planRunners(config: ValidatedConfig): RegionRunnerPlan[] {
   return config.regions.map((region) => planRegion(config, region));

@@ -40,7 +40,10 @@ export interface AwsCapture {
   calls(operation?: string): CapturedCall[];
   /** The next `n` calls fail (Infinity: every call): throttling (400), 500, or a non-retryable 400. */
   failNext(n: number, kind?: FailureKind): void;
-  /** Answer for a successful call of an operation; a function answers each call (e.g. Running, then Complete). @default {} */
+  /**
+   * Answer for a successful call of an operation; a function answers each call (e.g. Running, then
+   * Complete). @default {}
+   */
   respond(operation: string, body: unknown | ((call: CapturedCall) => unknown)): void;
   reset(): void;
   close(): Promise<void>;

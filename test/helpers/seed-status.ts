@@ -8,7 +8,9 @@
  * @example
  * const embedded = await startEmbeddedStore({ inMemory: true });
  * const seed = await seedStatus({ client: embedded.client, tableName: embedded.tableName, store: embedded.store });
- * const model = await buildStatusModel({ config: seed.config, client: embedded.client, tableName: embedded.tableName, now: seed.now });
+ * const model = await buildStatusModel({
+ *   config: seed.config, client: embedded.client, tableName: embedded.tableName, now: seed.now,
+ * });
  */
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseConfig } from '../../shared/config/validate';

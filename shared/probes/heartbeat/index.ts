@@ -34,7 +34,8 @@ const tokenSchema: Schema<SecretRef> = {
     if (!isSecretRef(v)) {
       issues.add(
         path,
-        `expected a secret reference { secret: "name" }, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`,
+        `expected a secret reference { secret: "name" }, got ` +
+          `${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`,
       );
       return INVALID;
     }
@@ -97,7 +98,8 @@ export const heartbeatKind = defineKind<HeartbeatCheck>()({
       issues.add(
         path,
         check.period === undefined ? 'needs a period or a schedule' : 'has both period and schedule',
-        'give period: "1h" for a job that runs every hour, or schedule: "0 2 * * *" (cron) for one that runs at set times',
+        'give period: "1h" for a job that runs every hour, or schedule: "0 2 * * *" (cron) for one that runs at ' +
+          'set times',
       );
     if (check.timezone !== undefined && check.schedule === undefined)
       issues.add(joinKey(path, 'timezone'), 'is only read with schedule', 'remove it, or give schedule: "<cron>"');
@@ -105,7 +107,8 @@ export const heartbeatKind = defineKind<HeartbeatCheck>()({
     if (Array.isArray(check.regions) && check.regions.length !== 1)
       issues.add(
         joinKey(path, 'regions'),
-        `a heartbeat check runs in exactly one region (it reads stored pings, it has no network target), got ${check.regions.length}: ${check.regions.join(', ')}`,
+        `a heartbeat check runs in exactly one region (it reads stored pings, it has no network target), got ` +
+          `${check.regions.length}: ${check.regions.join(', ')}`,
         'set regions: ["<home region>"] on this check',
       );
   },
@@ -125,7 +128,9 @@ export const heartbeatKind = defineKind<HeartbeatCheck>()({
         threshold: thresholdS,
         acrossRegions: 'max',
         severity: check.severity,
-        description: `no ping from ${check.name} ${expectedText(check)} + ${check.grace} grace (or the heartbeat check stopped reporting)`,
+        description:
+          `no ping from ${check.name} ${expectedText(check)} + ${check.grace} grace ` +
+          '(or the heartbeat check stopped reporting)',
         // The page quotes the result's own reason (when the ping was expected) over the description.
         code: 'PING_MISSING',
         // No SinceLastPing at all (never pinged, or the runner stopped) must page too.

@@ -174,7 +174,8 @@ export function judgeHeartbeat(
         message:
           check.schedule !== undefined
             ? `${expected}, no good ping yet (watching since ${zonedClock(since, now, tz)})${started}`
-            : `no good ping from ${check.id} since watching began ${formatDuration(now - since)} ago${started} (expected every ${check.period}, ${check.grace} grace)`,
+            : `no good ping from ${check.id} since watching began ${formatDuration(now - since)} ago${started} ` +
+              `(expected every ${check.period}, ${check.grace} grace)`,
       },
     });
   }
@@ -187,7 +188,8 @@ export function judgeHeartbeat(
         message:
           check.schedule !== undefined
             ? `${expected}, nothing since ${zonedClock(last, now, tz)}`
-            : `no ping from ${check.id} for ${formatDuration(age)} (expected every ${check.period}, ${check.grace} grace); last ping ${iso(last)}`,
+            : `no ping from ${check.id} for ${formatDuration(age)} (expected every ${check.period}, ` +
+              `${check.grace} grace); last ping ${iso(last)}`,
       },
     });
   }
@@ -226,7 +228,8 @@ export async function runHeartbeat(check: ValidatedHeartbeatCheck, ctx: ProbeCon
       error: {
         code: 'INTERNAL',
         message:
-          'a heartbeat check reads its pings from the results table, and the runner was given none (ProbeContext.state.table)',
+          'a heartbeat check reads its pings from the results table, and the runner was given none ' +
+          '(ProbeContext.state.table)',
       },
       timings: { total: 0 },
     };
