@@ -56,6 +56,7 @@ export async function benchBrowser(): Promise<Figure[]> {
       executablePath: bin.executablePath,
       args: QUIET_FLAGS,
       headless: true,
+      handleSIGINT: false,
     });
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${shop.url}/shop`, { waitUntil: 'load' });

@@ -92,6 +92,11 @@ async function journey(
       executablePath: bin.executablePath,
       args: [...QUIET_FLAGS, ...bin.args],
       headless: true,
+      // watchpost dev stops on Ctrl-C itself (aborting the run closes the browser): Playwright's own
+      // handlers would exit the process with 130 before results are stored.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
       viewport: check.viewport,
       timeout: Math.max(1, deadline - Date.now()),
       tracesDir: folder,
