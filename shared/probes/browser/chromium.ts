@@ -79,13 +79,14 @@ export async function runFolder(): Promise<string> {
  * crashed (profiles and core dumps named by Chromium or Playwright).
  */
 export async function cleanUp(folder: string): Promise<void> {
-  await rm(folder, { recursive: true, force: true });
+  // Chromium may still be writing its profile as it exits (ENOTEMPTY): retried, and never a failure of the run.
+  await rm(folder, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }).catch(() => undefined);
   if (!inLambda()) return;
   const dir = tmpdir();
   const names = await readdir(dir).catch(() => [] as string[]);
   await Promise.all(
     names
       .filter((n) => /^(playwright[_-]|\.org\.chromium\.|core\.|watchpost-browser-)/.test(n))
-      .map((n) => rm(join(dir, n), { recursive: true, force: true }).catch(() => undefined)),
+      .map((n) => rm(join(dir, n), { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined)),
   );
 }

@@ -65,7 +65,11 @@ export function runJourney(check: ValidatedBrowserCheck, ctx: ProbeContext): Pro
     };
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
-    void work.finally(() => ctx.signal.removeEventListener('abort', onAbort));
+    // Once the journey is over, however it ended (a rejection is the race's to report, not this chain's).
+    work.then(
+      () => ctx.signal.removeEventListener('abort', onAbort),
+      () => ctx.signal.removeEventListener('abort', onAbort),
+    );
   });
   return Promise.race([work, timedOut]);
 }
