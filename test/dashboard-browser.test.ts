@@ -5,23 +5,13 @@
  * uptime as `watchpost report` computes it, the state changes and the last failure; it works from
  * the keyboard and on a phone; no request leaves loopback and no payload carries the secret.
  */
+import { QUIET_FLAGS } from '../shared/probes/browser/chromium';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../shared/cli/dashboard';
 import { buildReport } from '../shared/status/report';
 import { type EmbeddedStore, startEmbeddedStore } from '../shared/store/embedded';
 import { dashboardConfig, SECRET, SECRET_ENV, seedDashboard } from './helpers/seed-dashboard';
-
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
 
 let embedded: EmbeddedStore;
 let dash: Dashboard;
@@ -34,7 +24,7 @@ beforeAll(async () => {
   embedded = await startEmbeddedStore({ inMemory: true });
   await seedDashboard(embedded, now);
   dash = await startDashboard({ port: 0, config, store: embedded.store, table: embedded });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: QUIET_FLAGS });
 }, 60_000);
 
 afterAll(async () => {

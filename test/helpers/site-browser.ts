@@ -4,6 +4,7 @@
  * Debian's Chromium driven headless by playwright-core (WATCHPOST_CHROMIUM overrides the path;
  * scripts/install-test-deps.sh installs it).
  */
+import { QUIET_FLAGS } from '../../shared/probes/browser/chromium';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
@@ -53,15 +54,8 @@ export async function serveSite(files: SiteFile[]): Promise<SiteServer> {
   };
 }
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
+/** The product's own Chromium flags (no background traffic, no sandbox as root). */
+export const CHROMIUM_ARGS = QUIET_FLAGS;
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
